@@ -1,0 +1,138 @@
+//! `count-kmers`: the central context model's counts, or the merge of several shards.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+use crate::genome::Genome;
+use crate::kmer::counts::{CountTable, Strands};
+use crate::kmer::table::{self, CountsMeta, check_k};
+use crate::regions::IntervalSet;
+use crate::regions::splits::Split;
+use crate::regions::windows;
+
+/// Count, for every context of k bases left and k bases right, how often each base sits
+/// between them; or merge count tables (shards).
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Examples:\n  count-kmers -g genome.fa.gz --windows windows.parquet --split train -k 5 -o kmers.parquet\n  count-kmers -g genome.fa.gz --windows windows.parquet --chrom chr_1 -k 5 -o chr_1.parquet\n  count-kmers --merge chr_*.parquet -o kmers.parquet"
+)]
+pub struct Args {
+    /// Genome FASTA (plain, gzip or bgzip).
+    #[arg(short, long, required_unless_present = "merge")]
+    pub genome: Option<PathBuf>,
+    /// Windows table from make-windows; without it every base of the genome is a center.
+    #[arg(long, conflicts_with = "merge")]
+    pub windows: Option<PathBuf>,
+    /// Split whose windows are counted.
+    #[arg(long, value_enum, default_value_t = Split::Train)]
+    pub split: Split,
+    /// Only these chromosomes (comma-separated or repeated): one shard per chromosome.
+    #[arg(long = "chrom")]
+    pub chroms: Vec<String>,
+    /// Bases of context on each side (1..=14).
+    #[arg(short, default_value_t = 5)]
+    pub k: usize,
+    /// Also count the reverse complement strand.
+    #[arg(long)]
+    pub both_strands: bool,
+    /// Memory budget for the dense table, GiB; a sparse table is used above it.
+    #[arg(long, default_value_t = 4.0)]
+    pub memory_gb: f64,
+    /// Merge these count tables instead of counting.
+    #[arg(long, num_args = 1..)]
+    pub merge: Vec<PathBuf>,
+    /// Output Parquet table.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub common: super::Common,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    args.common.init()?;
+    let budget = (args.memory_gb * (1u64 << 30) as f64) as u64;
+    if !args.merge.is_empty() {
+        let (t, meta) = table::merge_counts(&args.merge, budget)?;
+        table::write_counts(&args.output, &t, &meta)?;
+        return Ok(());
+    }
+    check_k(args.k).map_err(anyhow::Error::msg)?;
+    let genome_path = args.genome.as_ref().context("--genome is required")?;
+    let genome = Genome::open(genome_path)
+        .with_context(|| format!("opening genome {}", genome_path.display()))?;
+    let chroms = super::flatten_list(&args.chroms);
+    genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
+    let regions = regions_to_count(&genome, args.windows.as_ref(), args.split, &chroms)?;
+    // An empty shard (a chromosome with no windows of the split) is fine; an empty
+    // whole-genome count is a mistake.
+    if regions.is_empty() && chroms.is_empty() {
+        bail!(
+            "nothing to count: no {} windows on the chosen chromosomes",
+            args.split
+        );
+    }
+    let names: Vec<String> = genome
+        .contigs()
+        .iter()
+        .filter(|c| regions.contains_key(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    let strands = if args.both_strands {
+        Strands::Both
+    } else {
+        Strands::Forward
+    };
+    let mut counts = CountTable::new(args.k, budget);
+    let total: u64 = regions.values().map(IntervalSet::covered).sum();
+    let pb = crate::progress::bar(total, "count-kmers", args.common.quiet);
+    genome.visit(&names, |contig, seq| {
+        let set = &regions[&contig.name];
+        counts.count_contig(seq.codes(), set, strands);
+        pb.inc(set.covered());
+        Ok(())
+    })?;
+    pb.finish_and_clear();
+    let meta = CountsMeta {
+        k: args.k,
+        strands,
+        genome: crate::io::file_name(genome_path),
+        split: if args.windows.is_some() {
+            args.split.to_string()
+        } else {
+            "all".into()
+        },
+        chroms: names.join(","),
+    };
+    table::write_counts(&args.output, &counts, &meta)?;
+    Ok(())
+}
+
+/// Center regions per contig: the split's windows, or whole contigs without a table.
+fn regions_to_count(
+    genome: &Genome,
+    windows_path: Option<&PathBuf>,
+    split: Split,
+    chroms: &[String],
+) -> Result<HashMap<String, IntervalSet>> {
+    let mut regions = match windows_path {
+        Some(p) => windows::split_regions(p, genome, split)?,
+        None => genome
+            .contigs()
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    IntervalSet::from_unsorted(vec![(0, c.len as u64)]),
+                )
+            })
+            .collect(),
+    };
+    if !chroms.is_empty() {
+        regions.retain(|c, _| chroms.contains(c));
+    }
+    Ok(regions)
+}

@@ -1,0 +1,51 @@
+//! One module per binary: its clap `Args` and its `run`. The binaries in `src/bin/` only
+//! parse arguments and call [`main`].
+
+pub mod count_kmers;
+pub mod make_windows;
+pub mod mask_repeats;
+pub mod score_genome;
+
+use std::process::ExitCode;
+
+/// Flags every tool shares.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// Worker threads (0: all cores).
+    #[arg(short = 't', long, default_value_t = 0, global = true)]
+    pub threads: usize,
+    /// No progress bars on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+impl Common {
+    /// Sets up the global thread pool.
+    pub fn init(&self) -> anyhow::Result<()> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("setting up {} threads: {e}", self.threads))
+    }
+}
+
+/// Runs a tool and turns its error into a message on stderr and exit code 1.
+pub fn main<A>(args: A, run: fn(A) -> anyhow::Result<()>) -> ExitCode {
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Splits comma-separated and repeated values into one list.
+pub fn flatten_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}

@@ -1,0 +1,74 @@
+//! The library's error type. Every variant names the file it concerns and, for parse
+//! errors, the line (1-based, as editors count).
+
+use std::path::{Path, PathBuf};
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, and where.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Opening, reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A text record could not be parsed; `line` is 1-based.
+    #[error("{}:{line}: {msg}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        msg: String,
+    },
+    /// A file is well formed but its content is not usable.
+    #[error("{}: {msg}", path.display())]
+    Invalid { path: PathBuf, msg: String },
+    /// A setting (flag or config value) is out of range or inconsistent.
+    #[error("{0}")]
+    Config(String),
+    /// A Parquet file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: polars::error::PolarsError,
+    },
+    /// A bigWig file could not be written.
+    #[error("{}: writing bigWig: {msg}", path.display())]
+    BigWig { path: PathBuf, msg: String },
+}
+
+impl Error {
+    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    pub fn parse(path: impl AsRef<Path>, line: usize, msg: impl Into<String>) -> Self {
+        Error::Parse {
+            path: path.as_ref().to_path_buf(),
+            line,
+            msg: msg.into(),
+        }
+    }
+
+    pub fn invalid(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
+        Error::Invalid {
+            path: path.as_ref().to_path_buf(),
+            msg: msg.into(),
+        }
+    }
+
+    pub fn parquet(path: impl AsRef<Path>, source: polars::error::PolarsError) -> Self {
+        Error::Parquet {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+}

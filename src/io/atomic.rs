@@ -1,0 +1,142 @@
+//! Atomic outputs: write to a hidden temporary file in the destination folder, rename on
+//! success. Dropping an uncommitted output removes the temporary file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// A temporary path beside `dest`, renamed onto it by [`TempOutput::commit`].
+#[derive(Debug)]
+pub struct TempOutput {
+    tmp: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl TempOutput {
+    /// Reserves a temporary path beside `dest`; fails early when the folder is not writable.
+    pub fn new(dest: &Path) -> Result<Self> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(Error::invalid(
+                dest,
+                format!("output folder {} does not exist", dir.display()),
+            ));
+        }
+        let name = crate::io::file_name(dest);
+        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        File::create(&tmp).map_err(|e| {
+            Error::io(
+                dest,
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot write in folder {}: {e}", dir.display()),
+                ),
+            )
+        })?;
+        Ok(TempOutput {
+            tmp,
+            dest: dest.to_path_buf(),
+            done: false,
+        })
+    }
+
+    /// The temporary path to write to.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The final path.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Moves the finished temporary file onto the destination.
+    pub fn commit(mut self) -> Result<()> {
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempOutput {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// A buffered writer onto a [`TempOutput`].
+pub struct OutputFile {
+    temp: TempOutput,
+    writer: BufWriter<File>,
+}
+
+impl OutputFile {
+    pub fn create(dest: &Path) -> Result<Self> {
+        let temp = TempOutput::new(dest)?;
+        let file = File::create(temp.path()).map_err(|e| Error::io(dest, e))?;
+        Ok(OutputFile {
+            temp,
+            writer: BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        &mut self.writer
+    }
+
+    /// Flushes, syncs and renames onto the destination.
+    pub fn commit(self) -> Result<()> {
+        let OutputFile { temp, writer } = self;
+        let file = writer
+            .into_inner()
+            .map_err(|e| Error::io(temp.dest(), e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(temp.dest(), e))?;
+        temp.commit()
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uncommitted_output_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.txt");
+        {
+            let mut out = OutputFile::create(&dest).unwrap();
+            out.write_all(b"half").unwrap();
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut out = OutputFile::create(&dest).unwrap();
+        out.write_all(b"whole").unwrap();
+        out.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "whole");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_folder_is_named() {
+        let err = OutputFile::create(Path::new("/nonexistent/dir/out.txt"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("/nonexistent/dir"), "{err}");
+    }
+}

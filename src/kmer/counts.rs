@@ -1,0 +1,281 @@
+//! Counting centers by context: dense atomic arrays when `4^(2k) * 4` counters fit the
+//! memory budget, a sparse hash table otherwise. Multi-threaded over chunks of regions.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use super::context::{Roller, n_contexts, split_window};
+use crate::regions::IntervalSet;
+
+/// Counts of A, C, G, T at a context.
+pub type Counts = [u64; 4];
+
+/// Which strands are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Strands {
+    Forward,
+    Both,
+}
+
+impl Strands {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strands::Forward => "forward",
+            Strands::Both => "both",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Strands> {
+        [Strands::Forward, Strands::Both]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// A table of counts by context of order `k`.
+pub enum CountTable {
+    Dense { k: usize, cells: Vec<AtomicU64> },
+    Sparse { k: usize, map: HashMap<u64, Counts> },
+}
+
+/// Bytes a dense table of order k needs.
+pub fn dense_bytes(k: usize) -> u64 {
+    n_contexts(k).saturating_mul(4 * 8)
+}
+
+impl CountTable {
+    /// An empty table: dense when it fits `budget_bytes`.
+    pub fn new(k: usize, budget_bytes: u64) -> CountTable {
+        if dense_bytes(k) <= budget_bytes {
+            let n = (n_contexts(k) * 4) as usize;
+            CountTable::Dense {
+                k,
+                cells: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            }
+        } else {
+            CountTable::Sparse {
+                k,
+                map: HashMap::new(),
+            }
+        }
+    }
+
+    pub fn k(&self) -> usize {
+        match self {
+            CountTable::Dense { k, .. } | CountTable::Sparse { k, .. } => *k,
+        }
+    }
+
+    pub fn is_dense(&self) -> bool {
+        matches!(self, CountTable::Dense { .. })
+    }
+
+    /// Adds `counts` at context `ctx`.
+    pub fn add(&mut self, ctx: u64, counts: Counts) {
+        match self {
+            CountTable::Dense { cells, .. } => {
+                for (b, &n) in counts.iter().enumerate() {
+                    *cells[ctx as usize * 4 + b].get_mut() += n;
+                }
+            }
+            CountTable::Sparse { map, .. } => {
+                let e = map.entry(ctx).or_insert([0; 4]);
+                for b in 0..4 {
+                    e[b] += counts[b];
+                }
+            }
+        }
+    }
+
+    /// Counts at `ctx`.
+    pub fn get(&self, ctx: u64) -> Counts {
+        match self {
+            CountTable::Dense { cells, .. } => {
+                std::array::from_fn(|b| cells[ctx as usize * 4 + b].load(Ordering::Relaxed))
+            }
+            CountTable::Sparse { map, .. } => map.get(&ctx).copied().unwrap_or([0; 4]),
+        }
+    }
+
+    /// Observed contexts (any count above zero) with their counts, sorted by context.
+    pub fn observed(&self) -> Vec<(u64, Counts)> {
+        match self {
+            CountTable::Dense { cells, .. } => cells
+                .chunks_exact(4)
+                .enumerate()
+                .filter_map(|(ctx, c)| {
+                    let counts: Counts = std::array::from_fn(|b| c[b].load(Ordering::Relaxed));
+                    (counts.iter().sum::<u64>() > 0).then_some((ctx as u64, counts))
+                })
+                .collect(),
+            CountTable::Sparse { map, .. } => {
+                let mut v: Vec<(u64, Counts)> = map.iter().map(|(&c, &n)| (c, n)).collect();
+                v.sort_unstable_by_key(|&(c, _)| c);
+                v
+            }
+        }
+    }
+
+    /// Total count over all contexts.
+    pub fn total(&self) -> u64 {
+        self.observed()
+            .iter()
+            .map(|(_, c)| c.iter().sum::<u64>())
+            .sum()
+    }
+
+    /// Counts the centers inside `regions` of one contig, in parallel over chunks.
+    pub fn count_contig(&mut self, codes: &[u8], regions: &IntervalSet, strands: Strands) {
+        let k = self.k();
+        let chunks = chunk_regions(regions, 1 << 20);
+        match self {
+            CountTable::Dense { cells, .. } => {
+                let cells = &*cells;
+                chunks.par_iter().for_each(|&(s, e)| {
+                    visit_clean(codes, k, s, e, strands, |ctx, b| {
+                        cells[ctx as usize * 4 + b as usize].fetch_add(1, Ordering::Relaxed);
+                    });
+                });
+            }
+            CountTable::Sparse { map, .. } => {
+                let partial: Vec<HashMap<u64, Counts>> = chunks
+                    .par_iter()
+                    .map(|&(s, e)| {
+                        let mut m: HashMap<u64, Counts> = HashMap::new();
+                        visit_clean(codes, k, s, e, strands, |ctx, b| {
+                            m.entry(ctx).or_insert([0; 4])[b as usize] += 1;
+                        });
+                        m
+                    })
+                    .collect();
+                for m in partial {
+                    for (ctx, c) in m {
+                        let e = map.entry(ctx).or_insert([0; 4]);
+                        for b in 0..4 {
+                            e[b] += c[b];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f(context, center)` for every center in `[start, end)` whose window is clean,
+/// and for its reverse complement when both strands are counted.
+fn visit_clean(
+    codes: &[u8],
+    k: usize,
+    start: u64,
+    end: u64,
+    strands: Strands,
+    mut f: impl FnMut(u64, u8),
+) {
+    let mut roller = Roller::new(codes, k, start as usize);
+    for _ in start..end {
+        if roller.advance() {
+            let (ctx, center) = split_window(roller.window, k);
+            f(ctx, center);
+            if strands == Strands::Both {
+                let (ctx, center) = split_window(roller.rc_window, k);
+                f(ctx, center);
+            }
+        }
+    }
+}
+
+/// Cuts merged regions into pieces of at most `size` bases.
+pub fn chunk_regions(regions: &IntervalSet, size: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    for &(s, e) in regions.intervals() {
+        let mut a = s;
+        while a < e {
+            let b = (a + size).min(e);
+            out.push((a, b));
+            a = b;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+    use crate::kmer::context::parse_kmer;
+    use proptest::prelude::*;
+
+    fn naive(s: &str, k: usize, both: bool) -> HashMap<(String, char), u64> {
+        let mut m = HashMap::new();
+        let b = s.as_bytes();
+        let mut add = |w: &[u8]| {
+            if w.iter().all(|c| b"ACGT".contains(c)) {
+                let ctx = format!(
+                    "{}{}",
+                    std::str::from_utf8(&w[..k]).unwrap(),
+                    std::str::from_utf8(&w[k + 1..]).unwrap()
+                );
+                *m.entry((ctx, w[k] as char)).or_insert(0) += 1;
+            }
+        };
+        for p in k..b.len().saturating_sub(k) {
+            let w = &b[p - k..=p + k];
+            add(w);
+            if both {
+                let rc: Vec<u8> = w
+                    .iter()
+                    .rev()
+                    .map(|&c| match c {
+                        b'A' => b'T',
+                        b'C' => b'G',
+                        b'G' => b'C',
+                        b'T' => b'A',
+                        x => x,
+                    })
+                    .collect();
+                add(&rc);
+            }
+        }
+        m
+    }
+
+    proptest! {
+        #[test]
+        fn dense_and_sparse_match_naive(s in "[ACGTN]{0,300}", k in 1usize..4, both: bool, dense: bool) {
+            let seq = EncodedSeq::from_ascii(s.as_bytes()).unwrap();
+            let strands = if both { Strands::Both } else { Strands::Forward };
+            let mut t = CountTable::new(k, if dense { u64::MAX } else { 0 });
+            prop_assert_eq!(t.is_dense(), dense);
+            let all = IntervalSet::from_unsorted(vec![(0, s.len() as u64)]);
+            t.count_contig(seq.codes(), &all, strands);
+            let want = naive(&s, k, both);
+            let mut got = HashMap::new();
+            for (ctx, c) in t.observed() {
+                let (l, r) = crate::kmer::context::context_strings(ctx, k);
+                for b in 0..4 {
+                    if c[b] > 0 {
+                        got.insert((format!("{l}{r}"), b"ACGT"[b] as char), c[b]);
+                    }
+                }
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn regions_limit_centers() {
+        let seq = EncodedSeq::from_ascii(b"ACGTACGTAC").unwrap();
+        let mut t = CountTable::new(1, u64::MAX);
+        t.count_contig(
+            seq.codes(),
+            &IntervalSet::from_unsorted(vec![(0, 1), (3, 5)]),
+            Strands::Forward,
+        );
+        // centers 3 (T, ctx G_A) and 4 (A, ctx T_C); center 0 has no left flank.
+        assert_eq!(t.total(), 2);
+        let ctx = (parse_kmer("G").unwrap() << 2) | parse_kmer("A").unwrap();
+        assert_eq!(t.get(ctx), [0, 0, 0, 1]);
+    }
+}

@@ -1,0 +1,10 @@
+//! The central context ("k-mer") model: context indexing, counting, the Parquet table and
+//! the backoff predictor.
+
+pub mod context;
+pub mod counts;
+pub mod model;
+pub mod table;
+
+pub use counts::{CountTable, Strands};
+pub use model::{KmerModel, KmerSettings};

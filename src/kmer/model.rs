@@ -1,0 +1,280 @@
+//! The central k-mer model as a [`Predictor`], with interpolated backoff.
+//!
+//! Counts `n_j(c, b)` of order j (j bases each side) come from the order-k table by summing
+//! over the outermost base on each side. With pseudocount `a`:
+//!
+//! - no backoff: `p(b | c) = (n_k(c, b) + a) / (N_k(c) + 4a)`, only for positions whose
+//!   whole (2k+1)-window is A/C/G/T;
+//! - backoff (default): `p_j(b | c) = (n_j(c, b) + 4a * p_{j-1}(b | c')) / (N_j(c) + 4a)`,
+//!   where `c'` is `c` without its outermost bases and `p_{-1} = 1/4`. An unseen context
+//!   thus gets its shorter context's prediction instead of a uniform one, and a position
+//!   near an unknown base or a contig end is scored at the largest order whose window is
+//!   clean. This interpolates order j from order j-1 as the published bidirectional
+//!   Markov model does.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use super::context::{Roller, n_contexts, shorten, sub_context};
+use super::counts::{CountTable, Counts};
+use crate::predict::{NO_PREDICTION, Predictor, Probs};
+
+/// Probabilities of one order, for every context or for observed ones.
+enum Level {
+    Dense(Vec<Probs>),
+    /// Unobserved contexts fall back to the shorter context (backoff) or uniform.
+    Sparse(HashMap<u64, Probs>),
+}
+
+/// Counts of one order during construction.
+enum LevelCounts {
+    Dense(Vec<Counts>),
+    Sparse(HashMap<u64, Counts>),
+}
+
+/// Scoring settings.
+#[derive(Debug, Clone, Copy)]
+pub struct KmerSettings {
+    pub pseudocount: f64,
+    pub backoff: bool,
+    /// Memory for dense probability tables, bytes.
+    pub budget_bytes: u64,
+}
+
+/// A k-mer model ready to predict.
+pub struct KmerModel {
+    k: usize,
+    settings: KmerSettings,
+    /// Orders 0..=k with backoff; only order k without.
+    levels: Vec<Level>,
+}
+
+const UNIFORM: Probs = [0.25; 4];
+
+impl KmerModel {
+    pub fn new(table: CountTable, settings: KmerSettings) -> KmerModel {
+        let k = table.k();
+        let top = into_level_counts(table);
+        let levels = if settings.backoff {
+            let mut counts = vec![top];
+            for j in (1..=k).rev() {
+                let lower = marginalize(
+                    counts.last().unwrap_or_else(|| unreachable!()),
+                    j,
+                    settings.budget_bytes,
+                );
+                counts.push(lower);
+            }
+            counts.reverse();
+            let mut levels: Vec<Level> = Vec::with_capacity(k + 1);
+            for (j, c) in counts.into_iter().enumerate() {
+                let level = probabilities(c, j, settings.pseudocount, levels.last());
+                levels.push(level);
+            }
+            levels
+        } else {
+            vec![probabilities(top, k, settings.pseudocount, None)]
+        };
+        KmerModel {
+            k,
+            settings,
+            levels,
+        }
+    }
+
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Probabilities for context `ctx` of order `j`.
+    fn lookup(&self, ctx: u64, j: usize) -> Probs {
+        let idx = if self.settings.backoff { j } else { 0 };
+        match &self.levels[idx] {
+            Level::Dense(v) => v[ctx as usize],
+            Level::Sparse(m) => match m.get(&ctx) {
+                Some(p) => *p,
+                None if self.settings.backoff && j > 0 => self.lookup(shorten(ctx, j), j - 1),
+                None => UNIFORM,
+            },
+        }
+    }
+}
+
+impl Predictor for KmerModel {
+    fn flank(&self) -> usize {
+        self.k
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "k-mer model k={} pseudocount={} backoff={}",
+            self.k, self.settings.pseudocount, self.settings.backoff
+        )
+    }
+
+    fn predict(&self, codes: &[u8], start: usize, end: usize, out: &mut Vec<Probs>) {
+        let k = self.k;
+        let mut roller = Roller::new(codes, k, start);
+        for _ in start..end {
+            let p = if roller.advance() {
+                self.lookup(sub_context(roller.window, k, k), k)
+            } else if !self.settings.backoff {
+                NO_PREDICTION
+            } else {
+                match roller.clean_order() {
+                    Some(j) => self.lookup(sub_context(roller.window, k, j), j),
+                    None => NO_PREDICTION,
+                }
+            };
+            out.push(p);
+        }
+    }
+}
+
+fn into_level_counts(table: CountTable) -> LevelCounts {
+    match table {
+        CountTable::Dense { cells, .. } => LevelCounts::Dense(
+            cells
+                .chunks_exact(4)
+                .map(|c| std::array::from_fn(|b| c[b].load(Ordering::Relaxed)))
+                .collect(),
+        ),
+        CountTable::Sparse { map, .. } => LevelCounts::Sparse(map),
+    }
+}
+
+/// Order j-1 counts from order j counts.
+fn marginalize(counts: &LevelCounts, j: usize, budget: u64) -> LevelCounts {
+    let dense = n_contexts(j - 1).saturating_mul(4 * 8) <= budget;
+    let add_to = |out: &mut LevelCounts, ctx: u64, c: &Counts| match out {
+        LevelCounts::Dense(v) => {
+            let e = &mut v[shorten(ctx, j) as usize];
+            for b in 0..4 {
+                e[b] += c[b];
+            }
+        }
+        LevelCounts::Sparse(m) => {
+            let e = m.entry(shorten(ctx, j)).or_insert([0; 4]);
+            for b in 0..4 {
+                e[b] += c[b];
+            }
+        }
+    };
+    let mut out = if dense {
+        LevelCounts::Dense(vec![[0; 4]; n_contexts(j - 1) as usize])
+    } else {
+        LevelCounts::Sparse(HashMap::new())
+    };
+    match counts {
+        LevelCounts::Dense(v) => v
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.iter().any(|&n| n > 0))
+            .for_each(|(ctx, c)| add_to(&mut out, ctx as u64, c)),
+        LevelCounts::Sparse(m) => m.iter().for_each(|(&ctx, c)| add_to(&mut out, ctx, c)),
+    }
+    out
+}
+
+/// Probabilities of order j; `lower` is order j-1 when backing off.
+fn probabilities(counts: LevelCounts, j: usize, a: f64, lower: Option<&Level>) -> Level {
+    let prior = |ctx: u64| -> Probs {
+        match lower {
+            None => UNIFORM,
+            Some(Level::Dense(v)) => v[shorten(ctx, j) as usize],
+            Some(Level::Sparse(m)) => m.get(&shorten(ctx, j)).copied().unwrap_or(UNIFORM),
+        }
+    };
+    let prob = |ctx: u64, c: &Counts| -> Probs {
+        let total: u64 = c.iter().sum();
+        let pr = if j == 0 { UNIFORM } else { prior(ctx) };
+        let denom = total as f64 + 4.0 * a;
+        std::array::from_fn(|b| ((c[b] as f64 + 4.0 * a * pr[b] as f64) / denom) as f32)
+    };
+    match counts {
+        LevelCounts::Dense(v) => Level::Dense(
+            v.iter()
+                .enumerate()
+                .map(|(ctx, c)| prob(ctx as u64, c))
+                .collect(),
+        ),
+        LevelCounts::Sparse(m) => {
+            Level::Sparse(m.iter().map(|(&ctx, c)| (ctx, prob(ctx, c))).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+    use crate::kmer::counts::Strands;
+    use crate::regions::IntervalSet;
+    use proptest::prelude::*;
+
+    fn train(s: &str, k: usize, dense: bool) -> CountTable {
+        let seq = EncodedSeq::from_ascii(s.as_bytes()).unwrap();
+        let mut t = CountTable::new(k, if dense { u64::MAX } else { 0 });
+        t.count_contig(
+            seq.codes(),
+            &IntervalSet::from_unsorted(vec![(0, s.len() as u64)]),
+            Strands::Forward,
+        );
+        t
+    }
+
+    /// Naive backoff probability straight from the definition, over the training string.
+    fn naive(train: &str, k: usize, a: f64, ctx_l: &str, ctx_r: &str, backoff: bool) -> [f64; 4] {
+        let j = ctx_l.len();
+        let t = train.as_bytes();
+        let mut n = [0f64; 4];
+        for p in k..t.len().saturating_sub(k) {
+            // the order-j context must sit inside a clean order-k window (counts come from order k)
+            if t[p - k..=p + k].iter().any(|&c| c == b'N') {
+                continue;
+            }
+            if &t[p - j..p] == ctx_l.as_bytes() && &t[p + 1..=p + j] == ctx_r.as_bytes() {
+                n["ACGT".find(t[p] as char).unwrap()] += 1.0;
+            }
+        }
+        let total: f64 = n.iter().sum();
+        let prior = if !backoff {
+            [0.25; 4]
+        } else if j == 0 {
+            [0.25; 4]
+        } else {
+            naive(train, k, a, &ctx_l[1..], &ctx_r[..j - 1], backoff)
+        };
+        if backoff {
+            std::array::from_fn(|b| (n[b] + 4.0 * a * prior[b]) / (total + 4.0 * a))
+        } else {
+            std::array::from_fn(|b| (n[b] + a) / (total + 4.0 * a))
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn predictions_match_definition(tr in "[ACGT]{20,200}", te in "[ACGTN]{1,40}", k in 1usize..4,
+                                         backoff: bool, dense: bool, a in 0.1f64..3.0) {
+            let model = KmerModel::new(train(&tr, k, dense), KmerSettings { pseudocount: a, backoff, budget_bytes: if dense { u64::MAX } else { 0 } });
+            let seq = EncodedSeq::from_ascii(te.as_bytes()).unwrap();
+            let mut out = Vec::new();
+            model.predict(seq.codes(), 0, te.len(), &mut out);
+            let b = te.as_bytes();
+            for p in 0..te.len() {
+                let clean = |j: usize| p >= j && p + j < b.len() && b[p - j..=p + j].iter().all(|&c| c != b'N');
+                let order = if !clean(0) { None } else if !backoff { clean(k).then_some(k) } else { (0..=k).take_while(|&j| clean(j)).last() };
+                match order {
+                    None => prop_assert!(out[p][0].is_nan()),
+                    Some(j) => {
+                        let want = naive(&tr, k, a, &te[p - j..p], &te[p + 1..=p + j], backoff);
+                        for x in 0..4 {
+                            prop_assert!((out[p][x] as f64 - want[x]).abs() < 1e-5, "pos {} {:?} vs {:?}", p, out[p], want);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

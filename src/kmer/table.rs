@@ -1,0 +1,214 @@
+//! The k-mer count table as Parquet.
+//!
+//! Schema (`kmers.parquet`): left: str (k bases), right: str (k bases), count_A, count_C,
+//! count_G, count_T: u64 — one row per observed context, sorted by (left, right).
+//! File metadata: `dnactx.kind=kmer_counts`, `dnactx.k`, `dnactx.strands`
+//! (forward|both), `dnactx.genome`, `dnactx.split`, `dnactx.chroms`, `dnactx.version`.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::context::{K_MAX, K_MIN, context_strings, parse_kmer};
+use super::counts::{CountTable, Strands};
+use crate::io::parquet::{self as pq, Metadata};
+use crate::{Error, Result};
+
+pub const KIND: &str = "kmer_counts";
+const COLUMNS: [&str; 6] = ["left", "right", "count_A", "count_C", "count_G", "count_T"];
+
+/// What a count table was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountsMeta {
+    pub k: usize,
+    pub strands: Strands,
+    pub genome: String,
+    pub split: String,
+    /// Chromosomes counted, comma-separated, sorted as the genome lists them.
+    pub chroms: String,
+}
+
+impl CountsMeta {
+    fn to_metadata(&self) -> Metadata {
+        let mut m = Metadata::new();
+        m.insert("dnactx.kind".into(), KIND.into());
+        m.insert("dnactx.k".into(), self.k.to_string());
+        m.insert("dnactx.strands".into(), self.strands.as_str().into());
+        m.insert("dnactx.genome".into(), self.genome.clone());
+        m.insert("dnactx.split".into(), self.split.clone());
+        m.insert("dnactx.chroms".into(), self.chroms.clone());
+        m.insert("dnactx.version".into(), crate::VERSION.into());
+        m
+    }
+
+    fn from_metadata(path: &Path, m: &Metadata) -> Result<CountsMeta> {
+        let kind = pq::meta_value(path, m, "dnactx.kind")?;
+        if kind != KIND {
+            return Err(Error::invalid(
+                path,
+                format!("is a {kind} table, not k-mer counts"),
+            ));
+        }
+        let k_text = pq::meta_value(path, m, "dnactx.k")?;
+        let k: usize = k_text.parse().map_err(|_| {
+            Error::invalid(
+                path,
+                format!("metadata dnactx.k '{k_text}' is not a number"),
+            )
+        })?;
+        check_k(k).map_err(|msg| Error::invalid(path, msg))?;
+        let s = pq::meta_value(path, m, "dnactx.strands")?;
+        let strands = Strands::parse(s).ok_or_else(|| {
+            Error::invalid(
+                path,
+                format!("metadata dnactx.strands '{s}' is not forward|both"),
+            )
+        })?;
+        let get = |key: &str| m.get(key).cloned().unwrap_or_default();
+        Ok(CountsMeta {
+            k,
+            strands,
+            genome: get("dnactx.genome"),
+            split: get("dnactx.split"),
+            chroms: get("dnactx.chroms"),
+        })
+    }
+}
+
+/// Checks that k is supported.
+pub fn check_k(k: usize) -> std::result::Result<(), String> {
+    if (K_MIN..=K_MAX).contains(&k) {
+        Ok(())
+    } else {
+        Err(format!(
+            "k = {k} is out of range: k must lie in {K_MIN}..={K_MAX} (a window of 2k+1 <= 29 bases)"
+        ))
+    }
+}
+
+/// Writes the observed contexts of `table`.
+pub fn write_counts(dest: &Path, table: &CountTable, meta: &CountsMeta) -> Result<()> {
+    let k = table.k();
+    let rows = table.observed();
+    let (mut left, mut right) = (
+        Vec::with_capacity(rows.len()),
+        Vec::with_capacity(rows.len()),
+    );
+    let mut counts: [Vec<u64>; 4] = Default::default();
+    for (ctx, c) in &rows {
+        let (l, r) = context_strings(*ctx, k);
+        left.push(l);
+        right.push(r);
+        for b in 0..4 {
+            counts[b].push(c[b]);
+        }
+    }
+    let [a, c, g, t] = counts;
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("left".into(), left),
+            Column::new("right".into(), right),
+            Column::new("count_A".into(), a),
+            Column::new("count_C".into(), c),
+            Column::new("count_G".into(), g),
+            Column::new("count_T".into(), t),
+        ],
+    )
+    .map_err(|e| Error::parquet(dest, e))?;
+    pq::write(dest, &mut df, &meta.to_metadata())
+}
+
+/// Reads a count table; dense when it fits `budget_bytes`.
+pub fn read_counts(path: &Path, budget_bytes: u64) -> Result<(CountTable, CountsMeta)> {
+    let (df, m) = pq::read(path, &COLUMNS)?;
+    let meta = CountsMeta::from_metadata(path, &m)?;
+    let k = meta.k;
+    let left = pq::column(path, &df, "left", &DataType::String)?;
+    let right = pq::column(path, &df, "right", &DataType::String)?;
+    let left = left.str().map_err(|e| Error::parquet(path, e))?;
+    let right = right.str().map_err(|e| Error::parquet(path, e))?;
+    let mut counts = Vec::with_capacity(4);
+    for name in &COLUMNS[2..] {
+        counts.push(pq::column(path, &df, name, &DataType::UInt64)?);
+    }
+    let counts: Vec<&UInt64Chunked> = counts
+        .iter()
+        .map(|c| c.u64().map_err(|e| Error::parquet(path, e)))
+        .collect::<Result<_>>()?;
+    let mut table = CountTable::new(k, budget_bytes);
+    for i in 0..df.height() {
+        let row_err = |msg: String| Error::invalid(path, format!("row {}: {msg}", i + 1));
+        let (Some(l), Some(r)) = (left.get(i), right.get(i)) else {
+            return Err(row_err("null context".into()));
+        };
+        if l.len() != k || r.len() != k {
+            return Err(row_err(format!(
+                "context '{l}'/'{r}' does not have k = {k} bases a side (metadata dnactx.k)"
+            )));
+        }
+        let (Some(lc), Some(rc)) = (parse_kmer(l), parse_kmer(r)) else {
+            return Err(row_err(format!(
+                "context '{l}'/'{r}' holds a letter other than A/C/G/T"
+            )));
+        };
+        let mut c = [0u64; 4];
+        for b in 0..4 {
+            c[b] = counts[b]
+                .get(i)
+                .ok_or_else(|| row_err("null count".into()))?;
+        }
+        table.add((lc << (2 * k)) | rc, c);
+    }
+    Ok((table, meta))
+}
+
+/// Sums several count tables (shards of one genome, e.g. one per chromosome). They must
+/// agree on k and strands.
+pub fn merge_counts(
+    inputs: &[std::path::PathBuf],
+    budget_bytes: u64,
+) -> Result<(CountTable, CountsMeta)> {
+    let (first, rest) = inputs
+        .split_first()
+        .ok_or_else(|| Error::Config("nothing to merge: give at least one count table".into()))?;
+    let (mut table, mut meta) = read_counts(first, budget_bytes)?;
+    let mut chroms: Vec<String> = vec![meta.chroms.clone()];
+    for path in rest {
+        let (t, m) = read_counts(path, budget_bytes)?;
+        if m.k != meta.k || m.strands != meta.strands {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "has k = {} ({}) but {} has k = {} ({}): shards must agree",
+                    m.k,
+                    m.strands.as_str(),
+                    first.display(),
+                    meta.k,
+                    meta.strands.as_str()
+                ),
+            ));
+        }
+        if m.genome != meta.genome {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "was counted on genome {} but {} on {}",
+                    m.genome,
+                    first.display(),
+                    meta.genome
+                ),
+            ));
+        }
+        for (ctx, c) in t.observed() {
+            table.add(ctx, c);
+        }
+        chroms.push(m.chroms);
+    }
+    meta.chroms = chroms
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok((table, meta))
+}

@@ -1,0 +1,26 @@
+//! dnactx: predict every base of a genome from its flanks.
+//!
+//! Coordinates are 0-based and half-open everywhere in this crate, as in BED:
+//! an interval `[start, end)` holds the bases `start..end`.
+//!
+//! Data flow (one binary per arrow, see the README):
+//! `genome --mask-repeats--> repeats.bed`, `genome + repeats --make-windows--> windows.parquet`,
+//! `genome + windows --count-kmers--> kmers.parquet`,
+//! `genome + windows + model --score-genome--> tracks/*.bw + metrics`.
+
+pub mod cli;
+pub mod error;
+pub mod genome;
+pub mod io;
+pub mod kmer;
+pub mod metrics;
+pub mod predict;
+pub mod progress;
+pub mod regions;
+pub mod repeats;
+pub mod tracks;
+
+pub use error::{Error, Result};
+
+/// The crate version, written into every output's metadata.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

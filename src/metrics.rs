@@ -1,0 +1,207 @@
+//! Accuracy, cross-entropy and confusion by chromosome and by class (all positions,
+//! repeats, non-repeats), and their table.
+//!
+//! Schema (`metrics.parquet`, and the same columns in `metrics.tsv`): chrom: str (`all` for
+//! the whole scored set), class: str (all/repeat/non_repeat), n: u64, accuracy: f64,
+//! bits: f64 (mean -log2 p(reference base)), and conf_XY: u64 for X, Y in ACGT: positions
+//! whose reference base is X and whose most probable base is Y.
+
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::io::OutputFile;
+use crate::io::parquet::{self as pq, Metadata};
+use crate::predict::{Probs, argmax};
+use crate::{Error, Result};
+
+/// Position classes reported.
+pub const CLASSES: [&str; 3] = ["all", "repeat", "non_repeat"];
+
+/// Sums for one class.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClassSums {
+    pub n: u64,
+    pub correct: u64,
+    pub bits: f64,
+    pub confusion: [[u64; 4]; 4],
+}
+
+impl ClassSums {
+    pub fn add(&mut self, reference: usize, p: &Probs) {
+        let pred = argmax(p);
+        self.n += 1;
+        self.correct += (pred == reference) as u64;
+        self.bits -= (p[reference] as f64).log2();
+        self.confusion[reference][pred] += 1;
+    }
+
+    pub fn merge(&mut self, o: &ClassSums) {
+        self.n += o.n;
+        self.correct += o.correct;
+        self.bits += o.bits;
+        for t in 0..4 {
+            for p in 0..4 {
+                self.confusion[t][p] += o.confusion[t][p];
+            }
+        }
+    }
+
+    pub fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.n as f64
+    }
+
+    pub fn mean_bits(&self) -> f64 {
+        self.bits / self.n as f64
+    }
+}
+
+/// Sums for all / repeat / non-repeat positions.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sums(pub [ClassSums; 3]);
+
+impl Sums {
+    #[inline]
+    pub fn add(&mut self, reference: usize, p: &Probs, repeat: bool) {
+        self.0[0].add(reference, p);
+        self.0[if repeat { 1 } else { 2 }].add(reference, p);
+    }
+
+    pub fn merge(&mut self, o: &Sums) {
+        for c in 0..3 {
+            self.0[c].merge(&o.0[c]);
+        }
+    }
+}
+
+/// Metrics per chromosome, in scoring order, and overall.
+#[derive(Debug, Default)]
+pub struct MetricsTable {
+    pub chroms: Vec<(String, Sums)>,
+}
+
+impl MetricsTable {
+    pub fn add_chrom(&mut self, chrom: &str, sums: Sums) {
+        self.chroms.push((chrom.to_string(), sums));
+    }
+
+    pub fn overall(&self) -> Sums {
+        let mut all = Sums::default();
+        for (_, s) in &self.chroms {
+            all.merge(s);
+        }
+        all
+    }
+
+    /// Rows: every chromosome then `all`, each with its three classes.
+    fn rows(&self) -> Vec<(String, &'static str, ClassSums)> {
+        let overall = self.overall();
+        let mut rows = Vec::new();
+        for (chrom, sums) in self
+            .chroms
+            .iter()
+            .chain(std::iter::once(&("all".to_string(), overall)))
+        {
+            for (c, class) in CLASSES.iter().enumerate() {
+                rows.push((chrom.clone(), *class, sums.0[c]));
+            }
+        }
+        rows
+    }
+
+    /// Writes `metrics.parquet` and `metrics.tsv` style outputs.
+    pub fn write(&self, parquet: &Path, tsv: &Path, meta: &Metadata) -> Result<()> {
+        let rows = self.rows();
+        let mut cols = vec![
+            Column::new(
+                "chrom".into(),
+                rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new("class".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+            Column::new("n".into(), rows.iter().map(|r| r.2.n).collect::<Vec<_>>()),
+            Column::new(
+                "accuracy".into(),
+                rows.iter()
+                    .map(|r| nan_if_empty(&r.2, r.2.accuracy()))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "bits".into(),
+                rows.iter()
+                    .map(|r| nan_if_empty(&r.2, r.2.mean_bits()))
+                    .collect::<Vec<_>>(),
+            ),
+        ];
+        for t in 0..4 {
+            for p in 0..4 {
+                cols.push(Column::new(
+                    conf_name(t, p).into(),
+                    rows.iter().map(|r| r.2.confusion[t][p]).collect::<Vec<_>>(),
+                ));
+            }
+        }
+        let mut df = DataFrame::new(rows.len(), cols).map_err(|e| Error::parquet(parquet, e))?;
+        let mut out = OutputFile::create(tsv)?;
+        write_tsv(&mut out, &rows).map_err(|e| Error::io(tsv, e))?;
+        pq::write(parquet, &mut df, meta)?;
+        out.commit()
+    }
+}
+
+fn nan_if_empty(s: &ClassSums, v: f64) -> Option<f64> {
+    (s.n > 0).then_some(v)
+}
+
+fn conf_name(t: usize, p: usize) -> String {
+    let b = b"ACGT";
+    format!("conf_{}{}", b[t] as char, b[p] as char)
+}
+
+fn write_tsv(
+    out: &mut impl Write,
+    rows: &[(String, &'static str, ClassSums)],
+) -> std::io::Result<()> {
+    write!(out, "chrom\tclass\tn\taccuracy\tbits")?;
+    for t in 0..4 {
+        for p in 0..4 {
+            write!(out, "\t{}", conf_name(t, p))?;
+        }
+    }
+    writeln!(out)?;
+    for (chrom, class, s) in rows {
+        let (acc, bits) = if s.n > 0 {
+            (
+                format!("{:.6}", s.accuracy()),
+                format!("{:.6}", s.mean_bits()),
+            )
+        } else {
+            ("NA".into(), "NA".into())
+        };
+        write!(out, "{chrom}\t{class}\t{}\t{acc}\t{bits}", s.n)?;
+        for row in &s.confusion {
+            for n in row {
+                write!(out, "\t{n}")?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums() {
+        let mut s = Sums::default();
+        s.add(0, &[0.5, 0.25, 0.125, 0.125], true);
+        s.add(1, &[0.5, 0.25, 0.125, 0.125], false);
+        assert_eq!(s.0[0].n, 2);
+        assert_eq!(s.0[0].correct, 1);
+        assert!((s.0[0].mean_bits() - 1.5).abs() < 1e-12);
+        assert_eq!(s.0[1].n, 1);
+        assert_eq!(s.0[2].confusion[1][0], 1);
+    }
+}

@@ -1,0 +1,17 @@
+//! Progress bars on stderr (hidden when stderr is not a terminal or with `--quiet`).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A bar counting bases (or other units) towards `total`.
+pub fn bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
+    let pb = ProgressBar::new(total);
+    if quiet {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let style = ProgressStyle::with_template(&format!(
+        "{{spinner}} {what} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} ({{per_sec}}, eta {{eta}}) {{msg}}"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    pb.set_style(style);
+    pb
+}

@@ -1,0 +1,111 @@
+//! BED reading (first three columns, optional name) checked against a genome, and writing.
+//! Lines starting with `#`, `track` or `browser` and blank lines are skipped.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use super::intervals::IntervalSet;
+use crate::genome::Genome;
+use crate::io::{OutputFile, open_reader};
+use crate::{Error, Result};
+
+/// One BED record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BedRecord {
+    pub chrom: String,
+    pub start: u64,
+    pub end: u64,
+    pub name: Option<String>,
+}
+
+/// Reads a BED file (plain or gzip), checking each record against `genome`: known contig,
+/// `start <= end`, `end` within the contig.
+pub fn read_bed(path: &Path, genome: &Genome) -> Result<Vec<BedRecord>> {
+    let reader = open_reader(path)?;
+    let mut out = Vec::new();
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.trim().is_empty()
+            || line.starts_with('#')
+            || line.starts_with("track")
+            || line.starts_with("browser")
+        {
+            continue;
+        }
+        out.push(parse_line(line, genome).map_err(|msg| Error::parse(path, i + 1, msg))?);
+    }
+    Ok(out)
+}
+
+fn parse_line(line: &str, genome: &Genome) -> std::result::Result<BedRecord, String> {
+    let mut cols = line.split('\t');
+    let chrom = cols.next().unwrap_or_default();
+    let start = cols.next().ok_or("fewer than 3 tab-separated columns")?;
+    let end = cols.next().ok_or("fewer than 3 tab-separated columns")?;
+    let start: u64 = start
+        .trim()
+        .parse()
+        .map_err(|_| format!("start '{start}' is not a non-negative integer"))?;
+    let end: u64 = end
+        .trim()
+        .parse()
+        .map_err(|_| format!("end '{end}' is not a non-negative integer"))?;
+    let contig = genome.contig(chrom).ok_or_else(|| {
+        format!(
+            "contig '{chrom}' is not in the genome {}",
+            genome.path().display()
+        )
+    })?;
+    if end < start {
+        return Err(format!("end {end} is before start {start}"));
+    }
+    if end > contig.len as u64 {
+        return Err(format!(
+            "end {end} is past the end of {chrom} (length {})",
+            contig.len
+        ));
+    }
+    let name = cols.next().map(str::to_string);
+    Ok(BedRecord {
+        chrom: chrom.to_string(),
+        start,
+        end,
+        name,
+    })
+}
+
+/// Merges records into one interval set per contig.
+pub fn to_sets(records: &[BedRecord]) -> BTreeMap<String, IntervalSet> {
+    let mut by_chrom: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+    for r in records {
+        by_chrom
+            .entry(r.chrom.clone())
+            .or_default()
+            .push((r.start, r.end));
+    }
+    by_chrom
+        .into_iter()
+        .map(|(c, v)| (c, IntervalSet::from_unsorted(v)))
+        .collect()
+}
+
+/// Reads a BED file straight into merged interval sets per contig.
+pub fn read_sets(path: &Path, genome: &Genome) -> Result<BTreeMap<String, IntervalSet>> {
+    Ok(to_sets(&read_bed(path, genome)?))
+}
+
+/// Writes records atomically, in the order given.
+pub fn write_bed(dest: &Path, records: impl IntoIterator<Item = BedRecord>) -> Result<()> {
+    let mut out = OutputFile::create(dest)?;
+    for r in records {
+        let res = match &r.name {
+            Some(n) => writeln!(out, "{}\t{}\t{}\t{}", r.chrom, r.start, r.end, n),
+            None => writeln!(out, "{}\t{}\t{}", r.chrom, r.start, r.end),
+        };
+        res.map_err(|e| Error::io(dest, e))?;
+    }
+    out.commit()
+}

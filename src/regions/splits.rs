@@ -1,0 +1,243 @@
+//! Train / valid / test splits by chromosome, from YAML or flags.
+//!
+//! ```yaml
+//! train: [chr_1, chr_2]   # a list of chromosomes ...
+//! valid: []
+//! test: rest              # ... or `rest`: every chromosome not named elsewhere
+//! valid_fraction: 0.05    # optional: this share of train windows moves to valid
+//! seed: 1                 # seeds that choice
+//! ```
+//! The same mapping may sit under a `splits:` key (as in the workflow's config.yaml).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::genome::Genome;
+use crate::{Error, Result};
+
+/// The split a window belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    Train,
+    Valid,
+    Test,
+}
+
+impl Split {
+    pub const ALL: [Split; 3] = [Split::Train, Split::Valid, Split::Test];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Valid => "valid",
+            Split::Test => "test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Split> {
+        Split::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Chromosomes of one split: an explicit list, or every chromosome not listed elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ChromList {
+    List(Vec<String>),
+    Keyword(String),
+}
+
+impl Default for ChromList {
+    fn default() -> Self {
+        ChromList::List(Vec::new())
+    }
+}
+
+impl ChromList {
+    /// Parses a flag value: `rest`, or chromosomes separated by commas.
+    pub fn from_flag(s: &str) -> ChromList {
+        if s == REST {
+            ChromList::Keyword(REST.into())
+        } else {
+            ChromList::List(
+                s.split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// The keyword for "all chromosomes not named by another split".
+pub const REST: &str = "rest";
+
+/// Which chromosomes go to which split, and how many train windows move to valid.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitConfig {
+    #[serde(default)]
+    pub train: ChromList,
+    #[serde(default)]
+    pub valid: ChromList,
+    #[serde(default)]
+    pub test: ChromList,
+    #[serde(default)]
+    pub valid_fraction: f64,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+impl SplitConfig {
+    /// Reads the splits from a YAML file, at its top level or under `splits:`.
+    pub fn from_yaml(path: &Path) -> Result<SplitConfig> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(&text).map_err(|e| yaml_error(path, e))?;
+        let value = match value.get("splits") {
+            Some(v) => v.clone(),
+            None => value,
+        };
+        serde_yaml::from_value(value).map_err(|e| yaml_error(path, e))
+    }
+
+    fn list(&self, split: Split) -> &ChromList {
+        match split {
+            Split::Train => &self.train,
+            Split::Valid => &self.valid,
+            Split::Test => &self.test,
+        }
+    }
+
+    /// The split of every contig of `genome` (contigs in no split are left out).
+    pub fn assign(&self, genome: &Genome) -> Result<HashMap<String, Split>> {
+        if !(0.0..=1.0).contains(&self.valid_fraction) {
+            return Err(Error::Config(format!(
+                "valid_fraction must lie in [0, 1], got {}",
+                self.valid_fraction
+            )));
+        }
+        let mut out = HashMap::new();
+        let mut rest = None;
+        for split in Split::ALL {
+            match self.list(split) {
+                ChromList::Keyword(k) if k == REST => {
+                    if let Some(other) = rest.replace(split) {
+                        return Err(Error::Config(format!(
+                            "only one split may be '{REST}', but {other} and {split} both are"
+                        )));
+                    }
+                }
+                ChromList::Keyword(k) => {
+                    return Err(Error::Config(format!(
+                        "split {split}: '{k}' is neither a list of chromosomes nor '{REST}'"
+                    )));
+                }
+                ChromList::List(names) => {
+                    genome
+                        .check_names(names.iter().map(String::as_str), &format!("split {split}"))?;
+                    for n in names {
+                        if let Some(prev) = out.insert(n.clone(), split) {
+                            return Err(Error::Config(format!(
+                                "chromosome {n} is in two splits: {prev} and {split}"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(split) = rest {
+            for c in genome.contigs() {
+                out.entry(c.name.clone()).or_insert(split);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn yaml_error(path: &Path, e: serde_yaml::Error) -> Error {
+    match e.location() {
+        Some(loc) => Error::parse(path, loc.line(), e.to_string()),
+        None => Error::invalid(path, e.to_string()),
+    }
+}
+
+/// SplitMix64: a tiny, fixed pseudo-random generator, so that a seed picks the same valid
+/// windows in every dnactx version (a crate's generator may change its stream).
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0), by rejection so there is no modulo bias.
+    pub fn below(&mut self, n: u64) -> u64 {
+        let zone = u64::MAX - u64::MAX % n;
+        loop {
+            let x = self.next_u64();
+            if x < zone {
+                return x % n;
+            }
+        }
+    }
+}
+
+/// Picks `count` distinct indices of `0..n`, seeded (partial Fisher-Yates), sorted.
+pub fn sample_indices(n: usize, count: usize, seed: u64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    let mut rng = SplitMix64(seed);
+    let count = count.min(n);
+    for i in 0..count {
+        let j = i + rng.below((n - i) as u64) as usize;
+        idx.swap(i, j);
+    }
+    let mut chosen = idx[..count].to_vec();
+    chosen.sort_unstable();
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_forms() {
+        let c: SplitConfig =
+            serde_yaml::from_str("train: [a, b]\ntest: rest\nvalid_fraction: 0.1").unwrap();
+        assert_eq!(c.train, ChromList::List(vec!["a".into(), "b".into()]));
+        assert_eq!(c.test, ChromList::Keyword("rest".into()));
+        assert!(serde_yaml::from_str::<SplitConfig>("trian: [a]").is_err());
+    }
+
+    #[test]
+    fn sampling_is_seeded_and_distinct() {
+        let a = sample_indices(100, 10, 7);
+        assert_eq!(a, sample_indices(100, 10, 7));
+        assert_ne!(a, sample_indices(100, 10, 8));
+        let mut d = a.clone();
+        d.dedup();
+        assert_eq!(d.len(), 10);
+        assert_eq!(sample_indices(3, 10, 1), vec![0, 1, 2]);
+    }
+}

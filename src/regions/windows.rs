@@ -1,0 +1,225 @@
+//! Genome tiles ("windows") with their split and base composition, and their Parquet table.
+//!
+//! Schema (`windows.parquet`): chrom: str, start: u64, end: u64, split: str
+//! (train/valid/test), n_acgt: u64, n_repeat: u64, gc: f64 (null when n_acgt is 0).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::intervals::IntervalSet;
+use super::splits::{Split, SplitConfig, sample_indices};
+use crate::genome::{Genome, encode};
+use crate::io::parquet::{self as pq, Metadata};
+use crate::{Error, Result};
+
+/// One row of the windows table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowRow {
+    pub chrom: String,
+    pub start: u64,
+    pub end: u64,
+    pub split: Split,
+    pub n_acgt: u64,
+    pub n_repeat: u64,
+    pub gc: Option<f64>,
+}
+
+/// How to tile.
+#[derive(Debug, Clone)]
+pub struct TileSpec {
+    pub size: u64,
+    /// Tiles whose share of unknown bases is above this are dropped.
+    pub max_unknown: f64,
+}
+
+/// Tiles every contig that has a split; `repeats` (merged per contig) gives n_repeat, and
+/// without it soft-masked bases count as repeats.
+pub fn make_windows(
+    genome: &Genome,
+    spec: &TileSpec,
+    splits: &SplitConfig,
+    repeats: Option<&BTreeMap<String, IntervalSet>>,
+    mut on_contig: impl FnMut(&str),
+) -> Result<Vec<WindowRow>> {
+    if spec.size == 0 {
+        return Err(Error::Config("window size must be at least 1".into()));
+    }
+    if !(0.0..=1.0).contains(&spec.max_unknown) {
+        return Err(Error::Config(format!(
+            "max_unknown must lie in [0, 1], got {}",
+            spec.max_unknown
+        )));
+    }
+    let assigned = splits.assign(genome)?;
+    let names: Vec<String> = genome
+        .contigs()
+        .iter()
+        .filter(|c| assigned.contains_key(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    let mut rows = Vec::new();
+    if names.is_empty() {
+        return Ok(rows);
+    }
+    genome.visit(&names, |contig, seq| {
+        on_contig(&contig.name);
+        let split = assigned[&contig.name];
+        let rep = repeats.and_then(|r| r.get(&contig.name));
+        tile_contig(&contig.name, seq.codes(), split, rep, spec, &mut rows);
+        Ok(())
+    })?;
+    move_to_valid(&mut rows, splits.valid_fraction, splits.seed);
+    Ok(rows)
+}
+
+fn tile_contig(
+    chrom: &str,
+    codes: &[u8],
+    split: Split,
+    repeats: Option<&IntervalSet>,
+    spec: &TileSpec,
+    rows: &mut Vec<WindowRow>,
+) {
+    let len = codes.len() as u64;
+    let mut start = 0;
+    while start < len {
+        let end = (start + spec.size).min(len);
+        let tile = &codes[start as usize..end as usize];
+        let (mut acgt, mut gc, mut soft) = (0u64, 0u64, 0u64);
+        for &c in tile {
+            let known = encode::is_acgt(c) as u64;
+            acgt += known;
+            gc += known & ((c & 3 == 1 || c & 3 == 2) as u64);
+            soft += encode::is_soft(c) as u64;
+        }
+        let unknown = (end - start - acgt) as f64 / (end - start) as f64;
+        if unknown <= spec.max_unknown {
+            rows.push(WindowRow {
+                chrom: chrom.to_string(),
+                start,
+                end,
+                split,
+                n_acgt: acgt,
+                n_repeat: repeats.map_or(soft, |r| r.overlap(start, end)),
+                gc: (acgt > 0).then(|| gc as f64 / acgt as f64),
+            });
+        }
+        start = end;
+    }
+}
+
+/// Moves a seeded share of the train windows to valid.
+fn move_to_valid(rows: &mut [WindowRow], fraction: f64, seed: u64) {
+    if fraction <= 0.0 {
+        return;
+    }
+    let train: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].split == Split::Train)
+        .collect();
+    let count = (fraction * train.len() as f64).round() as usize;
+    for k in sample_indices(train.len(), count, seed) {
+        rows[train[k]].split = Split::Valid;
+    }
+}
+
+/// Writes the windows table with its metadata.
+pub fn write_parquet(dest: &Path, rows: &[WindowRow], meta: &Metadata) -> Result<()> {
+    let n = rows.len();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new(
+                "chrom".into(),
+                rows.iter().map(|r| r.chrom.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "start".into(),
+                rows.iter().map(|r| r.start).collect::<Vec<_>>(),
+            ),
+            Column::new("end".into(), rows.iter().map(|r| r.end).collect::<Vec<_>>()),
+            Column::new(
+                "split".into(),
+                rows.iter().map(|r| r.split.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "n_acgt".into(),
+                rows.iter().map(|r| r.n_acgt).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "n_repeat".into(),
+                rows.iter().map(|r| r.n_repeat).collect::<Vec<_>>(),
+            ),
+            Column::new("gc".into(), rows.iter().map(|r| r.gc).collect::<Vec<_>>()),
+        ],
+    )
+    .map_err(|e| Error::parquet(dest, e))?;
+    pq::write(dest, &mut df, meta)
+}
+
+const COLUMNS: [&str; 4] = ["chrom", "start", "end", "split"];
+
+/// Reads the chrom/start/end/split columns of a windows table, checked against `genome`.
+pub fn read_parquet(path: &Path, genome: &Genome) -> Result<Vec<(String, u64, u64, Split)>> {
+    let (df, _) = pq::read(path, &COLUMNS)?;
+    let chrom = pq::column(path, &df, "chrom", &DataType::String)?;
+    let start = pq::column(path, &df, "start", &DataType::UInt64)?;
+    let end = pq::column(path, &df, "end", &DataType::UInt64)?;
+    let split = pq::column(path, &df, "split", &DataType::String)?;
+    let (chrom, start, end, split) = (
+        chrom.str().map_err(|e| Error::parquet(path, e))?,
+        start.u64().map_err(|e| Error::parquet(path, e))?,
+        end.u64().map_err(|e| Error::parquet(path, e))?,
+        split.str().map_err(|e| Error::parquet(path, e))?,
+    );
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let row = (chrom.get(i), start.get(i), end.get(i), split.get(i));
+        let (Some(c), Some(s), Some(e), Some(sp)) = row else {
+            return Err(Error::invalid(path, format!("row {}: a null value", i + 1)));
+        };
+        let sp = Split::parse(sp)
+            .ok_or_else(|| Error::invalid(path, format!("row {}: unknown split '{sp}'", i + 1)))?;
+        let contig = genome.contig(c).ok_or_else(|| {
+            Error::invalid(
+                path,
+                format!(
+                    "row {}: contig '{c}' is not in {}",
+                    i + 1,
+                    genome.path().display()
+                ),
+            )
+        })?;
+        if e < s || e > contig.len as u64 {
+            return Err(Error::invalid(
+                path,
+                format!(
+                    "row {}: {c}:{s}-{e} is not inside {c} (length {})",
+                    i + 1,
+                    contig.len
+                ),
+            ));
+        }
+        out.push((c.to_string(), s, e, sp));
+    }
+    Ok(out)
+}
+
+/// The windows of one split as merged interval sets per contig.
+pub fn split_regions(
+    path: &Path,
+    genome: &Genome,
+    split: Split,
+) -> Result<HashMap<String, IntervalSet>> {
+    let mut by_chrom: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
+    for (c, s, e, sp) in read_parquet(path, genome)? {
+        if sp == split {
+            by_chrom.entry(c).or_default().push((s, e));
+        }
+    }
+    Ok(by_chrom
+        .into_iter()
+        .map(|(c, v)| (c, IntervalSet::from_unsorted(v)))
+        .collect())
+}

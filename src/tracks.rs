@@ -1,0 +1,195 @@
+//! Per-base bigWig tracks written through bigtools. Each track is written by its own
+//! thread, fed in order by bounded channels, so a whole genome streams through with memory
+//! bounded by a few batches. Files are written under a temporary name and renamed by
+//! [`TrackSet::finish`]; on error nothing is left behind.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use bigtools::beddata::BedParserStreamingIterator;
+use bigtools::{BigWigWrite, Value};
+
+use crate::io::TempOutput;
+use crate::{Error, Result};
+
+/// A chromosome name shared by all values of a batch (cheap to clone per value).
+#[derive(Clone)]
+struct Chrom(Arc<str>);
+
+impl From<Chrom> for String {
+    fn from(c: Chrom) -> String {
+        c.0.to_string()
+    }
+}
+
+impl PartialEq<&str> for Chrom {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+type Batch = (Arc<str>, Vec<Value>);
+
+struct Track {
+    sender: Option<SyncSender<Batch>>,
+    handle: Option<JoinHandle<Result<()>>>,
+    temp: TempOutput,
+}
+
+/// A set of bigWig files written side by side, one value stream each.
+pub struct TrackSet {
+    tracks: Vec<Track>,
+    /// Values pending per track for the current batch.
+    pending: Vec<Vec<Value>>,
+    chrom: Arc<str>,
+    any: bool,
+}
+
+const BATCH: usize = 1 << 16;
+
+impl TrackSet {
+    /// Starts one writer per destination. `chrom_sizes` lists every contig that may appear.
+    pub fn create(dests: &[PathBuf], chrom_sizes: &[(String, u64)]) -> Result<TrackSet> {
+        let sizes: HashMap<String, u32> = chrom_sizes
+            .iter()
+            .map(|(c, l)| (c.clone(), (*l).min(u32::MAX as u64) as u32))
+            .collect();
+        let mut tracks = Vec::with_capacity(dests.len());
+        for dest in dests {
+            let temp = TempOutput::new(dest)?;
+            let writer = BigWigWrite::create_file(temp.path(), sizes.clone())
+                .map_err(|e| Error::io(dest, e))?;
+            let (tx, rx) = sync_channel::<Batch>(4);
+            let path = dest.clone();
+            let handle = std::thread::spawn(move || write_track(writer, rx, &path));
+            tracks.push(Track {
+                sender: Some(tx),
+                handle: Some(handle),
+                temp,
+            });
+        }
+        let n = tracks.len();
+        Ok(TrackSet {
+            tracks,
+            pending: vec![Vec::new(); n],
+            chrom: Arc::from(""),
+            any: false,
+        })
+    }
+
+    /// Starts values for a new chromosome (call in the order values will come).
+    pub fn start_chrom(&mut self, chrom: &str) -> Result<()> {
+        self.flush()?;
+        self.chrom = Arc::from(chrom);
+        Ok(())
+    }
+
+    /// Adds per-base values from position `start` on for every track; `values[t][i]` is
+    /// track t at `start + i`. NaN means "no value". Equal neighbours are merged.
+    pub fn push(&mut self, start: u64, values: &[Vec<f32>]) -> Result<()> {
+        for (t, vals) in values.iter().enumerate() {
+            let out = &mut self.pending[t];
+            for (i, &v) in vals.iter().enumerate() {
+                if v.is_nan() {
+                    continue;
+                }
+                let pos = (start + i as u64) as u32;
+                match out.last_mut() {
+                    Some(last) if last.end == pos && last.value == v => last.end = pos + 1,
+                    _ => out.push(Value {
+                        start: pos,
+                        end: pos + 1,
+                        value: v,
+                    }),
+                }
+            }
+        }
+        if self.pending.first().is_some_and(|p| p.len() >= BATCH) {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        for (t, track) in self.tracks.iter_mut().enumerate() {
+            let vals = std::mem::take(&mut self.pending[t]);
+            if vals.is_empty() {
+                continue;
+            }
+            self.any = true;
+            let sent = track
+                .sender
+                .as_ref()
+                .map(|s| s.send((self.chrom.clone(), vals)));
+            if !matches!(sent, Some(Ok(()))) {
+                // The writer stopped early: its error comes out of `join`.
+                track.sender = None;
+                return join(track).and(Err(Error::BigWig {
+                    path: track.temp.dest().to_path_buf(),
+                    msg: "the writer stopped early".into(),
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes every file and moves it into place. Fails when no value was written.
+    pub fn finish(mut self) -> Result<()> {
+        self.flush()?;
+        if !self.any {
+            let path = self
+                .tracks
+                .first()
+                .map(|t| t.temp.dest().to_path_buf())
+                .unwrap_or_default();
+            return Err(Error::BigWig {
+                path,
+                msg: "no position could be scored, so the track would be empty".into(),
+            });
+        }
+        for track in &mut self.tracks {
+            track.sender = None;
+        }
+        for track in &mut self.tracks {
+            join(track)?;
+        }
+        for track in std::mem::take(&mut self.tracks) {
+            track.temp.commit()?;
+        }
+        Ok(())
+    }
+}
+
+fn join(track: &mut Track) -> Result<()> {
+    track.sender = None;
+    match track.handle.take().map(JoinHandle::join) {
+        Some(Ok(res)) => res,
+        Some(Err(_)) => Err(Error::BigWig {
+            path: track.temp.dest().to_path_buf(),
+            msg: "the writer thread panicked".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn write_track(
+    writer: BigWigWrite<std::fs::File>,
+    rx: std::sync::mpsc::Receiver<Batch>,
+    path: &Path,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .map_err(|e| Error::io(path, e))?;
+    let values = rx
+        .into_iter()
+        .flat_map(|(chrom, vals)| vals.into_iter().map(move |v| (Chrom(chrom.clone()), v)));
+    let source = BedParserStreamingIterator::wrap_infallible_iter(values, true);
+    writer.write(source, runtime).map_err(|e| Error::BigWig {
+        path: path.to_path_buf(),
+        msg: e.to_string(),
+    })
+}

@@ -10,8 +10,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Opening, reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Opening, reading or writing a file failed (the reason is the error's source).
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -30,8 +30,8 @@ pub enum Error {
     /// A setting (flag or config value) is out of range or inconsistent.
     #[error("{0}")]
     Config(String),
-    /// A Parquet file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A Parquet file could not be read or written (the reason is the error's source).
+    #[error("{}", path.display())]
     Parquet {
         path: PathBuf,
         #[source]

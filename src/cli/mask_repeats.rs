@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Result<()> {
     let total: u64 = genome.contigs().iter().map(|c| c.len as u64).sum();
     let pb = crate::progress::bar(total, "mask-repeats", args.common.quiet);
     let mut records = Vec::new();
-    genome.visit(&[], |contig, seq| {
+    genome.visit(&genome.names(), |contig, seq| {
         let mut ivs: Vec<Labelled> = Vec::new();
         if !args.no_softmask {
             ivs.extend(

@@ -49,3 +49,16 @@ pub fn flatten_list(values: &[String]) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_cli_is_consistent() {
+        super::mask_repeats::Args::command().debug_assert();
+        super::make_windows::Args::command().debug_assert();
+        super::count_kmers::Args::command().debug_assert();
+        super::score_genome::Args::command().debug_assert();
+    }
+}

@@ -128,6 +128,11 @@ impl Genome {
         )))
     }
 
+    /// Every contig name, in file order.
+    pub fn names(&self) -> Vec<String> {
+        self.contigs.iter().map(|c| c.name.clone()).collect()
+    }
+
     /// The contig names, shortened for messages when there are many.
     pub fn contig_list(&self) -> String {
         let names: Vec<&str> = self.contigs.iter().map(|c| c.name.as_str()).collect();
@@ -192,8 +197,8 @@ impl Genome {
         Ok(EncodedSeq::from_codes(bytes))
     }
 
-    /// Calls `f` with each named contig (or every contig when `names` is empty), in file
-    /// order, holding one contig in memory at a time.
+    /// Calls `f` with each named contig, in file order, holding one contig in memory at a
+    /// time. Nothing is visited for an empty list.
     pub fn visit(
         &self,
         names: &[String],
@@ -203,7 +208,7 @@ impl Genome {
         match self.access {
             Access::Indexed => {
                 for contig in &self.contigs {
-                    if names.is_empty() || names.contains(&contig.name) {
+                    if names.contains(&contig.name) {
                         f(contig, self.fetch_indexed(contig)?)?;
                     }
                 }

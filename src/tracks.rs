@@ -136,8 +136,10 @@ impl TrackSet {
         Ok(())
     }
 
-    /// Finishes every file and moves it into place. Fails when no value was written.
-    pub fn finish(mut self) -> Result<()> {
+    /// Finishes every file; the caller commits the returned outputs once everything else
+    /// it writes has succeeded. Fails when no value was written.
+    #[must_use = "the tracks are only moved into place by committing the returned outputs"]
+    pub fn finish(mut self) -> Result<Vec<TempOutput>> {
         self.flush()?;
         if !self.any {
             let path = self
@@ -156,10 +158,10 @@ impl TrackSet {
         for track in &mut self.tracks {
             join(track)?;
         }
-        for track in std::mem::take(&mut self.tracks) {
-            track.temp.commit()?;
-        }
-        Ok(())
+        Ok(std::mem::take(&mut self.tracks)
+            .into_iter()
+            .map(|t| t.temp)
+            .collect())
     }
 }
 

@@ -156,12 +156,16 @@ pub fn run(args: Args) -> Result<()> {
         },
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
+    // Tracks first (they may still fail), then the metrics; the tracks move into place last.
+    let finished = tracks.finish()?;
     metrics.write(
         &args.out_dir.join("metrics.parquet"),
         &args.out_dir.join("metrics.tsv"),
         &meta,
     )?;
-    tracks.finish()?;
+    for track in finished {
+        track.commit()?;
+    }
     let all = metrics.overall().0[0];
     if !args.common.quiet {
         eprintln!(

@@ -165,36 +165,47 @@ impl Genome {
         }
     }
 
+    /// Reads a contig through faidx in slices, encoding each into the final buffer, so the
+    /// peak is one byte per base plus one slice.
     fn fetch_indexed(&self, contig: &Contig) -> Result<EncodedSeq> {
+        const SLICE: usize = 1 << 24;
         let fai = faidx::Faidx::open(&self.path, false)
             .ok_or_else(|| Error::invalid(&self.path, "faidx index could not be loaded"))?;
-        let mut bytes = fai.fetch(&contig.name, 0, contig.len).ok_or_else(|| {
-            Error::invalid(
-                &self.path,
-                format!("reading contig '{}' through faidx failed", contig.name),
-            )
-        })?;
-        if bytes.len() != contig.len {
-            return Err(Error::invalid(
-                &self.path,
-                format!(
-                    "contig '{}': read {} bases, the index says {} (stale .fai?)",
-                    contig.name,
-                    bytes.len(),
-                    contig.len
-                ),
-            ));
+        let mut codes = Vec::with_capacity(contig.len);
+        let mut start = 0;
+        while start < contig.len {
+            let end = (start + SLICE).min(contig.len);
+            let mut bytes = fai.fetch(&contig.name, start, end).ok_or_else(|| {
+                Error::invalid(
+                    &self.path,
+                    format!("reading contig '{}' through faidx failed", contig.name),
+                )
+            })?;
+            if bytes.len() != end - start {
+                return Err(Error::invalid(
+                    &self.path,
+                    format!(
+                        "contig '{}': read {} bases at {start}, expected {} (stale .fai index?)",
+                        contig.name,
+                        bytes.len(),
+                        end - start
+                    ),
+                ));
+            }
+            encode::encode_in_place(&mut bytes).map_err(|i| {
+                Error::invalid(
+                    &self.path,
+                    format!(
+                        "contig '{}' position {}: not a nucleotide letter",
+                        contig.name,
+                        start + i
+                    ),
+                )
+            })?;
+            codes.extend_from_slice(&bytes);
+            start = end;
         }
-        encode::encode_in_place(&mut bytes).map_err(|i| {
-            Error::invalid(
-                &self.path,
-                format!(
-                    "contig '{}' position {i}: not a nucleotide letter",
-                    contig.name
-                ),
-            )
-        })?;
-        Ok(EncodedSeq::from_codes(bytes))
+        Ok(EncodedSeq::from_codes(codes))
     }
 
     /// Calls `f` with each named contig, in file order, holding one contig in memory at a

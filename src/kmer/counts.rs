@@ -1,7 +1,6 @@
 //! Counting centers by context: dense atomic arrays when `4^(2k) * 4` counters fit the
 //! memory budget, a sparse hash table otherwise. Multi-threaded over chunks of regions.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -35,9 +34,21 @@ impl Strands {
 }
 
 /// A table of counts by context of order `k`.
+///
+/// `Dense` holds one atomic counter per (context, base): threads add in place. `Sparse`
+/// holds observed contexts only, as a vector sorted by context: a contig's centers are
+/// collected as packed keys, sorted in parallel and run-length counted, then merged in
+/// linearly, which needs far less memory than a hash map.
 pub enum CountTable {
-    Dense { k: usize, cells: Vec<AtomicU64> },
-    Sparse { k: usize, map: HashMap<u64, Counts> },
+    Dense {
+        k: usize,
+        cells: Vec<AtomicU64>,
+    },
+    Sparse {
+        k: usize,
+        entries: Vec<(u64, Counts)>,
+        sorted: bool,
+    },
 }
 
 /// Bytes a dense table of order k needs.
@@ -57,7 +68,8 @@ impl CountTable {
         } else {
             CountTable::Sparse {
                 k,
-                map: HashMap::new(),
+                entries: Vec::new(),
+                sorted: true,
             }
         }
     }
@@ -72,7 +84,9 @@ impl CountTable {
         matches!(self, CountTable::Dense { .. })
     }
 
-    /// Adds `counts` at context `ctx`.
+    /// Adds `counts` at context `ctx`. A sparse table must be [`normalize`]d before reading.
+    ///
+    /// [`normalize`]: CountTable::normalize
     pub fn add(&mut self, ctx: u64, counts: Counts) {
         match self {
             CountTable::Dense { cells, .. } => {
@@ -80,11 +94,25 @@ impl CountTable {
                     *cells[ctx as usize * 4 + b].get_mut() += n;
                 }
             }
-            CountTable::Sparse { map, .. } => {
-                let e = map.entry(ctx).or_insert([0; 4]);
-                for b in 0..4 {
-                    e[b] += counts[b];
-                }
+            CountTable::Sparse {
+                entries, sorted, ..
+            } => {
+                *sorted &= entries.last().is_none_or(|&(last, _)| last < ctx);
+                entries.push((ctx, counts));
+            }
+        }
+    }
+
+    /// Sorts a sparse table and sums repeated contexts (no-op when dense or sorted).
+    pub fn normalize(&mut self) {
+        if let CountTable::Sparse {
+            entries, sorted, ..
+        } = self
+        {
+            if !*sorted {
+                entries.par_sort_unstable_by_key(|&(c, _)| c);
+                *entries = sum_runs(entries.iter().copied());
+                *sorted = true;
             }
         }
     }
@@ -95,7 +123,14 @@ impl CountTable {
             CountTable::Dense { cells, .. } => {
                 std::array::from_fn(|b| cells[ctx as usize * 4 + b].load(Ordering::Relaxed))
             }
-            CountTable::Sparse { map, .. } => map.get(&ctx).copied().unwrap_or([0; 4]),
+            CountTable::Sparse {
+                entries, sorted, ..
+            } => {
+                debug_assert!(*sorted, "normalize() a sparse table before reading it");
+                entries
+                    .binary_search_by_key(&ctx, |&(c, _)| c)
+                    .map_or([0; 4], |i| entries[i].1)
+            }
         }
     }
 
@@ -110,10 +145,38 @@ impl CountTable {
                     (counts.iter().sum::<u64>() > 0).then_some((ctx as u64, counts))
                 })
                 .collect(),
-            CountTable::Sparse { map, .. } => {
-                let mut v: Vec<(u64, Counts)> = map.iter().map(|(&c, &n)| (c, n)).collect();
-                v.sort_unstable_by_key(|&(c, _)| c);
-                v
+            CountTable::Sparse {
+                entries, sorted, ..
+            } => {
+                debug_assert!(*sorted, "normalize() a sparse table before reading it");
+                entries.clone()
+            }
+        }
+    }
+
+    /// Number of observed contexts.
+    pub fn n_observed(&self) -> usize {
+        let mut n = 0;
+        self.for_each_observed(|_, _| n += 1);
+        n
+    }
+
+    /// Calls `f` with every observed context and its counts, in context order.
+    pub fn for_each_observed(&self, mut f: impl FnMut(u64, &Counts)) {
+        match self {
+            CountTable::Dense { cells, .. } => {
+                for (ctx, c) in cells.chunks_exact(4).enumerate() {
+                    let counts: Counts = std::array::from_fn(|b| c[b].load(Ordering::Relaxed));
+                    if counts.iter().any(|&x| x > 0) {
+                        f(ctx as u64, &counts);
+                    }
+                }
+            }
+            CountTable::Sparse {
+                entries, sorted, ..
+            } => {
+                debug_assert!(*sorted, "normalize() a sparse table before reading it");
+                entries.iter().for_each(|(ctx, c)| f(*ctx, c));
             }
         }
     }
@@ -139,28 +202,70 @@ impl CountTable {
                     });
                 });
             }
-            CountTable::Sparse { map, .. } => {
-                let partial: Vec<HashMap<u64, Counts>> = chunks
+            CountTable::Sparse { .. } => {
+                // Packed keys: context << 2 | center (4k + 2 <= 58 bits).
+                let mut keys: Vec<u64> = chunks
                     .par_iter()
-                    .map(|&(s, e)| {
-                        let mut m: HashMap<u64, Counts> = HashMap::new();
+                    .flat_map_iter(|&(s, e)| {
+                        let mut v = Vec::with_capacity((e - s) as usize);
                         visit_clean(codes, k, s, e, strands, |ctx, b| {
-                            m.entry(ctx).or_insert([0; 4])[b as usize] += 1;
+                            v.push((ctx << 2) | b as u64)
                         });
-                        m
+                        v
                     })
                     .collect();
-                for m in partial {
-                    for (ctx, c) in m {
-                        let e = map.entry(ctx).or_insert([0; 4]);
-                        for b in 0..4 {
-                            e[b] += c[b];
-                        }
-                    }
-                }
+                keys.par_sort_unstable();
+                let counted = sum_runs(keys.iter().map(|&key| {
+                    let mut c = [0; 4];
+                    c[(key & 3) as usize] = 1;
+                    (key >> 2, c)
+                }));
+                drop(keys);
+                self.merge_sorted(counted);
             }
         }
     }
+
+    /// Adds sorted, unique entries to a sparse table (linear merge).
+    fn merge_sorted(&mut self, new: Vec<(u64, Counts)>) {
+        self.normalize();
+        if let CountTable::Sparse { entries, .. } = self {
+            let old = std::mem::take(entries);
+            let mut merged = Vec::with_capacity(old.len().max(new.len()));
+            let (mut a, mut b) = (old.into_iter().peekable(), new.into_iter().peekable());
+            loop {
+                let next = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) if x.0 == y.0 => {
+                        let (x, y) = (a.next(), b.next());
+                        let ((c, m), (_, n)) = (x.unwrap_or_default(), y.unwrap_or_default());
+                        (c, std::array::from_fn(|i| m[i] + n[i]))
+                    }
+                    (Some(x), Some(y)) if x.0 < y.0 => a.next().unwrap_or_default(),
+                    (Some(_), Some(_)) | (None, Some(_)) => b.next().unwrap_or_default(),
+                    (Some(_), None) => a.next().unwrap_or_default(),
+                    (None, None) => break,
+                };
+                merged.push(next);
+            }
+            *entries = merged;
+        }
+    }
+}
+
+/// Sums the counts of equal, adjacent contexts of a sorted sequence.
+fn sum_runs(sorted: impl Iterator<Item = (u64, Counts)>) -> Vec<(u64, Counts)> {
+    let mut out: Vec<(u64, Counts)> = Vec::new();
+    for (ctx, c) in sorted {
+        match out.last_mut() {
+            Some(last) if last.0 == ctx => {
+                for b in 0..4 {
+                    last.1[b] += c[b];
+                }
+            }
+            _ => out.push((ctx, c)),
+        }
+    }
+    out
 }
 
 /// Calls `f(context, center)` for every center in `[start, end)` whose window is clean,
@@ -206,6 +311,7 @@ mod tests {
     use crate::genome::EncodedSeq;
     use crate::kmer::context::parse_kmer;
     use proptest::prelude::*;
+    use std::collections::HashMap;
 
     fn naive(s: &str, k: usize, both: bool) -> HashMap<(String, char), u64> {
         let mut m = HashMap::new();

@@ -52,7 +52,8 @@ pub struct KmerModel {
 const UNIFORM: Probs = [0.25; 4];
 
 impl KmerModel {
-    pub fn new(table: CountTable, settings: KmerSettings) -> KmerModel {
+    pub fn new(mut table: CountTable, settings: KmerSettings) -> KmerModel {
+        table.normalize();
         let k = table.k();
         let top = into_level_counts(table);
         let levels = if settings.backoff {
@@ -139,7 +140,7 @@ fn into_level_counts(table: CountTable) -> LevelCounts {
                 .map(|c| std::array::from_fn(|b| c[b].load(Ordering::Relaxed)))
                 .collect(),
         ),
-        CountTable::Sparse { map, .. } => LevelCounts::Sparse(map),
+        CountTable::Sparse { entries, .. } => LevelCounts::Sparse(entries.into_iter().collect()),
     }
 }
 

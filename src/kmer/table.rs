@@ -9,8 +9,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::context::{K_MAX, K_MIN, context_strings, parse_kmer};
+use super::context::{K_MAX, K_MIN, mask, parse_kmer};
 use super::counts::{CountTable, Strands};
+use crate::genome::encode::BASES;
 use crate::io::parquet::{self as pq, Metadata};
 use crate::{Error, Result};
 
@@ -86,29 +87,28 @@ pub fn check_k(k: usize) -> std::result::Result<(), String> {
     }
 }
 
-/// Writes the observed contexts of `table`.
+/// Writes the observed contexts of `table`, building the columns without a string
+/// allocation per row.
 pub fn write_counts(dest: &Path, table: &CountTable, meta: &CountsMeta) -> Result<()> {
     let k = table.k();
-    let rows = table.observed();
-    let (mut left, mut right) = (
-        Vec::with_capacity(rows.len()),
-        Vec::with_capacity(rows.len()),
-    );
-    let mut counts: [Vec<u64>; 4] = Default::default();
-    for (ctx, c) in &rows {
-        let (l, r) = context_strings(*ctx, k);
-        left.push(l);
-        right.push(r);
+    let n = table.n_observed();
+    let mut left = StringChunkedBuilder::new("left".into(), n);
+    let mut right = StringChunkedBuilder::new("right".into(), n);
+    let mut counts: [Vec<u64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
+    let mut buf = [0u8; K_MAX];
+    table.for_each_observed(|ctx, c| {
+        left.append_value(kmer_str(ctx >> (2 * k), k, &mut buf));
+        right.append_value(kmer_str(ctx & mask(2 * k), k, &mut buf));
         for b in 0..4 {
             counts[b].push(c[b]);
         }
-    }
+    });
     let [a, c, g, t] = counts;
     let mut df = DataFrame::new(
-        rows.len(),
+        n,
         vec![
-            Column::new("left".into(), left),
-            Column::new("right".into(), right),
+            left.finish().into_column(),
+            right.finish().into_column(),
             Column::new("count_A".into(), a),
             Column::new("count_C".into(), c),
             Column::new("count_G".into(), g),
@@ -117,6 +117,14 @@ pub fn write_counts(dest: &Path, table: &CountTable, meta: &CountsMeta) -> Resul
     )
     .map_err(|e| Error::parquet(dest, e))?;
     pq::write(dest, &mut df, &meta.to_metadata())
+}
+
+/// Letters of a packed k-mer, written into `buf`.
+fn kmer_str(code: u64, k: usize, buf: &mut [u8; K_MAX]) -> &str {
+    for (i, slot) in buf[..k].iter_mut().enumerate() {
+        *slot = BASES[((code >> (2 * (k - 1 - i))) & 3) as usize];
+    }
+    std::str::from_utf8(&buf[..k]).unwrap_or_default()
 }
 
 /// Reads a count table; dense when it fits `budget_bytes`.
@@ -160,6 +168,7 @@ pub fn read_counts(path: &Path, budget_bytes: u64) -> Result<(CountTable, Counts
         }
         table.add((lc << (2 * k)) | rc, c);
     }
+    table.normalize();
     Ok((table, meta))
 }
 
@@ -205,6 +214,7 @@ pub fn merge_counts(
         }
         chroms.push(m.chroms);
     }
+    table.normalize();
     meta.chroms = chroms
         .into_iter()
         .filter(|c| !c.is_empty())

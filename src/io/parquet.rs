@@ -63,7 +63,7 @@ pub fn read(path: &Path, required: &[&str]) -> Result<(DataFrame, Metadata)> {
 }
 
 /// A column as the given type, or an error naming the file and column.
-pub fn column<'a>(path: &Path, df: &'a DataFrame, name: &str, dtype: &DataType) -> Result<Column> {
+pub fn column(path: &Path, df: &DataFrame, name: &str, dtype: &DataType) -> Result<Column> {
     let col = df.column(name).map_err(|e| Error::parquet(path, e))?;
     col.cast(dtype)
         .map_err(|e| Error::invalid(path, format!("column {name} is not {dtype}: {e}")))

@@ -108,12 +108,11 @@ impl CountTable {
         if let CountTable::Sparse {
             entries, sorted, ..
         } = self
+            && !*sorted
         {
-            if !*sorted {
-                entries.par_sort_unstable_by_key(|&(c, _)| c);
-                *entries = sum_runs(entries.iter().copied());
-                *sorted = true;
-            }
+            entries.par_sort_unstable_by_key(|&(c, _)| c);
+            *entries = sum_runs(entries.iter().copied());
+            *sorted = true;
         }
     }
 

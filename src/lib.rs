@@ -14,6 +14,8 @@ pub mod genome;
 pub mod io;
 pub mod kmer;
 pub mod metrics;
+#[cfg(feature = "torch")]
+pub mod nn;
 pub mod predict;
 pub mod progress;
 pub mod regions;

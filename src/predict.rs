@@ -1,12 +1,14 @@
 //! The one seam between models and everything that consumes predictions.
 //!
-//! A [`Predictor`] gives the probabilities of A, C, G, T at each position of a sequence,
-//! each from its flanks only. Chunking and parallel scoring over regions live here, once,
-//! so no consumer re-implements them.
+//! A [`Predictor`] gives the probabilities of A, C, G, T at each position of a chunk, each
+//! from its flanks only. Cutting regions into chunks, padding them with their flanks
+//! (unknown beyond a contig's ends), batching, parallel scoring and reverse-complement
+//! averaging live here, once, so no model and no consumer re-implements them.
 
 use rayon::prelude::*;
 
 use crate::Result;
+use crate::genome::encode;
 use crate::kmer::counts::chunk_regions;
 use crate::regions::IntervalSet;
 
@@ -24,39 +26,100 @@ pub trait Predictor: Send + Sync {
     /// A one-line description for logs and metadata.
     fn describe(&self) -> String;
 
-    /// Predictions for positions `start..end` of `codes` (encoded bases of a whole contig),
-    /// appended to `out`; [`NO_PREDICTION`] where the model has none.
-    fn predict(&self, codes: &[u8], start: usize, end: usize, out: &mut Vec<Probs>);
+    /// Positions per chunk, and chunks per call to [`Predictor::predict_chunks`].
+    fn chunking(&self) -> (usize, usize) {
+        (1 << 18, rayon::current_num_threads().max(1) * 2)
+    }
+
+    /// Predictions for the central positions of each chunk. A chunk holds `flank()` bases,
+    /// the positions to predict, then `flank()` bases, as encoded bytes (see
+    /// [`crate::genome::encode`]); bases beyond a contig's ends are unknown.
+    /// [`NO_PREDICTION`] where the model has none.
+    fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>>;
 }
 
-/// Chunk size for parallel scoring.
-pub const CHUNK: u64 = 1 << 18;
+/// Bases `start - flank .. end + flank` of `codes`, unknown outside the contig.
+pub fn padded_chunk(codes: &[u8], start: usize, end: usize, flank: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(end - start + 2 * flank);
+    let lo = start as i64 - flank as i64;
+    let hi = (end + flank) as i64;
+    let before = (-lo).max(0) as usize;
+    out.resize(before, encode::UNKNOWN);
+    let a = lo.max(0) as usize;
+    let b = (hi as usize).min(codes.len());
+    if a < b {
+        out.extend_from_slice(&codes[a..b]);
+    }
+    out.resize(end - start + 2 * flank, encode::UNKNOWN);
+    out
+}
 
-/// Scores `regions` of one contig in parallel chunks and hands each chunk, in order, to
-/// `sink(start, probs)` after `map` turned it into a per-chunk result (run in parallel).
+/// Reverse complement of encoded bases (soft-mask and unknown flags kept).
+pub fn revcomp_codes(codes: &[u8]) -> Vec<u8> {
+    codes
+        .iter()
+        .rev()
+        .map(|&c| {
+            if encode::is_acgt(c) {
+                (c & !3) | (3 - (c & 3))
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Scores `regions` of one contig, chunk by chunk, and hands each chunk, in order, to
+/// `sink` after `map(start, probs)` (run in parallel) turned it into a per-chunk result.
+/// With `rc_average`, each prediction is the mean of the forward one and the reverse
+/// complement's (complemented back).
 pub fn score_regions<T: Send>(
     predictor: &dyn Predictor,
     codes: &[u8],
     regions: &IntervalSet,
+    rc_average: bool,
     map: impl Fn(u64, &[Probs]) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    let chunks = chunk_regions(regions, CHUNK);
-    let batch = rayon::current_num_threads().max(1) * 2;
-    for group in chunks.chunks(batch) {
+    let (chunk_len, per_call) = predictor.chunking();
+    let flank = predictor.flank();
+    let chunks = chunk_regions(regions, chunk_len.max(1) as u64);
+    for group in chunks.chunks(per_call.max(1)) {
+        let inputs: Vec<Vec<u8>> = group
+            .par_iter()
+            .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, flank))
+            .collect();
+        let mut probs = predictor.predict_chunks(&inputs)?;
+        if rc_average {
+            let rc_inputs: Vec<Vec<u8>> = inputs.par_iter().map(|c| revcomp_codes(c)).collect();
+            let rc = predictor.predict_chunks(&rc_inputs)?;
+            probs
+                .par_iter_mut()
+                .zip(rc)
+                .for_each(|(fwd, rev)| average_strands(fwd, &rev));
+        }
         let results: Vec<T> = group
             .par_iter()
-            .map(|&(s, e)| {
-                let mut probs = Vec::with_capacity((e - s) as usize);
-                predictor.predict(codes, s as usize, e as usize, &mut probs);
-                map(s, &probs)
-            })
+            .zip(probs.par_iter())
+            .map(|(&(s, _), p)| map(s, p))
             .collect();
         for r in results {
             sink(r)?;
         }
     }
     Ok(())
+}
+
+/// Averages forward predictions with reverse-complement ones (given in reverse order and
+/// for the complementary base); a missing prediction on either strand leaves none.
+fn average_strands(fwd: &mut [Probs], rev: &[Probs]) {
+    let n = fwd.len();
+    for (i, p) in fwd.iter_mut().enumerate() {
+        let q = rev[n - 1 - i];
+        for b in 0..4 {
+            p[b] = 0.5 * (p[b] + q[3 - b]);
+        }
+    }
 }
 
 /// Entropy in bits of a distribution.
@@ -73,4 +136,26 @@ pub fn argmax(p: &Probs) -> usize {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+
+    #[test]
+    fn padding_at_contig_ends() {
+        let s = EncodedSeq::from_ascii(b"ACGTA").unwrap();
+        let u = encode::UNKNOWN;
+        assert_eq!(padded_chunk(s.codes(), 0, 2, 2), vec![u, u, 0, 1, 2, 3]);
+        assert_eq!(padded_chunk(s.codes(), 3, 5, 2), vec![1, 2, 3, 0, u, u]);
+        assert_eq!(padded_chunk(s.codes(), 0, 5, 0), s.codes().to_vec());
+    }
+
+    #[test]
+    fn revcomp_keeps_flags() {
+        let s = EncodedSeq::from_ascii(b"AcgN").unwrap();
+        let rc = revcomp_codes(s.codes());
+        assert_eq!(EncodedSeq::from_codes(rc).to_ascii(), b"NcgT".to_vec());
+    }
 }

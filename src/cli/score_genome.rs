@@ -25,7 +25,8 @@ pub struct Args {
     /// Genome FASTA (plain, gzip or bgzip).
     #[arg(short, long)]
     pub genome: PathBuf,
-    /// The model: a k-mer count table (.parquet) from count-kmers.
+    /// The model: a k-mer count table (.parquet) from count-kmers, or a model folder from
+    /// train-model (told apart by what the path is).
     #[arg(short, long)]
     pub model: PathBuf,
     /// Windows table from make-windows; its --split windows are scored.
@@ -50,6 +51,12 @@ pub struct Args {
     /// Also write p_A, p_C, p_G and p_T tracks.
     #[arg(long)]
     pub tracks: bool,
+    /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Average each prediction with the reverse complement's.
+    #[arg(long)]
+    pub rc_average: bool,
     /// Pseudocount per base for the k-mer model [default: 4 with backoff (the best bits and
     /// accuracy on the demo genome for k = 5), 1 without].
     #[arg(long)]
@@ -133,6 +140,7 @@ pub fn run(args: Args) -> Result<()> {
             model.as_ref(),
             codes,
             set,
+            args.rc_average,
             |start, probs| summarize(codes, start, probs, rep.as_ref(), args.tracks),
             |chunk| {
                 sums.merge(&chunk.sums);
@@ -183,10 +191,7 @@ pub fn run(args: Args) -> Result<()> {
 fn load_model(args: &Args, pseudocount: f64) -> Result<(Box<dyn Predictor>, Metadata)> {
     let path: &Path = &args.model;
     if path.is_dir() {
-        bail!(
-            "{}: is a folder; neural model folders are not supported by this build, give a k-mer table (.parquet)",
-            path.display()
-        );
+        return load_neural(args);
     }
     let budget = (args.memory_gb * (1u64 << 30) as f64) as u64;
     let (counts, cmeta) = table::read_counts(path, budget)?;
@@ -206,6 +211,37 @@ fn load_model(args: &Args, pseudocount: f64) -> Result<(Box<dyn Predictor>, Meta
     Ok((Box::new(model), meta))
 }
 
+/// A neural model folder from train-model.
+#[cfg(feature = "torch")]
+fn load_neural(args: &Args) -> Result<(Box<dyn Predictor>, Metadata)> {
+    use crate::nn::{NeuralModel, device};
+    if args.common.threads > 0 {
+        tch::set_num_threads(args.common.threads as i32);
+    }
+    let dev = device::parse_device(&args.device)?;
+    let model = NeuralModel::load(&args.model, dev)?;
+    let c = &model.config;
+    let mut meta = Metadata::new();
+    meta.insert("dnactx.model".into(), crate::io::file_name(&args.model));
+    meta.insert("dnactx.model_kind".into(), c.model.name().into());
+    meta.insert("dnactx.field".into(), c.field.to_string());
+    meta.insert("dnactx.parameters".into(), c.parameters.to_string());
+    meta.insert("dnactx.device".into(), device::device_name(dev));
+    meta.insert(
+        "dnactx.trained_on".into(),
+        format!("{} {}", c.data.genome, c.data.genome_checksum),
+    );
+    Ok((Box::new(model), meta))
+}
+
+#[cfg(not(feature = "torch"))]
+fn load_neural(args: &Args) -> Result<(Box<dyn Predictor>, Metadata)> {
+    bail!(
+        "{}: is a model folder, but this build of dnactx has no neural models: rebuild with `cargo build --release --features torch` (scripts/setup.sh does)",
+        args.model.display()
+    )
+}
+
 /// One scored chunk: its track values and metric sums.
 struct Chunk {
     start: u64,
@@ -223,7 +259,7 @@ fn summarize(
     let n = probs.len();
     let n_tracks = if all_tracks { 6 } else { 2 };
     let mut values = vec![Vec::with_capacity(n); n_tracks];
-    let repeat_mask = repeats.map(|r| chunk_mask(r, start, n));
+    let repeat_mask = repeats.map(|r| r.mask_range(start, n));
     let mut sums = Sums::default();
     for (i, p) in probs.iter().enumerate() {
         let code = codes[start as usize + i];
@@ -252,17 +288,4 @@ fn summarize(
         values,
         sums,
     }
-}
-
-/// Repeat flags for positions `start..start+n`.
-fn chunk_mask(set: &IntervalSet, start: u64, n: usize) -> Vec<bool> {
-    let end = start + n as u64;
-    let mut mask = vec![false; n];
-    let ivs = set.intervals();
-    let first = ivs.partition_point(|&(_, e)| e <= start);
-    for &(s, e) in ivs[first..].iter().take_while(|&&(s, _)| s < end) {
-        let (a, b) = (s.max(start) - start, e.min(end) - start);
-        mask[a as usize..b as usize].fill(true);
-    }
-    mask
 }

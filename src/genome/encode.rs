@@ -104,6 +104,10 @@ impl EncodedSeq {
         &self.codes
     }
 
+    pub fn into_codes(self) -> Vec<u8> {
+        self.codes
+    }
+
     pub fn to_ascii(&self) -> Vec<u8> {
         self.codes.iter().map(|&c| decode(c)).collect()
     }

@@ -15,6 +15,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
+use rayon::prelude::*;
+
 use super::context::{Roller, n_contexts, shorten, sub_context};
 use super::counts::{CountTable, Counts};
 use crate::predict::{NO_PREDICTION, Predictor, Probs};
@@ -113,7 +115,22 @@ impl Predictor for KmerModel {
         )
     }
 
-    fn predict(&self, codes: &[u8], start: usize, end: usize, out: &mut Vec<Probs>) {
+    fn predict_chunks(&self, chunks: &[Vec<u8>]) -> crate::Result<Vec<Vec<Probs>>> {
+        let k = self.k;
+        Ok(chunks
+            .par_iter()
+            .map(|c| {
+                let mut out = Vec::with_capacity(c.len().saturating_sub(2 * k));
+                self.predict(c, k, c.len().saturating_sub(k), &mut out);
+                out
+            })
+            .collect())
+    }
+}
+
+impl KmerModel {
+    /// Predictions for positions `start..end` of `codes`, appended to `out`.
+    pub fn predict(&self, codes: &[u8], start: usize, end: usize, out: &mut Vec<Probs>) {
         let k = self.k;
         let mut roller = Roller::new(codes, k, start);
         for _ in start..end {

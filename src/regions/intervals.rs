@@ -57,6 +57,18 @@ impl IntervalSet {
         mask
     }
 
+    /// Flags for positions `start..start + n`: true where covered.
+    pub fn mask_range(&self, start: u64, n: usize) -> Vec<bool> {
+        let end = start + n as u64;
+        let mut mask = vec![false; n];
+        let first = self.ivs.partition_point(|&(_, e)| e <= start);
+        for &(s, e) in self.ivs[first..].iter().take_while(|&&(s, _)| s < end) {
+            let (a, b) = (s.max(start) - start, e.min(end) - start);
+            mask[a as usize..b as usize].fill(true);
+        }
+        mask
+    }
+
     /// The union of two sets.
     pub fn union(&self, other: &IntervalSet) -> IntervalSet {
         let mut all = self.ivs.clone();
@@ -104,6 +116,7 @@ mod tests {
             let (a, b) = (37u64, 151u64);
             let want = (a..b).filter(|&p| naive[p as usize]).count() as u64;
             prop_assert_eq!(set.overlap(a, b), want);
+            prop_assert_eq!(set.mask_range(a, (b - a) as usize), naive[a as usize..b as usize].to_vec());
         }
     }
 }

@@ -1,0 +1,109 @@
+//! `train-model`: train a neural context model on the train windows (feature `torch`).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use crate::genome::Genome;
+use crate::nn::config::RunConfig;
+use crate::nn::device::parse_device;
+use crate::nn::train::{TrainRequest, train};
+use crate::regions::bed;
+
+/// Train a neural model (mlp, cnn, lstm or transformer) that predicts every base of a chunk
+/// from its flanks in one pass; writes a self-describing model folder.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Examples:\n  train-model -g genome.fa.gz --windows windows.parquet --config cnn.yaml -o models/cnn\n  train-model -g genome.fa.gz --windows windows.parquet --config cnn.yaml -o models/cnn --resume\n\nThe folder gets config.yaml, weights.safetensors and metrics.parquet (and a checkpoint while training)."
+)]
+pub struct Args {
+    /// Genome FASTA (plain, gzip or bgzip).
+    #[arg(short, long)]
+    pub genome: PathBuf,
+    /// Windows table from make-windows: trains on `train`, scores `valid` as it goes.
+    #[arg(long)]
+    pub windows: PathBuf,
+    /// YAML with `model:` (architecture and its settings) and `train:`; defaults otherwise.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Architecture when no config names one: mlp, cnn, lstm or transformer.
+    #[arg(long)]
+    pub architecture: Option<String>,
+    /// Repeat BED (from mask-repeats) for the repeat loss weight; soft-masked bases otherwise.
+    #[arg(long)]
+    pub repeats: Option<PathBuf>,
+    /// Output model folder (must be new or empty unless --resume).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Continue a stopped run from its last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Override train.steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Override train.max_minutes.
+    #[arg(long)]
+    pub max_minutes: Option<f64>,
+    /// Device: auto (CUDA when available), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    #[command(flatten)]
+    pub common: super::Common,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    args.common.init()?;
+    if args.common.threads > 0 {
+        tch::set_num_threads(args.common.threads as i32);
+    }
+    let device = parse_device(&args.device)?;
+    let mut run = match &args.config {
+        Some(p) => load_config(p)?,
+        None => RunConfig::default(),
+    };
+    if let Some(arch) = &args.architecture {
+        if args.config.is_some() {
+            anyhow::bail!("give the architecture in --config or with --architecture, not both");
+        }
+        run.model = serde_yaml::from_str(&format!("architecture: {arch}"))
+            .with_context(|| format!("--architecture {arch}: use mlp, cnn, lstm or transformer"))?;
+    }
+    if let Some(s) = args.steps {
+        run.train.steps = s;
+    }
+    if let Some(m) = args.max_minutes {
+        run.train.max_minutes = m;
+    }
+    let genome = Genome::open(&args.genome)
+        .with_context(|| format!("opening genome {}", args.genome.display()))?;
+    let repeats = match &args.repeats {
+        Some(p) => Some((p.as_path(), bed::read_sets(p, &genome)?)),
+        None => None,
+    };
+    train(TrainRequest {
+        genome: &genome,
+        windows: &args.windows,
+        repeats,
+        out: &args.output,
+        run,
+        device,
+        resume: args.resume,
+        quiet: args.common.quiet,
+    })?;
+    Ok(())
+}
+
+/// Reads the run config, naming the file and line of any error.
+pub fn load_config(path: &std::path::Path) -> Result<RunConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| {
+        let line = e
+            .location()
+            .map(|l| format!(":{}", l.line()))
+            .unwrap_or_default();
+        anyhow::anyhow!("{}{line}: {e}", path.display())
+    })
+}

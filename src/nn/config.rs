@@ -1,0 +1,216 @@
+//! Model and training settings, read from YAML with serde: every field has a default, and an
+//! unknown field or architecture is an error that names it.
+//!
+//! ```yaml
+//! model:
+//!   architecture: cnn        # mlp | cnn | lstm | transformer
+//!   channels: 200            # settings of that architecture (defaults: the seed's sizes)
+//! train:
+//!   steps: 20000
+//!   batch: 16
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// The network, by architecture. Defaults reproduce the seed talk's models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "architecture", rename_all = "lowercase")]
+pub enum ModelConfig {
+    Mlp(MlpConfig),
+    Cnn(CnnConfig),
+    Lstm(LstmConfig),
+    Transformer(TransformerConfig),
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig::Cnn(CnnConfig::default())
+    }
+}
+
+impl ModelConfig {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelConfig::Mlp(_) => "mlp",
+            ModelConfig::Cnn(_) => "cnn",
+            ModelConfig::Lstm(_) => "lstm",
+            ModelConfig::Transformer(_) => "transformer",
+        }
+    }
+}
+
+/// The seed's MLP: both flanks (center left out) into 3 hidden layers of 300.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MlpConfig {
+    pub flank: usize,
+    pub hidden: Vec<usize>,
+}
+
+impl Default for MlpConfig {
+    fn default() -> Self {
+        MlpConfig {
+            flank: 50,
+            hidden: vec![300, 300, 300],
+        }
+    }
+}
+
+/// The seed's CNN, center-blind: a left-causal and a right-anticausal stack of convolutions,
+/// joined at each position by dense (1x1) layers. The flank is
+/// `1 + sum((kernel - 1) * dilation)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CnnConfig {
+    pub channels: usize,
+    pub kernel_sizes: Vec<usize>,
+    pub dilations: Vec<usize>,
+    /// Add each layer's input to its output (where the widths match).
+    pub residual: bool,
+    pub dense: Vec<usize>,
+}
+
+impl Default for CnnConfig {
+    fn default() -> Self {
+        CnnConfig {
+            channels: 200,
+            kernel_sizes: vec![2, 3, 4, 6, 8, 10],
+            dilations: vec![2, 2, 3, 4, 4, 4],
+            residual: false,
+            dense: vec![256],
+        }
+    }
+}
+
+/// The seed's best: per direction a convolution stack then an LSTM, joined by a dense head.
+/// The LSTM runs over blocks so its field is bounded: every position sees at least `flank`
+/// bases each side, at most `2 * flank`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LstmConfig {
+    pub flank: usize,
+    pub conv_channels: usize,
+    pub kernel_sizes: Vec<usize>,
+    pub hidden: usize,
+    pub dense: Vec<usize>,
+}
+
+impl Default for LstmConfig {
+    fn default() -> Self {
+        LstmConfig {
+            flank: 200,
+            conv_channels: 128,
+            kernel_sizes: vec![5, 5],
+            hidden: 400,
+            dense: vec![560],
+        }
+    }
+}
+
+/// Banded causal self-attention over each flank, with learned relative-position biases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TransformerConfig {
+    pub flank: usize,
+    pub dim: usize,
+    pub heads: usize,
+    pub layers: usize,
+    pub ffn: usize,
+    pub dense: Vec<usize>,
+}
+
+impl Default for TransformerConfig {
+    fn default() -> Self {
+        TransformerConfig {
+            flank: 100,
+            dim: 192,
+            heads: 6,
+            layers: 3,
+            ffn: 640,
+            dense: vec![256],
+        }
+    }
+}
+
+/// How train-model trains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Output positions (targets) per chunk; each chunk also carries `field` bases each side.
+    pub chunk: usize,
+    pub batch: usize,
+    /// Optimizer steps in all.
+    pub steps: usize,
+    /// Stop earlier after this many minutes of training (0: no limit).
+    pub max_minutes: f64,
+    pub lr: f64,
+    pub weight_decay: f64,
+    /// Linear warm-up steps, then cosine decay to `min_lr_ratio * lr`.
+    pub warmup: usize,
+    pub min_lr_ratio: f64,
+    /// Clip the gradient norm (0: off).
+    pub grad_clip: f64,
+    /// Train on the reverse complement of a chunk with probability 1/2.
+    pub rc_augment: bool,
+    /// Loss weight of repeat positions (1: as any other; GPN down-weights repeats).
+    pub repeat_weight: f64,
+    /// Score the valid split every this many steps (and write a checkpoint).
+    pub valid_every: usize,
+    /// Valid chunks scored each time (fixed, spread over the valid windows).
+    pub valid_chunks: usize,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            chunk: 1024,
+            batch: 16,
+            steps: 20_000,
+            max_minutes: 0.0,
+            lr: 2e-3,
+            weight_decay: 0.01,
+            warmup: 500,
+            min_lr_ratio: 0.05,
+            grad_clip: 1.0,
+            rc_augment: true,
+            repeat_weight: 1.0,
+            valid_every: 500,
+            valid_chunks: 64,
+            seed: 1,
+        }
+    }
+}
+
+/// The YAML given to train-model: a model and its training.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunConfig {
+    pub model: ModelConfig,
+    pub train: TrainConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_defaults_and_errors() {
+        let c: RunConfig =
+            serde_yaml::from_str("model:\n  architecture: lstm\n  hidden: 64\n").unwrap();
+        let ModelConfig::Lstm(l) = &c.model else {
+            panic!()
+        };
+        assert_eq!((l.hidden, l.flank), (64, 200));
+        assert_eq!(c.train, TrainConfig::default());
+        let e = serde_yaml::from_str::<RunConfig>("model:\n  architecture: rnn\n").unwrap_err();
+        assert!(e.to_string().contains("rnn"), "{e}");
+        let e = serde_yaml::from_str::<RunConfig>("model:\n  architecture: cnn\n  chanels: 3\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("chanels"), "{e}");
+        let e = serde_yaml::from_str::<RunConfig>("train:\n  stpes: 3\n").unwrap_err();
+        assert!(e.to_string().contains("stpes"), "{e}");
+        let round: RunConfig = serde_yaml::from_str(&serde_yaml::to_string(&c).unwrap()).unwrap();
+        assert_eq!(round, c);
+    }
+}

@@ -1,0 +1,23 @@
+//! Neural context models (feature `torch`): one model contract for every architecture
+//! ([`arch::ContextNet`]: N x L codes in, N x L x 4 logits out, output i blind to base i and
+//! to anything beyond its field), the training loop, and the model folder.
+
+pub mod adamw;
+pub mod arch;
+pub mod config;
+pub mod device;
+pub mod folder;
+pub mod layers;
+pub mod predictor;
+pub mod train;
+
+pub use config::{ModelConfig, RunConfig, TrainConfig};
+pub use predictor::NeuralModel;
+
+/// Number of trainable parameters.
+pub fn parameter_count(vs: &tch::nn::VarStore) -> i64 {
+    vs.trainable_variables()
+        .iter()
+        .map(|t| t.numel() as i64)
+        .sum()
+}

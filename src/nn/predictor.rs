@@ -1,0 +1,125 @@
+//! A trained model folder as a [`Predictor`]: chunks are stacked into a batch, run without
+//! gradients, and turned into probabilities of the central positions.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use tch::{Device, Kind, Tensor, nn};
+
+use super::arch::{ContextNet, build};
+use super::folder::{self, FolderConfig};
+use super::layers::UNKNOWN_CODE;
+use crate::genome::encode;
+use crate::predict::{Predictor, Probs};
+use crate::{Error, Result};
+
+/// A network with its weights, ready to score.
+pub struct NeuralModel {
+    net: Mutex<(nn::VarStore, Box<dyn ContextNet>)>,
+    pub config: FolderConfig,
+    device: Device,
+    chunk: usize,
+    batch: usize,
+}
+
+impl NeuralModel {
+    /// Loads a model folder onto `device`, checking its version and weights.
+    pub fn load(folder: &Path, device: Device) -> Result<NeuralModel> {
+        let config = folder::read_config(folder)?;
+        let weights = folder.join(folder::WEIGHTS);
+        if !weights.is_file() {
+            return Err(Error::invalid(
+                &weights,
+                "the weights file is missing: was training finished?",
+            ));
+        }
+        let mut vs = nn::VarStore::new(device);
+        let net = build(&vs.root(), &config.model)?;
+        vs.load(&weights).map_err(|e| {
+            Error::invalid(
+                &weights,
+                format!("cannot load the weights (corrupt or from another model?): {e}"),
+            )
+        })?;
+        let chunk = config.train.chunk.max(256);
+        Ok(NeuralModel {
+            net: Mutex::new((vs, net)),
+            device,
+            chunk,
+            batch: config.train.batch.max(1),
+            config,
+        })
+    }
+}
+
+/// Encoded bases -> model codes (0..=3, or 4 for unknown).
+pub fn model_codes(codes: &[u8]) -> Vec<i64> {
+    codes
+        .iter()
+        .map(|&c| {
+            if encode::is_acgt(c) {
+                (c & 3) as i64
+            } else {
+                UNKNOWN_CODE
+            }
+        })
+        .collect()
+}
+
+impl Predictor for NeuralModel {
+    fn flank(&self) -> usize {
+        self.config.field
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} model, field {} ({} parameters)",
+            self.config.model.name(),
+            self.config.field,
+            self.config.parameters
+        )
+    }
+
+    fn chunking(&self) -> (usize, usize) {
+        (self.chunk, self.batch)
+    }
+
+    fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
+        let Some(width) = chunks.iter().map(Vec::len).max() else {
+            return Ok(Vec::new());
+        };
+        let field = self.config.field;
+        let mut flat = Vec::with_capacity(chunks.len() * width);
+        for c in chunks {
+            flat.extend(model_codes(c));
+            flat.resize(flat.len() + width - c.len(), UNKNOWN_CODE);
+        }
+        let input = Tensor::from_slice(&flat)
+            .view([chunks.len() as i64, width as i64])
+            .to_device(self.device);
+        let guard = self
+            .net
+            .lock()
+            .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
+        let probs = tch::no_grad(|| guard.1.forward(&input).softmax(-1, Kind::Float))
+            .to_device(Device::Cpu)
+            .contiguous();
+        drop(guard);
+        let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
+            .map_err(|e| Error::Config(format!("reading predictions: {e}")))?;
+        Ok(chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let n = c.len() - 2 * field;
+                let base = (i * width + field) * 4;
+                (0..n)
+                    .map(|j| {
+                        let o = base + j * 4;
+                        [values[o], values[o + 1], values[o + 2], values[o + 3]]
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}

@@ -10,6 +10,8 @@ pub fn bin(name: &str) -> PathBuf {
         "make-windows" => env!("CARGO_BIN_EXE_make-windows").into(),
         "count-kmers" => env!("CARGO_BIN_EXE_count-kmers").into(),
         "score-genome" => env!("CARGO_BIN_EXE_score-genome").into(),
+        #[cfg(feature = "torch")]
+        "train-model" => env!("CARGO_BIN_EXE_train-model").into(),
         other => panic!("unknown binary {other}"),
     }
 }

@@ -1,0 +1,363 @@
+//! Neural models end to end (feature `torch`): training writes a self-describing folder,
+//! a killed run resumes to the very weights of an uninterrupted one, score-genome reads
+//! the folder, and bad input fails cleanly.
+#![cfg(feature = "torch")]
+
+mod common;
+use common::*;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn train_bin() -> std::path::PathBuf {
+    env!("CARGO_BIN_EXE_train-model").into()
+}
+
+fn train(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(train_bin())
+        .args(args)
+        .args(["-q", "-t", "2", "--device", "cpu"])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// A yeast chromosome, windows of 10 kb with a seeded fifth moved to valid.
+fn setup() -> tempfile::TempDir {
+    let dir = tempdir();
+    let d = dir.path();
+    for ext in ["", ".fai", ".gzi"] {
+        std::fs::copy(
+            format!("{}{ext}", yeast().display()),
+            d.join(format!("y.fa.gz{ext}")),
+        )
+        .unwrap();
+    }
+    ok(
+        d,
+        "make-windows",
+        &[
+            "-g",
+            "y.fa.gz",
+            "--train",
+            "chrI",
+            "--valid-fraction",
+            "0.2",
+            "--size",
+            "10000",
+            "-o",
+            "w.parquet",
+        ],
+    );
+    write(
+        d,
+        "cnn.yaml",
+        "model:\n  architecture: cnn\n  channels: 16\n  kernel_sizes: [3, 3, 3]\n  dilations: [1, 2, 4]\n  residual: true\n  dense: [16]\ntrain:\n  chunk: 256\n  batch: 4\n  steps: 30\n  valid_every: 10\n  valid_chunks: 8\n  warmup: 5\n",
+    );
+    dir
+}
+
+fn weights(path: &Path) -> HashMap<String, Vec<f32>> {
+    tch::Tensor::read_safetensors(path)
+        .unwrap()
+        .into_iter()
+        .map(|(n, t)| (n, Vec::<f32>::try_from(t.reshape([-1])).unwrap()))
+        .collect()
+}
+
+#[test]
+fn training_writes_a_self_describing_folder_and_scores() {
+    let dir = setup();
+    let d = dir.path();
+    let out = train(
+        d,
+        &[
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "--config",
+            "cnn.yaml",
+            "-o",
+            "m",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        listing(&d.join("m")),
+        vec!["config.yaml", "metrics.parquet", "weights.safetensors"]
+    );
+    let cfg = std::fs::read_to_string(d.join("m/config.yaml")).unwrap();
+    for key in [
+        "dnactx_version: 0.1.0",
+        "architecture: cnn",
+        "field: 15",
+        "parameters:",
+        "genome_checksum: fnv1a64:",
+        "train_chroms:",
+        "steps: 30",
+    ] {
+        assert!(cfg.contains(key), "config.yaml lacks {key}:\n{cfg}");
+    }
+    // scoring a model folder: every A/C/G/T base of the regions gets a prediction
+    write(d, "r.bed", "chrI\t0\t3000\nchrI\t100000\t101500\n");
+    ok(
+        d,
+        "score-genome",
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            "m",
+            "--regions",
+            "r.bed",
+            "--device",
+            "cpu",
+            "--tracks",
+            "-o",
+            "s",
+        ],
+    );
+    assert_eq!(metric(&d.join("s/metrics.tsv"), "all", "all", "n"), "4500");
+    ok(
+        d,
+        "score-genome",
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            "m",
+            "--regions",
+            "r.bed",
+            "--rc-average",
+            "-o",
+            "rc",
+        ],
+    );
+    let a: f64 = metric(&d.join("s/metrics.tsv"), "all", "all", "bits")
+        .parse()
+        .unwrap();
+    let b: f64 = metric(&d.join("rc/metrics.tsv"), "all", "all", "bits")
+        .parse()
+        .unwrap();
+    assert!(
+        a != b && (a - b).abs() < 0.5,
+        "rc averaging changes the predictions a little: {a} {b}"
+    );
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_same_weights() {
+    let dir = setup();
+    let d = dir.path();
+    let cfg = "model:\n  architecture: cnn\n  channels: 32\n  kernel_sizes: [3, 3, 3]\n  dilations: [1, 2, 4]\n  dense: [32]\ntrain:\n  chunk: 512\n  batch: 8\n  steps: 120\n  valid_every: 5\n  valid_chunks: 4\n  warmup: 10\n";
+    write(d, "r.yaml", cfg);
+    let args = [
+        "-g",
+        "y.fa.gz",
+        "--windows",
+        "w.parquet",
+        "--config",
+        "r.yaml",
+    ];
+    let whole = train(d, &[&args[..], &["-o", "whole"]].concat());
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+
+    // the same run, killed once it has written a checkpoint past the first one
+    let mut child = Command::new(train_bin())
+        .args(args)
+        .args(["-o", "killed", "-q", "-t", "2", "--device", "cpu"])
+        .current_dir(d)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let state = std::fs::read_to_string(d.join("killed/checkpoint.yaml")).unwrap_or_default();
+        if state.contains("step: 10") || state.contains("step: 15") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!d.join("killed/weights.safetensors").exists());
+    let resumed = train(d, &[&args[..], &["-o", "killed", "--resume"]].concat());
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let (a, b) = (
+        weights(&d.join("whole/weights.safetensors")),
+        weights(&d.join("killed/weights.safetensors")),
+    );
+    assert_eq!(a.len(), b.len());
+    for (name, w) in &a {
+        assert_eq!(w, &b[name], "weights of {name} differ after resuming");
+    }
+    // the metrics carry over: one row every 5 steps
+    let steps = std::fs::read(d.join("killed/metrics.parquet")).unwrap();
+    assert!(!steps.is_empty());
+    // resuming a finished run says so
+    let again = train(d, &[&args[..], &["-o", "killed", "--resume"]].concat());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("finished"));
+}
+
+#[test]
+fn bad_model_input_fails_cleanly() {
+    let dir = setup();
+    let d = dir.path();
+    let base = ["-g", "y.fa.gz", "--windows", "w.parquet"];
+    let fails_train = |extra: &[&str], needles: &[&str]| {
+        let out = train(d, &[&base[..], extra].concat());
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{extra:?} should fail");
+        for n in needles {
+            assert!(err.contains(n), "{extra:?}: message lacks '{n}': {err}");
+        }
+        assert!(!d.join("bad").exists(), "{extra:?} left a model folder");
+    };
+    write(d, "arch.yaml", "model:\n  architecture: rnn\n");
+    fails_train(
+        &["--config", "arch.yaml", "-o", "bad"],
+        &["arch.yaml", "rnn", "unknown variant"],
+    );
+    write(
+        d,
+        "field.yaml",
+        "model:\n  architecture: cnn\n  chanels: 8\n",
+    );
+    fails_train(
+        &["--config", "field.yaml", "-o", "bad"],
+        &["field.yaml", "chanels"],
+    );
+    write(
+        d,
+        "big.yaml",
+        "model:\n  architecture: mlp\n  flank: 300\ntrain:\n  chunk: 128\n",
+    );
+    fails_train(
+        &["--config", "big.yaml", "-o", "bad"],
+        &["field (300", "larger than the chunk (128"],
+    );
+    let out = Command::new(train_bin())
+        .args(base)
+        .args(["--config", "cnn.yaml", "-o", "bad", "--device", "cuda"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    if !tch::Cuda::is_available() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("no CUDA device"),
+            "{err}"
+        );
+        assert!(!d.join("bad").exists());
+    }
+
+    // a trained folder, then broken copies of it
+    let out = train(
+        d,
+        &[&base[..], &["--config", "cnn.yaml", "-o", "m"]].concat(),
+    );
+    assert!(out.status.success());
+    write(d, "r.bed", "chrI\t0\t1000\n");
+    let score = |model: &str| {
+        fails(
+            d,
+            "score-genome",
+            &[
+                "-g",
+                "y.fa.gz",
+                "-m",
+                model,
+                "--regions",
+                "r.bed",
+                "--device",
+                "cpu",
+                "-o",
+                "s",
+            ],
+        )
+    };
+    let copy = |name: &str| {
+        std::fs::create_dir(d.join(name)).unwrap();
+        for f in ["config.yaml", "weights.safetensors", "metrics.parquet"] {
+            std::fs::copy(d.join("m").join(f), d.join(name).join(f)).unwrap();
+        }
+        d.join(name)
+    };
+    let old = copy("old");
+    let cfg = std::fs::read_to_string(old.join("config.yaml"))
+        .unwrap()
+        .replace("dnactx_version: 0.1.0", "dnactx_version: 0.0.7");
+    std::fs::write(old.join("config.yaml"), cfg).unwrap();
+    let e = score("old");
+    assert!(
+        e.contains("old/config.yaml") && e.contains("0.0.7") && e.contains("retrain"),
+        "{e}"
+    );
+    let missing = copy("missing");
+    std::fs::remove_file(missing.join("weights.safetensors")).unwrap();
+    let e = score("missing");
+    assert!(
+        e.contains("missing/weights.safetensors") && e.contains("missing"),
+        "{e}"
+    );
+    let corrupt = copy("corrupt");
+    let bytes = std::fs::read(corrupt.join("weights.safetensors")).unwrap();
+    std::fs::write(
+        corrupt.join("weights.safetensors"),
+        &bytes[..bytes.len() / 2],
+    )
+    .unwrap();
+    let e = score("corrupt");
+    assert!(
+        e.contains("corrupt/weights.safetensors") && e.contains("cannot load"),
+        "{e}"
+    );
+    assert!(!d.join("s").join("p_ref.bw").exists());
+    let e = fails(
+        d,
+        "score-genome",
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            "m",
+            "--regions",
+            "r.bed",
+            "--device",
+            "cuda:7",
+            "-o",
+            "s",
+        ],
+    );
+    if !tch::Cuda::is_available() {
+        assert!(e.contains("no CUDA device"), "{e}");
+    }
+    // a non-empty folder is not overwritten without --resume
+    let out = train(
+        d,
+        &[&base[..], &["--config", "cnn.yaml", "-o", "m"]].concat(),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+}

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export PATH="$PWD/target/release:$PWD/.venv/bin:$PATH"
+. scripts/env.sh
 snakemake --cores 2 "$@"
 echo "demo done: tracks and metrics in results/scores/, e.g. results/scores/kmer5/metrics.tsv" >&2

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Sets up dnactx on a fresh Debian/Ubuntu machine with a Rust toolchain and Python 3:
-#   - the release build of the binaries (target/release),
 #   - a project-local Python venv (.venv) with Snakemake and the readers (requirements.txt),
+#   - the release build of the binaries (target/release),
+#   - with --torch: libtorch from PyPI's torch==2.13.0 in .venv (the lean CPU install, 1.3 GB;
+#     on a CUDA node set DNACTX_TORCH=full for the whole CUDA build) and the build with the
+#     neural models (cargo feature torch, adds train-model),
 #   - with --peers: the peer tools the tests compare against (jellyfish, dustmasker from
 #     ncbi-blast+, samtools, bedtools, tabix), from Debian's packages.
-# Safe to run again: it only installs what is missing.
+# Safe to run again: it only installs what is missing. Source scripts/env.sh afterwards to
+# put the binaries on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 peers=0
+torch=0
 for arg in "$@"; do
     case "$arg" in
         --peers) peers=1 ;;
-        *) echo "usage: scripts/setup.sh [--peers]" >&2; exit 2 ;;
+        --torch) torch=1 ;;
+        *) echo "usage: scripts/setup.sh [--peers] [--torch]" >&2; exit 2 ;;
     esac
 done
 
@@ -36,7 +42,22 @@ step "Python venv (.venv) from requirements.txt"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 
-step "building dnactx (cargo build --release --locked)"
-cargo build --release --locked
+features=()
+if [ "$torch" = 1 ]; then
+    if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
+        if [ "${DNACTX_TORCH:-lean}" = full ]; then
+            step "installing torch==2.13.0 with CUDA (full)"
+            .venv/bin/pip install -q torch==2.13.0
+        else
+            step "installing torch==2.13.0, lean CPU libtorch (about 1.3 GB)"
+            .venv/bin/pip install -q --no-deps torch==2.13.0 nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85
+        fi
+    fi
+    features=(--features torch)
+fi
+source scripts/env.sh
+
+step "building dnactx (cargo build --release --locked ${features[*]})"
+cargo build --release --locked "${features[@]}"
 
 echo "dnactx is set up: binaries in target/release, Snakemake in .venv/bin" >&2

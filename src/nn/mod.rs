@@ -6,6 +6,7 @@ pub mod adamw;
 pub mod arch;
 pub mod config;
 pub mod device;
+pub mod flops;
 pub mod folder;
 pub mod layers;
 pub mod predictor;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The quality table of docs/benchmarks.md: on the demo genome, train on chr_1..chr_7 (a
+# seeded 5% of their windows as valid), test on chr_8..chr_21. k-mer models k = 3..7 (with
+# backoff) and each architecture of bench/configs/ trained for at most 30 minutes
+# (train.max_minutes) on this machine; all scored on the same test positions (every third
+# test window, about 5 Mb), repeats = soft-masked bases.
+#
+#   bench/quality.sh [workdir]     # default: bench-quality/ (reused: trained models are kept)
+# Needs the build with the torch feature (scripts/setup.sh --torch). Prints a Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+. scripts/env.sh
+work=${1:-bench-quality}
+mkdir -p "$work"
+cd "$work"
+g=$repo/data/ztritici_IPO323.fa.gz
+threads=2
+[ -f w.parquet ] || make-windows -g "$g" --train chr_1,chr_2,chr_3,chr_4,chr_5,chr_6,chr_7 --test rest \
+    --valid-fraction 0.05 --seed 1 -o w.parquet --bed w.bed -q
+[ -f soft.bed ] || mask-repeats -g "$g" -o soft.bed -q
+awk '$4 == "test" && (++n % 3) == 1' w.bed > test_positions.bed
+for a in cnn mlp lstm transformer; do
+    if [ ! -f "models/$a/weights.safetensors" ]; then
+        rm -rf "models/$a"
+        train-model -g "$g" --windows w.parquet --config "$repo/bench/configs/$a.yaml" -o "models/$a" \
+            -t "$threads" --device cpu -q
+    fi
+done
+echo "| model | parameters | field | trained | targets seen | test accuracy | bits/base | repeat acc | non-repeat acc | repeat bits | non-repeat bits |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+row() {  # name, params, field, trained, targets, metrics.tsv
+    awk -F'\t' -v name="$1" -v p="$2" -v f="$3" -v t="$4" -v n="$5" '
+        $1 == "all" && $2 == "all" {acc = $4; bits = $5}
+        $1 == "all" && $2 == "repeat" {racc = $4; rbits = $5}
+        $1 == "all" && $2 == "non_repeat" {nacc = $4; nbits = $5}
+        END {printf "| %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n", name, p, f, t, n, acc, bits, racc, nacc, rbits, nbits}' "$6"
+}
+for k in 3 4 5 6 7; do
+    [ -f "k$k.parquet" ] || count-kmers -g "$g" --windows w.parquet --split train -k "$k" -t "$threads" -o "k$k.parquet" -q
+    score-genome -g "$g" -m "k$k.parquet" --regions test_positions.bed --repeats soft.bed -t "$threads" -o "scores/k$k" -q
+    row "k-mer k=$k (backoff, pseudocount 4)" "$((3 * 4 ** (2 * k)))" "$k" "counts" "-" "scores/k$k/metrics.tsv"
+done
+for a in cnn mlp lstm transformer; do
+    score-genome -g "$g" -m "models/$a" --regions test_positions.bed --repeats soft.bed -t "$threads" --device cpu -o "scores/$a" -q
+    p=$(awk '/^parameters:/ {print $2}' "models/$a/config.yaml")
+    f=$(awk '/^field:/ {print $2}' "models/$a/config.yaml")
+    last=$(python3 -c "import pyarrow.parquet as pq; t = pq.read_table('models/$a/metrics.parquet').to_pylist()[-1]; print(f\"{t['wall_seconds']/60:.1f} min, {t['step']} steps\", t['targets_seen'])")
+    row "$a" "$p" "$f" "${last% *}" "${last##* }" "scores/$a/metrics.tsv"
+done

@@ -27,7 +27,10 @@ fn train_rate(cfg: &ModelConfig, batch: i64, targets: i64, seconds: f64) -> f64 
     let mut opt = AdamW::new(&vs, 0.01);
     let step = |opt: &mut AdamW, net: &dyn ContextNet| {
         let x = random_codes(batch, len);
-        let logp = net.forward(&x).narrow(1, field, targets).log_softmax(-1, Kind::Float);
+        let logp = net
+            .forward(&x)
+            .narrow(1, field, targets)
+            .log_softmax(-1, Kind::Float);
         let y = x.narrow(1, field, targets);
         let loss = -logp.gather(2, &y.unsqueeze(-1), false).mean(Kind::Float);
         loss.backward();
@@ -49,7 +52,14 @@ fn score_rate(cfg: &ModelConfig, batch: i64, chunk: i64, seconds: f64) -> f64 {
     let net = build(&vs.root(), cfg).unwrap();
     let len = chunk + 2 * net.field() as i64;
     let x = random_codes(batch, len);
-    let run = || tch::no_grad(|| net.forward(&x).softmax(-1, Kind::Float).sum(Kind::Float).double_value(&[]));
+    let run = || {
+        tch::no_grad(|| {
+            net.forward(&x)
+                .softmax(-1, Kind::Float)
+                .sum(Kind::Float)
+                .double_value(&[])
+        })
+    };
     run();
     let t = Instant::now();
     let mut n = 0;
@@ -67,30 +77,46 @@ fn params(cfg: &ModelConfig) -> (i64, usize) {
 }
 
 fn main() {
-    let seconds: f64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(20.0);
+    let seconds: f64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20.0);
     let threads = tch::get_num_threads();
     println!("Torch CPU threads: {threads}; each figure measured for at least {seconds} s.\n");
 
     println!("### Training: one pass per chunk against one target per window\n");
-    println!("| model | parameters | field | one-pass targets/s (16 x 1024) | windowed targets/s (512 windows) | speed-up |");
+    println!(
+        "| model | parameters | field | one-pass targets/s (16 x 1024) | windowed targets/s (512 windows) | speed-up |"
+    );
     println!("| --- | --- | --- | --- | --- | --- |");
     let seed_cnn = ModelConfig::Cnn(CnnConfig::default());
     let seed_mlp = ModelConfig::Mlp(MlpConfig::default());
-    for (name, cfg) in [("cnn (seed size, flank 100)", &seed_cnn), ("mlp (seed size, flank 50)", &seed_mlp)] {
+    for (name, cfg) in [
+        ("cnn (seed size, flank 100)", &seed_cnn),
+        ("mlp (seed size, flank 50)", &seed_mlp),
+    ] {
         let (p, f) = params(cfg);
         let one = train_rate(cfg, 16, 1024, seconds);
         let win = train_rate(cfg, 512, 1, seconds);
-        println!("| {name} | {p} | {f} | {one:.0} | {win:.0} | {:.0}x |", one / win);
+        println!(
+            "| {name} | {p} | {f} | {one:.0} | {win:.0} | {:.0}x |",
+            one / win
+        );
     }
 
     println!("\n### Scoring throughput and FLOPs\n");
-    println!("| model | parameters | field | bases/s (this CPU, 16 x 1024) | forward GFLOP per 1,000 bases | 3.1 Gb on one H100, both strands (projected) |");
+    println!(
+        "| model | parameters | field | bases/s (this CPU, 16 x 1024) | forward GFLOP per 1,000 bases | 3.1 Gb on one H100, both strands (projected) |"
+    );
     println!("| --- | --- | --- | --- | --- | --- |");
     let configs = [
         ("mlp (seed)", seed_mlp.clone()),
         ("cnn (seed)", seed_cnn.clone()),
         ("lstm (seed)", ModelConfig::Lstm(LstmConfig::default())),
-        ("transformer (seed size)", ModelConfig::Transformer(TransformerConfig::default())),
+        (
+            "transformer (seed size)",
+            ModelConfig::Transformer(TransformerConfig::default()),
+        ),
     ];
     for (name, cfg) in &configs {
         let (p, f) = params(cfg);
@@ -99,6 +125,10 @@ fn main() {
         // H100 SXM: 495 TFLOP/s dense TF32; assume 25% of it is reached.
         let h100 = 0.25 * 495e12;
         let hours = 2.0 * 3.1e9 * flops / h100 / 3600.0;
-        println!("| {name} | {p} | {f} | {rate:.0} | {:.2} | {:.2} h |", flops * 1000.0 / 1e9, hours);
+        println!(
+            "| {name} | {p} | {f} | {rate:.0} | {:.2} | {:.2} h |",
+            flops * 1000.0 / 1e9,
+            hours
+        );
     }
 }

@@ -333,7 +333,7 @@ impl CausalStream for TransformerStream {
 }
 
 fn transformer(vs: &nn::Path, c: &TransformerConfig) -> Result<Box<dyn ContextNet>> {
-    if c.layers == 0 || c.heads == 0 || c.dim == 0 || c.dim % c.heads != 0 {
+    if c.layers == 0 || c.heads == 0 || c.dim == 0 || !c.dim.is_multiple_of(c.heads) {
         return Err(bad(format!(
             "transformer: dim ({}) must be a positive multiple of heads ({}), layers at least 1",
             c.dim, c.heads

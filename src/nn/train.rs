@@ -135,7 +135,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
     let cfg = &req.run.train;
     check_train_config(cfg)?;
     tch::manual_seed(cfg.seed as i64);
-    let mut vs = nn::VarStore::new(req.device);
+    let vs = nn::VarStore::new(req.device);
     let net = build(&vs.root(), &req.run.model)?;
     let field = net.field();
     if field > cfg.chunk {
@@ -155,7 +155,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
         data: data.info.clone(),
     };
     let mut opt = AdamW::new(&vs, cfg.weight_decay);
-    let mut state = prepare_folder(&req, &folder_cfg, &mut vs, &mut opt)?;
+    let mut state = prepare_folder(&req, &folder_cfg, &vs, &mut opt)?;
     if !req.quiet {
         eprintln!(
             "train-model: {} with {} parameters, field {field}, on {} ({} train bases, {} valid)",
@@ -287,7 +287,7 @@ impl Fnv {
 fn prepare_folder(
     req: &TrainRequest,
     cfg: &FolderConfig,
-    vs: &mut nn::VarStore,
+    vs: &nn::VarStore,
     opt: &mut AdamW,
 ) -> Result<SavedState> {
     let out = req.out;
@@ -327,7 +327,6 @@ fn prepare_folder(
         if !opt.restore(&tensors) {
             return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
         }
-        let _ = vs;
         return folder::read_yaml(out, folder::CHECKPOINT_STATE);
     }
     if out.exists()
@@ -394,7 +393,7 @@ fn run_loop(
         state.progress.loss_steps += 1;
         state.progress.targets_seen += batch.targets();
         pb.set_position(state.progress.targets_seen);
-        if step % cfg.valid_every == 0 || step == cfg.steps {
+        if step.is_multiple_of(cfg.valid_every) || step == cfg.steps {
             state.progress.wall_seconds = wall_before + started.elapsed().as_secs_f64();
             report(req, data, net, vs, opt, state, lr, &pb)?;
         }

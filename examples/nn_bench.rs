@@ -21,14 +21,14 @@ fn random_codes(n: i64, len: i64) -> Tensor {
 fn train_rate(cfg: &ModelConfig, batch: i64, targets: i64, seconds: f64) -> f64 {
     tch::manual_seed(1);
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = build(&vs.root(), cfg).unwrap();
+    let net = build(&vs.root(), cfg, false).unwrap();
     let field = net.field() as i64;
     let len = targets + 2 * field;
     let mut opt = AdamW::new(&vs, 0.01);
     let step = |opt: &mut AdamW, net: &dyn ContextNet| {
         let x = random_codes(batch, len);
         let logp = net
-            .forward(&x)
+            .forward(&x, None)
             .narrow(1, field, targets)
             .log_softmax(-1, Kind::Float);
         let y = x.narrow(1, field, targets);
@@ -49,12 +49,12 @@ fn train_rate(cfg: &ModelConfig, batch: i64, targets: i64, seconds: f64) -> f64 
 /// Bases per second of scoring (no gradients) in chunks of `chunk` targets.
 fn score_rate(cfg: &ModelConfig, batch: i64, chunk: i64, seconds: f64) -> f64 {
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = build(&vs.root(), cfg).unwrap();
+    let net = build(&vs.root(), cfg, false).unwrap();
     let len = chunk + 2 * net.field() as i64;
     let x = random_codes(batch, len);
     let run = || {
         tch::no_grad(|| {
-            net.forward(&x)
+            net.forward(&x, None)
                 .softmax(-1, Kind::Float)
                 .sum(Kind::Float)
                 .double_value(&[])
@@ -72,7 +72,7 @@ fn score_rate(cfg: &ModelConfig, batch: i64, chunk: i64, seconds: f64) -> f64 {
 
 fn params(cfg: &ModelConfig) -> (i64, usize) {
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = build(&vs.root(), cfg).unwrap();
+    let net = build(&vs.root(), cfg, false).unwrap();
     (dnactx::nn::parameter_count(&vs), net.field())
 }
 

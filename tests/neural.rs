@@ -153,6 +153,81 @@ fn training_writes_a_self_describing_folder_and_scores() {
 }
 
 #[test]
+fn a_kmer_prior_travels_with_the_model() {
+    let dir = setup();
+    let d = dir.path();
+    ok(
+        d,
+        "count-kmers",
+        &[
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "-k",
+            "4",
+            "-o",
+            "k4.parquet",
+        ],
+    );
+    let out = train(
+        d,
+        &[
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "--config",
+            "cnn.yaml",
+            "--prior",
+            "k4.parquet",
+            "-o",
+            "m",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        listing(&d.join("m")),
+        vec![
+            "config.yaml",
+            "metrics.parquet",
+            "prior.parquet",
+            "weights.safetensors"
+        ]
+    );
+    let cfg = std::fs::read_to_string(d.join("m/config.yaml")).unwrap();
+    assert!(
+        cfg.contains("prior:") && cfg.contains("table: prior.parquet") && cfg.contains("k: 4"),
+        "{cfg}"
+    );
+    write(d, "r.bed", "chrI\t5000\t9000\n");
+    // the folder alone is enough to score: move it away from the count table
+    std::fs::rename(d.join("m"), d.join("moved")).unwrap();
+    std::fs::remove_file(d.join("k4.parquet")).unwrap();
+    ok(
+        d,
+        "score-genome",
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            "moved",
+            "--regions",
+            "r.bed",
+            "--device",
+            "cpu",
+            "-o",
+            "s",
+        ],
+    );
+    assert_eq!(metric(&d.join("s/metrics.tsv"), "all", "all", "n"), "4000");
+}
+
+#[test]
 fn a_killed_run_resumes_to_the_same_weights() {
     let dir = setup();
     let d = dir.path();
@@ -354,6 +429,30 @@ fn bad_model_input_fails_cleanly() {
     if !tch::Cuda::is_available() {
         assert!(e.contains("no CUDA device"), "{e}");
     }
+    // a prior whose k reaches beyond the field
+    ok(
+        d,
+        "count-kmers",
+        &[
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "-k",
+            "8",
+            "-o",
+            "k8.parquet",
+        ],
+    );
+    write(
+        d,
+        "mlp.yaml",
+        "model:\n  architecture: mlp\n  flank: 7\ntrain:\n  chunk: 64\n",
+    );
+    fails_train(
+        &["--config", "mlp.yaml", "--prior", "k8.parquet", "-o", "bad"],
+        &["k8.parquet", "k = 8", "field (7)"],
+    );
     // a non-empty folder is not overwritten without --resume
     let out = train(
         d,

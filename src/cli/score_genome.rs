@@ -199,6 +199,7 @@ fn load_model(args: &Args, pseudocount: f64) -> Result<(Box<dyn Predictor>, Meta
         pseudocount,
         backoff: !args.no_backoff,
         budget_bytes: budget,
+        keep_counts: false,
     };
     let model = KmerModel::new(counts, settings);
     let mut meta = Metadata::new();

@@ -34,6 +34,13 @@ pub struct Args {
     /// Repeat BED (from mask-repeats) for the repeat loss weight; soft-masked bases otherwise.
     #[arg(long)]
     pub repeats: Option<PathBuf>,
+    /// A k-mer count table of the train split (count-kmers) fed to the network's head as a
+    /// prior; its k must not exceed the model's field.
+    #[arg(long)]
+    pub prior: Option<PathBuf>,
+    /// Pseudocount of the prior's backoff model.
+    #[arg(long, default_value_t = 4.0)]
+    pub prior_pseudocount: f64,
     /// Output model folder (must be new or empty unless --resume).
     #[arg(short, long)]
     pub output: PathBuf,
@@ -88,6 +95,7 @@ pub fn run(args: Args) -> Result<()> {
         repeats,
         out: &args.output,
         run,
+        prior: args.prior.clone().map(|p| (p, args.prior_pseudocount)),
         device,
         resume: args.resume,
         quiet: args.common.quiet,

@@ -28,10 +28,19 @@ enum Level {
     Sparse(HashMap<u64, Probs>),
 }
 
-/// Counts of one order during construction.
+/// Counts of one order.
 enum LevelCounts {
     Dense(Vec<Counts>),
     Sparse(HashMap<u64, Counts>),
+}
+
+impl LevelCounts {
+    fn get(&self, ctx: u64) -> Counts {
+        match self {
+            LevelCounts::Dense(v) => v[ctx as usize],
+            LevelCounts::Sparse(m) => m.get(&ctx).copied().unwrap_or([0; 4]),
+        }
+    }
 }
 
 /// Scoring settings.
@@ -41,6 +50,8 @@ pub struct KmerSettings {
     pub backoff: bool,
     /// Memory for dense probability tables, bytes.
     pub budget_bytes: u64,
+    /// Keep the counts of every order, for leave-one-out predictions (training priors).
+    pub keep_counts: bool,
 }
 
 /// A k-mer model ready to predict.
@@ -49,6 +60,8 @@ pub struct KmerModel {
     settings: KmerSettings,
     /// Orders 0..=k with backoff; only order k without.
     levels: Vec<Level>,
+    /// Counts of orders 0..=k, kept for [`KmerModel::predict_loo`].
+    counts: Option<Vec<LevelCounts>>,
 }
 
 const UNIFORM: Probs = [0.25; 4];
@@ -58,7 +71,7 @@ impl KmerModel {
         table.normalize();
         let k = table.k();
         let top = into_level_counts(table);
-        let levels = if settings.backoff {
+        let (levels, counts) = if settings.backoff {
             let mut counts = vec![top];
             for j in (1..=k).rev() {
                 let lower = marginalize(
@@ -70,18 +83,64 @@ impl KmerModel {
             }
             counts.reverse();
             let mut levels: Vec<Level> = Vec::with_capacity(k + 1);
-            for (j, c) in counts.into_iter().enumerate() {
+            for (j, c) in counts.iter().enumerate() {
                 let level = probabilities(c, j, settings.pseudocount, levels.last());
                 levels.push(level);
             }
-            levels
+            (levels, settings.keep_counts.then_some(counts))
         } else {
-            vec![probabilities(top, k, settings.pseudocount, None)]
+            (
+                vec![probabilities(&top, k, settings.pseudocount, None)],
+                None,
+            )
         };
         KmerModel {
             k,
             settings,
             levels,
+            counts,
+        }
+    }
+
+    /// Like [`KmerModel::predict`], but a position whose whole window was counted gets the
+    /// prediction of the model counted without it (leave-one-out: its own count removed at
+    /// every order), when `subtract` says its window is in the table. A training prior must
+    /// not have seen its own target. Needs `keep_counts` and backoff; predicts as usual
+    /// otherwise.
+    pub fn predict_loo(
+        &self,
+        codes: &[u8],
+        start: usize,
+        end: usize,
+        subtract: bool,
+        out: &mut Vec<Probs>,
+    ) {
+        let Some(counts) = self
+            .counts
+            .as_ref()
+            .filter(|_| subtract && self.settings.backoff)
+        else {
+            return self.predict(codes, start, end, out);
+        };
+        let k = self.k;
+        let a4 = 4.0 * self.settings.pseudocount;
+        let mut roller = Roller::new(codes, k, start);
+        for p in start..end {
+            if !roller.advance() {
+                let mut one = Vec::with_capacity(1);
+                self.predict(codes, p, p + 1, &mut one);
+                out.push(one[0]);
+                continue;
+            }
+            let t = (codes[p] & 3) as usize;
+            let mut prior = [0.25f64; 4];
+            for (j, level) in counts.iter().enumerate() {
+                let mut c = level.get(sub_context(roller.window, k, j));
+                c[t] = c[t].saturating_sub(1);
+                let total = c.iter().sum::<u64>() as f64;
+                prior = std::array::from_fn(|b| (c[b] as f64 + a4 * prior[b]) / (total + a4));
+            }
+            out.push(prior.map(|x| x as f32));
         }
     }
 
@@ -195,7 +254,7 @@ fn marginalize(counts: &LevelCounts, j: usize, budget: u64) -> LevelCounts {
 }
 
 /// Probabilities of order j; `lower` is order j-1 when backing off.
-fn probabilities(counts: LevelCounts, j: usize, a: f64, lower: Option<&Level>) -> Level {
+fn probabilities(counts: &LevelCounts, j: usize, a: f64, lower: Option<&Level>) -> Level {
     let prior = |ctx: u64| -> Probs {
         match lower {
             None => UNIFORM,
@@ -243,10 +302,26 @@ mod tests {
 
     /// Naive backoff probability straight from the definition, over the training string.
     fn naive(train: &str, k: usize, a: f64, ctx_l: &str, ctx_r: &str, backoff: bool) -> [f64; 4] {
+        naive_skip(train, k, a, ctx_l, ctx_r, backoff, None)
+    }
+
+    /// The same, counting every position but `skip`.
+    fn naive_skip(
+        train: &str,
+        k: usize,
+        a: f64,
+        ctx_l: &str,
+        ctx_r: &str,
+        backoff: bool,
+        skip: Option<usize>,
+    ) -> [f64; 4] {
         let j = ctx_l.len();
         let t = train.as_bytes();
         let mut n = [0f64; 4];
         for p in k..t.len().saturating_sub(k) {
+            if Some(p) == skip {
+                continue;
+            }
             // the order-j context must sit inside a clean order-k window (counts come from order k)
             if t[p - k..=p + k].iter().any(|&c| c == b'N') {
                 continue;
@@ -261,7 +336,7 @@ mod tests {
         } else if j == 0 {
             [0.25; 4]
         } else {
-            naive(train, k, a, &ctx_l[1..], &ctx_r[..j - 1], backoff)
+            naive_skip(train, k, a, &ctx_l[1..], &ctx_r[..j - 1], backoff, skip)
         };
         if backoff {
             std::array::from_fn(|b| (n[b] + 4.0 * a * prior[b]) / (total + 4.0 * a))
@@ -273,9 +348,32 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
+        fn leave_one_out_matches_a_model_counted_without_the_position(tr in "[ACGT]{20,120}", k in 1usize..4, dense: bool, a in 0.1f64..3.0) {
+            let settings = KmerSettings { pseudocount: a, backoff: true, budget_bytes: if dense { u64::MAX } else { 0 }, keep_counts: true };
+            let model = KmerModel::new(train(&tr, k, dense), settings);
+            let seq = EncodedSeq::from_ascii(tr.as_bytes()).unwrap();
+            let mut out = Vec::new();
+            model.predict_loo(seq.codes(), 0, tr.len(), true, &mut out);
+            let mut plain = Vec::new();
+            model.predict_loo(seq.codes(), 0, tr.len(), false, &mut plain);
+            for p in 0..tr.len() {
+                let counted = p >= k && p + k < tr.len();
+                let (want, skip) = if counted { (&tr[p - k..p], Some(p)) } else { ("", None) };
+                if counted {
+                    let w = naive_skip(&tr, k, a, want, &tr[p + 1..=p + k], true, skip);
+                    for x in 0..4 {
+                        prop_assert!((out[p][x] as f64 - w[x]).abs() < 1e-5, "pos {} {:?} vs {:?}", p, out[p], w);
+                    }
+                } else {
+                    prop_assert_eq!(out[p], plain[p]);
+                }
+            }
+        }
+
+        #[test]
         fn predictions_match_definition(tr in "[ACGT]{20,200}", te in "[ACGTN]{1,40}", k in 1usize..4,
                                          backoff: bool, dense: bool, a in 0.1f64..3.0) {
-            let model = KmerModel::new(train(&tr, k, dense), KmerSettings { pseudocount: a, backoff, budget_bytes: if dense { u64::MAX } else { 0 } });
+            let model = KmerModel::new(train(&tr, k, dense), KmerSettings { pseudocount: a, backoff, budget_bytes: if dense { u64::MAX } else { 0 }, keep_counts: false });
             let seq = EncodedSeq::from_ascii(te.as_bytes()).unwrap();
             let mut out = Vec::new();
             model.predict(seq.codes(), 0, te.len(), &mut out);

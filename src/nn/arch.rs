@@ -18,7 +18,8 @@ pub trait ContextNet: std::fmt::Debug + Send {
     fn min_field(&self) -> usize {
         self.field()
     }
-    fn forward(&self, codes: &Tensor) -> Tensor;
+    /// `prior`: N x L x 4 k-mer log-probabilities, for a network built with a prior.
+    fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor;
 }
 
 #[derive(Debug)]
@@ -35,18 +36,20 @@ impl<S: CausalStream> ContextNet for Built<S> {
     fn min_field(&self) -> usize {
         self.min_field
     }
-    fn forward(&self, codes: &Tensor) -> Tensor {
-        self.net.forward(codes)
+    fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
+        self.net.forward(codes, prior)
     }
 }
 
-/// Builds the network under `vs` as `cfg` describes it.
-pub fn build(vs: &nn::Path, cfg: &ModelConfig) -> Result<Box<dyn ContextNet>> {
+/// Builds the network under `vs` as `cfg` describes it; `prior` adds the 4 k-mer
+/// log-probabilities to the head's input.
+pub fn build(vs: &nn::Path, cfg: &ModelConfig, prior: bool) -> Result<Box<dyn ContextNet>> {
+    let extra = if prior { 4 } else { 0 };
     Ok(match cfg {
-        ModelConfig::Mlp(c) => mlp(vs, c)?,
-        ModelConfig::Cnn(c) => cnn(vs, c)?,
-        ModelConfig::Lstm(c) => lstm(vs, c)?,
-        ModelConfig::Transformer(c) => transformer(vs, c)?,
+        ModelConfig::Mlp(c) => mlp(vs, c, extra)?,
+        ModelConfig::Cnn(c) => cnn(vs, c, extra)?,
+        ModelConfig::Lstm(c) => lstm(vs, c, extra)?,
+        ModelConfig::Transformer(c) => transformer(vs, c, extra)?,
     })
 }
 
@@ -62,11 +65,13 @@ fn frame<S: CausalStream + 'static>(
     dense: &[usize],
     field: usize,
     min_field: usize,
+    extra: usize,
 ) -> Box<dyn ContextNet> {
-    let head_in = match join {
-        Join::Concat => 2 * width,
-        Join::Sum => width,
-    };
+    let head_in = extra
+        + match join {
+            Join::Concat => 2 * width,
+            Join::Sum => width,
+        };
     Box::new(Built {
         net: TwoStream {
             left: make(vs / "left"),
@@ -91,7 +96,7 @@ impl CausalStream for MlpStream {
     }
 }
 
-fn mlp(vs: &nn::Path, c: &MlpConfig) -> Result<Box<dyn ContextNet>> {
+fn mlp(vs: &nn::Path, c: &MlpConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
     if c.flank == 0 || c.hidden.is_empty() {
         return Err(bad("mlp: flank and hidden must not be empty".into()));
     }
@@ -105,6 +110,7 @@ fn mlp(vs: &nn::Path, c: &MlpConfig) -> Result<Box<dyn ContextNet>> {
         &c.hidden[1..],
         c.flank,
         c.flank,
+        extra,
     ))
 }
 
@@ -127,7 +133,7 @@ impl CausalStream for CnnStream {
     }
 }
 
-fn cnn(vs: &nn::Path, c: &CnnConfig) -> Result<Box<dyn ContextNet>> {
+fn cnn(vs: &nn::Path, c: &CnnConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
     if c.kernel_sizes.is_empty() || c.kernel_sizes.len() != c.dilations.len() {
         return Err(bad(format!(
             "cnn: kernel_sizes ({}) and dilations ({}) must be non-empty lists of the same length",
@@ -167,6 +173,7 @@ fn cnn(vs: &nn::Path, c: &CnnConfig) -> Result<Box<dyn ContextNet>> {
         &c.dense,
         field,
         field,
+        extra,
     ))
 }
 
@@ -203,7 +210,7 @@ impl CausalStream for LstmStream {
     }
 }
 
-fn lstm(vs: &nn::Path, c: &LstmConfig) -> Result<Box<dyn ContextNet>> {
+fn lstm(vs: &nn::Path, c: &LstmConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
     let reach: usize = c.kernel_sizes.iter().map(|k| k.saturating_sub(1)).sum();
     if c.kernel_sizes.contains(&0) || c.hidden == 0 || c.conv_channels == 0 {
         return Err(bad(
@@ -251,6 +258,7 @@ fn lstm(vs: &nn::Path, c: &LstmConfig) -> Result<Box<dyn ContextNet>> {
         &c.dense,
         field,
         c.flank,
+        extra,
     ))
 }
 
@@ -332,7 +340,7 @@ impl CausalStream for TransformerStream {
     }
 }
 
-fn transformer(vs: &nn::Path, c: &TransformerConfig) -> Result<Box<dyn ContextNet>> {
+fn transformer(vs: &nn::Path, c: &TransformerConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
     if c.layers == 0 || c.heads == 0 || c.dim == 0 || !c.dim.is_multiple_of(c.heads) {
         return Err(bad(format!(
             "transformer: dim ({}) must be a positive multiple of heads ({}), layers at least 1",
@@ -383,6 +391,7 @@ fn transformer(vs: &nn::Path, c: &TransformerConfig) -> Result<Box<dyn ContextNe
         &c.dense,
         c.flank,
         c.flank,
+        extra,
     ))
 }
 
@@ -425,7 +434,7 @@ mod tests {
 
     fn outputs(net: &dyn ContextNet, codes: &[i64]) -> Vec<f32> {
         let t = Tensor::from_slice(codes).view([1, codes.len() as i64]);
-        let out = tch::no_grad(|| net.forward(&t));
+        let out = tch::no_grad(|| net.forward(&t, None));
         assert_eq!(out.size(), vec![1, codes.len() as i64, 4]);
         Vec::<f32>::try_from(out.reshape([-1])).unwrap()
     }
@@ -441,7 +450,7 @@ mod tests {
         for cfg in small_configs() {
             tch::manual_seed(3);
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg).unwrap();
+            let net = build(&vs.root(), &cfg, false).unwrap();
             let (field, min_field) = (net.field(), net.min_field());
             let len = 4 * field + 30;
             let mut rng = SplitMix64(11);
@@ -501,7 +510,7 @@ mod tests {
             (ModelConfig::Mlp(MlpConfig::default()), 250_000, 350_000),
         ] {
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg).unwrap();
+            let net = build(&vs.root(), &cfg, false).unwrap();
             let n = crate::nn::parameter_count(&vs);
             assert!((lo..=hi).contains(&n), "{}: {n} parameters", cfg.name());
             let want_field = match &cfg {

@@ -44,6 +44,9 @@ pub struct FolderConfig {
     pub min_field: usize,
     pub parameters: i64,
     pub data: DataInfo,
+    /// The k-mer prior fed to the head, if any (its table is `prior.parquet`).
+    #[serde(default)]
+    pub prior: Option<super::prior::PriorInfo>,
 }
 
 /// Training progress saved with a checkpoint.

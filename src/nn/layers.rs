@@ -120,15 +120,23 @@ pub struct TwoStream<S: CausalStream> {
 }
 
 impl<S: CausalStream> TwoStream<S> {
-    /// N x L codes -> N x L x 4 logits.
-    pub fn forward(&self, codes: &Tensor) -> Tensor {
+    /// N x L codes (and an optional N x L x 4 log-prior) -> N x L x 4 logits.
+    pub fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
         let x = one_hot(codes);
         let l = self.left.forward(&shift_right(&x));
         let r = flip(&self.right.forward(&shift_right(&flip(&x))));
-        let h = match self.join {
+        let mut h = match self.join {
             Join::Concat => Tensor::cat(&[l, r], 1),
             Join::Sum => l + r,
         };
-        self.head.forward(&h).permute([0, 2, 1])
+        if let Some(p) = prior {
+            h = Tensor::cat(&[h, p.permute([0, 2, 1])], 1);
+        }
+        let logits = self.head.forward(&h).permute([0, 2, 1]);
+        match prior {
+            // The head learns a correction to the prior's log-probabilities.
+            Some(p) => logits + p,
+            None => logits,
+        }
     }
 }

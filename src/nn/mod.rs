@@ -10,6 +10,7 @@ pub mod flops;
 pub mod folder;
 pub mod layers;
 pub mod predictor;
+pub mod prior;
 pub mod train;
 
 pub use config::{ModelConfig, RunConfig, TrainConfig};

@@ -9,13 +9,16 @@ use tch::{Device, Kind, Tensor, nn};
 use super::arch::{ContextNet, build};
 use super::folder::{self, FolderConfig};
 use super::layers::UNKNOWN_CODE;
+use super::prior::Prior;
 use crate::genome::encode;
 use crate::predict::{Predictor, Probs};
 use crate::{Error, Result};
+use rayon::prelude::*;
 
 /// A network with its weights, ready to score.
 pub struct NeuralModel {
     net: Mutex<(nn::VarStore, Box<dyn ContextNet>)>,
+    prior: Option<Prior>,
     pub config: FolderConfig,
     device: Device,
     chunk: usize,
@@ -33,8 +36,16 @@ impl NeuralModel {
                 "the weights file is missing: was training finished?",
             ));
         }
+        let prior = match &config.prior {
+            Some(info) => Some(Prior::load(
+                &folder.join(&info.table),
+                info.pseudocount,
+                false,
+            )?),
+            None => None,
+        };
         let mut vs = nn::VarStore::new(device);
-        let net = build(&vs.root(), &config.model)?;
+        let net = build(&vs.root(), &config.model, prior.is_some())?;
         vs.load(&weights).map_err(|e| {
             Error::invalid(
                 &weights,
@@ -44,6 +55,7 @@ impl NeuralModel {
         let chunk = config.train.chunk.max(256);
         Ok(NeuralModel {
             net: Mutex::new((vs, net)),
+            prior,
             device,
             chunk,
             batch: config.train.batch.max(1),
@@ -97,13 +109,29 @@ impl Predictor for NeuralModel {
         let input = Tensor::from_slice(&flat)
             .view([chunks.len() as i64, width as i64])
             .to_device(self.device);
+        let prior = self.prior.as_ref().map(|p| {
+            let flat: Vec<f32> = chunks
+                .par_iter()
+                .flat_map_iter(|c| {
+                    let mut v = p.log_probs(c, field, false, false);
+                    v.resize(width * 4, 0.0);
+                    v
+                })
+                .collect();
+            super::prior::to_tensor(&flat, chunks.len(), width, self.device)
+        });
         let guard = self
             .net
             .lock()
             .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
-        let probs = tch::no_grad(|| guard.1.forward(&input).softmax(-1, Kind::Float))
-            .to_device(Device::Cpu)
-            .contiguous();
+        let probs = tch::no_grad(|| {
+            guard
+                .1
+                .forward(&input, prior.as_ref())
+                .softmax(-1, Kind::Float)
+        })
+        .to_device(Device::Cpu)
+        .contiguous();
         drop(guard);
         let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
             .map_err(|e| Error::Config(format!("reading predictions: {e}")))?;

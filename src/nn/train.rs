@@ -19,11 +19,11 @@ use super::adamw::AdamW;
 use super::arch::{ContextNet, build};
 use super::config::{RunConfig, TrainConfig};
 use super::folder::{self, CheckpointState, DataInfo, FolderConfig};
-use super::layers::UNKNOWN_CODE;
 use super::predictor::model_codes;
+use super::prior::{self, PRIOR_TABLE, Prior};
 use crate::genome::{Genome, encode};
 use crate::io::parquet::{self as pq, Metadata};
-use crate::predict::padded_chunk;
+use crate::predict::{padded_chunk, revcomp_codes};
 use crate::regions::IntervalSet;
 use crate::regions::splits::{Split, SplitMix64};
 use crate::regions::windows;
@@ -36,6 +36,8 @@ pub struct TrainRequest<'a> {
     pub repeats: Option<(&'a Path, BTreeMap<String, IntervalSet>)>,
     pub out: &'a Path,
     pub run: RunConfig,
+    /// A k-mer count table (train split) fed to the head as a prior, and its pseudocount.
+    pub prior: Option<(PathBuf, f64)>,
     pub device: Device,
     pub resume: bool,
     pub quiet: bool,
@@ -99,12 +101,13 @@ impl Windows {
     }
 }
 
-/// Training data: contigs of the train and valid splits, and their windows.
+/// Training data: contigs of the train and valid splits, their windows, and the prior.
 struct Data {
     contigs: Vec<Contig>,
     train: Windows,
     valid: Windows,
     info: DataInfo,
+    prior: Option<Prior>,
 }
 
 /// One batch as flat vectors.
@@ -112,6 +115,7 @@ struct Batch {
     input: Vec<i64>,
     target: Vec<i64>,
     weight: Vec<f32>,
+    prior: Vec<f32>,
     n: usize,
 }
 
@@ -121,6 +125,7 @@ impl Batch {
             input: Vec::new(),
             target: Vec::new(),
             weight: Vec::new(),
+            prior: Vec::new(),
             n: 0,
         }
     }
@@ -136,7 +141,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
     check_train_config(cfg)?;
     tch::manual_seed(cfg.seed as i64);
     let vs = nn::VarStore::new(req.device);
-    let net = build(&vs.root(), &req.run.model)?;
+    let net = build(&vs.root(), &req.run.model, req.prior.is_some())?;
     let field = net.field();
     if field > cfg.chunk {
         return Err(Error::Config(format!(
@@ -144,7 +149,25 @@ pub fn train(req: TrainRequest) -> Result<()> {
             cfg.chunk
         )));
     }
-    let data = load_data(&req)?;
+    let prior = match &req.prior {
+        Some((path, pseudocount)) => {
+            let p = Prior::load(path, *pseudocount, true)?;
+            if p.k() > net.min_field() {
+                return Err(Error::invalid(
+                    path,
+                    format!(
+                        "its k = {} reaches beyond the model's field ({})",
+                        p.k(),
+                        net.min_field()
+                    ),
+                ));
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let mut data = load_data(&req)?;
+    data.prior = prior;
     let folder_cfg = FolderConfig {
         dnactx_version: crate::VERSION.into(),
         model: req.run.model.clone(),
@@ -153,6 +176,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
         min_field: net.min_field(),
         parameters: super::parameter_count(&vs),
         data: data.info.clone(),
+        prior: data.prior.as_ref().map(|p| p.info.clone()),
     };
     let mut opt = AdamW::new(&vs, cfg.weight_decay);
     let mut state = prepare_folder(&req, &folder_cfg, &vs, &mut opt)?;
@@ -262,6 +286,7 @@ fn load_data(req: &TrainRequest) -> Result<Data> {
         train,
         valid,
         info,
+        prior: None,
     })
 }
 
@@ -340,6 +365,10 @@ fn prepare_folder(
         ));
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    if let Some((table, _)) = &req.prior {
+        let dest = out.join(PRIOR_TABLE);
+        std::fs::copy(table, &dest).map_err(|e| Error::io(&dest, e))?;
+    }
     folder::write_yaml(out, folder::CONFIG, cfg)?;
     Ok(SavedState::default())
 }
@@ -467,14 +496,19 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
         for &x in group {
             let (contig, ws, we, pos) = data.valid.locate(x);
             let start = pos.min(we.saturating_sub(cfg.chunk as u64)).max(ws);
+            let s = Sample {
+                start,
+                win_end: we,
+                rc: false,
+                counted: false,
+            };
             add_sample(
                 &mut batch,
                 &data.contigs[contig],
-                start,
-                we,
+                data.prior.as_ref(),
+                s,
                 cfg.chunk,
                 field,
-                false,
                 1.0,
             );
         }
@@ -511,42 +545,59 @@ fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: usize) -> Ba
         let span = (we - ws).saturating_sub(cfg.chunk as u64) + 1;
         let start = ws + rng.below(span);
         let rc = cfg.rc_augment && rng.next_u64() & 1 == 1;
+        let s = Sample {
+            start,
+            win_end: we,
+            rc,
+            counted: true,
+        };
+        let w = cfg.repeat_weight as f32;
         add_sample(
             &mut batch,
             &data.contigs[contig],
-            start,
-            we,
+            data.prior.as_ref(),
+            s,
             cfg.chunk,
             field,
-            rc,
-            cfg.repeat_weight as f32,
+            w,
         );
     }
     batch
 }
 
+/// Where a chunk comes from.
+struct Sample {
+    start: u64,
+    /// Targets at or past this position are left out.
+    win_end: u64,
+    /// Reverse-complement the chunk.
+    rc: bool,
+    /// Its targets are in the prior's count table (train windows).
+    counted: bool,
+}
+
 /// Appends one chunk: targets `start..start+chunk` (those past `win_end` left out).
-#[allow(clippy::too_many_arguments)]
 fn add_sample(
     batch: &mut Batch,
     contig: &Contig,
-    start: u64,
-    win_end: u64,
+    prior: Option<&Prior>,
+    s: Sample,
     chunk: usize,
     field: usize,
-    rc: bool,
     repeat_weight: f32,
 ) {
-    let s = start as usize;
-    let padded = padded_chunk(&contig.codes, s, s + chunk, field);
-    let mut input = model_codes(&padded);
-    let repeats = contig.repeats.as_ref().map(|r| r.mask_range(start, chunk));
+    let start = s.start as usize;
+    let mut padded = padded_chunk(&contig.codes, start, start + chunk, field);
+    let repeats = contig
+        .repeats
+        .as_ref()
+        .map(|r| r.mask_range(s.start, chunk));
     let mut target = Vec::with_capacity(chunk);
     let mut weight = Vec::with_capacity(chunk);
     for i in 0..chunk {
-        let pos = s + i;
+        let pos = start + i;
         let code = contig.codes.get(pos).copied().unwrap_or(encode::UNKNOWN);
-        let inside = (pos as u64) < win_end && encode::is_acgt(code);
+        let inside = (pos as u64) < s.win_end && encode::is_acgt(code);
         target.push(if inside { (code & 3) as i64 } else { -1 });
         let repeat = match &repeats {
             Some(m) => m[i],
@@ -554,18 +605,20 @@ fn add_sample(
         };
         weight.push(if repeat { repeat_weight } else { 1.0 });
     }
-    if rc {
-        input.reverse();
-        for c in input.iter_mut().filter(|c| **c != UNKNOWN_CODE) {
-            *c = 3 - *c;
-        }
+    if s.rc {
+        padded = revcomp_codes(&padded);
         target.reverse();
         for t in target.iter_mut().filter(|t| **t >= 0) {
             *t = 3 - *t;
         }
         weight.reverse();
     }
-    batch.input.extend(input);
+    if let Some(p) = prior {
+        batch
+            .prior
+            .extend(p.log_probs(&padded, field, s.counted, s.rc));
+    }
+    batch.input.extend(model_codes(&padded));
     batch.target.extend(target);
     batch.weight.extend(weight);
     batch.n += 1;
@@ -587,8 +640,10 @@ fn forward_batch(
     let target = Tensor::from_slice(&batch.target)
         .view([n, chunk as i64])
         .to_device(device);
+    let prior = (!batch.prior.is_empty())
+        .then(|| prior::to_tensor(&batch.prior, batch.n, width as usize, device));
     let logp = net
-        .forward(&input)
+        .forward(&input, prior.as_ref())
         .narrow(1, field as i64, chunk as i64)
         .log_softmax(-1, Kind::Float);
     let mask = target.ge(0).to_kind(Kind::Float);

@@ -2,8 +2,9 @@
 # The quality table of docs/benchmarks.md: on the demo genome, train on chr_1..chr_7 (a
 # seeded 5% of their windows as valid), test on chr_8..chr_21. k-mer models k = 3..7 (with
 # backoff) and each architecture of bench/configs/ trained for at most 30 minutes
-# (train.max_minutes) on this machine; all scored on the same test positions (every third
-# test window, about 5 Mb), repeats = soft-masked bases.
+# (train.max_minutes) on this machine: the CNN alone, and every architecture with the k = 6
+# count table of the train windows as a prior (train-model --prior); all scored on the same
+# test positions (every third test window, about 5 Mb), repeats = soft-masked bases.
 #
 #   bench/quality.sh [workdir]     # default: bench-quality/ (reused: trained models are kept)
 # Needs the build with the torch feature (scripts/setup.sh --torch). Prints a Markdown table.
@@ -20,11 +21,17 @@ threads=2
     --valid-fraction 0.05 --seed 1 -o w.parquet --bed w.bed -q
 [ -f soft.bed ] || mask-repeats -g "$g" -o soft.bed -q
 awk '$4 == "test" && (++n % 3) == 1' w.bed > test_positions.bed
-for a in cnn mlp lstm transformer; do
-    if [ ! -f "models/$a/weights.safetensors" ]; then
-        rm -rf "models/$a"
-        train-model -g "$g" --windows w.parquet --config "$repo/bench/configs/$a.yaml" -o "models/$a" \
-            -t "$threads" --device cpu -q
+for k in 3 4 5 6 7; do
+    [ -f "k$k.parquet" ] || count-kmers -g "$g" --windows w.parquet --split train -k "$k" -t "$threads" -o "k$k.parquet" -q
+done
+models="cnn cnn+prior mlp+prior lstm+prior transformer+prior"
+for m in $models; do
+    if [ ! -f "models/$m/weights.safetensors" ]; then
+        rm -rf "models/$m"
+        prior=()
+        [ "${m%+prior}" != "$m" ] && prior=(--prior k6.parquet)
+        train-model -g "$g" --windows w.parquet --config "$repo/bench/configs/${m%+prior}.yaml" \
+            "${prior[@]}" -o "models/$m" -t "$threads" --device cpu -q
     fi
 done
 echo "| model | parameters | field | trained | targets seen | test accuracy | bits/base | repeat acc | non-repeat acc | repeat bits | non-repeat bits |"
@@ -37,11 +44,10 @@ row() {  # name, params, field, trained, targets, metrics.tsv
         END {printf "| %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n", name, p, f, t, n, acc, bits, racc, nacc, rbits, nbits}' "$6"
 }
 for k in 3 4 5 6 7; do
-    [ -f "k$k.parquet" ] || count-kmers -g "$g" --windows w.parquet --split train -k "$k" -t "$threads" -o "k$k.parquet" -q
     score-genome -g "$g" -m "k$k.parquet" --regions test_positions.bed --repeats soft.bed -t "$threads" -o "scores/k$k" -q
     row "k-mer k=$k (backoff, pseudocount 4)" "$((3 * 4 ** (2 * k)))" "$k" "counts" "-" "scores/k$k/metrics.tsv"
 done
-for a in cnn mlp lstm transformer; do
+for a in $models; do
     score-genome -g "$g" -m "models/$a" --regions test_positions.bed --repeats soft.bed -t "$threads" --device cpu -o "scores/$a" -q
     p=$(awk '/^parameters:/ {print $2}' "models/$a/config.yaml")
     f=$(awk '/^field:/ {print $2}' "models/$a/config.yaml")

@@ -113,6 +113,15 @@ impl TrackSet {
         Ok(())
     }
 
+    /// Adds one run of equal values (sorted after the previous ones) to track `t`.
+    pub fn push_run(&mut self, t: usize, value: Value) -> Result<()> {
+        self.pending[t].push(value);
+        if self.pending[t].len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     fn flush(&mut self) -> Result<()> {
         for (t, track) in self.tracks.iter_mut().enumerate() {
             let vals = std::mem::take(&mut self.pending[t]);

@@ -4,6 +4,7 @@
 pub mod count_kmers;
 pub mod make_windows;
 pub mod mask_repeats;
+pub mod merge_scores;
 pub mod score_genome;
 #[cfg(feature = "torch")]
 pub mod train_model;
@@ -62,6 +63,7 @@ mod tests {
         super::make_windows::Args::command().debug_assert();
         super::count_kmers::Args::command().debug_assert();
         super::score_genome::Args::command().debug_assert();
+        super::merge_scores::Args::command().debug_assert();
         #[cfg(feature = "torch")]
         super::train_model::Args::command().debug_assert();
     }

@@ -8,7 +8,7 @@ use clap::Parser;
 use crate::genome::{Genome, encode};
 use crate::io::parquet::Metadata;
 use crate::kmer::{KmerModel, KmerSettings, table};
-use crate::metrics::{MetricsTable, Sums};
+use crate::metrics::{Calibration, MetricsTable, Sums};
 use crate::predict::{self, Predictor, Probs};
 use crate::regions::splits::Split;
 use crate::regions::{IntervalSet, bed, windows};
@@ -19,7 +19,7 @@ use crate::tracks::TrackSet;
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Example:\n  score-genome -g genome.fa.gz --model kmers.parquet --windows windows.parquet --split test \\\n      --repeats repeats.bed --out-dir results/scores/kmer5\n\nWrites p_ref.bw and entropy.bw (and p_A..p_T.bw with --tracks), metrics.parquet and metrics.tsv."
+    after_help = "Example:\n  score-genome -g genome.fa.gz --model kmers.parquet --windows windows.parquet --split test \\\n      --repeats repeats.bed --out-dir results/scores/kmer5\n\nWrites p_ref.bw and entropy.bw (and p_A..p_T.bw with --tracks), metrics.parquet, metrics.tsv\nand calibration.parquet."
 )]
 pub struct Args {
     /// Genome FASTA (plain, gzip or bgzip).
@@ -125,6 +125,7 @@ pub fn run(args: Args) -> Result<()> {
         .collect();
     let mut tracks = TrackSet::create(&dests, &contigs)?;
     let mut metrics = MetricsTable::default();
+    let mut calibration = Calibration::default();
     let total: u64 = regions.values().map(IntervalSet::covered).sum();
     let pb = crate::progress::bar(total, "score-genome", args.common.quiet);
     let order: Vec<String> = contigs.iter().map(|c| c.0.clone()).collect();
@@ -144,6 +145,7 @@ pub fn run(args: Args) -> Result<()> {
             |start, probs| summarize(codes, start, probs, rep.as_ref(), args.tracks),
             |chunk| {
                 sums.merge(&chunk.sums);
+                calibration.merge(&chunk.calibration);
                 pb.inc(chunk.values[0].len() as u64);
                 tracks.push(chunk.start, &chunk.values)
             },
@@ -166,6 +168,7 @@ pub fn run(args: Args) -> Result<()> {
     meta.insert("dnactx.version".into(), crate::VERSION.into());
     // Tracks first (they may still fail), then the metrics; the tracks move into place last.
     let finished = tracks.finish()?;
+    calibration.write(&args.out_dir.join("calibration.parquet"), &meta)?;
     metrics.write(
         &args.out_dir.join("metrics.parquet"),
         &args.out_dir.join("metrics.tsv"),
@@ -248,6 +251,7 @@ struct Chunk {
     start: u64,
     values: Vec<Vec<f32>>,
     sums: Sums,
+    calibration: Calibration,
 }
 
 fn summarize(
@@ -262,6 +266,7 @@ fn summarize(
     let mut values = vec![Vec::with_capacity(n); n_tracks];
     let repeat_mask = repeats.map(|r| r.mask_range(start, n));
     let mut sums = Sums::default();
+    let mut calibration = Calibration::default();
     for (i, p) in probs.iter().enumerate() {
         let code = codes[start as usize + i];
         if p[0].is_nan() || !encode::is_acgt(code) {
@@ -276,6 +281,7 @@ fn summarize(
             None => encode::is_soft(code),
         };
         sums.add(reference, p, repeat);
+        calibration.add(reference, p);
         values[0].push(p[reference]);
         values[1].push(predict::entropy_bits(p));
         if all_tracks {
@@ -288,5 +294,6 @@ fn summarize(
         start,
         values,
         sums,
+        calibration,
     }
 }

@@ -1,4 +1,4 @@
-# Count per train chromosome (scatter), then merge the shards (gather).
+# k-mer models: count per train chromosome (scatter), then merge the shards (gather).
 
 
 rule count_kmers:
@@ -6,38 +6,39 @@ rule count_kmers:
         genome=config["genome"],
         windows=rules.make_windows.output.parquet,
     output:
-        shard="results/kmers/k{k}/shards/{chrom}.parquet",
+        shard="results/kmers/{kmer}/shards/{chrom}.parquet",
     params:
-        strands="--both-strands" if config["kmer"]["both_strands"] else "",
-        memory=config["kmer"]["memory_gb"],
+        k=lambda wc: MODELS[wc.kmer]["k"],
+        strands=lambda wc: "--both-strands" if MODELS[wc.kmer].get("both_strands", False) else "",
+        memory=lambda wc: MODELS[wc.kmer].get("memory_gb", 4),
         exe=tool("count-kmers"),
     log:
-        "logs/count_kmers/k{k}/{chrom}.log",
+        "logs/count_kmers/{kmer}/{chrom}.log",
     threads: 2
     resources:
-        mem_mb=lambda wc: int(config["kmer"]["memory_gb"] * 1024) + 2000,
+        mem_mb=lambda wc: int(MODELS[wc.kmer].get("memory_gb", 4) * 1024) + 2000,
         runtime=60,
     conda:
         "../../envs/dnactx.yaml"
     shell:
         "{params.exe} -g {input.genome} --windows {input.windows} --split train "
-        "--chrom {wildcards.chrom} -k {wildcards.k} {params.strands} "
+        "--chrom {wildcards.chrom} -k {params.k} {params.strands} "
         "--memory-gb {params.memory} -t {threads} -o {output.shard} -q 2> {log}"
 
 
 rule merge_kmers:
     input:
-        shards=expand("results/kmers/k{{k}}/shards/{chrom}.parquet", chrom=TRAIN_CHROMS),
+        shards=expand("results/kmers/{{kmer}}/shards/{chrom}.parquet", chrom=TRAIN_CHROMS),
     output:
-        table="results/kmers/k{k}/kmers.parquet",
+        table="results/kmers/{kmer}/kmers.parquet",
     params:
-        memory=config["kmer"]["memory_gb"],
+        memory=lambda wc: MODELS[wc.kmer].get("memory_gb", 4),
         exe=tool("count-kmers"),
     log:
-        "logs/merge_kmers/k{k}.log",
+        "logs/merge_kmers/{kmer}.log",
     threads: 1
     resources:
-        mem_mb=lambda wc: int(config["kmer"]["memory_gb"] * 1024) * 2 + 2000,
+        mem_mb=lambda wc: int(MODELS[wc.kmer].get("memory_gb", 4) * 1024) * 2 + 2000,
         runtime=60,
     conda:
         "../../envs/dnactx.yaml"

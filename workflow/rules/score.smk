@@ -1,30 +1,88 @@
-rule score_genome_kmer:
+# Scoring: one score-genome job per model and test chromosome (scatter; neural models on GPU
+# nodes), then merge-scores gathers each model's chromosomes into one folder.
+
+
+
+rule score_kmer:
     input:
         genome=config["genome"],
         windows=rules.make_windows.output.parquet,
         repeats=rules.mask_repeats.output.bed,
-        model="results/kmers/k{k}/kmers.parquet",
+        model="results/kmers/{kmer}/kmers.parquet",
     output:
-        tracks=expand("results/scores/kmer{{k}}/{track}.bw", track=TRACKS),
-        metrics="results/scores/kmer{k}/metrics.parquet",
-        tsv="results/scores/kmer{k}/metrics.tsv",
+        tracks=expand("results/scores/{{kmer}}/chroms/{{chrom}}/{track}.bw", track=TRACKS),
+        metrics="results/scores/{kmer}/chroms/{chrom}/metrics.parquet",
+        calibration="results/scores/{kmer}/chroms/{chrom}/calibration.parquet",
     params:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
-        backoff="" if config["score"]["backoff"] else "--no-backoff",
-        pseudocount=config["score"]["pseudocount"],
-        memory=config["kmer"]["memory_gb"],
+        rc="--rc-average" if config["score"]["rc_average"] else "",
+        extra=lambda wc: "--pseudocount {} {}".format(
+            MODELS[wc.kmer].get("pseudocount", 4),
+            "" if MODELS[wc.kmer].get("backoff", True) else "--no-backoff",
+        ),
         exe=tool("score-genome"),
     log:
-        "logs/score_genome/kmer{k}.log",
+        "logs/score/{kmer}/{chrom}.log",
     threads: 2
     resources:
-        mem_mb=lambda wc: int(config["kmer"]["memory_gb"] * 1024) + 4000,
+        mem_mb=lambda wc: int(MODELS[wc.kmer].get("memory_gb", 4) * 1024) + 4000,
         runtime=120,
     conda:
         "../../envs/dnactx.yaml"
     shell:
-        "{params.exe} -g {input.genome} --model {input.model} "
-        "--windows {input.windows} --split test --repeats {input.repeats} "
-        "--pseudocount {params.pseudocount} {params.backoff} {params.tracks} "
-        "--memory-gb {params.memory} -t {threads} -o {params.outdir} -q 2> {log}"
+        score_cmd("{input.model}")
+
+
+rule score_neural:
+    input:
+        genome=config["genome"],
+        windows=rules.make_windows.output.parquet,
+        repeats=rules.mask_repeats.output.bed,
+        weights="results/models/{neural}/weights.safetensors",
+    output:
+        tracks=expand("results/scores/{{neural}}/chroms/{{chrom}}/{track}.bw", track=TRACKS),
+        metrics="results/scores/{neural}/chroms/{chrom}/metrics.parquet",
+        calibration="results/scores/{neural}/chroms/{chrom}/calibration.parquet",
+    params:
+        outdir=lambda wc, output: os.path.dirname(output.metrics),
+        folder=lambda wc, input: os.path.dirname(input.weights),
+        tracks="--tracks" if config["score"]["all_tracks"] else "",
+        rc="--rc-average" if config["score"]["rc_average"] else "",
+        extra=f"--device {config['device']}",
+        exe=tool("score-genome"),
+    log:
+        "logs/score/{neural}/{chrom}.log",
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=240,
+    conda:
+        "../../envs/dnactx.yaml"
+    shell:
+        score_cmd("{params.folder}")
+
+
+rule merge_scores:
+    input:
+        metrics=expand("results/scores/{{model}}/chroms/{chrom}/metrics.parquet", chrom=TEST_CHROMS),
+    output:
+        tracks=expand("results/scores/{{model}}/{track}.bw", track=TRACKS),
+        metrics="results/scores/{model}/metrics.parquet",
+        tsv="results/scores/{model}/metrics.tsv",
+        calibration="results/scores/{model}/calibration.parquet",
+    params:
+        dirs=lambda wc, input: " ".join(os.path.dirname(m) for m in input.metrics),
+        outdir=lambda wc, output: os.path.dirname(output.metrics),
+        exe=tool("merge-scores"),
+    log:
+        "logs/merge_scores/{model}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    conda:
+        "../../envs/dnactx.yaml"
+    shell:
+        "{params.exe} {params.dirs} -o {params.outdir} -q 2> {log}"

@@ -1,0 +1,133 @@
+//! `merge-scores`: gather per-chromosome score-genome folders into one: one bigWig per
+//! track, one metrics table (the overall rows recomputed from the sums), one calibration.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use bigtools::BigWigRead;
+use clap::Parser;
+
+use crate::metrics::{Calibration, MetricsTable};
+use crate::tracks::TrackSet;
+
+/// Merge score-genome output folders of disjoint chromosomes (e.g. one job per chromosome)
+/// into one folder with the same files.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Example:\n  merge-scores -o results/scores/cnn results/scores/cnn/chroms/*"
+)]
+pub struct Args {
+    /// score-genome output folders, in the order their chromosomes should appear.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder (created if missing).
+    #[arg(short, long)]
+    pub out_dir: PathBuf,
+    #[command(flatten)]
+    pub common: super::Common,
+}
+
+const TRACKS: [&str; 6] = ["p_ref", "entropy", "p_A", "p_C", "p_G", "p_T"];
+
+pub fn run(args: Args) -> Result<()> {
+    args.common.init()?;
+    let names = tracks_of(&args.inputs[0]);
+    if names.is_empty() {
+        bail!("{}: no track (.bw) to merge", args.inputs[0].display());
+    }
+    for dir in &args.inputs[1..] {
+        if tracks_of(dir) != names {
+            bail!(
+                "{}: holds tracks {:?}, but {} holds {:?}",
+                dir.display(),
+                tracks_of(dir),
+                args.inputs[0].display(),
+                names
+            );
+        }
+    }
+    let mut sizes: Vec<(String, u64)> = Vec::new();
+    let mut owner: HashMap<String, PathBuf> = HashMap::new();
+    for dir in &args.inputs {
+        let bw = open(&dir.join(format!("{}.bw", names[0])))?;
+        for c in bw.chroms() {
+            if let Some(prev) = owner.insert(c.name.clone(), dir.clone()) {
+                bail!(
+                    "chromosome {} is in both {} and {}",
+                    c.name,
+                    prev.display(),
+                    dir.display()
+                );
+            }
+            sizes.push((c.name.clone(), c.length as u64));
+        }
+    }
+    std::fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("creating {}", args.out_dir.display()))?;
+    let dests: Vec<PathBuf> = names
+        .iter()
+        .map(|n| args.out_dir.join(format!("{n}.bw")))
+        .collect();
+    let mut tracks = TrackSet::create(&dests, &sizes)?;
+    let mut metrics = MetricsTable::default();
+    let mut calibration = Calibration::default();
+    let mut meta = None;
+    let pb = crate::progress::bar(args.inputs.len() as u64, "merge-scores", args.common.quiet);
+    for dir in &args.inputs {
+        let mut readers: Vec<_> = names
+            .iter()
+            .map(|n| open(&dir.join(format!("{n}.bw"))))
+            .collect::<Result<_>>()?;
+        let chroms: Vec<(String, u32)> = readers[0]
+            .chroms()
+            .iter()
+            .map(|c| (c.name.clone(), c.length))
+            .collect();
+        for (chrom, len) in chroms {
+            tracks.start_chrom(&chrom)?;
+            for (t, reader) in readers.iter_mut().enumerate() {
+                let path = dir.join(format!("{}.bw", names[t]));
+                let values = reader
+                    .get_interval(&chrom, 0, len)
+                    .with_context(|| format!("reading {chrom} of {}", path.display()))?;
+                for v in values {
+                    tracks
+                        .push_run(t, v.with_context(|| format!("reading {}", path.display()))?)?;
+                }
+            }
+        }
+        let (m, md) = MetricsTable::read(&dir.join("metrics.parquet"))?;
+        metrics.chroms.extend(m.chroms);
+        meta.get_or_insert(md);
+        calibration.merge(&Calibration::read(&dir.join("calibration.parquet"))?);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let mut meta = meta.unwrap_or_default();
+    meta.insert("dnactx.merged_from".into(), args.inputs.len().to_string());
+    let finished = tracks.finish()?;
+    calibration.write(&args.out_dir.join("calibration.parquet"), &meta)?;
+    metrics.write(
+        &args.out_dir.join("metrics.parquet"),
+        &args.out_dir.join("metrics.tsv"),
+        &meta,
+    )?;
+    for t in finished {
+        t.commit()?;
+    }
+    Ok(())
+}
+
+fn tracks_of(dir: &Path) -> Vec<&'static str> {
+    TRACKS
+        .into_iter()
+        .filter(|t| dir.join(format!("{t}.bw")).is_file())
+        .collect()
+}
+
+fn open(path: &Path) -> Result<BigWigRead<bigtools::utils::reopen::ReopenableFile>> {
+    BigWigRead::open_file(path)
+        .map_err(|e| anyhow::anyhow!("{}: not a readable bigWig: {e}", path.display()))
+}

@@ -1,0 +1,145 @@
+"""results/report.html: a self-contained page (plots embedded as PNG) comparing the models.
+
+Plots: accuracy per chromosome for every model; repeat against non-repeat accuracy; learning
+curves of the neural models (their metrics.parquet); calibration (predicted probability
+against observed frequency); accuracy against flank size. Run by the workflow's `report`
+rule (snakemake `script:`); matplotlib draws, polars reads."""
+
+import base64
+import datetime
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import polars as pl  # noqa: E402
+
+
+def figure_html(fig, caption):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}"><figcaption>{html.escape(caption)}</figcaption></figure>'
+
+
+def per_chromosome(table):
+    rows = table.filter((pl.col("class") == "all") & (pl.col("chrom") != "all"))
+    chroms = list(dict.fromkeys(rows["chrom"].to_list()))
+    fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(chroms) + 3), 4))
+    for model in dict.fromkeys(rows["model"].to_list()):
+        r = rows.filter(pl.col("model") == model)
+        acc = dict(zip(r["chrom"], r["accuracy"]))
+        ax.plot(chroms, [acc.get(c) for c in chroms], marker="o", label=model)
+    ax.set_xlabel("test chromosome")
+    ax.set_ylabel("accuracy")
+    ax.tick_params(axis="x", rotation=60)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return figure_html(fig, "Accuracy per test chromosome, every model")
+
+
+def repeats(table):
+    rows = table.filter(pl.col("chrom") == "all")
+    models = list(dict.fromkeys(rows["model"].to_list()))
+    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(models) + 2), 4))
+    width = 0.4
+    for i, cls in enumerate(["repeat", "non_repeat"]):
+        r = rows.filter(pl.col("class") == cls)
+        acc = dict(zip(r["model"], r["accuracy"]))
+        ax.bar([j + (i - 0.5) * width for j in range(len(models))], [acc.get(m) or 0 for m in models],
+               width, label=cls.replace("_", "-"))
+    ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
+    ax.set_ylabel("accuracy")
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    return figure_html(fig, "Repeat against non-repeat accuracy (all test chromosomes)")
+
+
+def learning_curves(curves):
+    if not curves:
+        return "<p>No neural model in this run: no learning curves.</p>"
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, path in curves:
+        df = pl.read_parquet(path)
+        a1.plot(df["targets_seen"], df["valid_accuracy"], marker=".", label=name)
+        a2.plot(df["targets_seen"], df["valid_bits"], marker=".", label=f"{name} valid")
+        a2.plot(df["targets_seen"], df["train_loss"] / 0.6931471805599453, ls="--", label=f"{name} train")
+    a1.set_xlabel("targets seen")
+    a1.set_ylabel("valid accuracy")
+    a2.set_xlabel("targets seen")
+    a2.set_ylabel("bits per base")
+    for a in (a1, a2):
+        a.grid(alpha=0.3)
+        a.legend(fontsize=8)
+    return figure_html(fig, "Learning curves: valid accuracy and bits, and training loss, against targets seen")
+
+
+def calibration(cals):
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], color="grey", ls=":", label="perfect")
+    for name, path in cals:
+        df = pl.read_parquet(path).filter(pl.col("n") > 0)
+        ax.plot(df["mean_p"], df["observed"], marker="o", label=name)
+    ax.set_xlabel("predicted probability")
+    ax.set_ylabel("observed frequency")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return figure_html(fig, "Calibration: predicted probability of each base against how often it was the reference")
+
+
+def flank(table):
+    rows = table.filter((pl.col("chrom") == "all") & (pl.col("class") == "all"))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for kind, marker in [("kmer", "s"), ("neural", "o")]:
+        r = rows.filter(pl.col("kind") == kind)
+        if r.height:
+            ax.scatter(r["flank"], r["accuracy"], marker=marker, label=kind)
+            for m, f, a in zip(r["model"], r["flank"], r["accuracy"]):
+                ax.annotate(m, (f, a), fontsize=8, xytext=(4, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("flank (bases each side)")
+    ax.set_ylabel("accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return figure_html(fig, "Accuracy against flank size")
+
+
+def summary_table(table):
+    rows = table.filter(pl.col("chrom") == "all").sort("model", "class")
+    head = "<tr><th>model</th><th>kind</th><th>flank</th><th>class</th><th>n</th><th>accuracy</th><th>bits/base</th></tr>"
+    body = "".join(
+        f"<tr><td>{html.escape(r['model'])}</td><td>{r['kind']}</td><td>{r['flank']}</td><td>{r['class']}</td>"
+        f"<td>{r['n']}</td><td>{(r['accuracy'] or float('nan')):.4f}</td><td>{(r['bits'] or float('nan')):.4f}</td></tr>"
+        for r in rows.iter_rows(named=True))
+    return f"<table>{head}{body}</table>"
+
+
+def main(comparison, curves, cals, title, out):
+    table = pl.read_parquet(comparison)
+    parts = [
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>Made by the dnactx workflow on {datetime.date.today().isoformat()}. Test split only; "
+        "repeat = inside the repeat mask (results/repeats.bed).</p>",
+        "<h2>Overall</h2>", summary_table(table),
+        "<h2>Per chromosome</h2>", per_chromosome(table),
+        "<h2>Repeats</h2>", repeats(table),
+        "<h2>Learning curves</h2>", learning_curves(curves),
+        "<h2>Calibration</h2>", calibration(cals),
+        "<h2>Flank size</h2>", flank(table),
+    ]
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+             "figure{margin:1em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}")
+    page = f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    with open(out, "w") as f:
+        f.write(page)
+
+
+if __name__ == "__main__":
+    sm = snakemake  # noqa: F821 (provided by Snakemake)
+    curves = list(zip(sm.params.neural_names, sm.input.learning))
+    cals = list(zip(sm.params.names, sm.input.calibration))
+    main(sm.input.comparison, curves, cals, sm.params.title, sm.output.html)

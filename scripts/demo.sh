@@ -3,7 +3,7 @@
 # results/ and logs/. Extra arguments go to snakemake (e.g. --cores 4, -n).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --torch
 . scripts/env.sh
 snakemake --cores 2 "$@"
-echo "demo done: tracks and metrics in results/scores/, e.g. results/scores/kmer5/metrics.tsv" >&2
+echo "demo done: results/report.html, results/comparison.tsv, tracks in results/scores/" >&2

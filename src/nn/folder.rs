@@ -51,7 +51,6 @@ pub struct FolderConfig {
 
 /// Training progress saved with a checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CheckpointState {
     pub step: usize,
     pub targets_seen: u64,

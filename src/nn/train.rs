@@ -63,6 +63,10 @@ struct SavedState {
     #[serde(flatten)]
     progress: CheckpointState,
     rows: Vec<MetricsRow>,
+    /// The folder's config.yaml, so a checkpoint can be resumed even when a workflow
+    /// engine removed the folder's other files.
+    #[serde(default)]
+    config: Option<FolderConfig>,
 }
 
 /// A contig held for training, with its repeat flags source.
@@ -318,13 +322,6 @@ fn prepare_folder(
     let out = req.out;
     let checkpoint = out.join(folder::CHECKPOINT);
     if req.resume {
-        let saved_cfg: FolderConfig = folder::read_config(out)?;
-        if saved_cfg.model != cfg.model || saved_cfg.train != cfg.train {
-            return Err(Error::invalid(
-                out.join(folder::CONFIG),
-                "was written for another model or training config: resume with the same --config",
-            ));
-        }
         if !checkpoint.is_file() {
             let done = out.join(folder::WEIGHTS).is_file();
             return Err(Error::invalid(
@@ -352,7 +349,22 @@ fn prepare_folder(
         if !opt.restore(&tensors) {
             return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
         }
-        return folder::read_yaml(out, folder::CHECKPOINT_STATE);
+        let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
+        let saved_cfg = match &state.config {
+            Some(c) => c.clone(),
+            None => folder::read_config(out)?,
+        };
+        if saved_cfg.model != cfg.model || saved_cfg.train != cfg.train {
+            return Err(Error::invalid(
+                out.join(folder::CHECKPOINT_STATE),
+                "was written for another model or training config: resume with the same --config",
+            ));
+        }
+        if !out.join(folder::CONFIG).is_file() {
+            folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
+        }
+        state.config = Some(saved_cfg);
+        return Ok(state);
     }
     if out.exists()
         && std::fs::read_dir(out)
@@ -370,7 +382,10 @@ fn prepare_folder(
         std::fs::copy(table, &dest).map_err(|e| Error::io(&dest, e))?;
     }
     folder::write_yaml(out, folder::CONFIG, cfg)?;
-    Ok(SavedState::default())
+    Ok(SavedState {
+        config: Some(cfg.clone()),
+        ..SavedState::default()
+    })
 }
 
 fn lr_at(cfg: &TrainConfig, step: usize) -> f64 {

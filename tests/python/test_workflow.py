@@ -16,8 +16,10 @@ import yaml
 from conftest import REPO, run
 
 CONFIG = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
-K = CONFIG["kmer"]["k"]
-MODEL = f"kmer{K}"
+KMER = next(m for m in CONFIG["models"] if m["kind"] == "kmer")
+NEURAL = next(m for m in CONFIG["models"] if m["kind"] == "neural")
+K = KMER["k"]
+MODEL = KMER["name"]
 TRACKS = ["p_ref", "entropy", "p_A", "p_C", "p_G", "p_T"]
 
 
@@ -47,15 +49,23 @@ def test_lint_is_clean():
 
 def test_every_output_and_log(workflow_run):
     w = workflow_run
-    for t in TRACKS:
-        assert (w / f"results/scores/{MODEL}/{t}.bw").stat().st_size > 0
-    for f in ["repeats.bed", "windows.parquet", "windows.bed", f"kmers/k{K}/kmers.parquet",
-              f"scores/{MODEL}/metrics.parquet", f"scores/{MODEL}/metrics.tsv"]:
+    for model in (MODEL, NEURAL["name"]):
+        for t in TRACKS:
+            assert (w / f"results/scores/{model}/{t}.bw").stat().st_size > 0
+        for f in ["metrics.parquet", "metrics.tsv", "calibration.parquet"]:
+            assert (w / f"results/scores/{model}/{f}").exists(), f
+        for chrom in CONFIG["splits"]["test"]:
+            assert (w / f"logs/score/{model}/{chrom}.log").exists()
+    for f in ["repeats.bed", "windows.parquet", "windows.bed", f"kmers/{MODEL}/kmers.parquet",
+              "comparison.parquet", "comparison.tsv", "report.html"]:
         assert (w / "results" / f).exists(), f
+    for f in ["config.yaml", "weights.safetensors", "metrics.parquet", "prior.parquet"]:
+        assert (w / f"results/models/{NEURAL['name']}/{f}").exists(), f
     for chrom in CONFIG["splits"]["train"]:
-        assert (w / f"results/kmers/k{K}/shards/{chrom}.parquet").exists()
-        assert (w / f"logs/count_kmers/k{K}/{chrom}.log").exists()
+        assert (w / f"results/kmers/{MODEL}/shards/{chrom}.parquet").exists()
+        assert (w / f"logs/count_kmers/{MODEL}/{chrom}.log").exists()
     assert (w / "logs/mask_repeats.log").exists()
+    assert (w / f"logs/train_model/{NEURAL['name']}.log").exists()
 
 
 def test_windows_table(workflow_run, genome):
@@ -96,7 +106,7 @@ def test_repeats_bed_is_sorted_merged_and_labelled(workflow_run, demo_copy, tmp_
 
 
 def test_kmer_table(workflow_run):
-    path = workflow_run / f"results/kmers/k{K}/kmers.parquet"
+    path = workflow_run / f"results/kmers/{MODEL}/kmers.parquet"
     df = pl.read_parquet(path)
     assert df.columns == ["left", "right", "count_A", "count_C", "count_G", "count_T"]
     assert all(len(x) == K for x in df["left"]) and all(len(x) == K for x in df["right"])
@@ -150,15 +160,15 @@ class KmerModel:
 
 
 def test_tracks_hold_the_models_values(workflow_run, genome):
-    model = KmerModel(workflow_run / f"results/kmers/k{K}/kmers.parquet", CONFIG["score"]["pseudocount"])
+    model = KmerModel(workflow_run / f"results/kmers/{MODEL}/kmers.parquet", KMER.get("pseudocount", 4))
     bws = {t: pyBigWig.open(str(workflow_run / f"results/scores/{MODEL}/{t}.bw")) for t in TRACKS}
     test = CONFIG["splits"]["test"]
+    checked = 0
     for bw in bws.values():
         assert bw.isBigWig()
         assert bw.chroms() == {c: len(genome[c]) for c in test}
     rng = random.Random(5)
     windows = pl.read_parquet(workflow_run / "results/windows.parquet").filter(pl.col("split") == "test")
-    checked = 0
     for chrom in test:
         seq = genome[chrom]
         positions = rng.sample(range(len(seq)), 1500) + list(range(0, 10)) + list(range(len(seq) - 10, len(seq)))

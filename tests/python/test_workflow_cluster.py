@@ -1,0 +1,180 @@
+"""The workflow at cluster scale: the comparison table and report, the gather step against
+the per-chromosome outputs, the SLURM profile's job graph, schema errors, and a run killed
+mid-job that finishes on the next run without redoing completed jobs."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import polars as pl
+import pyBigWig
+import pytest
+import yaml
+
+from conftest import BIN, DEMO, REPO, run
+
+CONFIG = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
+MODELS = [m["name"] for m in CONFIG["models"]]
+SNAKEMAKE = shutil.which("snakemake") or str(os.path.join(os.path.dirname(sys.executable), "snakemake"))
+
+
+def snakemake(workdir, configfile, *extra, check=True):
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "workflow" / "Snakefile"), "--directory", str(workdir),
+           "--configfile", str(configfile), *extra]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if check and res.returncode != 0:
+        pytest.fail(f"snakemake failed:\n{res.stdout}\n{res.stderr}")
+    return res
+
+
+def test_comparison_table_and_report(workflow_run):
+    comp = pl.read_parquet(workflow_run / "results/comparison.parquet")
+    assert comp.columns == ["model", "kind", "flank", "chrom", "class", "n", "accuracy", "bits"]
+    chroms = set(CONFIG["splits"]["test"]) | {"all"}
+    for model in MODELS:
+        rows = comp.filter(pl.col("model") == model)
+        assert set(rows["chrom"]) == chroms
+        assert rows.height == len(chroms) * 3
+        merged = pl.read_parquet(workflow_run / f"results/scores/{model}/metrics.parquet")
+        a = rows.filter(pl.col("chrom") == "all").sort("class")
+        b = merged.filter(pl.col("chrom") == "all").sort("class")
+        assert a["n"].to_list() == b["n"].to_list()
+        assert a["accuracy"].to_list() == pytest.approx(b["accuracy"].to_list())
+    tsv = pl.read_csv(workflow_run / "results/comparison.tsv", separator="\t")
+    assert tsv.height == comp.height
+    page = (workflow_run / "results/report.html").read_text()
+    assert page.count("data:image/png;base64,") == 5
+    assert "http://" not in page and "https://" not in page, "the report must be self-contained"
+    for heading in ["Per chromosome", "Repeats", "Learning curves", "Calibration", "Flank size"]:
+        assert heading in page
+
+
+def test_gather_matches_the_per_chromosome_outputs(workflow_run):
+    for model in MODELS:
+        merged = pl.read_parquet(workflow_run / f"results/scores/{model}/metrics.parquet")
+        total = 0
+        for chrom in CONFIG["splits"]["test"]:
+            part = pl.read_parquet(workflow_run / f"results/scores/{model}/chroms/{chrom}/metrics.parquet")
+            row = part.filter((pl.col("chrom") == chrom) & (pl.col("class") == "all")).row(0, named=True)
+            mrow = merged.filter((pl.col("chrom") == chrom) & (pl.col("class") == "all")).row(0, named=True)
+            assert row == mrow
+            total += row["n"]
+            whole = pyBigWig.open(str(workflow_run / f"results/scores/{model}/p_ref.bw"))
+            piece = pyBigWig.open(str(workflow_run / f"results/scores/{model}/chroms/{chrom}/p_ref.bw"))
+            length = piece.chroms()[chrom]
+            assert whole.intervals(chrom, 0, length) == piece.intervals(chrom, 0, length)
+        all_row = merged.filter((pl.col("chrom") == "all") & (pl.col("class") == "all")).row(0, named=True)
+        assert all_row["n"] == total
+        acc = sum(r["accuracy"] * r["n"] for r in merged.filter(
+            (pl.col("chrom") != "all") & (pl.col("class") == "all")).iter_rows(named=True)) / total
+        assert all_row["accuracy"] == pytest.approx(acc)
+        cal = pl.read_parquet(workflow_run / f"results/scores/{model}/calibration.parquet")
+        assert cal["n"].sum() == 4 * total
+
+
+def test_slurm_profile_job_graph(tmp_path):
+    """A dry run with the SLURM profile on a multi-chromosome config: one count job per
+    train chromosome and k-mer model, one score job per test chromosome and model, GPUs
+    only for neural training and scoring."""
+    cfg = {
+        "genome": str(DEMO),
+        "splits": {"train": [f"chr_{i}" for i in range(1, 6)], "test": [f"chr_{i}" for i in range(8, 12)]},
+        "models": [
+            {"name": "k5", "kind": "kmer", "k": 5},
+            {"name": "k6", "kind": "kmer", "k": 6},
+            {"name": "net", "kind": "neural", "prior": "k6", "model": {"architecture": "lstm"}},
+        ],
+    }
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    path = tmp_path / "multi.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = snakemake(tmp_path, path, "-n", "--profile", str(REPO / "workflow" / "profiles" / "slurm")).stdout
+    jobs, rule = [], None
+    for line in out.splitlines():
+        if line.startswith("rule ") or line.startswith("localrule "):
+            rule = line.split()[1].rstrip(":")
+            jobs.append({"rule": rule})
+        elif line.strip().startswith("wildcards:") and jobs:
+            jobs[-1]["wildcards"] = line.strip()[len("wildcards:"):].strip()
+        elif line.strip().startswith("resources:") and jobs:
+            jobs[-1]["resources"] = line.strip()
+    count = lambda r: sum(j["rule"] == r for j in jobs)
+    assert count("count_kmers") == 2 * 5
+    assert count("score_kmer") == 2 * 4
+    assert count("score_neural") == 1 * 4
+    assert count("train_model") == 1
+    assert count("merge_scores") == 3
+    for j in jobs:
+        gpu = "gpu=1" in j.get("resources", "")
+        assert gpu == (j["rule"] in ("train_model", "score_neural")), j
+        if gpu:
+            assert "slurm_partition=gpu" in j["resources"]
+        elif "resources" in j and j["rule"] != "all":
+            assert "slurm_partition=cpu" in j["resources"], j
+    # every chromosome is its own job
+    scored = {j["wildcards"] for j in jobs if j["rule"] == "score_kmer"}
+    assert len(scored) == 8
+
+
+def test_schema_errors_name_the_field(tmp_path):
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    bad = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
+    bad["models"][0]["k"] = 50
+    (tmp_path / "k.yaml").write_text(yaml.safe_dump(bad))
+    res = snakemake(tmp_path, tmp_path / "k.yaml", "-n", check=False)
+    msg = res.stdout + res.stderr
+    assert res.returncode != 0 and "['models'][0]" in msg and "'k': 50" in msg, msg
+    bad = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
+    bad["windows"]["sise"] = 10
+    (tmp_path / "w.yaml").write_text(yaml.safe_dump(bad))
+    res = snakemake(tmp_path, tmp_path / "w.yaml", "-n", check=False)
+    assert res.returncode != 0 and "sise" in res.stdout + res.stderr
+
+
+def test_killed_run_finishes_on_rerun(tmp_path, demo_copy):
+    """Kill the whole workflow while it trains the network; the next run finishes, resumes
+    the training from its checkpoint, and leaves the jobs that had finished alone."""
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    cfg = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
+    cfg["genome"] = str(demo_copy)
+    cfg["models"][1]["train"].update({"steps": 200, "valid_every": 20})
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "workflow" / "Snakefile"), "--directory", str(tmp_path),
+           "--configfile", str(path), "--cores", "2", "-q"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    state = tmp_path / "results/models/tiny/checkpoint.yaml"
+    started = time.time()
+    while not state.exists():
+        assert proc.poll() is None, "the workflow ended before it could be killed"
+        assert time.time() - started < 300, "training never started"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "results/models/tiny/weights.safetensors").exists()
+    done = {p: p.stat().st_mtime_ns for p in [tmp_path / "results/repeats.bed", tmp_path / "results/windows.parquet",
+                                             tmp_path / "results/kmers/kmer4/kmers.parquet"]}
+    # a SIGKILL leaves Snakemake's lock behind: unlock, then run again
+    snakemake(tmp_path, path, "--unlock")
+    snakemake(tmp_path, path, "--cores", "2", "--rerun-incomplete")
+    for p, mtime in done.items():
+        assert p.stat().st_mtime_ns == mtime, f"{p} was made again"
+    assert "resum" in (tmp_path / "logs/train_model/tiny.log").read_text().lower() or \
+        pl.read_parquet(tmp_path / "results/models/tiny/metrics.parquet")["step"].to_list()[0] == 20
+    steps = pl.read_parquet(tmp_path / "results/models/tiny/metrics.parquet")["step"].to_list()
+    assert steps == list(range(20, 201, 20)), "the resumed training carries its metrics over"
+    for model in MODELS:
+        bw = pyBigWig.open(str(tmp_path / f"results/scores/{model}/p_ref.bw"))
+        assert bw.isBigWig() and bw.chroms()
+    assert (tmp_path / "results/report.html").exists()
+    # a third run has nothing to do
+    again = snakemake(tmp_path, path, "--cores", "2", "-n")
+    assert "Nothing to be done" in again.stdout + again.stderr

@@ -6,7 +6,10 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::regions::{BedRecord, bed};
+use std::io::Write;
+
+use crate::io::OutputFile;
+use crate::regions::bed;
 use crate::repeats::{self, DustParams, Labelled};
 
 /// Write a BED of repeat intervals: soft-masked runs, low-complexity (DUST) intervals and
@@ -64,7 +67,8 @@ pub fn run(args: Args) -> Result<()> {
     };
     let total: u64 = genome.contigs().iter().map(|c| c.len as u64).sum();
     let pb = crate::progress::bar(total, "mask-repeats", args.common.quiet);
-    let mut records = Vec::new();
+    // Written contig by contig, so memory holds one contig's intervals at a time.
+    let mut out = OutputFile::create(&args.output)?;
     genome.visit(&genome.names(), |contig, seq| {
         let mut ivs: Vec<Labelled> = Vec::new();
         if !args.no_softmask {
@@ -87,18 +91,14 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         for (s, e, l) in repeats::merge_labelled(ivs) {
-            records.push(BedRecord {
-                chrom: contig.name.clone(),
-                start: s,
-                end: e,
-                name: Some(label(l, &labels)),
-            });
+            writeln!(out, "{}\t{s}\t{e}\t{}", contig.name, label(l, &labels))
+                .map_err(|e| crate::Error::io(&args.output, e))?;
         }
         pb.inc(contig.len as u64);
         Ok(())
     })?;
     pb.finish_and_clear();
-    bed::write_bed(&args.output, records)?;
+    out.commit()?;
     Ok(())
 }
 

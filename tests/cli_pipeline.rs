@@ -596,6 +596,7 @@ fn score_genome_metrics_match_naive_model() {
     assert_eq!(
         files,
         vec![
+            "calibration.parquet",
             "entropy.bw",
             "metrics.parquet",
             "metrics.tsv",

@@ -5,6 +5,7 @@ pub mod count_kmers;
 pub mod make_windows;
 pub mod mask_repeats;
 pub mod merge_scores;
+pub mod model;
 pub mod score_genome;
 #[cfg(feature = "torch")]
 pub mod train_model;

@@ -1,15 +1,13 @@
 //! `score-genome`: per-base predictions as bigWig tracks, and accuracy tables.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::{Genome, encode};
-use crate::io::parquet::Metadata;
-use crate::kmer::{KmerModel, KmerSettings, table};
 use crate::metrics::{Calibration, MetricsTable, Sums};
-use crate::predict::{self, Predictor, Probs};
+use crate::predict::{self, Probs};
 use crate::regions::splits::Split;
 use crate::regions::{IntervalSet, bed, windows};
 use crate::tracks::TrackSet;
@@ -25,10 +23,6 @@ pub struct Args {
     /// Genome FASTA (plain, gzip or bgzip).
     #[arg(short, long)]
     pub genome: PathBuf,
-    /// The model: a k-mer count table (.parquet) from count-kmers, or a model folder from
-    /// train-model (told apart by what the path is).
-    #[arg(short, long)]
-    pub model: PathBuf,
     /// Windows table from make-windows; its --split windows are scored.
     #[arg(long, required_unless_present = "regions", conflicts_with = "regions")]
     pub windows: Option<PathBuf>,
@@ -51,23 +45,11 @@ pub struct Args {
     /// Also write p_A, p_C, p_G and p_T tracks.
     #[arg(long)]
     pub tracks: bool,
-    /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
     /// Average each prediction with the reverse complement's.
     #[arg(long)]
     pub rc_average: bool,
-    /// Pseudocount per base for the k-mer model [default: 4 with backoff (the best bits and
-    /// accuracy on the demo genome for k = 5), 1 without].
-    #[arg(long)]
-    pub pseudocount: Option<f64>,
-    /// No backoff: score only positions whose whole (2k+1)-window is A/C/G/T, unseen
-    /// contexts uniform.
-    #[arg(long)]
-    pub no_backoff: bool,
-    /// Memory budget for dense model tables, GiB.
-    #[arg(long, default_value_t = 4.0)]
-    pub memory_gb: f64,
+    #[command(flatten)]
+    pub model: super::model::ModelArgs,
     #[command(flatten)]
     pub common: super::Common,
 }
@@ -83,12 +65,6 @@ fn track_names(all: bool) -> Vec<&'static str> {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    let pseudocount = args
-        .pseudocount
-        .unwrap_or(if args.no_backoff { 1.0 } else { 4.0 });
-    if pseudocount <= 0.0 || pseudocount.is_nan() {
-        bail!("--pseudocount must be above 0, got {pseudocount}");
-    }
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let chroms = super::flatten_list(&args.chroms);
@@ -108,7 +84,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) => Some(bed::read_sets(p, &genome)?),
         None => None,
     };
-    let (model, model_meta) = load_model(&args, pseudocount)?;
+    let (model, model_meta) = args.model.load(&args.common)?;
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("creating output folder {}", args.out_dir.display()))?;
 
@@ -188,62 +164,6 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// A model, told apart by what the path holds.
-fn load_model(args: &Args, pseudocount: f64) -> Result<(Box<dyn Predictor>, Metadata)> {
-    let path: &Path = &args.model;
-    if path.is_dir() {
-        return load_neural(args);
-    }
-    let budget = (args.memory_gb * (1u64 << 30) as f64) as u64;
-    let (counts, cmeta) = table::read_counts(path, budget)?;
-    let settings = KmerSettings {
-        pseudocount,
-        backoff: !args.no_backoff,
-        budget_bytes: budget,
-        keep_counts: false,
-    };
-    let model = KmerModel::new(counts, settings);
-    let mut meta = Metadata::new();
-    meta.insert("dnactx.model".into(), crate::io::file_name(path));
-    meta.insert("dnactx.model_kind".into(), "kmer".into());
-    meta.insert("dnactx.k".into(), cmeta.k.to_string());
-    meta.insert("dnactx.strands".into(), cmeta.strands.as_str().into());
-    meta.insert("dnactx.pseudocount".into(), pseudocount.to_string());
-    meta.insert("dnactx.backoff".into(), settings.backoff.to_string());
-    Ok((Box::new(model), meta))
-}
-
-/// A neural model folder from train-model.
-#[cfg(feature = "torch")]
-fn load_neural(args: &Args) -> Result<(Box<dyn Predictor>, Metadata)> {
-    use crate::nn::{NeuralModel, device};
-    if args.common.threads > 0 {
-        tch::set_num_threads(args.common.threads as i32);
-    }
-    let dev = device::parse_device(&args.device)?;
-    let model = NeuralModel::load(&args.model, dev)?;
-    let c = &model.config;
-    let mut meta = Metadata::new();
-    meta.insert("dnactx.model".into(), crate::io::file_name(&args.model));
-    meta.insert("dnactx.model_kind".into(), c.model.name().into());
-    meta.insert("dnactx.field".into(), c.field.to_string());
-    meta.insert("dnactx.parameters".into(), c.parameters.to_string());
-    meta.insert("dnactx.device".into(), device::device_name(dev));
-    meta.insert(
-        "dnactx.trained_on".into(),
-        format!("{} {}", c.data.genome, c.data.genome_checksum),
-    );
-    Ok((Box::new(model), meta))
-}
-
-#[cfg(not(feature = "torch"))]
-fn load_neural(args: &Args) -> Result<(Box<dyn Predictor>, Metadata)> {
-    bail!(
-        "{}: is a model folder, but this build of dnactx has no neural models: rebuild with `cargo build --release --features torch` (scripts/setup.sh does)",
-        args.model.display()
-    )
 }
 
 /// One scored chunk: its track values and metric sums.

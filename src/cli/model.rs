@@ -1,0 +1,95 @@
+//! The model flags shared by every tool that predicts (score-genome, score-variants,
+//! explain-flanks), and loading a model, told apart by what its path is.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+use crate::io::parquet::Metadata;
+use crate::kmer::{KmerModel, KmerSettings, table};
+use crate::predict::Predictor;
+
+/// Which model and how to run it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// The model: a k-mer count table (.parquet) from count-kmers, or a model folder from
+    /// train-model (told apart by what the path is).
+    #[arg(short, long = "model")]
+    pub path: PathBuf,
+    /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Pseudocount per base for the k-mer model [default: 4 with backoff (the best bits and
+    /// accuracy on the demo genome for k = 5), 1 without].
+    #[arg(long)]
+    pub pseudocount: Option<f64>,
+    /// No backoff: score only positions whose whole (2k+1)-window is A/C/G/T, unseen
+    /// contexts uniform.
+    #[arg(long)]
+    pub no_backoff: bool,
+    /// Memory budget for dense model tables, GiB.
+    #[arg(long, default_value_t = 4.0)]
+    pub memory_gb: f64,
+}
+
+impl ModelArgs {
+    /// Loads the model with the provenance to write into outputs' metadata.
+    pub fn load(&self, common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
+        if self.path.is_dir() {
+            return self.load_neural(common);
+        }
+        let pseudocount = self
+            .pseudocount
+            .unwrap_or(if self.no_backoff { 1.0 } else { 4.0 });
+        if pseudocount <= 0.0 || pseudocount.is_nan() {
+            bail!("--pseudocount must be above 0, got {pseudocount}");
+        }
+        let budget = (self.memory_gb * (1u64 << 30) as f64) as u64;
+        let (counts, cmeta) = table::read_counts(&self.path, budget)?;
+        let settings = KmerSettings {
+            pseudocount,
+            backoff: !self.no_backoff,
+            budget_bytes: budget,
+            keep_counts: false,
+        };
+        let model = KmerModel::new(counts, settings);
+        let mut meta = Metadata::new();
+        meta.insert("dnactx.model".into(), crate::io::file_name(&self.path));
+        meta.insert("dnactx.model_kind".into(), "kmer".into());
+        meta.insert("dnactx.k".into(), cmeta.k.to_string());
+        meta.insert("dnactx.strands".into(), cmeta.strands.as_str().into());
+        meta.insert("dnactx.pseudocount".into(), pseudocount.to_string());
+        meta.insert("dnactx.backoff".into(), settings.backoff.to_string());
+        Ok((Box::new(model), meta))
+    }
+
+    #[cfg(feature = "torch")]
+    fn load_neural(&self, common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
+        use crate::nn::{NeuralModel, device};
+        if common.threads > 0 {
+            tch::set_num_threads(common.threads as i32);
+        }
+        let dev = device::parse_device(&self.device)?;
+        let model = NeuralModel::load(&self.path, dev)?;
+        let c = &model.config;
+        let mut meta = Metadata::new();
+        meta.insert("dnactx.model".into(), crate::io::file_name(&self.path));
+        meta.insert("dnactx.model_kind".into(), c.model.name().into());
+        meta.insert("dnactx.field".into(), c.field.to_string());
+        meta.insert("dnactx.parameters".into(), c.parameters.to_string());
+        meta.insert("dnactx.device".into(), device::device_name(dev));
+        meta.insert(
+            "dnactx.trained_on".into(),
+            format!("{} {}", c.data.genome, c.data.genome_checksum),
+        );
+        Ok((Box::new(model), meta))
+    }
+
+    #[cfg(not(feature = "torch"))]
+    fn load_neural(&self, _common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
+        bail!(
+            "{}: is a model folder, but this build of dnactx has no neural models: rebuild with `cargo build --release --features torch` (scripts/setup.sh does)",
+            self.path.display()
+        )
+    }
+}

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod regions;
 pub mod repeats;
 pub mod tracks;
+pub mod variants;
 
 pub use error::{Error, Result};
 

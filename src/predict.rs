@@ -89,15 +89,7 @@ pub fn score_regions<T: Send>(
             .par_iter()
             .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, flank))
             .collect();
-        let mut probs = predictor.predict_chunks(&inputs)?;
-        if rc_average {
-            let rc_inputs: Vec<Vec<u8>> = inputs.par_iter().map(|c| revcomp_codes(c)).collect();
-            let rc = predictor.predict_chunks(&rc_inputs)?;
-            probs
-                .par_iter_mut()
-                .zip(rc)
-                .for_each(|(fwd, rev)| average_strands(fwd, &rev));
-        }
+        let probs = predict_strands(predictor, &inputs, rc_average)?;
         let results: Vec<T> = group
             .par_iter()
             .zip(probs.par_iter())
@@ -108,6 +100,25 @@ pub fn score_regions<T: Send>(
         }
     }
     Ok(())
+}
+
+/// [`Predictor::predict_chunks`], averaged with the reverse complement's predictions when
+/// `rc_average`.
+pub fn predict_strands(
+    predictor: &dyn Predictor,
+    inputs: &[Vec<u8>],
+    rc_average: bool,
+) -> Result<Vec<Vec<Probs>>> {
+    let mut probs = predictor.predict_chunks(inputs)?;
+    if rc_average {
+        let rc_inputs: Vec<Vec<u8>> = inputs.par_iter().map(|c| revcomp_codes(c)).collect();
+        let rc = predictor.predict_chunks(&rc_inputs)?;
+        probs
+            .par_iter_mut()
+            .zip(rc)
+            .for_each(|(fwd, rev)| average_strands(fwd, &rev));
+    }
+    Ok(probs)
 }
 
 /// Averages forward predictions with reverse-complement ones (given in reverse order and

@@ -7,6 +7,7 @@ pub mod mask_repeats;
 pub mod merge_scores;
 pub mod model;
 pub mod score_genome;
+pub mod score_variants;
 #[cfg(feature = "torch")]
 pub mod train_model;
 
@@ -65,6 +66,7 @@ mod tests {
         super::count_kmers::Args::command().debug_assert();
         super::score_genome::Args::command().debug_assert();
         super::merge_scores::Args::command().debug_assert();
+        super::score_variants::Args::command().debug_assert();
         #[cfg(feature = "torch")]
         super::train_model::Args::command().debug_assert();
     }

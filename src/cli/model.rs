@@ -14,7 +14,7 @@ use crate::predict::Predictor;
 pub struct ModelArgs {
     /// The model: a k-mer count table (.parquet) from count-kmers, or a model folder from
     /// train-model (told apart by what the path is).
-    #[arg(short, long = "model")]
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
     pub path: PathBuf,
     /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
     #[arg(long, default_value = "auto")]

@@ -1,0 +1,235 @@
+//! Scoring SNVs with a context model: how surprising is the ALT allele in its context?
+//! `LLR = log2 p(ALT) - log2 p(REF)` (as GPN scores variants), with p the model's prediction
+//! of the center base from its flanks. Only the model's view of the position matters, so a
+//! variant's score never depends on its own REF base.
+//!
+//! Positions are 0-based inside (a VCF's POS 1 is position 0).
+
+use crate::genome::encode;
+use crate::predict::{self, Predictor, Probs};
+
+/// Why an allele was not scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// ALT is not a single A/C/G/T replacing a single-base REF (indel, MNP, symbolic, `*`).
+    NotSnv,
+    /// REF is missing or does not match the genome.
+    RefMismatch,
+    /// The genome has an unknown base there, or the model gave no prediction.
+    NoPrediction,
+}
+
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::NotSnv => "not_snv",
+            Skip::RefMismatch => "ref_mismatch",
+            Skip::NoPrediction => "no_prediction",
+        }
+    }
+}
+
+/// One allele's score, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlleleScore {
+    pub alt: Vec<u8>,
+    pub p_alt: Option<f32>,
+    pub llr: Option<f32>,
+    pub skip: Option<Skip>,
+}
+
+/// The scores of one VCF record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordScore {
+    /// The model's view of the position; `None` when REF mismatches or nothing was predicted.
+    pub probs: Option<Probs>,
+    pub p_ref: Option<f32>,
+    pub alleles: Vec<AlleleScore>,
+    pub ref_mismatch: bool,
+}
+
+impl RecordScore {
+    /// The most probable base and the entropy (bits) of the prediction.
+    pub fn pred_entropy(&self) -> Option<(u8, f32)> {
+        self.probs.map(|p| {
+            (
+                encode::BASES[predict::argmax(&p)],
+                predict::entropy_bits(&p),
+            )
+        })
+    }
+
+    pub fn any_not_snv(&self) -> bool {
+        self.alleles.iter().any(|a| a.skip == Some(Skip::NotSnv))
+    }
+}
+
+/// A record to score: its 0-based position and alleles (REF first).
+pub struct Site<'a> {
+    pub pos: usize,
+    pub alleles: Vec<&'a [u8]>,
+}
+
+fn base_code(b: u8) -> Option<usize> {
+    match b.to_ascii_uppercase() {
+        b'A' => Some(0),
+        b'C' => Some(1),
+        b'G' => Some(2),
+        b'T' => Some(3),
+        _ => None,
+    }
+}
+
+/// Does REF match the genome at `pos` (case-insensitive; IUPAC codes only match themselves)?
+pub fn ref_matches(codes: &[u8], pos: usize, reference: &[u8]) -> bool {
+    if reference.is_empty() || reference == b"." || pos + reference.len() > codes.len() {
+        return false;
+    }
+    reference
+        .iter()
+        .zip(&codes[pos..pos + reference.len()])
+        .all(|(&r, &c)| {
+            let g = encode::decode(c).to_ascii_uppercase();
+            let r = r.to_ascii_uppercase();
+            r == g || (!encode::is_acgt(c) && r != b'A' && r != b'C' && r != b'G' && r != b'T')
+        })
+}
+
+/// Scores the sites of one contig (`codes`) in one batch through the predictor.
+pub fn score_sites(
+    predictor: &dyn Predictor,
+    codes: &[u8],
+    sites: &[Site],
+    rc_average: bool,
+) -> crate::Result<Vec<RecordScore>> {
+    let flank = predictor.flank();
+    let inputs: Vec<Vec<u8>> = sites
+        .iter()
+        .map(|s| predict::padded_chunk(codes, s.pos, (s.pos + 1).min(codes.len().max(1)), flank))
+        .collect();
+    let probs = predict::predict_strands(predictor, &inputs, rc_average)?;
+    Ok(sites
+        .iter()
+        .zip(probs)
+        .map(|(site, p)| score_one(codes, site, p.first().copied()))
+        .collect())
+}
+
+fn score_one(codes: &[u8], site: &Site, probs: Option<Probs>) -> RecordScore {
+    let reference = site.alleles.first().copied().unwrap_or_default();
+    let ref_ok = ref_matches(codes, site.pos, reference);
+    let probs = probs.filter(|p| !p[0].is_nan() && ref_ok);
+    let ref_base = (reference.len() == 1)
+        .then(|| base_code(reference[0]))
+        .flatten();
+    let p_ref = match (probs, ref_base) {
+        (Some(p), Some(r)) => Some(p[r]),
+        _ => None,
+    };
+    let alleles = site.alleles[1..]
+        .iter()
+        .map(|&alt| {
+            let alt_base = (alt.len() == 1).then(|| base_code(alt[0])).flatten();
+            let skip = if alt_base.is_none() || ref_base.is_none() {
+                Some(Skip::NotSnv)
+            } else if !ref_ok {
+                Some(Skip::RefMismatch)
+            } else if probs.is_none() {
+                Some(Skip::NoPrediction)
+            } else {
+                None
+            };
+            let (p_alt, llr) = match (skip, probs, alt_base, p_ref) {
+                (None, Some(p), Some(a), Some(r)) => (Some(p[a]), Some(p[a].log2() - r.log2())),
+                _ => (None, None),
+            };
+            AlleleScore {
+                alt: alt.to_vec(),
+                p_alt,
+                llr,
+                skip,
+            }
+        })
+        .collect();
+    RecordScore {
+        probs,
+        p_ref,
+        alleles,
+        ref_mismatch: !ref_ok,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+
+    /// A predictor that always says A 0.4, C 0.3, G 0.2, T 0.1.
+    struct Fixed;
+    impl Predictor for Fixed {
+        fn flank(&self) -> usize {
+            2
+        }
+        fn describe(&self) -> String {
+            "fixed".into()
+        }
+        fn predict_chunks(&self, chunks: &[Vec<u8>]) -> crate::Result<Vec<Vec<Probs>>> {
+            Ok(chunks
+                .iter()
+                .map(|c| vec![[0.4, 0.3, 0.2, 0.1]; c.len() - 4])
+                .collect())
+        }
+    }
+
+    #[test]
+    fn snvs_indels_and_mismatches() {
+        let seq = EncodedSeq::from_ascii(b"ACGTNacgt").unwrap();
+        let sites = [
+            Site {
+                pos: 1,
+                alleles: vec![b"C", b"A", b"T"],
+            },
+            Site {
+                pos: 1,
+                alleles: vec![b"C", b"CA", b"<DEL>"],
+            },
+            Site {
+                pos: 2,
+                alleles: vec![b"T", b"A"],
+            },
+            Site {
+                pos: 4,
+                alleles: vec![b"N", b"A"],
+            },
+            Site {
+                pos: 6,
+                alleles: vec![b"c", b"G"],
+            },
+            Site {
+                pos: 0,
+                alleles: vec![b".", b"G"],
+            },
+        ];
+        let got = score_sites(&Fixed, seq.codes(), &sites, false).unwrap();
+        assert_eq!(got[0].p_ref, Some(0.3));
+        assert_eq!(got[0].alleles[0].p_alt, Some(0.4));
+        assert!((got[0].alleles[0].llr.unwrap() - (0.4f32.log2() - 0.3f32.log2())).abs() < 1e-6);
+        assert!((got[0].alleles[1].llr.unwrap() - (0.1f32.log2() - 0.3f32.log2())).abs() < 1e-6);
+        assert_eq!(got[0].pred_entropy().unwrap().0, b'A');
+        assert!(
+            got[1].alleles.iter().all(|a| a.skip == Some(Skip::NotSnv)) && got[1].any_not_snv()
+        );
+        assert!(got[2].ref_mismatch && got[2].alleles[0].skip == Some(Skip::RefMismatch));
+        assert_eq!(
+            got[3].alleles[0].skip,
+            Some(Skip::NotSnv),
+            "N is not a base to score"
+        );
+        assert_eq!(
+            got[4].alleles[0].p_alt,
+            Some(0.2),
+            "lowercase REF matches a soft-masked base"
+        );
+        assert!(got[5].ref_mismatch, "a missing REF is not scored");
+    }
+}

@@ -10,6 +10,8 @@ pub fn bin(name: &str) -> PathBuf {
         "make-windows" => env!("CARGO_BIN_EXE_make-windows").into(),
         "count-kmers" => env!("CARGO_BIN_EXE_count-kmers").into(),
         "score-genome" => env!("CARGO_BIN_EXE_score-genome").into(),
+        "score-variants" => env!("CARGO_BIN_EXE_score-variants").into(),
+        "merge-scores" => env!("CARGO_BIN_EXE_merge-scores").into(),
         #[cfg(feature = "torch")]
         "train-model" => env!("CARGO_BIN_EXE_train-model").into(),
         other => panic!("unknown binary {other}"),
@@ -26,6 +28,22 @@ pub fn demo_genome() -> PathBuf {
 
 pub fn yeast() -> PathBuf {
     repo().join("tests/data/yeast_R64_chrI.fa.gz")
+}
+
+/// The S. aureus genome and its 109 real variants, copied into `dir` as s.fa.gz and v.vcf.gz.
+pub fn saureus_into(dir: &Path) {
+    for ext in ["", ".fai", ".gzi"] {
+        std::fs::copy(
+            repo().join(format!("tests/data/saureus_NCTC8325.fa.gz{ext}")),
+            dir.join(format!("s.fa.gz{ext}")),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        repo().join("tests/data/saureus_NCTC8325.variants.vcf.gz"),
+        dir.join("v.vcf.gz"),
+    )
+    .unwrap();
 }
 
 pub fn celegans() -> PathBuf {

@@ -2,6 +2,7 @@
 //! parse arguments and call [`main`].
 
 pub mod count_kmers;
+pub mod explain_flanks;
 pub mod make_windows;
 pub mod mask_repeats;
 pub mod merge_scores;
@@ -67,6 +68,7 @@ mod tests {
         super::score_genome::Args::command().debug_assert();
         super::merge_scores::Args::command().debug_assert();
         super::score_variants::Args::command().debug_assert();
+        super::explain_flanks::Args::command().debug_assert();
         #[cfg(feature = "torch")]
         super::train_model::Args::command().debug_assert();
     }

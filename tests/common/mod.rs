@@ -12,6 +12,7 @@ pub fn bin(name: &str) -> PathBuf {
         "score-genome" => env!("CARGO_BIN_EXE_score-genome").into(),
         "score-variants" => env!("CARGO_BIN_EXE_score-variants").into(),
         "merge-scores" => env!("CARGO_BIN_EXE_merge-scores").into(),
+        "explain-flanks" => env!("CARGO_BIN_EXE_explain-flanks").into(),
         #[cfg(feature = "torch")]
         "train-model" => env!("CARGO_BIN_EXE_train-model").into(),
         other => panic!("unknown binary {other}"),

@@ -47,10 +47,29 @@ def test_comparison_table_and_report(workflow_run):
     tsv = pl.read_csv(workflow_run / "results/comparison.tsv", separator="\t")
     assert tsv.height == comp.height
     page = (workflow_run / "results/report.html").read_text()
-    assert page.count("data:image/png;base64,") == 5
+    assert page.count("data:image/png;base64,") == 6
     assert "http://" not in page and "https://" not in page, "the report must be self-contained"
-    for heading in ["Per chromosome", "Repeats", "Learning curves", "Calibration", "Flank size"]:
+    for heading in ["Per chromosome", "Repeats", "Learning curves", "Calibration", "Flank size", "What the flanks contribute"]:
         assert heading in page
+
+
+def test_explain_tables(workflow_run):
+    """explain-flanks ran for every model: the undisturbed row first, then a row per band and
+    disturbance, the same positions in each; the nearest bases matter more than the farthest."""
+    for model in MODELS:
+        df = pl.read_parquet(workflow_run / f"results/explain/{model}.parquet")
+        assert df.columns == ["mode", "band_start", "band_end", "n", "accuracy", "bits",
+                              "delta_accuracy", "delta_bits"]
+        assert df.row(0, named=True)["mode"] == "none" and df["delta_accuracy"][0] == 0
+        n = df["n"][0]
+        assert 0.9 * CONFIG["explain"]["positions"] < n <= CONFIG["explain"]["positions"]
+        assert (df["n"] == n).all()
+        rnd = df.filter(pl.col("mode") == "random").sort("band_start")
+        assert rnd["band_start"][0] == 1 and rnd.height >= 3
+        assert rnd["delta_bits"][0] > 0 and rnd["delta_accuracy"][0] < 0
+        assert rnd["delta_bits"][0] > rnd["delta_bits"][-1], rnd
+        tsv = pl.read_csv(workflow_run / f"results/explain/{model}.tsv", separator="\t")
+        assert tsv["n"].to_list() == df["n"].to_list()
 
 
 def test_gather_matches_the_per_chromosome_outputs(workflow_run):
@@ -109,9 +128,10 @@ def test_slurm_profile_job_graph(tmp_path):
     assert count("score_neural") == 1 * 4
     assert count("train_model") == 1
     assert count("merge_scores") == 3
+    assert count("explain_kmer") == 2 and count("explain_neural") == 1
     for j in jobs:
         gpu = "gpu=1" in j.get("resources", "")
-        assert gpu == (j["rule"] in ("train_model", "score_neural")), j
+        assert gpu == (j["rule"] in ("train_model", "score_neural", "explain_neural")), j
         if gpu:
             assert "slurm_partition=gpu" in j["resources"]
         elif "resources" in j and j["rule"] != "all":

@@ -105,3 +105,19 @@ def score_cmd(model_path):
         "--repeats {input.repeats} {params.tracks} {params.rc} {params.extra} "
         "-t {threads} -o {params.outdir} -q 2> {log}"
     )
+
+
+def explain_cmd(model_path):
+    """The explain-flanks command of one model on the test split."""
+    return (
+        f"{{params.exe}} -g {{input.genome}} -m {model_path} --windows {{input.windows}} "
+        "--split test --positions {params.positions} {params.bands} {params.extra} "
+        "-t {threads} -o {output.parquet} -q 2> {log}"
+    )
+
+
+EXPLAIN_PARAMS = dict(
+    positions=config["explain"]["positions"],
+    bands=f"--bands {config['explain']['bands']}" if config["explain"]["bands"] else "",
+    exe=tool("explain-flanks"),
+)

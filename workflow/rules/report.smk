@@ -28,6 +28,9 @@ rule report:
         comparison=rules.compare_models.output.parquet,
         learning=expand("results/models/{neural}/metrics.parquet", neural=NEURAL_MODELS),
         calibration=expand("results/scores/{model}/calibration.parquet", model=MODEL_NAMES),
+        explain=expand("results/explain/{model}.parquet", model=MODEL_NAMES)
+        if config["explain"]["enabled"]
+        else [],
     output:
         html="results/report.html",
     params:

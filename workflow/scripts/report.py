@@ -2,7 +2,8 @@
 
 Plots: accuracy per chromosome for every model; repeat against non-repeat accuracy; learning
 curves of the neural models (their metrics.parquet); calibration (predicted probability
-against observed frequency); accuracy against flank size. Run by the workflow's `report`
+against observed frequency); accuracy against flank size; what each band of flank distances
+contributes (explain-flanks). Run by the workflow's `report`
 rule (snakemake `script:`); matplotlib draws, polars reads."""
 
 import base64
@@ -107,6 +108,27 @@ def flank(table):
     return figure_html(fig, "Accuracy against flank size")
 
 
+def explain(tables):
+    if not tables:
+        return "<p>explain-flanks was not run (config: explain.enabled).</p>"
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, mode in zip(axes, ["random", "shuffle"]):
+        for name, path in tables:
+            df = pl.read_parquet(path).filter(pl.col("mode") == mode).sort("band_start")
+            if df.height:
+                mid = [(a + b) / 2 for a, b in zip(df["band_start"], df["band_end"])]
+                ax.plot(mid, df["delta_accuracy"], marker="o", label=name)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("distance from the center (band middle)")
+        ax.set_title(f"band {'replaced by random bases' if mode == 'random' else 'shuffled (each side)'}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("change in accuracy")
+    return figure_html(fig, "What the flanks contribute: change in accuracy when the flank bases at a band of "
+                            "distances (both sides) are randomized or shuffled (explain-flanks, test split)")
+
+
 def summary_table(table):
     rows = table.filter(pl.col("chrom") == "all").sort("model", "class")
     head = "<tr><th>model</th><th>kind</th><th>flank</th><th>class</th><th>n</th><th>accuracy</th><th>bits/base</th></tr>"
@@ -117,7 +139,7 @@ def summary_table(table):
     return f"<table>{head}{body}</table>"
 
 
-def main(comparison, curves, cals, title, out):
+def main(comparison, curves, cals, explains, title, out):
     table = pl.read_parquet(comparison)
     parts = [
         f"<h1>{html.escape(title)}</h1>",
@@ -129,6 +151,7 @@ def main(comparison, curves, cals, title, out):
         "<h2>Learning curves</h2>", learning_curves(curves),
         "<h2>Calibration</h2>", calibration(cals),
         "<h2>Flank size</h2>", flank(table),
+        "<h2>What the flanks contribute</h2>", explain(explains),
     ]
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
@@ -142,4 +165,5 @@ if __name__ == "__main__":
     sm = snakemake  # noqa: F821 (provided by Snakemake)
     curves = list(zip(sm.params.neural_names, sm.input.learning))
     cals = list(zip(sm.params.names, sm.input.calibration))
-    main(sm.input.comparison, curves, cals, sm.params.title, sm.output.html)
+    explains = list(zip(sm.params.names, sm.input.explain))
+    main(sm.input.comparison, curves, cals, explains, sm.params.title, sm.output.html)

@@ -6,7 +6,7 @@
 #     on a CUDA node set DNACTX_TORCH=full for the whole CUDA build) and the build with the
 #     neural models (cargo feature torch, adds train-model),
 #   - with --peers: the peer tools the tests compare against (jellyfish, dustmasker from
-#     ncbi-blast+, samtools, bedtools, tabix), from Debian's packages.
+#     ncbi-blast+, samtools, bedtools, tabix, bcftools), from Debian's packages.
 # Safe to run again: it only installs what is missing. Source scripts/env.sh afterwards to
 # put the binaries on PATH.
 set -euo pipefail
@@ -26,7 +26,7 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 if [ "$peers" = 1 ]; then
     missing=()
-    for pair in jellyfish:jellyfish dustmasker:ncbi-blast+ samtools:samtools bedtools:bedtools bgzip:tabix; do
+    for pair in jellyfish:jellyfish dustmasker:ncbi-blast+ samtools:samtools bedtools:bedtools bgzip:tabix bcftools:bcftools; do
         command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
     done
     if [ "${#missing[@]}" -gt 0 ]; then

@@ -1,4 +1,4 @@
-//! Throughput of the neural models on this machine (run by bench/run_nn.sh):
+//! Throughput of the neural models on this machine (run by bench/nn.sh):
 //! training targets per second in one pass per chunk against the seed's windowed form (one
 //! target per window of 2F+1 bases), scoring bases per second, and FLOPs per base.
 //!

@@ -25,10 +25,13 @@ fn genome_seq(d: &Path) -> Vec<u8> {
         .collect()
 }
 
+/// Counts of one order: (left, right) context to counts of A, C, G, T.
+type OrderCounts = HashMap<(Vec<u8>, Vec<u8>), [f64; 4]>;
+
 /// Naive k-mer model with backoff, straight from the README's formula.
 struct Naive {
     k: usize,
-    counts: Vec<HashMap<(Vec<u8>, Vec<u8>), [f64; 4]>>,
+    counts: Vec<OrderCounts>,
     a: f64,
 }
 

@@ -257,8 +257,8 @@ fn sum_runs(sorted: impl Iterator<Item = (u64, Counts)>) -> Vec<(u64, Counts)> {
     for (ctx, c) in sorted {
         match out.last_mut() {
             Some(last) if last.0 == ctx => {
-                for b in 0..4 {
-                    last.1[b] += c[b];
+                for (x, y) in last.1.iter_mut().zip(c) {
+                    *x += y;
                 }
             }
             _ => out.push((ctx, c)),
@@ -359,9 +359,9 @@ mod tests {
             let mut got = HashMap::new();
             for (ctx, c) in t.observed() {
                 let (l, r) = crate::kmer::context::context_strings(ctx, k);
-                for b in 0..4 {
-                    if c[b] > 0 {
-                        got.insert((format!("{l}{r}"), b"ACGT"[b] as char), c[b]);
+                for (b, &n) in c.iter().enumerate() {
+                    if n > 0 {
+                        got.insert((format!("{l}{r}"), b"ACGT"[b] as char), n);
                     }
                 }
             }

@@ -323,7 +323,7 @@ mod tests {
                 continue;
             }
             // the order-j context must sit inside a clean order-k window (counts come from order k)
-            if t[p - k..=p + k].iter().any(|&c| c == b'N') {
+            if t[p - k..=p + k].contains(&b'N') {
                 continue;
             }
             if &t[p - j..p] == ctx_l.as_bytes() && &t[p + 1..=p + j] == ctx_r.as_bytes() {
@@ -331,9 +331,7 @@ mod tests {
             }
         }
         let total: f64 = n.iter().sum();
-        let prior = if !backoff {
-            [0.25; 4]
-        } else if j == 0 {
+        let prior = if !backoff || j == 0 {
             [0.25; 4]
         } else {
             naive_skip(train, k, a, &ctx_l[1..], &ctx_r[..j - 1], backoff, skip)

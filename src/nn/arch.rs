@@ -57,6 +57,7 @@ fn bad(msg: String) -> Error {
     Error::Config(msg)
 }
 
+#[allow(clippy::too_many_arguments)] // one call per architecture, each argument named at the call
 fn frame<S: CausalStream + 'static>(
     vs: &nn::Path,
     make: impl Fn(nn::Path) -> S,

@@ -140,6 +140,68 @@ fn training_writes_a_self_describing_folder_and_scores() {
             "rc",
         ],
     );
+    // score-variants predicts each SNV from its own window, in groups of windows: the same
+    // probabilities as score-genome's chunks at those positions
+    let mut seq = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(d.join("y.fa.gz")).unwrap()),
+        &mut seq,
+    )
+    .unwrap();
+    let seq: Vec<u8> = seq.lines().skip(1).flat_map(|l| l.trim().bytes()).collect();
+    let mut vcf = String::from(
+        "##fileformat=VCFv4.2\n##contig=<ID=chrI>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
+    let positions: Vec<usize> = (0..3000)
+        .step_by(7)
+        .chain((100_000..101_500).step_by(5))
+        .collect();
+    for &p in &positions {
+        let r = seq[p].to_ascii_uppercase();
+        let alt = if r == b'A' { 'C' } else { 'A' };
+        vcf.push_str(&format!(
+            "chrI\t{}\t.\t{}\t{alt}\t.\t.\t.\n",
+            p + 1,
+            r as char
+        ));
+    }
+    write(d, "v.vcf", &vcf);
+    ok(
+        d,
+        "score-variants",
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            "m",
+            "-i",
+            "v.vcf",
+            "--parquet",
+            "v.parquet",
+            "--device",
+            "cpu",
+        ],
+    );
+    use polars::prelude::SerReader;
+    let table =
+        polars::prelude::ParquetReader::new(std::fs::File::open(d.join("v.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    let p_ref = table
+        .column("p_ref")
+        .unwrap()
+        .cast(&polars::prelude::DataType::Float64)
+        .unwrap();
+    let p_ref: Vec<f64> = p_ref.f64().unwrap().into_no_null_iter().collect();
+    assert_eq!(p_ref.len(), positions.len());
+    let mut bw = bigtools::BigWigRead::open_file(d.join("s/p_ref.bw")).unwrap();
+    for (&p, &got) in positions.iter().zip(&p_ref) {
+        let want = bw.values("chrI", p as u32, p as u32 + 1).unwrap()[0] as f64;
+        assert!(
+            (got - want).abs() < 1e-4,
+            "position {p}: score-variants {got}, score-genome {want}"
+        );
+    }
     let a: f64 = metric(&d.join("s/metrics.tsv"), "all", "all", "bits")
         .parse()
         .unwrap();

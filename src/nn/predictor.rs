@@ -96,7 +96,33 @@ impl Predictor for NeuralModel {
         (self.chunk, self.batch)
     }
 
+    /// Runs the network on groups of chunks of at most `batch x (chunk + 2 field)` bases, the
+    /// size of a training batch, so memory stays bounded whatever the caller passes (e.g.
+    /// thousands of one-position windows from score-variants).
     fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
+        let budget = self.batch * (self.chunk + 2 * self.config.field);
+        let mut out = Vec::with_capacity(chunks.len());
+        let mut start = 0;
+        while start < chunks.len() {
+            let (mut end, mut width) = (start, 0);
+            while end < chunks.len() {
+                let w = width.max(chunks[end].len());
+                if end > start && w * (end - start + 1) > budget {
+                    break;
+                }
+                width = w;
+                end += 1;
+            }
+            out.extend(self.predict_group(&chunks[start..end])?);
+            start = end;
+        }
+        Ok(out)
+    }
+}
+
+impl NeuralModel {
+    /// One forward pass over `chunks`, padded to the longest with unknown bases.
+    fn predict_group(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
         let Some(width) = chunks.iter().map(Vec::len).max() else {
             return Ok(Vec::new());
         };

@@ -4,7 +4,9 @@
 
 pub mod adamw;
 pub mod arch;
+pub mod checkpoint;
 pub mod config;
+pub mod data;
 pub mod device;
 pub mod flops;
 pub mod folder;

@@ -1,0 +1,188 @@
+//! The model folder while training: creating it (or restoring a checkpoint on `--resume`),
+//! atomic checkpoints with the metrics so far, and the final weights.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use tch::{Tensor, nn};
+
+use super::adamw::AdamW;
+use super::folder::{self, CheckpointState, FolderConfig};
+use super::prior::PRIOR_TABLE;
+use super::train::TrainRequest;
+use crate::io::parquet::{self as pq, Metadata};
+use crate::{Error, Result};
+
+/// One row of `metrics.parquet`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsRow {
+    pub step: usize,
+    pub targets_seen: u64,
+    /// Mean training loss (weighted cross-entropy, nats) since the previous row.
+    pub train_loss: f64,
+    /// Valid cross-entropy, nats per target.
+    pub valid_loss: f64,
+    pub valid_accuracy: f64,
+    pub valid_bits: f64,
+    pub lr: f64,
+    pub wall_seconds: f64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct SavedState {
+    #[serde(flatten)]
+    pub(super) progress: CheckpointState,
+    pub(super) rows: Vec<MetricsRow>,
+    /// The folder's config.yaml, so a checkpoint can be resumed even when a workflow
+    /// engine removed the folder's other files.
+    #[serde(default)]
+    pub(super) config: Option<FolderConfig>,
+}
+
+/// Creates the folder, or on `--resume` restores the checkpoint into `vs` and `opt`.
+pub(super) fn prepare_folder(
+    req: &TrainRequest,
+    cfg: &FolderConfig,
+    vs: &nn::VarStore,
+    opt: &mut AdamW,
+) -> Result<SavedState> {
+    let out = req.out;
+    let checkpoint = out.join(folder::CHECKPOINT);
+    if req.resume {
+        if !checkpoint.is_file() {
+            let done = out.join(folder::WEIGHTS).is_file();
+            return Err(Error::invalid(
+                &checkpoint,
+                if done {
+                    "no checkpoint: this training has finished"
+                } else {
+                    "no checkpoint to resume from"
+                },
+            ));
+        }
+        let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&checkpoint)
+            .map_err(|e| Error::invalid(&checkpoint, format!("cannot read the checkpoint: {e}")))?
+            .into_iter()
+            .collect();
+        tch::no_grad(|| -> Result<()> {
+            for (name, mut var) in vs.variables() {
+                let saved = tensors.get(&format!("model.{name}")).ok_or_else(|| {
+                    Error::invalid(&checkpoint, format!("lacks the weights of {name}"))
+                })?;
+                var.copy_(saved);
+            }
+            Ok(())
+        })?;
+        if !opt.restore(&tensors) {
+            return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
+        }
+        let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
+        let saved_cfg = match &state.config {
+            Some(c) => c.clone(),
+            None => folder::read_config(out)?,
+        };
+        if saved_cfg.model != cfg.model || saved_cfg.train != cfg.train {
+            return Err(Error::invalid(
+                out.join(folder::CHECKPOINT_STATE),
+                "was written for another model or training config: resume with the same --config",
+            ));
+        }
+        if !out.join(folder::CONFIG).is_file() {
+            folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
+        }
+        state.config = Some(saved_cfg);
+        return Ok(state);
+    }
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::invalid(
+            out,
+            "exists and is not empty: choose a new folder, or continue a stopped run with --resume",
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    if let Some((table, _)) = &req.prior {
+        let dest = out.join(PRIOR_TABLE);
+        std::fs::copy(table, &dest).map_err(|e| Error::io(&dest, e))?;
+    }
+    folder::write_yaml(out, folder::CONFIG, cfg)?;
+    Ok(SavedState {
+        config: Some(cfg.clone()),
+        ..SavedState::default()
+    })
+}
+
+/// Writes weights + optimizer state, progress and metrics, each atomically.
+pub(super) fn write_checkpoint(
+    out: &Path,
+    vs: &nn::VarStore,
+    opt: &AdamW,
+    state: &SavedState,
+) -> Result<()> {
+    let mut tensors: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (format!("model.{n}"), t))
+        .collect();
+    tensors.extend(opt.state());
+    let dest = out.join(folder::CHECKPOINT);
+    let temp = crate::io::TempOutput::new(&dest)?;
+    Tensor::write_safetensors(&tensors, temp.path())
+        .map_err(|e| Error::invalid(&dest, e.to_string()))?;
+    temp.commit()?;
+    folder::write_yaml(out, folder::CHECKPOINT_STATE, state)?;
+    write_metrics(&out.join(folder::METRICS), &state.rows)
+}
+
+/// The final weights, then the checkpoint is removed.
+pub(super) fn finish(out: &Path, vs: &nn::VarStore, state: &SavedState) -> Result<()> {
+    let dest = out.join(folder::WEIGHTS);
+    let temp = crate::io::TempOutput::new(&dest)?;
+    let tmp_name: PathBuf = temp.path().with_extension("safetensors");
+    vs.save(&tmp_name)
+        .map_err(|e| Error::invalid(&dest, e.to_string()))?;
+    std::fs::rename(&tmp_name, &dest).map_err(|e| Error::io(&dest, e))?;
+    drop(temp);
+    write_metrics(&out.join(folder::METRICS), &state.rows)?;
+    for name in [folder::CHECKPOINT, folder::CHECKPOINT_STATE] {
+        let _ = std::fs::remove_file(out.join(name));
+    }
+    Ok(())
+}
+
+/// `metrics.parquet`: step, targets_seen, train_loss, valid_loss, valid_accuracy,
+/// valid_bits, lr, wall_seconds (losses in nats per target, valid_bits in bits).
+pub fn write_metrics(dest: &Path, rows: &[MetricsRow]) -> Result<()> {
+    let col_f = |name: &str, f: fn(&MetricsRow) -> f64| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "step".into(),
+                rows.iter().map(|r| r.step as u64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "targets_seen".into(),
+                rows.iter().map(|r| r.targets_seen).collect::<Vec<_>>(),
+            ),
+            col_f("train_loss", |r| r.train_loss),
+            col_f("valid_loss", |r| r.valid_loss),
+            col_f("valid_accuracy", |r| r.valid_accuracy),
+            col_f("valid_bits", |r| r.valid_bits),
+            col_f("lr", |r| r.lr),
+            col_f("wall_seconds", |r| r.wall_seconds),
+        ],
+    )
+    .map_err(|e| Error::parquet(dest, e))?;
+    let mut meta = Metadata::new();
+    meta.insert("dnactx.kind".into(), "training_metrics".into());
+    meta.insert("dnactx.version".into(), crate::VERSION.into());
+    pq::write(dest, &mut df, &meta)
+}

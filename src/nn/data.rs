@@ -1,0 +1,271 @@
+//! What train-model trains on: the contigs of the train and valid splits held in memory (one
+//! byte per base), their windows sampled in proportion to their length, and batches of
+//! chunks drawn from them, reverse-complemented and weighted, with the k-mer prior's inputs.
+
+use std::collections::HashMap;
+
+use super::config::TrainConfig;
+use super::folder::DataInfo;
+use super::predictor::model_codes;
+use super::prior::Prior;
+use super::train::TrainRequest;
+use crate::genome::encode;
+use crate::predict::{padded_chunk, revcomp_codes};
+use crate::regions::IntervalSet;
+use crate::regions::splits::{Split, SplitMix64};
+use crate::regions::windows;
+use crate::{Error, Result};
+
+/// A contig held for training, with its repeat flags source.
+pub(super) struct Contig {
+    pub(super) codes: Vec<u8>,
+    pub(super) repeats: Option<IntervalSet>,
+}
+
+/// Windows of one split, sampled in proportion to their length.
+pub(super) struct Windows {
+    pub(super) wins: Vec<(usize, u64, u64)>,
+    pub(super) cum: Vec<u64>,
+}
+
+impl Windows {
+    pub(super) fn new(wins: Vec<(usize, u64, u64)>) -> Windows {
+        let mut cum = Vec::with_capacity(wins.len());
+        let mut total = 0;
+        for &(_, s, e) in &wins {
+            total += e - s;
+            cum.push(total);
+        }
+        Windows { wins, cum }
+    }
+
+    pub(super) fn total(&self) -> u64 {
+        self.cum.last().copied().unwrap_or(0)
+    }
+
+    /// The window holding offset `x` of the concatenated windows, and the position.
+    pub(super) fn locate(&self, x: u64) -> (usize, u64, u64, u64) {
+        let i = self.cum.partition_point(|&c| c <= x);
+        let (contig, s, e) = self.wins[i];
+        let before = if i == 0 { 0 } else { self.cum[i - 1] };
+        (contig, s, e, s + (x - before))
+    }
+}
+
+/// Training data: contigs of the train and valid splits, their windows, and the prior.
+pub(super) struct Data {
+    pub(super) contigs: Vec<Contig>,
+    pub(super) train: Windows,
+    pub(super) valid: Windows,
+    pub(super) info: DataInfo,
+    pub(super) prior: Option<Prior>,
+}
+
+/// One batch as flat vectors.
+pub(super) struct Batch {
+    pub(super) input: Vec<i64>,
+    pub(super) target: Vec<i64>,
+    pub(super) weight: Vec<f32>,
+    pub(super) prior: Vec<f32>,
+    pub(super) n: usize,
+}
+
+impl Batch {
+    pub(super) fn new() -> Batch {
+        Batch {
+            input: Vec::new(),
+            target: Vec::new(),
+            weight: Vec::new(),
+            prior: Vec::new(),
+            n: 0,
+        }
+    }
+
+    pub(super) fn targets(&self) -> u64 {
+        self.target.iter().filter(|&&t| t >= 0).count() as u64
+    }
+}
+
+/// Loads the contigs of the train and valid splits and computes the genome checksum.
+pub(super) fn load_data(req: &TrainRequest) -> Result<Data> {
+    let rows = windows::read_parquet(req.windows, req.genome)?;
+    let mut wanted: Vec<String> = Vec::new();
+    for (c, _, _, sp) in &rows {
+        if matches!(sp, Split::Train | Split::Valid) && !wanted.contains(c) {
+            wanted.push(c.clone());
+        }
+    }
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut contigs = Vec::new();
+    let mut checksum = Fnv::new();
+    let names = req.genome.names();
+    let pb = crate::progress::bar(names.len() as u64, "reading genome", req.quiet);
+    req.genome.visit(&names, |contig, seq| {
+        checksum.write(contig.name.as_bytes());
+        checksum.write(&(contig.len as u64).to_le_bytes());
+        for &c in seq.codes() {
+            checksum.write_byte(encode::decode(c));
+        }
+        if wanted.contains(&contig.name) {
+            index.insert(contig.name.clone(), contigs.len());
+            let repeats = req
+                .repeats
+                .as_ref()
+                .map(|(_, r)| r.get(&contig.name).cloned().unwrap_or_default());
+            contigs.push(Contig {
+                codes: seq.into_codes(),
+                repeats,
+            });
+        }
+        pb.inc(1);
+        Ok(())
+    })?;
+    pb.finish_and_clear();
+    let pick = |split: Split| -> Vec<(usize, u64, u64)> {
+        rows.iter()
+            .filter(|r| r.3 == split)
+            .map(|(c, s, e, _)| (index[c], *s, *e))
+            .collect()
+    };
+    let (train, valid) = (
+        Windows::new(pick(Split::Train)),
+        Windows::new(pick(Split::Valid)),
+    );
+    if train.total() == 0 {
+        return Err(Error::invalid(req.windows, "has no train windows"));
+    }
+    let chroms = |split: Split| -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for (c, _, _, sp) in &rows {
+            if *sp == split && !v.contains(c) {
+                v.push(c.clone());
+            }
+        }
+        v
+    };
+    let info = DataInfo {
+        genome: crate::io::file_name(req.genome.path()),
+        genome_checksum: format!("fnv1a64:{:016x}", checksum.0),
+        windows: crate::io::file_name(req.windows),
+        train_chroms: chroms(Split::Train),
+        valid_chroms: chroms(Split::Valid),
+        train_bases: train.total(),
+        valid_bases: valid.total(),
+        repeats: req.repeats.as_ref().map(|(p, _)| crate::io::file_name(p)),
+    };
+    Ok(Data {
+        contigs,
+        train,
+        valid,
+        info,
+        prior: None,
+    })
+}
+
+/// FNV-1a, 64 bits: a dependency-free checksum of the genome's names, lengths and bases.
+pub(super) struct Fnv(u64);
+
+impl Fnv {
+    pub(super) fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    #[inline]
+    pub(super) fn write_byte(&mut self, b: u8) {
+        self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    pub(super) fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_byte(b);
+        }
+    }
+}
+
+/// Draws the batch of `step`: the same for a given seed and step, so a resumed run sees
+/// exactly the batches an uninterrupted one would.
+pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: usize) -> Batch {
+    let mut rng = SplitMix64(cfg.seed ^ (step as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let mut batch = Batch::new();
+    let total = data.train.total();
+    for _ in 0..cfg.batch {
+        let (contig, ws, we, _) = data.train.locate(rng.below(total));
+        let span = (we - ws).saturating_sub(cfg.chunk as u64) + 1;
+        let start = ws + rng.below(span);
+        let rc = cfg.rc_augment && rng.next_u64() & 1 == 1;
+        let s = Sample {
+            start,
+            win_end: we,
+            rc,
+            counted: true,
+        };
+        let w = cfg.repeat_weight as f32;
+        add_sample(
+            &mut batch,
+            &data.contigs[contig],
+            data.prior.as_ref(),
+            s,
+            cfg.chunk,
+            field,
+            w,
+        );
+    }
+    batch
+}
+
+/// Where a chunk comes from.
+pub(super) struct Sample {
+    pub(super) start: u64,
+    /// Targets at or past this position are left out.
+    pub(super) win_end: u64,
+    /// Reverse-complement the chunk.
+    pub(super) rc: bool,
+    /// Its targets are in the prior's count table (train windows).
+    pub(super) counted: bool,
+}
+
+/// Appends one chunk: targets `start..start+chunk` (those past `win_end` left out).
+pub(super) fn add_sample(
+    batch: &mut Batch,
+    contig: &Contig,
+    prior: Option<&Prior>,
+    s: Sample,
+    chunk: usize,
+    field: usize,
+    repeat_weight: f32,
+) {
+    let start = s.start as usize;
+    let mut padded = padded_chunk(&contig.codes, start, start + chunk, field);
+    let repeats = contig
+        .repeats
+        .as_ref()
+        .map(|r| r.mask_range(s.start, chunk));
+    let mut target = Vec::with_capacity(chunk);
+    let mut weight = Vec::with_capacity(chunk);
+    for i in 0..chunk {
+        let pos = start + i;
+        let code = contig.codes.get(pos).copied().unwrap_or(encode::UNKNOWN);
+        let inside = (pos as u64) < s.win_end && encode::is_acgt(code);
+        target.push(if inside { (code & 3) as i64 } else { -1 });
+        let repeat = match &repeats {
+            Some(m) => m[i],
+            None => encode::is_soft(code),
+        };
+        weight.push(if repeat { repeat_weight } else { 1.0 });
+    }
+    if s.rc {
+        padded = revcomp_codes(&padded);
+        target.reverse();
+        for t in target.iter_mut().filter(|t| **t >= 0) {
+            *t = 3 - *t;
+        }
+        weight.reverse();
+    }
+    if let Some(p) = prior {
+        batch
+            .prior
+            .extend(p.log_probs(&padded, field, s.counted, s.rc));
+    }
+    batch.input.extend(model_codes(&padded));
+    batch.target.extend(target);
+    batch.weight.extend(weight);
+    batch.n += 1;
+}

@@ -107,17 +107,7 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish_and_clear();
     let mut meta = meta.unwrap_or_default();
     meta.insert("dnactx.merged_from".into(), args.inputs.len().to_string());
-    let finished = tracks.finish()?;
-    calibration.write(&args.out_dir.join("calibration.parquet"), &meta)?;
-    metrics.write(
-        &args.out_dir.join("metrics.parquet"),
-        &args.out_dir.join("metrics.tsv"),
-        &meta,
-    )?;
-    for t in finished {
-        t.commit()?;
-    }
-    Ok(())
+    super::score_genome::write_folder(&args.out_dir, tracks, &calibration, &metrics, &meta)
 }
 
 fn tracks_of(dir: &Path) -> Vec<&'static str> {

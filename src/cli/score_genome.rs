@@ -142,17 +142,7 @@ pub fn run(args: Args) -> Result<()> {
         },
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
-    // Tracks first (they may still fail), then the metrics; the tracks move into place last.
-    let finished = tracks.finish()?;
-    calibration.write(&args.out_dir.join("calibration.parquet"), &meta)?;
-    metrics.write(
-        &args.out_dir.join("metrics.parquet"),
-        &args.out_dir.join("metrics.tsv"),
-        &meta,
-    )?;
-    for track in finished {
-        track.commit()?;
-    }
+    write_folder(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
     let all = metrics.overall().0[0];
     if !args.common.quiet {
         eprintln!(
@@ -216,4 +206,22 @@ fn summarize(
         sums,
         calibration,
     }
+}
+
+/// Writes a score folder: the tracks first (they may still fail), then calibration.parquet
+/// and metrics.{parquet,tsv}; the tracks move into place last. Shared with merge-scores.
+pub(crate) fn write_folder(
+    dir: &std::path::Path,
+    tracks: TrackSet,
+    calibration: &Calibration,
+    metrics: &MetricsTable,
+    meta: &crate::io::parquet::Metadata,
+) -> Result<()> {
+    let finished = tracks.finish()?;
+    calibration.write(&dir.join("calibration.parquet"), meta)?;
+    metrics.write(&dir.join("metrics.parquet"), &dir.join("metrics.tsv"), meta)?;
+    for track in finished {
+        track.commit()?;
+    }
+    Ok(())
 }

@@ -153,6 +153,17 @@ pub fn run(args: Args) -> Result<()> {
     let mut table = args.parquet.as_ref().map(|_| Table::default());
     let mut tally = Tally::default();
     let started = Instant::now();
+    let mut flush_now = |batch: &mut Vec<bcf::Record>, contig: Option<&(String, EncodedSeq)>| {
+        flush(
+            batch,
+            contig,
+            model.as_ref(),
+            &args,
+            &mut out,
+            &mut table,
+            &mut tally,
+        )
+    };
     let mut batch: Vec<bcf::Record> = Vec::new();
     let mut current: Option<(String, EncodedSeq)> = None;
     for rec in reader.records() {
@@ -160,39 +171,15 @@ pub fn run(args: Args) -> Result<()> {
         let vcf_name = contig_name(&rec, &args.input)?;
         let name = rename.genome_name(&vcf_name, &rec)?;
         if current.as_ref().map(|c| &c.0) != Some(&name) {
-            flush(
-                &mut batch,
-                current.as_ref(),
-                model.as_ref(),
-                &args,
-                &mut out,
-                &mut table,
-                &mut tally,
-            )?;
+            flush_now(&mut batch, current.as_ref())?;
             current = Some((name.clone(), genome.fetch(&name)?));
         }
         batch.push(rec);
         if batch.len() >= args.batch.max(1) {
-            flush(
-                &mut batch,
-                current.as_ref(),
-                model.as_ref(),
-                &args,
-                &mut out,
-                &mut table,
-                &mut tally,
-            )?;
+            flush_now(&mut batch, current.as_ref())?;
         }
     }
-    flush(
-        &mut batch,
-        current.as_ref(),
-        model.as_ref(),
-        &args,
-        &mut out,
-        &mut table,
-        &mut tally,
-    )?;
+    flush_now(&mut batch, current.as_ref())?;
     let seconds = started.elapsed().as_secs_f64();
 
     if let (Some(path), Some(table)) = (&args.parquet, table) {

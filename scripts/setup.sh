@@ -5,6 +5,9 @@
 #   - with --torch: libtorch from PyPI's torch==2.13.0 in .venv (the lean CPU install, 1.3 GB;
 #     on a CUDA node set DNACTX_TORCH=full for the whole CUDA build) and the build with the
 #     neural models (cargo feature torch, adds train-model),
+#   - libclang, which the build needs (rust-htslib runs bindgen): Debian's libclang-dev as
+#     root or through sudo; without either, PyPI's libclang in .venv (scripts/env.sh then
+#     points LIBCLANG_PATH and bindgen's include path at it),
 #   - with --peers: the peer tools the tests compare against (jellyfish, dustmasker from
 #     ncbi-blast+, samtools, bedtools, tabix, bcftools), from Debian's packages.
 # Safe to run again: it only installs what is missing. Source scripts/env.sh afterwards to
@@ -24,6 +27,30 @@ done
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
+# How to run apt-get: directly as root, through sudo (without a password prompt when
+# possible), or not at all ("none").
+if [ "$(id -u)" = 0 ]; then sudo=""
+elif command -v sudo >/dev/null 2>&1; then sudo="sudo"
+else sudo="none"; fi
+apt_updated=0
+apt_install() {
+    if [ "$sudo" = none ]; then return 1; fi
+    if [ "$apt_updated" = 0 ]; then $sudo apt-get update -q >&2; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$@" >&2
+}
+
+# libclang as bindgen (clang-sys) finds it: LIBCLANG_PATH, or libclang.so* (not
+# libclang-cpp, which Debian's llvm package brings and bindgen cannot use) in the usual folders.
+have_libclang() {
+    local d f
+    for d in ${LIBCLANG_PATH:-} $(llvm-config --libdir 2>/dev/null) /usr/lib/llvm-*/lib /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
+        for f in "$d"/libclang.so* "$d"/libclang-[0-9]*.so*; do
+            [ -e "$f" ] && return 0
+        done
+    done
+    return 1
+}
+
 if [ "$peers" = 1 ]; then
     missing=()
     for pair in jellyfish:jellyfish dustmasker:ncbi-blast+ samtools:samtools bedtools:bedtools bgzip:tabix bcftools:bcftools; do
@@ -31,16 +58,21 @@ if [ "$peers" = 1 ]; then
     done
     if [ "${#missing[@]}" -gt 0 ]; then
         step "installing peer tools: ${missing[*]}"
-        if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
-            echo "error: need root or sudo to install ${missing[*]} (apt-get)" >&2; exit 1; fi
-        $sudo apt-get update -q >&2
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2
+        apt_install "${missing[@]}" || { echo "error: need root or sudo to install ${missing[*]} (apt-get)" >&2; exit 1; }
     fi
 fi
 
 step "Python venv (.venv) from requirements.txt"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+
+if ! have_libclang && ! ls -d .venv/lib/python3*/site-packages/clang/native >/dev/null 2>&1; then
+    step "installing libclang (bindgen needs it to build rust-htslib)"
+    if ! apt_install libclang-dev; then
+        echo "no root or sudo for apt-get: taking PyPI's libclang into .venv instead" >&2
+        .venv/bin/pip install -q --disable-pip-version-check "libclang==18.1.1"
+    fi
+fi
 
 features=()
 if [ "$torch" = 1 ]; then

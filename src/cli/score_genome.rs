@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use crate::genome::{Genome, encode};
+use crate::genome::Genome;
 use crate::metrics::{Calibration, MetricsTable, Sums};
-use crate::predict::{self, Probs};
+use crate::predict;
 use crate::regions::splits::Split;
 use crate::regions::{IntervalSet, bed, windows};
+use crate::scores::{self, ChunkScores};
 use crate::tracks::TrackSet;
 
 /// Predict A/C/G/T at every base of a split's windows (or of a BED of regions); write
@@ -54,15 +55,6 @@ pub struct Args {
     pub common: super::Common,
 }
 
-/// Names of the tracks, in the order values are produced.
-fn track_names(all: bool) -> Vec<&'static str> {
-    let mut t = vec!["p_ref", "entropy"];
-    if all {
-        t.extend(["p_A", "p_C", "p_G", "p_T"]);
-    }
-    t
-}
-
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
     let genome = Genome::open(&args.genome)
@@ -88,7 +80,7 @@ pub fn run(args: Args) -> Result<()> {
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("creating output folder {}", args.out_dir.display()))?;
 
-    let names = track_names(args.tracks);
+    let names = scores::track_names(args.tracks);
     let dests: Vec<PathBuf> = names
         .iter()
         .map(|n| args.out_dir.join(format!("{n}.bw")))
@@ -118,12 +110,12 @@ pub fn run(args: Args) -> Result<()> {
             codes,
             set,
             args.rc_average,
-            |start, probs| summarize(codes, start, probs, rep.as_ref(), args.tracks),
+            |start, probs| ChunkScores::summarize(codes, start, probs, rep.as_ref(), args.tracks),
             |chunk| {
                 sums.merge(&chunk.sums);
                 calibration.merge(&chunk.calibration);
-                pb.inc(chunk.values[0].len() as u64);
-                tracks.push(chunk.start, &chunk.values)
+                pb.inc(chunk.values.len() as u64);
+                tracks.push(chunk.start, &chunk.values.columns())
             },
         )?;
         metrics.add_chrom(&contig.name, sums);
@@ -142,7 +134,7 @@ pub fn run(args: Args) -> Result<()> {
         },
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
-    write_folder(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
+    scores::write(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
     let all = metrics.overall().0[0];
     if !args.common.quiet {
         eprintln!(
@@ -152,76 +144,6 @@ pub fn run(args: Args) -> Result<()> {
             all.mean_bits(),
             model.describe()
         );
-    }
-    Ok(())
-}
-
-/// One scored chunk: its track values and metric sums.
-struct Chunk {
-    start: u64,
-    values: Vec<Vec<f32>>,
-    sums: Sums,
-    calibration: Calibration,
-}
-
-fn summarize(
-    codes: &[u8],
-    start: u64,
-    probs: &[Probs],
-    repeats: Option<&IntervalSet>,
-    all_tracks: bool,
-) -> Chunk {
-    let n = probs.len();
-    let n_tracks = if all_tracks { 6 } else { 2 };
-    let mut values = vec![Vec::with_capacity(n); n_tracks];
-    let repeat_mask = repeats.map(|r| r.mask_range(start, n));
-    let mut sums = Sums::default();
-    let mut calibration = Calibration::default();
-    for (i, p) in probs.iter().enumerate() {
-        let code = codes[start as usize + i];
-        if p[0].is_nan() || !encode::is_acgt(code) {
-            for v in values.iter_mut() {
-                v.push(f32::NAN);
-            }
-            continue;
-        }
-        let reference = encode::base(code) as usize;
-        let repeat = match &repeat_mask {
-            Some(m) => m[i],
-            None => encode::is_soft(code),
-        };
-        sums.add(reference, p, repeat);
-        calibration.add(reference, p);
-        values[0].push(p[reference]);
-        values[1].push(predict::entropy_bits(p));
-        if all_tracks {
-            for b in 0..4 {
-                values[2 + b].push(p[b]);
-            }
-        }
-    }
-    Chunk {
-        start,
-        values,
-        sums,
-        calibration,
-    }
-}
-
-/// Writes a score folder: the tracks first (they may still fail), then calibration.parquet
-/// and metrics.{parquet,tsv}; the tracks move into place last. Shared with merge-scores.
-pub(crate) fn write_folder(
-    dir: &std::path::Path,
-    tracks: TrackSet,
-    calibration: &Calibration,
-    metrics: &MetricsTable,
-    meta: &crate::io::parquet::Metadata,
-) -> Result<()> {
-    let finished = tracks.finish()?;
-    calibration.write(&dir.join("calibration.parquet"), meta)?;
-    metrics.write(&dir.join("metrics.parquet"), &dir.join("metrics.tsv"), meta)?;
-    for track in finished {
-        track.commit()?;
     }
     Ok(())
 }

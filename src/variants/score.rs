@@ -1,9 +1,5 @@
-//! Scoring SNVs with a context model: how surprising is the ALT allele in its context?
-//! `LLR = log2 p(ALT) - log2 p(REF)` (as GPN scores variants), with p the model's prediction
-//! of the center base from its flanks. Only the model's view of the position matters, so a
-//! variant's score never depends on its own REF base.
-//!
-//! Positions are 0-based inside (a VCF's POS 1 is position 0).
+//! Scoring the SNVs of records through the predictor: `LLR = log2 p(ALT) - log2 p(REF)`,
+//! with p the model's prediction of the center base from its flanks.
 
 use crate::genome::encode;
 use crate::predict::{self, Predictor, Probs};

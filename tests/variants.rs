@@ -390,3 +390,115 @@ fn bad_variant_input_fails_cleanly_or_is_flagged() {
         assert!(recs[3].contains("DNACTX_NOT_SNV"));
     }
 }
+
+/// The real VCF's text with record `n` (1-based) changed by `edit` (its columns), and the
+/// 1-based line number of that record (header lines counted).
+fn edited_vcf(plain: &str, n: usize, edit: impl Fn(&mut Vec<String>)) -> (String, usize) {
+    let header = plain.lines().filter(|l| l.starts_with('#')).count();
+    let mut out = String::new();
+    for (i, line) in plain.lines().enumerate() {
+        if i + 1 == header + n {
+            let mut cols: Vec<String> = line.split('\t').map(str::to_string).collect();
+            edit(&mut cols);
+            out.push_str(&cols.join("\t"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    (out, header + n)
+}
+
+/// `text` written bgzip-compressed (and tabix-indexed) as `name` in `d`.
+fn bgzip_indexed(d: &Path, name: &str, text: &str) {
+    use std::io::Write;
+    let path = d.join(name);
+    let mut w = rust_htslib::bgzf::Writer::from_path(&path).unwrap();
+    w.write_all(text.as_bytes()).unwrap();
+    drop(w);
+    rust_htslib::bcf::index::build(&path, None, 1, rust_htslib::bcf::index::Type::Tbx).unwrap();
+}
+
+/// A folder with the S. aureus genome (s.fa.gz), its variants (v.vcf.gz, and plain: the
+/// returned text) and a k = 2 table (k2.parquet).
+fn saureus_k2() -> (tempfile::TempDir, String) {
+    let dir = tempdir();
+    saureus_into(dir.path());
+    ok(
+        dir.path(),
+        "count-kmers",
+        &["-g", "s.fa.gz", "-k", "2", "-o", "k2.parquet"],
+    );
+    let plain = gunzip(&dir.path().join("v.vcf.gz"));
+    (dir, plain)
+}
+
+/// score-variants of `input` into `output` with the genome and k2.parquet, and `extra`.
+fn score_args<'a>(input: &'a str, output: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        "-g",
+        "s.fa.gz",
+        "-m",
+        "k2.parquet",
+        "-i",
+        input,
+        "-o",
+        output,
+    ];
+    [&base[..], extra].concat()
+}
+
+/// Runs score-variants expecting failure: the message holds every needle, and no file is
+/// left behind.
+fn fails_with(d: &Path, input: &str, extra: &[&str], needles: &[&str]) {
+    let before = listing(d);
+    let e = fails(d, "score-variants", &score_args(input, "x.vcf", extra));
+    for n in needles {
+        assert!(e.contains(n), "{input} {extra:?}: lacks '{n}': {e}");
+    }
+    assert_eq!(listing(d), before, "{input} left files");
+}
+
+/// A change to a record's columns.
+type Edit = fn(&mut Vec<String>);
+
+#[test]
+fn bad_records_are_named_by_file_and_line() {
+    let (dir, plain) = saureus_k2();
+    let d = dir.path();
+    // htslib reads a QUAL it cannot parse as 0 (atof), and an empty POS as POS 0
+    let cases: [(&str, Edit, &str); 5] = [
+        ("qual.vcf", |c| c[5] = "abc".into(), "QUAL 'abc'"),
+        ("qual1x.vcf", |c| c[5] = "1x".into(), "QUAL '1x'"),
+        ("pos_empty.vcf", |c| c[1] = String::new(), "POS ''"),
+        ("pos_junk.vcf", |c| c[1] = "12x".into(), "POS '12x'"),
+        ("cols.vcf", |c| c.truncate(6), "6 tab-separated column"),
+    ];
+    for (name, edit, why) in cases {
+        let (text, line) = edited_vcf(&plain, 50, edit);
+        write(d, name, &text);
+        fails_with(d, name, &[], &[&format!("{name}:{line}: "), why]);
+    }
+    // the same bad QUAL in a bgzip VCF, whole and through its index: which record of the
+    // region it is (the region's records are the 4 of 1..100000, the 3rd is edited)
+    let (text, line) = edited_vcf(&plain, 3, |c| c[5] = "abc".into());
+    bgzip_indexed(d, "bad.vcf.gz", &text);
+    let whole = format!("bad.vcf.gz:{line}: ");
+    fails_with(d, "bad.vcf.gz", &[], &[&whole, "QUAL 'abc'"]);
+    let in_region = "bad.vcf.gz: record 3 of region NC_007795:1-100000: ";
+    let region = ["--region", "NC_007795:1-100000"];
+    fails_with(d, "bad.vcf.gz", &region, &[in_region, "QUAL 'abc'"]);
+    // a well-formed QUAL, or '.', still passes
+    let (text, _) = edited_vcf(&plain, 50, |c| c[5] = "1e3".into());
+    write(d, "qual_ok.vcf", &text);
+    ok(
+        d,
+        "score-variants",
+        &score_args("qual_ok.vcf", "ok.vcf", &[]),
+    );
+    // a BCF cut short: the record where reading stopped
+    ok(d, "score-variants", &score_args("v.vcf.gz", "v.bcf", &[]));
+    let bytes = std::fs::read(d.join("v.bcf")).unwrap();
+    std::fs::write(d.join("cut.bcf"), &bytes[..bytes.len() * 2 / 3]).unwrap();
+    fails_with(d, "cut.bcf", &[], &["cut.bcf: record "]);
+}

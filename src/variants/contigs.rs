@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::genome::Genome;
 use crate::{Error, Result};
 
+use super::Place;
+
 /// A `chr` prefix to add to (or remove from) VCF names to get the genome's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChrPrefix {
@@ -59,9 +61,9 @@ impl<'a> ContigNames<'a> {
         }
     }
 
-    /// The genome's name of the VCF contig `vcf` of a record at 0-based `pos`; an error
-    /// when the genome lacks it.
-    pub fn genome_name(&self, vcf: &str, pos: i64) -> Result<String> {
+    /// The genome's name of the VCF contig `vcf` of a record at 0-based `pos` (at `place`
+    /// of the input); an error when the genome lacks it.
+    pub fn genome_name(&self, vcf: &str, pos: i64, place: &Place) -> Result<String> {
         let name = match (self.map.get(vcf), self.prefix) {
             (Some(n), _) => n.clone(),
             (None, Some(ChrPrefix::Add)) => format!("chr{vcf}"),
@@ -81,7 +83,7 @@ impl<'a> ContigNames<'a> {
         } else {
             String::new()
         };
-        Err(Error::invalid(
+        Err(place.error(
             &self.input,
             format!(
                 "record at {vcf}:{} is on contig '{vcf}'{mapped}, which {} lacks{how}; it has: {}",

@@ -41,10 +41,6 @@ impl OutputFormat {
     }
 }
 
-/// htslib's record error bits for an undeclared contig and an undeclared tag.
-const BCF_ERR_CTG_UNDEF: i32 = 1;
-const BCF_ERR_TAG_UNDEF: i32 = 2;
-
 /// A VCF/BCF written to a temporary file, renamed (with its index) at the end.
 pub struct VcfOut {
     writer: Option<bcf::Writer>,
@@ -80,18 +76,7 @@ impl VcfOut {
             .writer
             .as_mut()
             .ok_or_else(|| Error::invalid(&dest, "writer closed"))?;
-        // htslib marks records whose contig or INFO tag the header did not declare (it adds
-        // them itself); the output header declares them, so those marks are cleared. Any
-        // other parse error is reported, not left to htslib (which would exit).
-        let inner = rec.inner_mut();
-        inner.errcode &= !(BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF);
-        if inner.errcode != 0 {
-            return Err(Error::Config(format!(
-                "the record at position {} could not be parsed (htslib error code {})",
-                rec.pos() + 1,
-                rec.inner().errcode
-            )));
-        }
+        // VcfInput cleared the error marks htslib repairs itself, and refused the others.
         writer.translate(rec);
         annotate(rec, score)
             .map_err(|e| Error::invalid(&dest, format!("annotating a record: {e}")))?;

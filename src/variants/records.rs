@@ -68,9 +68,9 @@ pub fn score_records(
         summary: Summary::default(),
     };
     while let Some(rec) = input.next_record() {
-        let rec = rec?;
+        let (rec, place) = rec?;
         let vcf_name = contig_name(&rec, input.path())?;
-        let name = names.genome_name(&vcf_name, rec.pos())?;
+        let name = names.genome_name(&vcf_name, rec.pos(), &place)?;
         if batch.contig.as_ref().map(|c| &c.0) != Some(&name) {
             batch.flush(sink)?;
             batch.contig = Some((name.clone(), genome.fetch(&name)?));

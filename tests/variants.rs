@@ -502,3 +502,84 @@ fn bad_records_are_named_by_file_and_line() {
     std::fs::write(d.join("cut.bcf"), &bytes[..bytes.len() * 2 / 3]).unwrap();
     fails_with(d, "cut.bcf", &[], &["cut.bcf: record "]);
 }
+
+/// `vcf` (text with ##contig lines) converted to BCF with htslib, as `name`.
+fn to_bcf(d: &Path, vcf: &str, name: &str) {
+    use rust_htslib::bcf::{self, Read};
+    write(d, "for_bcf.vcf", vcf);
+    let mut r = bcf::Reader::from_path(d.join("for_bcf.vcf")).unwrap();
+    let header = bcf::Header::from_template(r.header());
+    let mut w = bcf::Writer::from_path(d.join(name), &header, false, bcf::Format::Bcf).unwrap();
+    for rec in r.records() {
+        let mut rec = rec.unwrap();
+        w.translate(&mut rec);
+        w.write(&rec).unwrap();
+    }
+    drop(w);
+    std::fs::remove_file(d.join("for_bcf.vcf")).unwrap();
+}
+
+#[test]
+fn positions_outside_the_contig_are_errors_that_say_so() {
+    let (dir, plain) = saureus_k2();
+    let d = dir.path();
+    let seq = genome_seq(d);
+    let len = seq.len();
+    assert_eq!(len, 2_821_361);
+    let plain = plain.replacen(
+        "\n",
+        &format!("\n##contig=<ID=NC_007795,length={len}>\n"),
+        1,
+    );
+    // far past the end (a panic: capacity overflow), just past it, and POS 0 (both were
+    // reported as REF mismatches)
+    for (name, pos) in [
+        ("far.vcf", len + 100),
+        ("next.vcf", len + 1),
+        ("zero.vcf", 0),
+    ] {
+        let (text, line) = edited_vcf(&plain, 50, |c| {
+            c[1] = pos.to_string();
+            c[3] = "A".into();
+            c[4] = "C".into();
+        });
+        write(d, name, &text);
+        let needles = [
+            format!("{name}:{line}: "),
+            format!("POS {pos} "),
+            "outside contig NC_007795".into(),
+            format!("{len} bases"),
+        ];
+        let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+        fails_with(d, name, &[], &needles);
+        // a BCF says which record
+        let bcf = name.replace(".vcf", ".bcf");
+        to_bcf(d, &text, &bcf);
+        fails_with(
+            d,
+            &bcf,
+            &[],
+            &[&format!("{bcf}: record 50: "), needles[1], needles[2]],
+        );
+    }
+    // the last base is inside: scored
+    let last = seq[len - 1] as char;
+    let alt = if last == 'A' { "C" } else { "A" };
+    let (text, _) = edited_vcf(&plain, 50, |c| {
+        c[1] = len.to_string();
+        c[3] = last.to_string();
+        c[4] = alt.into();
+    });
+    write(d, "last.vcf", &text);
+    ok(
+        d,
+        "score-variants",
+        &score_args("last.vcf", "last_out.vcf", &[]),
+    );
+    let out = std::fs::read_to_string(d.join("last_out.vcf")).unwrap();
+    let rec = out
+        .lines()
+        .find(|l| l.starts_with(&format!("NC_007795\t{len}\t")))
+        .unwrap();
+    assert!(info(rec, "DNACTX_LLR").is_some(), "{rec}");
+}

@@ -10,7 +10,7 @@ use crate::genome::{EncodedSeq, Genome, encode};
 use crate::predict::Predictor;
 use crate::{Error, Result};
 
-use super::{ContigNames, RecordScore, Site, Skip, VcfInput};
+use super::{ContigNames, Place, RecordScore, Site, Skip, VcfInput};
 
 /// How records are scored.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +71,7 @@ pub fn score_records(
         let (rec, place) = rec?;
         let vcf_name = contig_name(&rec, input.path())?;
         let name = names.genome_name(&vcf_name, rec.pos(), &place)?;
+        check_inside(&rec, &place, input.path(), (&vcf_name, &name), genome)?;
         if batch.contig.as_ref().map(|c| &c.0) != Some(&name) {
             batch.flush(sink)?;
             batch.contig = Some((name.clone(), genome.fetch(&name)?));
@@ -104,6 +105,35 @@ pub fn score_file(path: &Path, genome: &Genome, model: &dyn Predictor) -> Result
         },
     )?;
     Ok(scores)
+}
+
+/// A record's position must lie on its contig: POS 1 to the contig's length. (POS 0 and
+/// length + 1 stand for telomeres in the VCF spec; nothing there can be scored either.)
+fn check_inside(
+    rec: &Record,
+    place: &Place,
+    path: &Path,
+    (vcf_name, name): (&str, &str),
+    genome: &Genome,
+) -> Result<()> {
+    let len = genome.contig(name).map_or(0, |c| c.len);
+    let pos = rec.pos();
+    if pos >= 0 && (pos as u64) < len as u64 {
+        return Ok(());
+    }
+    let mapped = if name != vcf_name {
+        format!(", '{name}' in the genome")
+    } else {
+        String::new()
+    };
+    Err(place.error(
+        path,
+        format!(
+            "POS {} is outside contig {vcf_name}{mapped} ({len} bases in {}; POS runs from 1 to {len})",
+            pos + 1,
+            genome.path().display()
+        ),
+    ))
 }
 
 /// The record's contig, through the reader's own header (which learns contigs as it reads).

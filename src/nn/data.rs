@@ -7,13 +7,14 @@ use std::path::Path;
 
 use super::config::TrainConfig;
 use super::folder::DataInfo;
-use super::predictor::model_codes;
+use super::layers::model_codes;
 use super::prior::Prior;
 use crate::genome::{Genome, encode};
 use crate::predict::{padded_chunk, revcomp_codes};
 use crate::regions::IntervalSet;
-use crate::regions::splits::{Split, SplitMix64};
+use crate::regions::splits::Split;
 use crate::regions::windows;
+use crate::rng::SplitMix64;
 use crate::{Error, Result};
 
 /// A repeat BED for the loss weights: its path (recorded in the model folder) and its

@@ -114,7 +114,7 @@ mod tests {
     use crate::genome::EncodedSeq;
     use crate::kmer::counts::CountTable;
     use crate::regions::IntervalSet;
-    use crate::regions::splits::SplitMix64;
+    use crate::rng::SplitMix64;
 
     /// The prior keeps the model contract: position i's prior never depends on base i, nor
     /// on bases beyond k.

@@ -107,7 +107,7 @@ impl Frame<'_> {
 mod tests {
     use super::*;
     use crate::nn::config::*;
-    use crate::regions::splits::SplitMix64;
+    use crate::rng::SplitMix64;
 
     fn small_configs() -> Vec<ModelConfig> {
         vec![

@@ -104,9 +104,9 @@ pub(super) fn load_data(
 ) -> Result<Data> {
     let rows = windows::read_parquet(windows_path, genome)?;
     let mut wanted: Vec<String> = Vec::new();
-    for (c, _, _, sp) in &rows {
-        if matches!(sp, Split::Train | Split::Valid) && !wanted.contains(c) {
-            wanted.push(c.clone());
+    for w in &rows {
+        if matches!(w.split, Split::Train | Split::Valid) && !wanted.contains(&w.chrom) {
+            wanted.push(w.chrom.clone());
         }
     }
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -134,8 +134,8 @@ pub(super) fn load_data(
     pb.finish_and_clear();
     let pick = |split: Split| -> Vec<(usize, u64, u64)> {
         rows.iter()
-            .filter(|r| r.3 == split)
-            .map(|(c, s, e, _)| (index[c], *s, *e))
+            .filter(|w| w.split == split)
+            .map(|w| (index[&w.chrom], w.start, w.end))
             .collect()
     };
     let (train, valid) = (
@@ -147,9 +147,9 @@ pub(super) fn load_data(
     }
     let chroms = |split: Split| -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
-        for (c, _, _, sp) in &rows {
-            if *sp == split && !v.contains(c) {
-                v.push(c.clone());
+        for w in &rows {
+            if w.split == split && !v.contains(&w.chrom) {
+                v.push(w.chrom.clone());
             }
         }
         v

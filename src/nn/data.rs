@@ -2,7 +2,7 @@
 //! byte per base), their windows sampled in proportion to their length, and batches of
 //! chunks drawn from them, reverse-complemented and weighted, with the k-mer prior's inputs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::config::TrainConfig;
@@ -103,24 +103,22 @@ pub(super) fn load_data(
     quiet: bool,
 ) -> Result<Data> {
     let rows = windows::read_parquet(windows_path, genome)?;
-    let mut wanted: Vec<String> = Vec::new();
-    for w in &rows {
-        if matches!(w.split, Split::Train | Split::Valid) && !wanted.contains(&w.chrom) {
-            wanted.push(w.chrom.clone());
-        }
-    }
+    let wanted: HashSet<&str> = rows
+        .iter()
+        .filter(|w| matches!(w.split, Split::Train | Split::Valid))
+        .map(|w| w.chrom.as_str())
+        .collect();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut contigs = Vec::new();
     let mut checksum = Fnv::new();
-    let names = genome.names();
-    let pb = crate::progress::bar(names.len() as u64, "reading genome", quiet);
-    genome.visit(&names, |contig, seq| {
+    let pb = crate::progress::bar(genome.contigs().len() as u64, "reading genome", quiet);
+    genome.visit_all(|contig, seq| {
         checksum.write(contig.name.as_bytes());
         checksum.write(&(contig.len as u64).to_le_bytes());
         for &c in seq.codes() {
             checksum.write_byte(encode::decode(c));
         }
-        if wanted.contains(&contig.name) {
+        if wanted.contains(contig.name.as_str()) {
             index.insert(contig.name.clone(), contigs.len());
             contigs.push(Contig {
                 codes: seq.into_codes(),
@@ -145,14 +143,13 @@ pub(super) fn load_data(
     if train.total() == 0 {
         return Err(Error::invalid(windows_path, "has no train windows"));
     }
+    // The split's chromosomes in table order, each once.
     let chroms = |split: Split| -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        for w in &rows {
-            if w.split == split && !v.contains(&w.chrom) {
-                v.push(w.chrom.clone());
-            }
-        }
-        v
+        let mut seen = HashSet::new();
+        rows.iter()
+            .filter(|w| w.split == split && seen.insert(w.chrom.as_str()))
+            .map(|w| w.chrom.clone())
+            .collect()
     };
     let info = DataInfo {
         genome: crate::io::file_name(genome.path()),

@@ -14,8 +14,9 @@ use crate::io::OutputFile;
 use crate::io::parquet as pq;
 use crate::metrics::ClassSums;
 use crate::predict::padded_chunk;
-use crate::regions::splits::{Split, SplitMix64};
+use crate::regions::splits::Split;
 use crate::regions::{IntervalSet, bed, windows};
+use crate::rng::SplitMix64;
 
 /// Accuracy and bits per base when the flank bases at distance d from the center (or a band
 /// of distances), on both sides, are shuffled or replaced by random bases.

@@ -1,7 +1,7 @@
 //! `count-kmers`: the central context model's counts, or the merge of several shards.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -55,14 +55,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
     let budget = (args.memory_gb * (1u64 << 30) as f64) as u64;
-    let inputs: Vec<&Path> = args
-        .genome
-        .iter()
-        .chain(&args.windows)
-        .chain(&args.merge)
-        .map(PathBuf::as_path)
-        .collect();
-    crate::io::refuse_overwrite(&inputs, &[&args.output])?;
+    let inputs = args.genome.iter().chain(&args.windows).chain(&args.merge);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
     if !args.merge.is_empty() {
         let (t, meta) = table::merge_counts(&args.merge, budget)?;
         table::write_counts(&args.output, &t, &meta)?;

@@ -60,6 +60,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome, &args.model.path]
+        .into_iter()
+        .chain(&args.windows)
+        .chain(&args.regions);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let regions: HashMap<String, IntervalSet> = match (&args.windows, &args.regions) {

@@ -1,6 +1,6 @@
 //! `make-windows`: genome tiles with their split and composition, as Parquet (and BED).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -60,18 +60,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    let inputs: Vec<&Path> = [&args.genome]
+    let inputs = [&args.genome]
         .into_iter()
         .chain(&args.config)
-        .chain(&args.repeats)
-        .map(PathBuf::as_path)
-        .collect();
-    let outputs: Vec<&Path> = [&args.output]
-        .into_iter()
-        .chain(&args.bed)
-        .map(PathBuf::as_path)
-        .collect();
-    crate::io::refuse_overwrite(&inputs, &outputs)?;
+        .chain(&args.repeats);
+    crate::io::refuse_overwrite(inputs, [&args.output].into_iter().chain(&args.bed))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let splits = split_config(&args)?;

@@ -63,6 +63,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome, &args.windows]
+        .into_iter()
+        .chain(&args.config)
+        .chain(&args.repeats)
+        .chain(&args.prior);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
     if args.common.threads > 0 {
         tch::set_num_threads(args.common.threads as i32);
     }

@@ -66,15 +66,19 @@ const INDEX_SUFFIXES: [&str; 4] = [".fai", ".gzi", ".tbi", ".csi"];
 /// Refuses to run when an output would replace an input or one of its index files (`-o
 /// genome.fa`, `-o calls.vcf.gz.tbi`): the same path after resolving links and `..`, or the
 /// same file under another name (a hard link).
-pub fn refuse_overwrite(inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
+pub fn refuse_overwrite<'a>(
+    inputs: impl IntoIterator<Item = &'a PathBuf>,
+    outputs: impl IntoIterator<Item = &'a PathBuf>,
+) -> Result<()> {
+    let inputs: Vec<&Path> = inputs.into_iter().map(PathBuf::as_path).collect();
     for out in outputs {
         let out_id = FileId::of(out);
-        for input in inputs {
+        for &input in &inputs {
             let candidates = std::iter::once(input.to_path_buf())
                 .chain(INDEX_SUFFIXES.iter().map(|s| with_suffix(input, s)));
             for candidate in candidates {
                 if out_id.is_some() && out_id == FileId::of(&candidate) {
-                    let what = if candidate.as_path() == *input {
+                    let what = if candidate.as_path() == input {
                         "is the input".to_string()
                     } else {
                         format!("is {}, an index of the input", candidate.display())

@@ -32,6 +32,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs: Vec<PathBuf> = args
+        .inputs
+        .iter()
+        .flat_map(|d| scores::folder_files(d))
+        .collect();
+    crate::io::refuse_overwrite(&inputs, &scores::folder_files(&args.out_dir))?;
     let names = tracks_of(&args.inputs[0]);
     if names.is_empty() {
         bail!("{}: no track (.bw) to merge", args.inputs[0].display());

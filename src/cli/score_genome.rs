@@ -57,6 +57,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome, &args.model.path]
+        .into_iter()
+        .chain(&args.windows);
+    let inputs = inputs.chain(&args.regions).chain(&args.repeats);
+    crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.out_dir))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let chroms = super::flatten_list(&args.chroms);

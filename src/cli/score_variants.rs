@@ -91,6 +91,10 @@ impl From<ChrPrefix> for variants::ChrPrefix {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome, &args.model.path, &args.input]
+        .into_iter()
+        .chain(&args.contig_map);
+    crate::io::refuse_overwrite(inputs, args.output.iter().chain(&args.parquet))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let (model, model_meta) = args.model.load(&args.common)?;

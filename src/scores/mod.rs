@@ -8,7 +8,7 @@ mod values;
 pub use chunk::ChunkScores;
 pub use values::TrackValues;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::Result;
 use crate::io::parquet::Metadata;
@@ -21,6 +21,16 @@ pub const TRACKS: [&str; 6] = ["p_ref", "entropy", "p_A", "p_C", "p_G", "p_T"];
 /// The tracks written: p_ref and entropy, and with `all` p_A, p_C, p_G and p_T too.
 pub fn track_names(all: bool) -> &'static [&'static str] {
     if all { &TRACKS } else { &TRACKS[..2] }
+}
+
+/// Every file a score folder `dir` may hold (what score-genome and merge-scores write).
+pub fn folder_files(dir: &Path) -> Vec<PathBuf> {
+    let tables = ["calibration.parquet", "metrics.parquet", "metrics.tsv"];
+    let tracks = TRACKS.iter().map(|t| format!("{t}.bw"));
+    tracks
+        .chain(tables.map(String::from))
+        .map(|f| dir.join(f))
+        .collect()
 }
 
 /// Writes a score folder: the tracks first (they may still fail), then

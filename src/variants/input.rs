@@ -12,7 +12,7 @@ use crate::{Error, Result};
 
 use super::check::{check_line, excerpt};
 use super::place::Place;
-use super::text::{Line, TextReader, quiet_htslib};
+use super::text::{Line, TextReader};
 
 /// A region of a query: contig, 0-based start, 0-based inclusive end (none: to the end).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl VcfInput {
         if region.is_some() {
             check_indexed(path)?;
         }
-        quiet_htslib();
+        crate::io::quiet_htslib();
         let source = match (TextReader::open(path)?, region) {
             (Some(text), None) => Source::Text(text),
             (Some(mut text), Some(region)) => {

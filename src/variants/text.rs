@@ -192,12 +192,6 @@ impl Drop for Query {
     }
 }
 
-/// htslib prints its own warnings and errors on stderr (an undeclared contig, which the
-/// output header declares; a record it refuses, which is reported here with its place).
-pub(super) fn quiet_htslib() {
-    unsafe { htslib::hts_set_log_level(htslib::htsLogLevel_HTS_LOG_OFF) };
-}
-
 fn c_path(path: &Path) -> Result<CString> {
     CString::new(path.as_os_str().as_encoded_bytes())
         .map_err(|_| Error::invalid(path, "a path with a NUL byte"))

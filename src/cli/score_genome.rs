@@ -6,12 +6,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::metrics::{Calibration, MetricsTable, Sums};
-use crate::predict;
 use crate::regions::splits::Split;
-use crate::regions::{IntervalSet, bed, windows};
-use crate::scores::{self, ChunkScores};
-use crate::tracks::TrackSet;
+use crate::regions::{bed, windows};
+use crate::scores;
 
 /// Predict A/C/G/T at every base of a split's windows (or of a BED of regions); write
 /// bigWig tracks and a metrics table.
@@ -72,7 +69,8 @@ pub fn run(args: Args) -> Result<()> {
         (None, None) => bail!("give --windows or --regions"),
     };
     if !chroms.is_empty() {
-        regions.retain(|c, _| chroms.contains(c));
+        let keep: std::collections::HashSet<&String> = chroms.iter().collect();
+        regions.retain(|c, _| keep.contains(c));
     }
     if regions.is_empty() {
         bail!("nothing to score: no regions on the chosen chromosomes");
@@ -82,51 +80,6 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let (model, model_meta) = args.model.load(&args.common)?;
-    std::fs::create_dir_all(&args.out_dir)
-        .with_context(|| format!("creating output folder {}", args.out_dir.display()))?;
-
-    let names = scores::track_names(args.tracks);
-    let dests: Vec<PathBuf> = names
-        .iter()
-        .map(|n| args.out_dir.join(format!("{n}.bw")))
-        .collect();
-    let contigs: Vec<(String, u64)> = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| (c.name.clone(), c.len as u64))
-        .collect();
-    let mut tracks = TrackSet::create(&dests, &contigs)?;
-    let mut metrics = MetricsTable::default();
-    let mut calibration = Calibration::default();
-    let total: u64 = regions.values().map(IntervalSet::covered).sum();
-    let pb = crate::progress::bar(total, "score-genome", args.common.quiet);
-    let order: Vec<String> = contigs.iter().map(|c| c.0.clone()).collect();
-    genome.visit(&order, |contig, seq| {
-        let set = &regions[&contig.name];
-        let rep = repeats
-            .as_ref()
-            .map(|r| r.get(&contig.name).cloned().unwrap_or_default());
-        tracks.start_chrom(&contig.name)?;
-        let mut sums = Sums::default();
-        let codes = seq.codes();
-        predict::score_regions(
-            model.as_ref(),
-            codes,
-            set,
-            args.rc_average,
-            |start, probs| ChunkScores::summarize(codes, start, probs, rep.as_ref(), args.tracks),
-            |chunk| {
-                sums.merge(&chunk.sums);
-                calibration.merge(&chunk.calibration);
-                pb.inc(chunk.values.len() as u64);
-                tracks.push(chunk.start, &chunk.values.columns())
-            },
-        )?;
-        metrics.add_chrom(&contig.name, sums);
-        Ok(())
-    })?;
-    pb.finish_and_clear();
     let mut meta = model_meta;
     meta.insert("dnactx.kind".into(), "metrics".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
@@ -139,7 +92,16 @@ pub fn run(args: Args) -> Result<()> {
         },
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
-    scores::write(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
+    let request = scores::ScoreRequest {
+        genome: &genome,
+        model: model.as_ref(),
+        regions: &regions,
+        repeats: repeats.as_ref(),
+        all_tracks: args.tracks,
+        rc_average: args.rc_average,
+        quiet: args.common.quiet,
+    };
+    let metrics = scores::score_to_folder(&request, &args.out_dir, &meta)?;
     let all = metrics.overall().all;
     if !args.common.quiet {
         eprintln!(

@@ -3,9 +3,11 @@
 //! `calibration.parquet`, `metrics.parquet` and `metrics.tsv`.
 
 mod chunk;
+mod genome;
 mod values;
 
 pub use chunk::ChunkScores;
+pub use genome::{ScoreRequest, score_to_folder};
 pub use values::TrackValues;
 
 use std::path::{Path, PathBuf};

@@ -100,17 +100,31 @@ impl Genome {
             )),
             _ => {}
         }
-        let access = match faidx::Faidx::build(path).then(|| fai_check::check(path, compression)) {
-            Some(IndexState::Fresh(_)) => Access::Indexed,
+        let built = faidx::Faidx::build(path).then(|| fai_check::check(path, compression));
+        let access = match &built {
+            Some(IndexState::Fresh(entries)) if same_contigs(entries, &lengths) => Access::Indexed,
             _ => {
-                // htslib cannot index it (lines of uneven width): stream it, and take away a
-                // stale index so that no other tool reads wrong bases through it either.
-                if matches!(state, IndexState::Stale(_) | IndexState::Older(_)) {
+                // htslib cannot index it (lines of uneven width), or its index disagrees with
+                // the records (it counts `;` comment lines inside a sequence as bases): stream
+                // it, and take away the index so that no tool reads wrong bases through it.
+                let disagrees = matches!(built, Some(IndexState::Fresh(_)));
+                let stale = matches!(state, IndexState::Stale(_) | IndexState::Older(_));
+                if disagrees || stale {
                     for p in fai_check::index_paths(path, compression) {
                         let _ = std::fs::remove_file(&p);
                     }
+                    let why = if disagrees {
+                        "holds records that htslib indexes differently (';' comment lines inside a sequence?)"
+                    } else {
+                        "cannot be indexed (lines of uneven width?)"
+                    };
+                    let removed = if stale {
+                        "removed its stale index"
+                    } else {
+                        "not indexed"
+                    };
                     crate::progress::warn(format_args!(
-                        "{} cannot be indexed (lines of uneven width?): removed its stale index, reading it from the start",
+                        "{} {why}: {removed}, reading it from the start",
                         path.display()
                     ));
                 }
@@ -343,6 +357,12 @@ fn lengths_of(entries: Vec<FaiEntry>) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// Does the index list the contigs, and lengths, that the parser read?
+fn same_contigs(entries: &[FaiEntry], lengths: &[(String, usize)]) -> bool {
+    let indexed = entries.iter().map(|e| (e.name.as_str(), e.len));
+    indexed.eq(lengths.iter().map(|(n, l)| (n.as_str(), *l as u64)))
+}
+
 /// Whether a file can be created beside `path` (for its index).
 fn folder_writable(path: &Path) -> bool {
     let probe = crate::io::with_suffix(path, &format!(".probe{}", std::process::id()));
@@ -430,6 +450,26 @@ mod tests {
             Genome::open_with(&p, false).unwrap().access(),
             Access::Indexed
         );
+    }
+
+    /// Found by fuzzing (fuzz/regressions/fasta/comment_line_inside_a_sequence.fa): the
+    /// parser skips a `;` line inside a sequence, htslib counts it as bases, and reading
+    /// through the index it built failed (or would read the comment as bases).
+    #[test]
+    fn comment_line_inside_a_sequence_is_streamed_not_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.fa");
+        std::fs::write(&p, ">a\nAC\n;c\nGT\n>b\nA\n").unwrap();
+        for _ in 0..2 {
+            let g = Genome::open_with(&p, true).unwrap();
+            assert_eq!(g.access(), Access::Streamed);
+            assert_eq!(g.contig("a").unwrap().len, 4);
+            assert_eq!(g.fetch("a").unwrap().to_ascii(), b"ACGT");
+            assert!(
+                !crate::io::with_suffix(&p, ".fai").exists(),
+                "index left behind"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,161 @@
+//! What the fuzz targets share: a scratch folder per process, the FASTA oracle (our
+//! streaming parser over the bytes in memory), and the check that a genome opened from a file
+//! reads exactly the bases the oracle read.
+//!
+//! Every target panics on a disagreement, so libFuzzer keeps the input as a crash.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use dnactx::genome::fasta::FastaReader;
+use dnactx::genome::{Access, Genome};
+
+/// A FASTA record as the oracle read it: name and encoded bases.
+pub type Record = (String, Vec<u8>);
+
+/// A folder that lives as long as the fuzzing process.
+pub fn scratch() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
+        .path()
+}
+
+/// `scratch()/name`, with the file and every file that starts with its name (indexes,
+/// temporaries) removed, so that each input starts from the same state.
+pub fn fresh(name: &str) -> PathBuf {
+    let dir = scratch();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    dir.join(name)
+}
+
+/// Parses FASTA bytes in memory with the library's streaming reader: every record, or the
+/// first error. No records at all is an error, as it is for `Genome::open`.
+pub fn parse(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    let mut reader = FastaReader::new(bytes, Path::new("fuzz.fa"));
+    let mut out = Vec::new();
+    loop {
+        match reader.next_record() {
+            Ok(Some(rec)) => {
+                assert!(!rec.name.is_empty() && rec.len > 0, "{rec:?}");
+                let seq = rec.seq.expect("next_record keeps the bases");
+                assert_eq!(seq.len(), rec.len, "record '{}': length", rec.name);
+                out.push((rec.name, seq.into_codes()));
+            }
+            Ok(None) if out.is_empty() => return Err("no records".into()),
+            Ok(None) => return Ok(out),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+/// Does a line start with `;` after the first header? The parser skips such comment lines;
+/// htslib's faidx counts them as bases, so an index made by another tool (samtools) for such a
+/// file lists other lengths, and a check of the index's layout cannot tell.
+pub fn comment_inside_a_record(fasta: &[u8]) -> bool {
+    let mut lines = fasta.split(|&b| b == b'\n');
+    lines.any(|l| l.starts_with(b">")) && lines.any(|l| l.starts_with(b";"))
+}
+
+/// Opens `path` as a genome and checks it against what the oracle read from the same bytes:
+/// it opens when (and only when) the oracle accepted them, with the same contigs in the same
+/// order, and `visit_all` and `fetch` return the oracle's bases. Returns the genome.
+///
+/// `foreign_index`: an index not built by the library lies beside the file. When the file
+/// also has comment lines inside a record ([`comment_inside_a_record`]), that index may list
+/// other lengths; then reading may fail, with the file's name, but never return other bases.
+pub fn check_genome(
+    path: &Path,
+    oracle: &Result<Vec<Record>, String>,
+    foreign_index: bool,
+) -> Option<Genome> {
+    let opened = Genome::open(path);
+    let (genome, records) = match (opened, oracle) {
+        (Ok(g), Ok(r)) => (g, r),
+        (Err(e), Err(_)) => {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            assert!(
+                e.to_string().contains(name.as_ref()),
+                "error without the file name: {e}"
+            );
+            return None;
+        }
+        (Ok(g), Err(e)) => panic!(
+            "Genome::open accepted ({:?}, contigs {:?}) what the reader refused: {e}",
+            g.access(),
+            g.contigs()
+        ),
+        (Err(e), Ok(r)) => panic!(
+            "Genome::open refused what the reader accepted ({} records): {e}",
+            r.len()
+        ),
+    };
+    if foreign_index && genome.access() == Access::Indexed {
+        if let Some(text) = std::fs::read(path)
+            .ok()
+            .filter(|t| comment_inside_a_record(t))
+        {
+            check_bases_or_error(&genome, records, &text);
+            return Some(genome);
+        }
+    }
+    let contigs: Vec<(String, usize)> = genome
+        .contigs()
+        .iter()
+        .map(|c| (c.name.clone(), c.len))
+        .collect();
+    let want: Vec<(String, usize)> = records.iter().map(|(n, s)| (n.clone(), s.len())).collect();
+    assert_eq!(contigs, want, "contigs ({:?})", genome.access());
+    let mut seen = 0;
+    genome
+        .visit_all(|contig, seq| {
+            let (name, codes) = &records[seen];
+            assert_eq!(&contig.name, name, "visit order ({:?})", genome.access());
+            assert!(
+                seq.codes() == codes.as_slice(),
+                "bases of '{name}' differ ({:?})",
+                genome.access()
+            );
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("visit_all failed ({:?}): {e}", genome.access()));
+    assert_eq!(seen, records.len(), "contigs visited");
+    let (name, codes) = records.last().expect("the oracle has records");
+    let last = genome
+        .fetch(name)
+        .unwrap_or_else(|e| panic!("fetch failed ({:?}): {e}", genome.access()));
+    assert!(last.codes() == codes.as_slice(), "fetch '{name}'");
+    Some(genome)
+}
+
+/// Every contig `visit_all` reads has the oracle's bases, or reading fails naming the file.
+fn check_bases_or_error(genome: &Genome, records: &[Record], text: &[u8]) {
+    let got = genome.visit_all(|contig, seq| {
+        let want = records.iter().find(|(n, _)| *n == contig.name);
+        assert!(
+            want.is_some_and(|(_, codes)| seq.codes() == codes.as_slice()),
+            "bases of '{}' differ through a foreign index ({} bytes of FASTA)",
+            contig.name,
+            text.len()
+        );
+        Ok(())
+    });
+    if let Err(e) = got {
+        let name = genome.path().file_name().unwrap_or_default();
+        assert!(
+            e.to_string().contains(name.to_string_lossy().as_ref()),
+            "{e}"
+        );
+    }
+}
+
+/// Quietens htslib's own messages (it prints a warning for every bad input).
+pub fn quiet_htslib() {
+    unsafe { rust_htslib::htslib::hts_set_log_level(rust_htslib::htslib::htsLogLevel_HTS_LOG_OFF) };
+}

@@ -6,7 +6,7 @@
 use crate::genome::encode;
 use crate::metrics::ClassSums;
 use crate::predict::{self, Predictor};
-use crate::regions::splits::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// How a band of flank positions is disturbed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

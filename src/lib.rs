@@ -21,6 +21,7 @@ pub mod predict;
 pub mod progress;
 pub mod regions;
 pub mod repeats;
+pub mod rng;
 pub mod tracks;
 pub mod variants;
 

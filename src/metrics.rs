@@ -57,20 +57,49 @@ impl ClassSums {
     }
 }
 
-/// Sums for all / repeat / non-repeat positions.
+/// Sums for all positions, and for the repeat and the non-repeat ones.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Sums(pub [ClassSums; 3]);
+pub struct Sums {
+    pub all: ClassSums,
+    pub repeat: ClassSums,
+    pub non_repeat: ClassSums,
+}
 
 impl Sums {
     #[inline]
     pub fn add(&mut self, reference: usize, p: &Probs, repeat: bool) {
-        self.0[0].add(reference, p);
-        self.0[if repeat { 1 } else { 2 }].add(reference, p);
+        self.all.add(reference, p);
+        let class = if repeat {
+            &mut self.repeat
+        } else {
+            &mut self.non_repeat
+        };
+        class.add(reference, p);
     }
 
     pub fn merge(&mut self, o: &Sums) {
-        for c in 0..3 {
-            self.0[c].merge(&o.0[c]);
+        self.all.merge(&o.all);
+        self.repeat.merge(&o.repeat);
+        self.non_repeat.merge(&o.non_repeat);
+    }
+
+    /// Each class with its name, in the order of [`CLASSES`].
+    pub fn classes(&self) -> [(&'static str, &ClassSums); 3] {
+        let [all, repeat, non_repeat] = CLASSES;
+        [
+            (all, &self.all),
+            (repeat, &self.repeat),
+            (non_repeat, &self.non_repeat),
+        ]
+    }
+
+    /// The class named `name` (one of [`CLASSES`]).
+    pub fn class_mut(&mut self, name: &str) -> Option<&mut ClassSums> {
+        match name {
+            "all" => Some(&mut self.all),
+            "repeat" => Some(&mut self.repeat),
+            "non_repeat" => Some(&mut self.non_repeat),
+            _ => None,
         }
     }
 }
@@ -103,8 +132,8 @@ impl MetricsTable {
             .iter()
             .chain(std::iter::once(&("all".to_string(), overall)))
         {
-            for (c, class) in CLASSES.iter().enumerate() {
-                rows.push((chrom.clone(), *class, sums.0[c]));
+            for (class, class_sums) in sums.classes() {
+                rows.push((chrom.clone(), class, *class_sums));
             }
         }
         rows
@@ -198,11 +227,17 @@ mod tests {
         let mut s = Sums::default();
         s.add(0, &[0.5, 0.25, 0.125, 0.125], true);
         s.add(1, &[0.5, 0.25, 0.125, 0.125], false);
-        assert_eq!(s.0[0].n, 2);
-        assert_eq!(s.0[0].correct, 1);
-        assert!((s.0[0].mean_bits() - 1.5).abs() < 1e-12);
-        assert_eq!(s.0[1].n, 1);
-        assert_eq!(s.0[2].confusion[1][0], 1);
+        assert_eq!(s.all.n, 2);
+        assert_eq!(s.all.correct, 1);
+        assert!((s.all.mean_bits() - 1.5).abs() < 1e-12);
+        assert_eq!(s.repeat.n, 1);
+        assert_eq!(s.non_repeat.confusion[1][0], 1);
+        let mut t = s;
+        for (name, class) in s.classes() {
+            assert_eq!(*class, *t.class_mut(name).unwrap());
+        }
+        assert!(t.class_mut("repeats").is_none());
+        assert_eq!(s.classes().map(|(name, _)| name), CLASSES);
     }
 }
 
@@ -357,18 +392,18 @@ impl MetricsTable {
             if c == "all" {
                 continue;
             }
-            let idx = CLASSES.iter().position(|x| *x == cl).ok_or_else(|| {
-                Error::invalid(path, format!("row {}: unknown class '{cl}'", i + 1))
-            })?;
             if table.chroms.last().is_none_or(|(name, _)| name != c) {
                 table.chroms.push((c.to_string(), Sums::default()));
             }
-            let s = &mut table
+            let s = table
                 .chroms
                 .last_mut()
                 .map(|x| &mut x.1)
                 .ok_or_else(|| Error::invalid(path, "empty"))?
-                .0[idx];
+                .class_mut(cl)
+                .ok_or_else(|| {
+                    Error::invalid(path, format!("row {}: unknown class '{cl}'", i + 1))
+                })?;
             s.n = n.get(i).unwrap_or(0);
             s.bits = bits.get(i).unwrap_or(0.0) * s.n as f64;
             for t in 0..4 {

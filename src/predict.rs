@@ -9,7 +9,6 @@ use rayon::prelude::*;
 
 use crate::Result;
 use crate::genome::encode;
-use crate::kmer::counts::chunk_regions;
 use crate::regions::IntervalSet;
 
 /// Probabilities of A, C, G, T; all NaN when the model has no prediction.
@@ -36,6 +35,20 @@ pub trait Predictor: Send + Sync {
     /// [`crate::genome::encode`]); bases beyond a contig's ends are unknown.
     /// [`NO_PREDICTION`] where the model has none.
     fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>>;
+}
+
+/// Cuts merged regions into pieces of at most `size` bases.
+pub fn chunk_regions(regions: &IntervalSet, size: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    for &(s, e) in regions.intervals() {
+        let mut a = s;
+        while a < e {
+            let b = (a + size).min(e);
+            out.push((a, b));
+            a = b;
+        }
+    }
+    out
 }
 
 /// Bases `start - flank .. end + flank` of `codes`, unknown outside the contig.

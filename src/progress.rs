@@ -15,3 +15,8 @@ pub fn bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     pb.set_style(style);
     pb
 }
+
+/// A warning on stderr: something the user should know that does not stop the run.
+pub fn warn(msg: impl std::fmt::Display) {
+    eprintln!("warning: {msg}");
+}

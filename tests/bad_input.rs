@@ -475,3 +475,153 @@ fn a_late_failure_removes_every_track() {
     assert!(err.contains("late.fa") && err.contains("c2"), "{err}");
     assert_eq!(listing(&d.join("out")), before, "tracks left behind");
 }
+
+/// `--chrom` naming a chromosome with no windows of the split, on a plain-gzip genome (read by
+/// streaming): an empty shard with a warning, as on an indexed genome, never a panic.
+#[test]
+fn shard_of_a_chromosome_without_windows_on_a_gzip_genome() {
+    let dir = setup();
+    let d = dir.path();
+    let gz = std::fs::File::create(d.join("g.fa.gz")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(gz, flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, GOOD.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    for g in ["g.fa.gz", "g.fa"] {
+        let count = |more: &str| format!("-g {g} --windows w.parquet -k 2 {more}");
+        ok_words(
+            d,
+            "make-windows",
+            &format!("-g {g} --train c1 --test c2 -o w.parquet"),
+        );
+        let err = ok_words(d, "count-kmers", &count("--chrom c2 -o c2.parquet"));
+        assert!(
+            err.contains("warning") && err.contains("empty shard"),
+            "{g}: {err}"
+        );
+        // the shard holds nothing; merged with a real one, it changes nothing
+        ok_words(d, "count-kmers", &count("--chrom c1 -o c1.parquet"));
+        ok_words(
+            d,
+            "count-kmers",
+            "--merge c1.parquet c2.parquet -o m.parquet",
+        );
+        ok_words(d, "count-kmers", &count("-o all.parquet"));
+        for model in ["m", "all"] {
+            let args = format!("-g {g} -m {model}.parquet --windows w.parquet -o {model}");
+            ok_words(d, "score-genome", &args);
+        }
+        let metrics = |m: &str| std::fs::read_to_string(d.join(m).join("metrics.tsv")).unwrap();
+        assert_eq!(metrics("m"), metrics("all"), "{g}");
+    }
+}
+
+/// Runs a tool with whitespace-separated arguments and asserts success, returning stderr.
+fn ok_words(dir: &Path, name: &str, args: &str) -> String {
+    ok(dir, name, &args.split_whitespace().collect::<Vec<_>>())
+}
+
+/// [`fails_cleanly`] with whitespace-separated arguments.
+fn fails_words(dir: &Path, name: &str, args: &str, needles: &[&str]) {
+    fails_cleanly(
+        dir,
+        name,
+        &args.split_whitespace().collect::<Vec<_>>(),
+        needles,
+    );
+}
+
+/// A train chromosome shorter than 2k+1: make-windows makes its window, count-kmers warns that
+/// a shard is empty and refuses a whole count; merging empty shards and predicting with an
+/// empty table are refused, naming the files.
+#[test]
+fn empty_splits_and_tables_are_refused() {
+    let dir = setup();
+    let d = dir.path();
+    write(
+        d,
+        "short.fa",
+        ">tiny\nACG\n>c2\nGGGGCCCCAAAATTTTACGTACGTTTGA\n",
+    );
+    ok_words(
+        d,
+        "make-windows",
+        "-g short.fa --train tiny --test c2 -o w.parquet",
+    );
+    let count = "count-kmers";
+    let windows = "-g short.fa --windows w.parquet -k 3";
+    let needles = ["no train centers counted", "tiny"];
+    fails_words(d, count, &format!("{windows} -o k.parquet"), &needles);
+    let err = ok_words(d, count, &format!("{windows} --chrom tiny -o tiny.parquet"));
+    assert!(err.contains("empty shard"), "{err}");
+    ok_words(d, count, &format!("{windows} --chrom c2 -o c2.parquet"));
+    let merge = "--merge tiny.parquet c2.parquet -o m.parquet";
+    fails_words(d, count, merge, &["hold no counts"]);
+    let model = "-g short.fa -m tiny.parquet --windows w.parquet";
+    let needles = ["tiny.parquet", "no counts"];
+    fails_words(d, "score-genome", &format!("{model} -o out"), &needles);
+    fails_words(
+        d,
+        "explain-flanks",
+        &format!("{model} -o e.parquet"),
+        &needles,
+    );
+    // a split whose chromosomes hold no A/C/G/T base at all
+    write(d, "n.fa", ">nn\nNNNNNNNNNN\n>c2\nGGGGCCCCAAAATTTTACGT\n");
+    let args = "-g n.fa --train nn --test c2 --max-unknown 1 -o wn.parquet";
+    let err = ok_words(d, "make-windows", args);
+    assert!(
+        err.contains("split train") && err.contains("no window with an A/C/G/T base"),
+        "{err}"
+    );
+}
+
+/// An output path that is an input, or an input's index, is refused before anything is
+/// written: the input is left as it was.
+#[test]
+fn output_that_is_an_input_is_refused() {
+    let dir = setup();
+    let d = dir.path();
+    ok_words(
+        d,
+        "make-windows",
+        "-g g.fa --train c1 --test c2 -o w.parquet",
+    );
+    ok_words(d, "count-kmers", "-g g.fa -k 2 -o k.parquet");
+    let snapshot = |names: &[&str]| {
+        let read = |n: &&str| std::fs::read(d.join(n)).unwrap();
+        names.iter().map(read).collect::<Vec<_>>()
+    };
+    let files = ["g.fa", "g.fa.fai", "w.parquet", "k.parquet"];
+    let before = snapshot(&files);
+    std::os::unix::fs::symlink(d.join("g.fa"), d.join("link.fa")).unwrap();
+    let cases = [
+        ("mask-repeats", "-g g.fa -o g.fa", "is the input g.fa"),
+        (
+            "mask-repeats",
+            "-g g.fa -o ./g.fa.fai",
+            "an index of the input",
+        ),
+        ("mask-repeats", "-g g.fa -o link.fa", "is the input"),
+        ("mask-repeats", "-g link.fa -o g.fa", "is the input"),
+        (
+            "make-windows",
+            "-g g.fa --train c1 -o w2.parquet --bed g.fa",
+            "is the input",
+        ),
+        (
+            "count-kmers",
+            "-g g.fa --windows w.parquet -k 2 -o w.parquet",
+            "is the input",
+        ),
+        (
+            "count-kmers",
+            "--merge k.parquet -o k.parquet",
+            "is the input",
+        ),
+    ];
+    for (tool, args, needle) in cases {
+        let err = fails(d, tool, &args.split_whitespace().collect::<Vec<_>>());
+        assert!(err.contains(needle), "{tool} {args}: {err}");
+    }
+    assert_eq!(snapshot(&files), before, "an input changed");
+}

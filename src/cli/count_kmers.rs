@@ -55,6 +55,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
     let budget = (args.memory_gb * (1u64 << 30) as f64) as u64;
+    let inputs = args.genome.iter().chain(&args.windows).chain(&args.merge);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
     if !args.merge.is_empty() {
         let (t, meta) = table::merge_counts(&args.merge, budget)?;
         table::write_counts(&args.output, &t, &meta)?;
@@ -96,6 +98,26 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     })?;
     pb.finish_and_clear();
+    if counts.total() == 0 {
+        let why = format!(
+            "no {} centers counted on {}: no position of its windows has {} A/C/G/T bases on each side",
+            args.split,
+            if names.is_empty() {
+                "the chosen chromosomes".to_string()
+            } else {
+                names.join(", ")
+            },
+            args.k
+        );
+        // A shard may be empty (a chromosome too short for k); a whole count may not.
+        if chroms.is_empty() {
+            bail!("{why}");
+        }
+        crate::progress::warn(format_args!(
+            "{why}; {} is an empty shard",
+            args.output.display()
+        ));
+    }
     let meta = CountsMeta {
         k: args.k,
         strands,
@@ -132,7 +154,8 @@ fn regions_to_count(
             .collect(),
     };
     if !chroms.is_empty() {
-        regions.retain(|c, _| chroms.contains(c));
+        let keep: std::collections::HashSet<&String> = chroms.iter().collect();
+        regions.retain(|c, _| keep.contains(c));
     }
     Ok(regions)
 }

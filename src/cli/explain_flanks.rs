@@ -14,8 +14,9 @@ use crate::io::OutputFile;
 use crate::io::parquet as pq;
 use crate::metrics::ClassSums;
 use crate::predict::padded_chunk;
-use crate::regions::splits::{Split, SplitMix64};
+use crate::regions::splits::Split;
 use crate::regions::{IntervalSet, bed, windows};
+use crate::rng::SplitMix64;
 
 /// Accuracy and bits per base when the flank bases at distance d from the center (or a band
 /// of distances), on both sides, are shuffled or replaced by random bases.
@@ -59,6 +60,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome, &args.model.path]
+        .into_iter()
+        .chain(&args.windows)
+        .chain(&args.regions);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let regions: HashMap<String, IntervalSet> = match (&args.windows, &args.regions) {

@@ -8,8 +8,8 @@ use clap::Parser;
 use crate::genome::Genome;
 use crate::io::parquet::Metadata;
 use crate::regions::bed::{self, BedRecord};
-use crate::regions::splits::{ChromList, SplitConfig};
-use crate::regions::windows::{self, TileSpec};
+use crate::regions::splits::{ChromList, Split, SplitConfig};
+use crate::regions::windows::{self, TileSpec, WindowRow};
 
 /// Tile the genome into windows and assign each to train, valid or test.
 #[derive(Parser, Debug)]
@@ -60,6 +60,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome]
+        .into_iter()
+        .chain(&args.config)
+        .chain(&args.repeats);
+    crate::io::refuse_overwrite(inputs, [&args.output].into_iter().chain(&args.bed))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let splits = split_config(&args)?;
@@ -83,6 +88,7 @@ pub fn run(args: Args) -> Result<()> {
             "no windows: no chromosome is in a split, or every window is mostly unknown bases"
         );
     }
+    warn_unusable_splits(&rows, &splits, &genome)?;
     let mut meta = Metadata::new();
     meta.insert("dnactx.kind".into(), "windows".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
@@ -102,6 +108,26 @@ pub fn run(args: Args) -> Result<()> {
         )?;
     }
     windows::write_parquet(&args.output, &rows, &meta)?;
+    Ok(())
+}
+
+/// Warns about a split that has chromosomes but no A/C/G/T base in any of its windows: every
+/// tool that uses it would find nothing to count, train on or score.
+fn warn_unusable_splits(rows: &[WindowRow], splits: &SplitConfig, genome: &Genome) -> Result<()> {
+    let assigned = splits.assign(genome)?;
+    for split in Split::ALL {
+        let chroms = assigned.values().filter(|&&s| s == split).count();
+        let bases: u64 = rows
+            .iter()
+            .filter(|r| r.split == split)
+            .map(|r| r.n_acgt)
+            .sum();
+        if chroms > 0 && bases == 0 {
+            crate::progress::warn(format_args!(
+                "split {split} has {chroms} chromosome(s) but no window with an A/C/G/T base: nothing in it can be counted, trained on or scored"
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -47,6 +47,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    crate::io::refuse_overwrite([&args.genome].into_iter().chain(&args.beds), [&args.output])?;
     if args.no_softmask && !args.dust && args.beds.is_empty() {
         bail!("nothing to mask: --no-softmask without --dust or --bed");
     }

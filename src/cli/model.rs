@@ -45,7 +45,7 @@ impl ModelArgs {
             bail!("--pseudocount must be above 0, got {pseudocount}");
         }
         let budget = (self.memory_gb * (1u64 << 30) as f64) as u64;
-        let (counts, cmeta) = table::read_counts(&self.path, budget)?;
+        let (counts, cmeta) = table::read_model(&self.path, budget)?;
         let settings = KmerSettings {
             pseudocount,
             backoff: !self.no_backoff,

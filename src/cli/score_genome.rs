@@ -143,7 +143,7 @@ pub fn run(args: Args) -> Result<()> {
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
     write_folder(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
-    let all = metrics.overall().0[0];
+    let all = metrics.overall().all;
     if !args.common.quiet {
         eprintln!(
             "scored {} positions: accuracy {:.4}, {:.4} bits/base ({})",

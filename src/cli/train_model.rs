@@ -7,6 +7,7 @@ use clap::Parser;
 
 use crate::genome::Genome;
 use crate::nn::config::RunConfig;
+use crate::nn::data::Repeats;
 use crate::nn::device::parse_device;
 use crate::nn::train::{TrainRequest, train};
 use crate::regions::bed;
@@ -62,6 +63,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome, &args.windows]
+        .into_iter()
+        .chain(&args.config)
+        .chain(&args.repeats)
+        .chain(&args.prior);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
     if args.common.threads > 0 {
         tch::set_num_threads(args.common.threads as i32);
     }
@@ -86,7 +93,10 @@ pub fn run(args: Args) -> Result<()> {
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let repeats = match &args.repeats {
-        Some(p) => Some((p.as_path(), bed::read_sets(p, &genome)?)),
+        Some(p) => Some(Repeats {
+            path: p,
+            by_contig: bed::read_sets(p, &genome)?,
+        }),
         None => None,
     };
     train(TrainRequest {

@@ -2,10 +2,12 @@
 //! A thin safe wrapper over the raw bindings: rust-htslib's own `faidx::Reader` does not
 //! check for a failed load, which would crash on a genome that cannot be indexed.
 
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::path::Path;
 
 use rust_htslib::htslib;
+
+use crate::io::with_suffix;
 
 /// An open faidx handle. Not shared between threads: open one per thread.
 pub struct Faidx {
@@ -16,35 +18,47 @@ pub struct Faidx {
 unsafe impl Send for Faidx {}
 
 impl Faidx {
-    /// Loads the index of `path`, building `.fai` (and `.gzi`) when `create` and they are
-    /// missing. `None` when htslib cannot index or load it (gzip, ragged lines, read-only).
-    pub fn open(path: &Path, create: bool) -> Option<Faidx> {
+    /// Loads the index of `path` (checked or built beforehand: see [`super::fai_check`]).
+    /// `None` when htslib cannot load it.
+    pub fn open(path: &Path) -> Option<Faidx> {
         quiet_htslib();
         let cpath = CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
-        let flags = if create {
-            htslib::fai_load_options_FAI_CREATE as i32
-        } else {
-            0
-        };
         let inner =
-            unsafe { htslib::fai_load3(cpath.as_ptr(), std::ptr::null(), std::ptr::null(), flags) };
+            unsafe { htslib::fai_load3(cpath.as_ptr(), std::ptr::null(), std::ptr::null(), 0) };
         (!inner.is_null()).then_some(Faidx { inner })
     }
 
-    /// Names and lengths in file order.
-    pub fn contigs(&self) -> Vec<(String, usize)> {
-        let n = unsafe { htslib::faidx_nseq(self.inner) };
-        (0..n)
-            .filter_map(|i| {
-                let ptr = unsafe { htslib::faidx_iseq(self.inner, i) };
-                if ptr.is_null() {
-                    return None;
-                }
-                let name = unsafe { CStr::from_ptr(ptr) };
-                let len = unsafe { htslib::faidx_seq_len64(self.inner, ptr) };
-                Some((name.to_string_lossy().into_owned(), len.max(0) as usize))
-            })
-            .collect()
+    /// Builds `.fai` (and `.gzi` for bgzip) for `path` afresh, into temporary files beside it
+    /// that are renamed over the old index only when htslib succeeded. `false` when the
+    /// folder is not writable or htslib cannot index the file (ragged lines, plain gzip).
+    pub fn build(path: &Path) -> bool {
+        quiet_htslib();
+        let Ok(cpath) = CString::new(path.as_os_str().as_encoded_bytes()) else {
+            return false;
+        };
+        let finals = [with_suffix(path, ".fai"), with_suffix(path, ".gzi")];
+        let temps = finals
+            .clone()
+            .map(|p| with_suffix(&p, &format!(".tmp{}", std::process::id())));
+        let ctemps = temps
+            .clone()
+            .map(|p| CString::new(p.as_os_str().as_encoded_bytes()).ok());
+        let [Some(cfai), Some(cgzi)] = ctemps else {
+            return false;
+        };
+        let ok = unsafe { htslib::fai_build3(cpath.as_ptr(), cfai.as_ptr(), cgzi.as_ptr()) } == 0;
+        // .gzi first, so that the .fai, which readers look for first, is never newer than a
+        // .gzi that does not match it.
+        let renamed = ok
+            && temps
+                .iter()
+                .zip(&finals)
+                .rev()
+                .all(|(tmp, dest)| !tmp.exists() || std::fs::rename(tmp, dest).is_ok());
+        for tmp in &temps {
+            let _ = std::fs::remove_file(tmp);
+        }
+        renamed
     }
 
     /// Bases `[start, end)` of contig `name` as stored (letters, case kept).

@@ -3,13 +3,16 @@
 //! Bases come as [`EncodedSeq`] (one byte per base, unknown and soft-mask kept apart).
 
 pub mod encode;
+pub mod fai_check;
 mod faidx;
 pub mod fasta;
+mod raw;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use encode::EncodedSeq;
+use fai_check::{FaiEntry, IndexState};
 use fasta::FastaReader;
 
 use crate::io::{Compression, open_reader, sniff_compression};
@@ -41,23 +44,80 @@ pub struct Genome {
 }
 
 impl Genome {
-    /// Opens a FASTA file, validating it and indexing it when it can.
+    /// Opens a FASTA file. Plain and bgzip files are read through their faidx index once it
+    /// is checked against the file ([`fai_check`]); a missing index is built when the folder
+    /// is writable, a stale one rebuilt (or, in a read-only folder, refused), and without an
+    /// index the file is streamed.
     pub fn open(path: &Path) -> Result<Genome> {
+        Self::open_with(path, folder_writable(path))
+    }
+
+    /// [`Genome::open`], told whether index files may be written beside `path`.
+    fn open_with(path: &Path, writable: bool) -> Result<Genome> {
         let compression = sniff_compression(path)?;
-        let (contigs, access) = if compression == Compression::Gzip {
-            (stream_lengths(path)?, Access::Streamed)
-        } else if let Some(fai) = faidx::Faidx::open(path, false) {
-            (fai.contigs(), Access::Indexed)
-        } else {
-            // No index yet: validate by streaming once, then let htslib build one.
-            let lengths = stream_lengths(path)?;
-            let access = match faidx::Faidx::open(path, true) {
-                Some(_) => Access::Indexed,
-                None => Access::Streamed,
+        if compression == Compression::Gzip {
+            return Self::from_parts(path, stream_lengths(path)?, Access::Streamed);
+        }
+        let state = fai_check::check(path, compression);
+        if let IndexState::Fresh(entries) = state {
+            return Self::from_parts(path, lengths_of(entries), Access::Indexed);
+        }
+        let fai = crate::io::with_suffix(path, ".fai");
+        if !writable {
+            return match state {
+                IndexState::Older(entries) => {
+                    crate::progress::warn(format_args!(
+                        "{} is older than {} (its layout matches the file, so it is used; \
+                         rebuild it with `samtools faidx` if the FASTA was edited)",
+                        fai.display(),
+                        path.display()
+                    ));
+                    Self::from_parts(path, lengths_of(entries), Access::Indexed)
+                }
+                IndexState::Stale(reason) => Err(Error::invalid(
+                    path,
+                    format!(
+                        "its index {} is stale ({reason}) and the folder is not writable: \
+                         rebuild it with `samtools faidx`, or delete it to stream the file",
+                        fai.display()
+                    ),
+                )),
+                _ => Self::from_parts(path, stream_lengths(path)?, Access::Streamed),
             };
-            (lengths, access)
+        }
+        // Validate by streaming once (errors name the line), then let htslib index it.
+        let lengths = stream_lengths(path)?;
+        match &state {
+            IndexState::Stale(reason) => crate::progress::warn(format_args!(
+                "{} does not match {} ({reason}): rebuilding it",
+                fai.display(),
+                path.display()
+            )),
+            IndexState::Older(_) => crate::progress::warn(format_args!(
+                "{} is older than {}: rebuilding it",
+                fai.display(),
+                path.display()
+            )),
+            _ => {}
+        }
+        let access = match faidx::Faidx::build(path).then(|| fai_check::check(path, compression)) {
+            Some(IndexState::Fresh(_)) => Access::Indexed,
+            _ => {
+                // htslib cannot index it (lines of uneven width): stream it, and take away a
+                // stale index so that no other tool reads wrong bases through it either.
+                if matches!(state, IndexState::Stale(_) | IndexState::Older(_)) {
+                    for p in fai_check::index_paths(path, compression) {
+                        let _ = std::fs::remove_file(&p);
+                    }
+                    crate::progress::warn(format_args!(
+                        "{} cannot be indexed (lines of uneven width?): removed its stale index, reading it from the start",
+                        path.display()
+                    ));
+                }
+                Access::Streamed
+            }
         };
-        Self::from_parts(path, contigs, access)
+        Self::from_parts(path, lengths, access)
     }
 
     fn from_parts(path: &Path, lengths: Vec<(String, usize)>, access: Access) -> Result<Genome> {
@@ -153,10 +213,10 @@ impl Genome {
             ))
         })?;
         match self.access {
-            Access::Indexed => self.fetch_indexed(contig),
+            Access::Indexed => self.fetch_indexed(&self.open_faidx()?, contig),
             Access::Streamed => {
                 let mut found = None;
-                self.stream(&[name.to_string()], |_, seq| {
+                self.stream(&HashSet::from([name]), |_, seq| {
                     found = Some(seq);
                     Ok(())
                 })?;
@@ -167,10 +227,8 @@ impl Genome {
 
     /// Reads a contig through faidx in slices, encoding each into the final buffer, so the
     /// peak is one byte per base plus one slice.
-    fn fetch_indexed(&self, contig: &Contig) -> Result<EncodedSeq> {
+    fn fetch_indexed(&self, fai: &faidx::Faidx, contig: &Contig) -> Result<EncodedSeq> {
         const SLICE: usize = 1 << 24;
-        let fai = faidx::Faidx::open(&self.path, false)
-            .ok_or_else(|| Error::invalid(&self.path, "faidx index could not be loaded"))?;
         let mut codes = Vec::with_capacity(contig.len);
         let mut start = 0;
         while start < contig.len {
@@ -209,52 +267,190 @@ impl Genome {
     }
 
     /// Calls `f` with each named contig, in file order, holding one contig in memory at a
-    /// time. Nothing is visited for an empty list.
+    /// time. Nothing is visited for an empty list; a name listed twice is visited once.
     pub fn visit(
         &self,
         names: &[String],
-        mut f: impl FnMut(&Contig, EncodedSeq) -> Result<()>,
+        f: impl FnMut(&Contig, EncodedSeq) -> Result<()>,
     ) -> Result<()> {
         self.check_names(names.iter().map(String::as_str), "the request")?;
+        let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
         match self.access {
-            Access::Indexed => {
-                for contig in &self.contigs {
-                    if names.contains(&contig.name) {
-                        f(contig, self.fetch_indexed(contig)?)?;
-                    }
-                }
-                Ok(())
-            }
-            Access::Streamed => self.stream(names, f),
+            Access::Indexed => self.visit_indexed(&wanted, f),
+            Access::Streamed => self.stream(&wanted, f),
         }
+    }
+
+    /// Calls `f` with every contig, in file order.
+    pub fn visit_all(&self, f: impl FnMut(&Contig, EncodedSeq) -> Result<()>) -> Result<()> {
+        let wanted: HashSet<&str> = self.contigs.iter().map(|c| c.name.as_str()).collect();
+        match self.access {
+            Access::Indexed => self.visit_indexed(&wanted, f),
+            Access::Streamed => self.stream(&wanted, f),
+        }
+    }
+
+    fn visit_indexed(
+        &self,
+        wanted: &HashSet<&str>,
+        mut f: impl FnMut(&Contig, EncodedSeq) -> Result<()>,
+    ) -> Result<()> {
+        let fai = self.open_faidx()?;
+        for contig in &self.contigs {
+            if wanted.contains(contig.name.as_str()) {
+                f(contig, self.fetch_indexed(&fai, contig)?)?;
+            }
+        }
+        Ok(())
     }
 
     fn stream(
         &self,
-        names: &[String],
+        wanted: &HashSet<&str>,
         mut f: impl FnMut(&Contig, EncodedSeq) -> Result<()>,
     ) -> Result<()> {
         let mut reader = FastaReader::new(open_reader(&self.path)?, &self.path);
-        let wanted = |n: &str| names.is_empty() || names.iter().any(|w| w == n);
-        let mut left = if names.is_empty() {
-            self.contigs.len()
-        } else {
-            names.len()
-        };
+        let mut left = wanted.len();
         while left > 0 {
-            let Some(rec) = reader.next_record_with(wanted)? else {
+            let Some(rec) = reader.next_record_with(|n| wanted.contains(n))? else {
                 break;
             };
             if let Some(seq) = rec.seq {
-                let contig = &self.contigs[self.index[&rec.name]];
+                let Some(&i) = self.index.get(&rec.name) else {
+                    return Err(Error::invalid(
+                        &self.path,
+                        format!("contig '{}' appeared while reading", rec.name),
+                    ));
+                };
+                let contig = &self.contigs[i];
                 f(contig, seq)?;
                 left -= 1;
             }
         }
         Ok(())
     }
+
+    fn open_faidx(&self) -> Result<faidx::Faidx> {
+        faidx::Faidx::open(&self.path)
+            .ok_or_else(|| Error::invalid(&self.path, "faidx index could not be loaded"))
+    }
+}
+
+fn lengths_of(entries: Vec<FaiEntry>) -> Vec<(String, usize)> {
+    entries
+        .into_iter()
+        .map(|e| (e.name, e.len as usize))
+        .collect()
+}
+
+/// Whether a file can be created beside `path` (for its index).
+fn folder_writable(path: &Path) -> bool {
+    let probe = crate::io::with_suffix(path, &format!(".probe{}", std::process::id()));
+    if probe.exists() {
+        return false;
+    }
+    let ok = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
 }
 
 fn stream_lengths(path: &Path) -> Result<Vec<(String, usize)>> {
     FastaReader::new(open_reader(path)?, path).lengths()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn celegans(dir: &Path) -> PathBuf {
+        let p = dir.join("g.fa");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/celegans_htslib_test.fa"),
+            &p,
+        )
+        .unwrap();
+        p
+    }
+
+    #[test]
+    fn read_only_folder_refuses_a_stale_index_and_streams_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = celegans(dir.path());
+        // no index, not writable: streamed
+        let g = Genome::open_with(&p, false).unwrap();
+        assert_eq!(g.access(), Access::Streamed);
+        assert_eq!(g.contigs().len(), 7);
+        // writable: indexed
+        assert_eq!(
+            Genome::open_with(&p, true).unwrap().access(),
+            Access::Indexed
+        );
+        // the file changes under its index
+        let text =
+            std::fs::read_to_string(&p)
+                .unwrap()
+                .replacen(">CHROMOSOME_I\n", ">CHROMOSOME_I \n", 1);
+        std::fs::write(&p, text).unwrap();
+        let fai = crate::io::with_suffix(&p, ".fai");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&fai)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        let err = Genome::open_with(&p, false).unwrap_err().to_string();
+        assert!(err.contains("stale") && err.contains("g.fa.fai"), "{err}");
+        // writable again: rebuilt, and the bases are right
+        let g = Genome::open_with(&p, true).unwrap();
+        assert_eq!(g.access(), Access::Indexed);
+        let first = g.fetch("CHROMOSOME_I").unwrap();
+        let want = EncodedSeq::from_ascii(b"GCCTAAGCCTAAGCC").unwrap();
+        assert_eq!(&first.codes()[..15], want.codes());
+    }
+
+    #[test]
+    fn read_only_folder_uses_an_older_index_whose_layout_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = celegans(dir.path());
+        Genome::open_with(&p, true).unwrap();
+        let fai = crate::io::with_suffix(&p, ".fai");
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&fai)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+        assert!(matches!(
+            fai_check::check(&p, Compression::Plain),
+            IndexState::Older(_)
+        ));
+        assert_eq!(
+            Genome::open_with(&p, false).unwrap().access(),
+            Access::Indexed
+        );
+    }
+
+    #[test]
+    fn visit_of_no_names_visits_nothing_in_both_access_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = celegans(dir.path());
+        for writable in [false, true] {
+            let g = Genome::open_with(&p, writable).unwrap();
+            let mut seen = 0;
+            g.visit(&[], |_, _| {
+                seen += 1;
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(seen, 0, "{:?}", g.access());
+            g.visit_all(|_, _| {
+                seen += 1;
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(seen, 7, "{:?}", g.access());
+        }
+    }
 }

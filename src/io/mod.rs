@@ -8,7 +8,7 @@ pub use atomic::{OutputFile, TempOutput};
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
@@ -49,6 +49,73 @@ fn classify_magic(head: &[u8]) -> Compression {
         Compression::Bgzf
     } else {
         Compression::Gzip
+    }
+}
+
+/// `path` with `suffix` appended to its file name (`g.fa` + `.fai` = `g.fa.fai`), as htslib
+/// names index files.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Index files that tools read or build beside an input.
+const INDEX_SUFFIXES: [&str; 4] = [".fai", ".gzi", ".tbi", ".csi"];
+
+/// Refuses to run when an output would replace an input or one of its index files (`-o
+/// genome.fa`, `-o calls.vcf.gz.tbi`): the same path after resolving links and `..`, or the
+/// same file under another name (a hard link).
+pub fn refuse_overwrite<'a>(
+    inputs: impl IntoIterator<Item = &'a PathBuf>,
+    outputs: impl IntoIterator<Item = &'a PathBuf>,
+) -> Result<()> {
+    let inputs: Vec<&Path> = inputs.into_iter().map(PathBuf::as_path).collect();
+    for out in outputs {
+        let out_id = FileId::of(out);
+        for &input in &inputs {
+            let candidates = std::iter::once(input.to_path_buf())
+                .chain(INDEX_SUFFIXES.iter().map(|s| with_suffix(input, s)));
+            for candidate in candidates {
+                if out_id.is_some() && out_id == FileId::of(&candidate) {
+                    let what = if candidate.as_path() == input {
+                        "is the input".to_string()
+                    } else {
+                        format!("is {}, an index of the input", candidate.display())
+                    };
+                    return Err(Error::Config(format!(
+                        "output {} {what} {}: choose another output path",
+                        out.display(),
+                        input.display()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What makes two paths one file: the resolved path, or the device and inode of an existing file.
+#[derive(Debug, PartialEq, Eq)]
+enum FileId {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+impl FileId {
+    fn of(path: &Path) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            return Some(FileId::Inode(m.dev(), m.ino()));
+        }
+        // Not there yet: its folder resolved, and its name.
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        Some(FileId::Path(
+            parent.canonicalize().ok()?.join(path.file_name()?),
+        ))
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use super::context::{Roller, n_contexts, split_window};
+use crate::predict::chunk_regions;
 use crate::regions::IntervalSet;
 
 /// Counts of A, C, G, T at a context.
@@ -288,20 +289,6 @@ fn visit_clean(
             }
         }
     }
-}
-
-/// Cuts merged regions into pieces of at most `size` bases.
-pub fn chunk_regions(regions: &IntervalSet, size: u64) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
-    for &(s, e) in regions.intervals() {
-        let mut a = s;
-        while a < e {
-            let b = (a + size).min(e);
-            out.push((a, b));
-            a = b;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

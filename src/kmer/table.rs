@@ -172,6 +172,27 @@ pub fn read_counts(path: &Path, budget_bytes: u64) -> Result<(CountTable, Counts
     Ok((table, meta))
 }
 
+/// Reads a count table to predict with: one without a single count (counted on no usable
+/// bases) is refused, since it would score every base at 2 bits.
+pub fn read_model(path: &Path, budget_bytes: u64) -> Result<(CountTable, CountsMeta)> {
+    let (table, meta) = read_counts(path, budget_bytes)?;
+    if table.total() == 0 {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "the count table holds no counts (its chromosomes {} have no position with k = {} A/C/G/T bases on each side): a model cannot predict from it",
+                if meta.chroms.is_empty() {
+                    "(none)"
+                } else {
+                    &meta.chroms
+                },
+                meta.k
+            ),
+        ));
+    }
+    Ok((table, meta))
+}
+
 /// Sums several count tables (shards of one genome, e.g. one per chromosome). They must
 /// agree on k and strands.
 pub fn merge_counts(
@@ -215,6 +236,13 @@ pub fn merge_counts(
         chroms.push(m.chroms);
     }
     table.normalize();
+    if table.total() == 0 {
+        return Err(Error::Config(format!(
+            "the {} count tables to merge hold no counts at all (every shard is empty: its chromosomes have no position with k = {} A/C/G/T bases on each side)",
+            inputs.len(),
+            meta.k
+        )));
+    }
     meta.chroms = chroms
         .into_iter()
         .filter(|c| !c.is_empty())

@@ -1,4 +1,4 @@
-//! The model folder while training: creating it (or restoring a checkpoint on `--resume`),
+//! The model folder while training: creating it (or restoring its checkpoint on `--resume`),
 //! atomic checkpoints with the metrics so far, and the final weights.
 
 use std::collections::HashMap;
@@ -11,7 +11,6 @@ use tch::{Tensor, nn};
 use super::adamw::AdamW;
 use super::folder::{self, CheckpointState, FolderConfig};
 use super::prior::PRIOR_TABLE;
-use super::train::TrainRequest;
 use crate::io::parquet::{self as pq, Metadata};
 use crate::{Error, Result};
 
@@ -41,60 +40,67 @@ pub(super) struct SavedState {
     pub(super) config: Option<FolderConfig>,
 }
 
-/// Creates the folder, or on `--resume` restores the checkpoint into `vs` and `opt`.
-pub(super) fn prepare_folder(
-    req: &TrainRequest,
+/// Restores the checkpoint of the folder `out` into `vs` and `opt` (`--resume`); it must
+/// have been written for the model and training config of `cfg`.
+pub(super) fn resume_folder(
+    out: &Path,
     cfg: &FolderConfig,
     vs: &nn::VarStore,
     opt: &mut AdamW,
 ) -> Result<SavedState> {
-    let out = req.out;
     let checkpoint = out.join(folder::CHECKPOINT);
-    if req.resume {
-        if !checkpoint.is_file() {
-            let done = out.join(folder::WEIGHTS).is_file();
-            return Err(Error::invalid(
-                &checkpoint,
-                if done {
-                    "no checkpoint: this training has finished"
-                } else {
-                    "no checkpoint to resume from"
-                },
-            ));
-        }
-        let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&checkpoint)
-            .map_err(|e| Error::invalid(&checkpoint, format!("cannot read the checkpoint: {e}")))?
-            .into_iter()
-            .collect();
-        tch::no_grad(|| -> Result<()> {
-            for (name, mut var) in vs.variables() {
-                let saved = tensors.get(&format!("model.{name}")).ok_or_else(|| {
-                    Error::invalid(&checkpoint, format!("lacks the weights of {name}"))
-                })?;
-                var.copy_(saved);
-            }
-            Ok(())
-        })?;
-        if !opt.restore(&tensors) {
-            return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
-        }
-        let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
-        let saved_cfg = match &state.config {
-            Some(c) => c.clone(),
-            None => folder::read_config(out)?,
-        };
-        if saved_cfg.model != cfg.model || saved_cfg.train != cfg.train {
-            return Err(Error::invalid(
-                out.join(folder::CHECKPOINT_STATE),
-                "was written for another model or training config: resume with the same --config",
-            ));
-        }
-        if !out.join(folder::CONFIG).is_file() {
-            folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
-        }
-        state.config = Some(saved_cfg);
-        return Ok(state);
+    if !checkpoint.is_file() {
+        let done = out.join(folder::WEIGHTS).is_file();
+        return Err(Error::invalid(
+            &checkpoint,
+            if done {
+                "no checkpoint: this training has finished"
+            } else {
+                "no checkpoint to resume from"
+            },
+        ));
     }
+    let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&checkpoint)
+        .map_err(|e| Error::invalid(&checkpoint, format!("cannot read the checkpoint: {e}")))?
+        .into_iter()
+        .collect();
+    tch::no_grad(|| -> Result<()> {
+        for (name, mut var) in vs.variables() {
+            let saved = tensors.get(&format!("model.{name}")).ok_or_else(|| {
+                Error::invalid(&checkpoint, format!("lacks the weights of {name}"))
+            })?;
+            var.copy_(saved);
+        }
+        Ok(())
+    })?;
+    if !opt.restore(&tensors) {
+        return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
+    }
+    let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
+    let saved_cfg = match &state.config {
+        Some(c) => c.clone(),
+        None => folder::read_config(out)?,
+    };
+    if saved_cfg.model != cfg.model || saved_cfg.train != cfg.train {
+        return Err(Error::invalid(
+            out.join(folder::CHECKPOINT_STATE),
+            "was written for another model or training config: resume with the same --config",
+        ));
+    }
+    if !out.join(folder::CONFIG).is_file() {
+        folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
+    }
+    state.config = Some(saved_cfg);
+    Ok(state)
+}
+
+/// Creates the folder `out` (new or empty) with its config, and a copy of the prior's count
+/// table when there is one.
+pub(super) fn create_folder(
+    out: &Path,
+    cfg: &FolderConfig,
+    prior_table: Option<&Path>,
+) -> Result<SavedState> {
     if out.exists()
         && std::fs::read_dir(out)
             .map(|mut d| d.next().is_some())
@@ -106,7 +112,7 @@ pub(super) fn prepare_folder(
         ));
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    if let Some((table, _)) = &req.prior {
+    if let Some(table) = prior_table {
         let dest = out.join(PRIOR_TABLE);
         std::fs::copy(table, &dest).map_err(|e| Error::io(&dest, e))?;
     }

@@ -2,19 +2,27 @@
 //! byte per base), their windows sampled in proportion to their length, and batches of
 //! chunks drawn from them, reverse-complemented and weighted, with the k-mer prior's inputs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use super::config::TrainConfig;
 use super::folder::DataInfo;
-use super::predictor::model_codes;
+use super::layers::model_codes;
 use super::prior::Prior;
-use super::train::TrainRequest;
-use crate::genome::encode;
+use crate::genome::{Genome, encode};
 use crate::predict::{padded_chunk, revcomp_codes};
 use crate::regions::IntervalSet;
-use crate::regions::splits::{Split, SplitMix64};
+use crate::regions::splits::Split;
 use crate::regions::windows;
+use crate::rng::SplitMix64;
 use crate::{Error, Result};
+
+/// A repeat BED for the loss weights: its path (recorded in the model folder) and its
+/// intervals per contig.
+pub struct Repeats<'a> {
+    pub path: &'a Path,
+    pub by_contig: BTreeMap<String, IntervalSet>,
+}
 
 /// A contig held for training, with its repeat flags source.
 pub(super) struct Contig {
@@ -86,35 +94,36 @@ impl Batch {
     }
 }
 
-/// Loads the contigs of the train and valid splits and computes the genome checksum.
-pub(super) fn load_data(req: &TrainRequest) -> Result<Data> {
-    let rows = windows::read_parquet(req.windows, req.genome)?;
-    let mut wanted: Vec<String> = Vec::new();
-    for (c, _, _, sp) in &rows {
-        if matches!(sp, Split::Train | Split::Valid) && !wanted.contains(c) {
-            wanted.push(c.clone());
-        }
-    }
+/// Loads the contigs of the train and valid splits of the windows table and computes the
+/// genome checksum; `repeats` (else soft-masked bases) mark the repeats.
+pub(super) fn load_data(
+    genome: &Genome,
+    windows_path: &Path,
+    repeats: Option<&Repeats>,
+    quiet: bool,
+) -> Result<Data> {
+    let rows = windows::read_parquet(windows_path, genome)?;
+    let wanted: HashSet<&str> = rows
+        .iter()
+        .filter(|w| matches!(w.split, Split::Train | Split::Valid))
+        .map(|w| w.chrom.as_str())
+        .collect();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut contigs = Vec::new();
     let mut checksum = Fnv::new();
-    let names = req.genome.names();
-    let pb = crate::progress::bar(names.len() as u64, "reading genome", req.quiet);
-    req.genome.visit(&names, |contig, seq| {
+    let pb = crate::progress::bar(genome.contigs().len() as u64, "reading genome", quiet);
+    genome.visit_all(|contig, seq| {
         checksum.write(contig.name.as_bytes());
         checksum.write(&(contig.len as u64).to_le_bytes());
         for &c in seq.codes() {
             checksum.write_byte(encode::decode(c));
         }
-        if wanted.contains(&contig.name) {
+        if wanted.contains(contig.name.as_str()) {
             index.insert(contig.name.clone(), contigs.len());
-            let repeats = req
-                .repeats
-                .as_ref()
-                .map(|(_, r)| r.get(&contig.name).cloned().unwrap_or_default());
             contigs.push(Contig {
                 codes: seq.into_codes(),
-                repeats,
+                repeats: repeats
+                    .map(|r| r.by_contig.get(&contig.name).cloned().unwrap_or_default()),
             });
         }
         pb.inc(1);
@@ -123,8 +132,8 @@ pub(super) fn load_data(req: &TrainRequest) -> Result<Data> {
     pb.finish_and_clear();
     let pick = |split: Split| -> Vec<(usize, u64, u64)> {
         rows.iter()
-            .filter(|r| r.3 == split)
-            .map(|(c, s, e, _)| (index[c], *s, *e))
+            .filter(|w| w.split == split)
+            .map(|w| (index[&w.chrom], w.start, w.end))
             .collect()
     };
     let (train, valid) = (
@@ -132,26 +141,25 @@ pub(super) fn load_data(req: &TrainRequest) -> Result<Data> {
         Windows::new(pick(Split::Valid)),
     );
     if train.total() == 0 {
-        return Err(Error::invalid(req.windows, "has no train windows"));
+        return Err(Error::invalid(windows_path, "has no train windows"));
     }
+    // The split's chromosomes in table order, each once.
     let chroms = |split: Split| -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        for (c, _, _, sp) in &rows {
-            if *sp == split && !v.contains(c) {
-                v.push(c.clone());
-            }
-        }
-        v
+        let mut seen = HashSet::new();
+        rows.iter()
+            .filter(|w| w.split == split && seen.insert(w.chrom.as_str()))
+            .map(|w| w.chrom.clone())
+            .collect()
     };
     let info = DataInfo {
-        genome: crate::io::file_name(req.genome.path()),
+        genome: crate::io::file_name(genome.path()),
         genome_checksum: format!("fnv1a64:{:016x}", checksum.0),
-        windows: crate::io::file_name(req.windows),
+        windows: crate::io::file_name(windows_path),
         train_chroms: chroms(Split::Train),
         valid_chroms: chroms(Split::Valid),
         train_bases: train.total(),
         valid_bases: valid.total(),
-        repeats: req.repeats.as_ref().map(|(p, _)| crate::io::file_name(p)),
+        repeats: repeats.map(|r| crate::io::file_name(r.path)),
     };
     Ok(Data {
         contigs,

@@ -1,5 +1,5 @@
-//! Building blocks shared by the architectures: one-hot input, the center-blind two-stream
-//! frame, causal convolutions and the dense head.
+//! Building blocks shared by the architectures: the base codes models read, one-hot input,
+//! the center-blind two-stream frame, causal convolutions and the dense head.
 //!
 //! Every architecture is a *causal stream* (output at position p sees only inputs at p and
 //! before) used twice: the left stream reads the one-hot sequence shifted right by one base,
@@ -10,8 +10,24 @@
 use tch::nn::{self, Module};
 use tch::{Kind, Tensor};
 
+use crate::genome::encode;
+
 /// Base codes as the models read them: 0..=3 for A, C, G, T and 4 for unknown or padding.
 pub const UNKNOWN_CODE: i64 = 4;
+
+/// Encoded bases (see [`crate::genome::encode`]) -> model codes (0..=3, or [`UNKNOWN_CODE`]).
+pub fn model_codes(codes: &[u8]) -> Vec<i64> {
+    codes
+        .iter()
+        .map(|&c| {
+            if encode::is_acgt(c) {
+                (c & 3) as i64
+            } else {
+                UNKNOWN_CODE
+            }
+        })
+        .collect()
+}
 
 /// N x L codes (i64) -> N x 4 x L one-hot floats (an unknown base is all zeros).
 pub fn one_hot(codes: &Tensor) -> Tensor {

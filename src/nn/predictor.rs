@@ -8,9 +8,8 @@ use tch::{Device, Kind, Tensor, nn};
 
 use super::arch::{ContextNet, build};
 use super::folder::{self, FolderConfig};
-use super::layers::UNKNOWN_CODE;
+use super::layers::{UNKNOWN_CODE, model_codes};
 use super::prior::Prior;
-use crate::genome::encode;
 use crate::predict::{Predictor, Probs};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -62,20 +61,6 @@ impl NeuralModel {
             config,
         })
     }
-}
-
-/// Encoded bases -> model codes (0..=3, or 4 for unknown).
-pub fn model_codes(codes: &[u8]) -> Vec<i64> {
-    codes
-        .iter()
-        .map(|&c| {
-            if encode::is_acgt(c) {
-                (c & 3) as i64
-            } else {
-                UNKNOWN_CODE
-            }
-        })
-        .collect()
 }
 
 impl Predictor for NeuralModel {

@@ -46,7 +46,7 @@ impl Prior {
     /// Loads a count table; `loo` keeps the counts for leave-one-out training priors.
     pub fn load(path: &Path, pseudocount: f64, loo: bool) -> Result<Prior> {
         let budget = 8u64 << 30;
-        let (counts, meta) = table::read_counts(path, budget)?;
+        let (counts, meta) = table::read_model(path, budget)?;
         let info = PriorInfo {
             table: PRIOR_TABLE.into(),
             k: meta.k,
@@ -114,7 +114,7 @@ mod tests {
     use crate::genome::EncodedSeq;
     use crate::kmer::counts::CountTable;
     use crate::regions::IntervalSet;
-    use crate::regions::splits::SplitMix64;
+    use crate::rng::SplitMix64;
 
     /// The prior keeps the model contract: position i's prior never depends on base i, nor
     /// on bases beyond k.

@@ -7,7 +7,6 @@
 //! its whole field. Targets whose base is unknown, or that lie outside the window the chunk
 //! was drawn from, are left out of the loss.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -16,20 +15,20 @@ use tch::{Device, Kind, Tensor, nn};
 use super::adamw::AdamW;
 use super::arch::{ContextNet, build};
 pub use super::checkpoint::{MetricsRow, write_metrics};
-use super::checkpoint::{SavedState, finish, prepare_folder, write_checkpoint};
+use super::checkpoint::{SavedState, create_folder, finish, resume_folder, write_checkpoint};
 use super::config::{RunConfig, TrainConfig};
-use super::data::{Batch, Data, Sample, add_sample, load_data, sample_batch};
+use super::data::{Batch, Data, Repeats, Sample, add_sample, load_data, sample_batch};
 use super::folder::FolderConfig;
 use super::prior::{self, Prior};
 use crate::genome::Genome;
-use crate::regions::IntervalSet;
 use crate::{Error, Result};
 
 /// What train-model was asked to do.
 pub struct TrainRequest<'a> {
     pub genome: &'a Genome,
     pub windows: &'a Path,
-    pub repeats: Option<(&'a Path, BTreeMap<String, IntervalSet>)>,
+    /// Repeats for the repeat loss weight; soft-masked bases without them.
+    pub repeats: Option<Repeats<'a>>,
     pub out: &'a Path,
     pub run: RunConfig,
     /// A k-mer count table (train split) fed to the head as a prior, and its pseudocount.
@@ -70,7 +69,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
         }
         None => None,
     };
-    let mut data = load_data(&req)?;
+    let mut data = load_data(req.genome, req.windows, req.repeats.as_ref(), req.quiet)?;
     data.prior = prior;
     let folder_cfg = FolderConfig {
         dnactx_version: crate::VERSION.into(),
@@ -83,7 +82,12 @@ pub fn train(req: TrainRequest) -> Result<()> {
         prior: data.prior.as_ref().map(|p| p.info.clone()),
     };
     let mut opt = AdamW::new(&vs, cfg.weight_decay);
-    let mut state = prepare_folder(&req, &folder_cfg, &vs, &mut opt)?;
+    let mut state = if req.resume {
+        resume_folder(req.out, &folder_cfg, &vs, &mut opt)?
+    } else {
+        let prior_table = req.prior.as_ref().map(|(table, _)| table.as_path());
+        create_folder(req.out, &folder_cfg, prior_table)?
+    };
     if !req.quiet {
         eprintln!(
             "train-model: {} with {} parameters, field {field}, on {} ({} train bases, {} valid)",

@@ -16,6 +16,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::genome::Genome;
+use crate::rng::SplitMix64;
 use crate::{Error, Result};
 
 /// The split a window belongs to.
@@ -175,31 +176,6 @@ fn yaml_error(path: &Path, e: serde_yaml::Error) -> Error {
     match e.location() {
         Some(loc) => Error::parse(path, loc.line(), e.to_string()),
         None => Error::invalid(path, e.to_string()),
-    }
-}
-
-/// SplitMix64: a tiny, fixed pseudo-random generator, so that a seed picks the same valid
-/// windows in every dnactx version (a crate's generator may change its stream).
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), by rejection so there is no modulo bias.
-    pub fn below(&mut self, n: u64) -> u64 {
-        let zone = u64::MAX - u64::MAX % n;
-        loop {
-            let x = self.next_u64();
-            if x < zone {
-                return x % n;
-            }
-        }
     }
 }
 

@@ -158,50 +158,66 @@ pub fn write_parquet(dest: &Path, rows: &[WindowRow], meta: &Metadata) -> Result
     pq::write(dest, &mut df, meta)
 }
 
-const COLUMNS: [&str; 4] = ["chrom", "start", "end", "split"];
+const COLUMNS: [&str; 7] = ["chrom", "start", "end", "split", "n_acgt", "n_repeat", "gc"];
 
-/// Reads the chrom/start/end/split columns of a windows table, checked against `genome`.
-pub fn read_parquet(path: &Path, genome: &Genome) -> Result<Vec<(String, u64, u64, Split)>> {
+/// Reads a windows table, its rows checked against `genome`.
+pub fn read_parquet(path: &Path, genome: &Genome) -> Result<Vec<WindowRow>> {
     let (df, _) = pq::read(path, &COLUMNS)?;
-    let chrom = pq::column(path, &df, "chrom", &DataType::String)?;
-    let start = pq::column(path, &df, "start", &DataType::UInt64)?;
-    let end = pq::column(path, &df, "end", &DataType::UInt64)?;
-    let split = pq::column(path, &df, "split", &DataType::String)?;
+    let err = |e| Error::parquet(path, e);
+    let col = |name, dtype| pq::column(path, &df, name, dtype);
     let (chrom, start, end, split) = (
-        chrom.str().map_err(|e| Error::parquet(path, e))?,
-        start.u64().map_err(|e| Error::parquet(path, e))?,
-        end.u64().map_err(|e| Error::parquet(path, e))?,
-        split.str().map_err(|e| Error::parquet(path, e))?,
+        col("chrom", &DataType::String)?,
+        col("start", &DataType::UInt64)?,
+        col("end", &DataType::UInt64)?,
+        col("split", &DataType::String)?,
+    );
+    let (n_acgt, n_repeat, gc) = (
+        col("n_acgt", &DataType::UInt64)?,
+        col("n_repeat", &DataType::UInt64)?,
+        col("gc", &DataType::Float64)?,
+    );
+    let (chrom, start, end, split) = (
+        chrom.str().map_err(err)?,
+        start.u64().map_err(err)?,
+        end.u64().map_err(err)?,
+        split.str().map_err(err)?,
+    );
+    let (n_acgt, n_repeat, gc) = (
+        n_acgt.u64().map_err(err)?,
+        n_repeat.u64().map_err(err)?,
+        gc.f64().map_err(err)?,
     );
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
+        let at = |what: String| Error::invalid(path, format!("row {}: {what}", i + 1));
         let row = (chrom.get(i), start.get(i), end.get(i), split.get(i));
-        let (Some(c), Some(s), Some(e), Some(sp)) = row else {
-            return Err(Error::invalid(path, format!("row {}: a null value", i + 1)));
+        let counts = (n_acgt.get(i), n_repeat.get(i));
+        let ((Some(c), Some(s), Some(e), Some(sp)), (Some(acgt), Some(repeat))) = (row, counts)
+        else {
+            return Err(at("a null value".into()));
         };
-        let sp = Split::parse(sp)
-            .ok_or_else(|| Error::invalid(path, format!("row {}: unknown split '{sp}'", i + 1)))?;
+        let sp = Split::parse(sp).ok_or_else(|| at(format!("unknown split '{sp}'")))?;
         let contig = genome.contig(c).ok_or_else(|| {
-            Error::invalid(
-                path,
-                format!(
-                    "row {}: contig '{c}' is not in {}",
-                    i + 1,
-                    genome.path().display()
-                ),
-            )
+            at(format!(
+                "contig '{c}' is not in {}",
+                genome.path().display()
+            ))
         })?;
         if e < s || e > contig.len as u64 {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "row {}: {c}:{s}-{e} is not inside {c} (length {})",
-                    i + 1,
-                    contig.len
-                ),
-            ));
+            return Err(at(format!(
+                "{c}:{s}-{e} is not inside {c} (length {})",
+                contig.len
+            )));
         }
-        out.push((c.to_string(), s, e, sp));
+        out.push(WindowRow {
+            chrom: c.to_string(),
+            start: s,
+            end: e,
+            split: sp,
+            n_acgt: acgt,
+            n_repeat: repeat,
+            gc: gc.get(i),
+        });
     }
     Ok(out)
 }
@@ -213,9 +229,9 @@ pub fn split_regions(
     split: Split,
 ) -> Result<HashMap<String, IntervalSet>> {
     let mut by_chrom: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
-    for (c, s, e, sp) in read_parquet(path, genome)? {
-        if sp == split {
-            by_chrom.entry(c).or_default().push((s, e));
+    for w in read_parquet(path, genome)? {
+        if w.split == split {
+            by_chrom.entry(w.chrom).or_default().push((w.start, w.end));
         }
     }
     Ok(by_chrom

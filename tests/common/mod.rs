@@ -31,6 +31,14 @@ pub fn yeast() -> PathBuf {
     repo().join("tests/data/yeast_R64_chrI.fa.gz")
 }
 
+/// Copies a bgzip genome with its `.fai` and `.gzi` into `dir` as `name`.
+pub fn copy_indexed(genome: &Path, dir: &Path, name: &str) {
+    for ext in ["", ".fai", ".gzi"] {
+        let src = format!("{}{ext}", genome.display());
+        std::fs::copy(src, dir.join(format!("{name}{ext}"))).unwrap();
+    }
+}
+
 /// The S. aureus genome and its 109 real variants, copied into `dir` as s.fa.gz and v.vcf.gz.
 pub fn saureus_into(dir: &Path) {
     for ext in ["", ".fai", ".gzi"] {

@@ -1,0 +1,70 @@
+//! The CNN: causal dilated convolutions, optionally residual; the field is one plus the
+//! reach of every kernel.
+
+use tch::Tensor;
+use tch::nn::{self, Module};
+
+use super::{ContextNet, Frame, bad};
+use crate::Result;
+use crate::nn::config::CnnConfig;
+use crate::nn::layers::{CausalConv, CausalStream, Join};
+
+#[derive(Debug)]
+struct CnnStream {
+    convs: Vec<CausalConv>,
+    residual: bool,
+}
+
+impl CausalStream for CnnStream {
+    fn forward(&self, x: &Tensor) -> Tensor {
+        let mut h = x.shallow_clone();
+        for (i, conv) in self.convs.iter().enumerate() {
+            let y = conv.forward(&h).relu();
+            h = if self.residual && i > 0 { h + y } else { y };
+        }
+        h
+    }
+}
+
+/// The CNN `c` describes, its settings checked; `extra` inputs (the prior's) join the head's.
+pub(super) fn build(vs: &nn::Path, c: &CnnConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
+    if c.kernel_sizes.is_empty() || c.kernel_sizes.len() != c.dilations.len() {
+        return Err(bad(format!(
+            "cnn: kernel_sizes ({}) and dilations ({}) must be non-empty lists of the same length",
+            c.kernel_sizes.len(),
+            c.dilations.len()
+        )));
+    }
+    if c.kernel_sizes.iter().chain(&c.dilations).any(|&x| x == 0) || c.channels == 0 {
+        return Err(bad(
+            "cnn: kernel sizes, dilations and channels must be at least 1".into(),
+        ));
+    }
+    let field = 1 + c
+        .kernel_sizes
+        .iter()
+        .zip(&c.dilations)
+        .map(|(k, d)| (k - 1) * d)
+        .sum::<usize>();
+    let make = |p: nn::Path| CnnStream {
+        convs: c
+            .kernel_sizes
+            .iter()
+            .zip(&c.dilations)
+            .enumerate()
+            .map(|(i, (&k, &d))| {
+                let c_in = if i == 0 { 4 } else { c.channels };
+                CausalConv::new(&p / format!("conv{i}"), c_in, c.channels, k, d)
+            })
+            .collect(),
+        residual: c.residual,
+    };
+    let frame = Frame {
+        width: c.channels,
+        join: Join::Concat,
+        dense: &c.dense,
+        field,
+        min_field: field,
+    };
+    Ok(frame.build(vs, extra, make))
+}

@@ -1,0 +1,234 @@
+//! The architectures, one file each, every one a causal stream used twice in the
+//! center-blind frame of [`super::layers`], and `build`, which makes the network a config
+//! asks for.
+
+mod cnn;
+mod lstm;
+mod mlp;
+mod transformer;
+
+use tch::Tensor;
+use tch::nn;
+
+use super::config::ModelConfig;
+use super::layers::{CausalStream, Head, Join, TwoStream};
+use crate::{Error, Result};
+
+/// The model contract: N x L base codes in, N x L x 4 logits out; output i depends only on
+/// bases within `field()` of i on either side, never on base i itself.
+pub trait ContextNet: std::fmt::Debug + Send {
+    /// The declared receptive field on each side, in bases.
+    fn field(&self) -> usize;
+    /// Bases every position is guaranteed to see on each side (equal to `field` except for
+    /// recurrent models).
+    fn min_field(&self) -> usize {
+        self.field()
+    }
+    /// `prior`: N x L x 4 k-mer log-probabilities, for a network built with a prior.
+    fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor;
+}
+
+#[derive(Debug)]
+struct Built<S: CausalStream> {
+    net: TwoStream<S>,
+    field: usize,
+    min_field: usize,
+}
+
+impl<S: CausalStream> ContextNet for Built<S> {
+    fn field(&self) -> usize {
+        self.field
+    }
+    fn min_field(&self) -> usize {
+        self.min_field
+    }
+    fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
+        self.net.forward(codes, prior)
+    }
+}
+
+/// Builds the network under `vs` as `cfg` describes it; `prior` adds the 4 k-mer
+/// log-probabilities to the head's input.
+pub fn build(vs: &nn::Path, cfg: &ModelConfig, prior: bool) -> Result<Box<dyn ContextNet>> {
+    let extra = if prior { 4 } else { 0 };
+    Ok(match cfg {
+        ModelConfig::Mlp(c) => mlp::build(vs, c, extra)?,
+        ModelConfig::Cnn(c) => cnn::build(vs, c, extra)?,
+        ModelConfig::Lstm(c) => lstm::build(vs, c, extra)?,
+        ModelConfig::Transformer(c) => transformer::build(vs, c, extra)?,
+    })
+}
+
+fn bad(msg: String) -> Error {
+    Error::Config(msg)
+}
+
+/// How an architecture's stream sits in the two-stream frame.
+struct Frame<'a> {
+    /// Channels a stream gives at each position.
+    width: usize,
+    /// How the left and right streams are joined before the head.
+    join: Join,
+    /// Hidden sizes of the dense head.
+    dense: &'a [usize],
+    /// The receptive field on each side, and the part of it every position sees.
+    field: usize,
+    min_field: usize,
+}
+
+impl Frame<'_> {
+    /// Two streams made by `make` under `vs` (`left`, `right`) and the head, whose input
+    /// gets `extra` more channels (the prior's).
+    fn build<S: CausalStream + 'static>(
+        self,
+        vs: &nn::Path,
+        extra: usize,
+        make: impl Fn(nn::Path) -> S,
+    ) -> Box<dyn ContextNet> {
+        let head_in = extra
+            + match self.join {
+                Join::Concat => 2 * self.width,
+                Join::Sum => self.width,
+            };
+        Box::new(Built {
+            net: TwoStream {
+                left: make(vs / "left"),
+                right: make(vs / "right"),
+                join: self.join,
+                head: Head::new(vs / "head", head_in, self.dense),
+            },
+            field: self.field,
+            min_field: self.min_field,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::config::*;
+    use crate::rng::SplitMix64;
+
+    fn small_configs() -> Vec<ModelConfig> {
+        vec![
+            ModelConfig::Mlp(MlpConfig {
+                flank: 7,
+                hidden: vec![16, 8],
+            }),
+            ModelConfig::Cnn(CnnConfig {
+                channels: 8,
+                kernel_sizes: vec![2, 3, 3],
+                dilations: vec![1, 2, 3],
+                residual: true,
+                dense: vec![8],
+            }),
+            ModelConfig::Lstm(LstmConfig {
+                flank: 9,
+                conv_channels: 6,
+                kernel_sizes: vec![3],
+                hidden: 8,
+                dense: vec![8],
+            }),
+            ModelConfig::Transformer(TransformerConfig {
+                flank: 8,
+                dim: 8,
+                heads: 2,
+                layers: 2,
+                ffn: 16,
+                dense: vec![8],
+            }),
+        ]
+    }
+
+    fn outputs(net: &dyn ContextNet, codes: &[i64]) -> Vec<f32> {
+        let t = Tensor::from_slice(codes).view([1, codes.len() as i64]);
+        let out = tch::no_grad(|| net.forward(&t, None));
+        assert_eq!(out.size(), vec![1, codes.len() as i64, 4]);
+        Vec::<f32>::try_from(out.reshape([-1])).unwrap()
+    }
+
+    fn same(a: &[f32], b: &[f32], i: usize) -> bool {
+        (0..4).all(|k| (a[i * 4 + k] - b[i * 4 + k]).abs() <= 1e-6)
+    }
+
+    /// The model contract, for every architecture: output i never depends on base i nor on
+    /// bases beyond the declared field, and does depend on bases inside it.
+    #[test]
+    fn contract_holds_for_every_architecture() {
+        for cfg in small_configs() {
+            tch::manual_seed(3);
+            let vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build(&vs.root(), &cfg, false).unwrap();
+            let (field, min_field) = (net.field(), net.min_field());
+            let len = 4 * field + 30;
+            let mut rng = SplitMix64(11);
+            let mut changed_inside = 0;
+            for trial in 0..12 {
+                let codes: Vec<i64> = (0..len).map(|_| rng.below(5) as i64).collect();
+                let base = outputs(net.as_ref(), &codes);
+                let i = field + 5 + rng.below((len - 2 * field - 10) as u64) as usize;
+                let mutate = |p: usize, codes: &[i64]| {
+                    let mut c = codes.to_vec();
+                    c[p] = (c[p] + 1 + (trial % 4) as i64) % 5;
+                    outputs(net.as_ref(), &c)
+                };
+                assert!(
+                    same(&base, &mutate(i, &codes), i),
+                    "{}: output {i} depends on base {i}",
+                    cfg.name()
+                );
+                for p in (0..i.saturating_sub(field)).chain(i + field + 1..len) {
+                    assert!(
+                        same(&base, &mutate(p, &codes), i),
+                        "{}: output {i} depends on base {p}, beyond field {field}",
+                        cfg.name()
+                    );
+                }
+                for d in 1..=min_field {
+                    for p in [i - d, i + d] {
+                        if !same(&base, &mutate(p, &codes), i) {
+                            changed_inside += 1;
+                        }
+                    }
+                }
+            }
+            // inside the field, changes do in general reach the output
+            assert!(
+                changed_inside > 12 * min_field,
+                "{}: only {changed_inside} changes inside the field mattered",
+                cfg.name()
+            );
+        }
+    }
+
+    #[test]
+    fn default_sizes_match_the_seed() {
+        for (cfg, lo, hi) in [
+            (ModelConfig::Cnn(CnnConfig::default()), 2_300_000, 2_700_000),
+            (
+                ModelConfig::Lstm(LstmConfig::default()),
+                2_300_000,
+                2_700_000,
+            ),
+            (
+                ModelConfig::Transformer(TransformerConfig::default()),
+                2_300_000,
+                2_700_000,
+            ),
+            (ModelConfig::Mlp(MlpConfig::default()), 250_000, 350_000),
+        ] {
+            let vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build(&vs.root(), &cfg, false).unwrap();
+            let n = crate::nn::parameter_count(&vs);
+            assert!((lo..=hi).contains(&n), "{}: {n} parameters", cfg.name());
+            let want_field = match &cfg {
+                ModelConfig::Mlp(c) => c.flank,
+                ModelConfig::Cnn(_) => 100,
+                ModelConfig::Lstm(c) => c.flank,
+                ModelConfig::Transformer(c) => c.flank,
+            };
+            assert_eq!(net.min_field(), want_field, "{}", cfg.name());
+            assert!(net.field() <= 2 * want_field);
+        }
+    }
+}

@@ -2,6 +2,8 @@
 //! into one sorted BED whose name column lists the source(s) of each interval.
 
 pub mod dust;
+#[cfg(test)]
+mod dust_naive;
 
 use crate::genome::{EncodedSeq, encode};
 use crate::regions::{Interval, intervals::runs};

@@ -8,6 +8,7 @@
 #   - libclang, which the build needs (rust-htslib runs bindgen): Debian's libclang-dev as
 #     root or through sudo; without either, PyPI's libclang in .venv (scripts/env.sh then
 #     points LIBCLANG_PATH and bindgen's include path at it),
+#   - with --no-build: everything but the build,
 #   - with --peers: the peer tools the tests compare against (jellyfish, dustmasker from
 #     ncbi-blast+, samtools, bedtools, tabix, bcftools), from Debian's packages.
 # Safe to run again: it only installs what is missing. Source scripts/env.sh afterwards to
@@ -17,11 +18,13 @@ cd "$(dirname "$0")/.."
 
 peers=0
 torch=0
+build=1
 for arg in "$@"; do
     case "$arg" in
         --peers) peers=1 ;;
         --torch) torch=1 ;;
-        *) echo "usage: scripts/setup.sh [--peers] [--torch]" >&2; exit 2 ;;
+        --no-build) build=0 ;;
+        *) echo "usage: scripts/setup.sh [--peers] [--torch] [--no-build]" >&2; exit 2 ;;
     esac
 done
 
@@ -89,6 +92,10 @@ if [ "$torch" = 1 ]; then
 fi
 source scripts/env.sh
 
+if [ "$build" = 0 ]; then
+    echo "set up without building (--no-build): cargo build --release ${features[*]} builds it" >&2
+    exit 0
+fi
 step "building dnactx (cargo build --release --locked ${features[*]})"
 cargo build --release --locked "${features[@]}"
 

@@ -22,6 +22,7 @@ pub mod progress;
 pub mod regions;
 pub mod repeats;
 pub mod rng;
+pub mod scores;
 pub mod tracks;
 pub mod variants;
 

@@ -89,7 +89,7 @@ impl TrackSet {
 
     /// Adds per-base values from position `start` on for every track; `values[t][i]` is
     /// track t at `start + i`. NaN means "no value". Equal neighbours are merged.
-    pub fn push(&mut self, start: u64, values: &[Vec<f32>]) -> Result<()> {
+    pub fn push(&mut self, start: u64, values: &[&[f32]]) -> Result<()> {
         for (t, vals) in values.iter().enumerate() {
             let out = &mut self.pending[t];
             for (i, &v) in vals.iter().enumerate() {

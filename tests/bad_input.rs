@@ -591,7 +591,22 @@ fn output_that_is_an_input_is_refused() {
         let read = |n: &&str| std::fs::read(d.join(n)).unwrap();
         names.iter().map(read).collect::<Vec<_>>()
     };
-    let files = ["g.fa", "g.fa.fai", "w.parquet", "k.parquet"];
+    ok_words(
+        d,
+        "score-genome",
+        "-g g.fa -m k.parquet --windows w.parquet -o s",
+    );
+    let vcf = "##fileformat=VCFv4.2\n##contig=<ID=c1,length=24>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nc1\t5\t.\tA\tC\t.\t.\t.\n";
+    write(d, "v.vcf", vcf);
+    let files = [
+        "g.fa",
+        "g.fa.fai",
+        "w.parquet",
+        "k.parquet",
+        "v.vcf",
+        "s/metrics.tsv",
+        "s/p_ref.bw",
+    ];
     let before = snapshot(&files);
     std::os::unix::fs::symlink(d.join("g.fa"), d.join("link.fa")).unwrap();
     let cases = [
@@ -618,6 +633,22 @@ fn output_that_is_an_input_is_refused() {
             "--merge k.parquet -o k.parquet",
             "is the input",
         ),
+        (
+            "score-variants",
+            "-g g.fa -m k.parquet -i v.vcf -o v.vcf",
+            "is the input",
+        ),
+        (
+            "score-variants",
+            "-g g.fa -m k.parquet -i v.vcf --parquet g.fa.fai",
+            "an index",
+        ),
+        (
+            "score-genome",
+            "-g g.fa -m k.parquet --windows w.parquet --repeats s/metrics.tsv -o s",
+            "is the input",
+        ),
+        ("merge-scores", "s -o s", "is the input"),
     ];
     for (tool, args, needle) in cases {
         let err = fails(d, tool, &args.split_whitespace().collect::<Vec<_>>());

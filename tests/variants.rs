@@ -390,3 +390,196 @@ fn bad_variant_input_fails_cleanly_or_is_flagged() {
         assert!(recs[3].contains("DNACTX_NOT_SNV"));
     }
 }
+
+/// The real VCF's text with record `n` (1-based) changed by `edit` (its columns), and the
+/// 1-based line number of that record (header lines counted).
+fn edited_vcf(plain: &str, n: usize, edit: impl Fn(&mut Vec<String>)) -> (String, usize) {
+    let header = plain.lines().filter(|l| l.starts_with('#')).count();
+    let mut out = String::new();
+    for (i, line) in plain.lines().enumerate() {
+        if i + 1 == header + n {
+            let mut cols: Vec<String> = line.split('\t').map(str::to_string).collect();
+            edit(&mut cols);
+            out.push_str(&cols.join("\t"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    (out, header + n)
+}
+
+/// `text` written bgzip-compressed (and tabix-indexed) as `name` in `d`.
+fn bgzip_indexed(d: &Path, name: &str, text: &str) {
+    use std::io::Write;
+    let path = d.join(name);
+    let mut w = rust_htslib::bgzf::Writer::from_path(&path).unwrap();
+    w.write_all(text.as_bytes()).unwrap();
+    drop(w);
+    rust_htslib::bcf::index::build(&path, None, 1, rust_htslib::bcf::index::Type::Tbx).unwrap();
+}
+
+/// A folder with the S. aureus genome (s.fa.gz), its variants (v.vcf.gz, and plain: the
+/// returned text) and a k = 2 table (k2.parquet).
+fn saureus_k2() -> (tempfile::TempDir, String) {
+    let dir = tempdir();
+    saureus_into(dir.path());
+    ok(
+        dir.path(),
+        "count-kmers",
+        &["-g", "s.fa.gz", "-k", "2", "-o", "k2.parquet"],
+    );
+    let plain = gunzip(&dir.path().join("v.vcf.gz"));
+    (dir, plain)
+}
+
+/// score-variants of `input` into `output` with the genome and k2.parquet, and `extra`.
+fn score_args<'a>(input: &'a str, output: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        "-g",
+        "s.fa.gz",
+        "-m",
+        "k2.parquet",
+        "-i",
+        input,
+        "-o",
+        output,
+    ];
+    [&base[..], extra].concat()
+}
+
+/// Runs score-variants expecting failure: the message holds every needle, and no file is
+/// left behind.
+fn fails_with(d: &Path, input: &str, extra: &[&str], needles: &[&str]) {
+    let before = listing(d);
+    let e = fails(d, "score-variants", &score_args(input, "x.vcf", extra));
+    for n in needles {
+        assert!(e.contains(n), "{input} {extra:?}: lacks '{n}': {e}");
+    }
+    assert_eq!(listing(d), before, "{input} left files");
+}
+
+/// A change to a record's columns.
+type Edit = fn(&mut Vec<String>);
+
+#[test]
+fn bad_records_are_named_by_file_and_line() {
+    let (dir, plain) = saureus_k2();
+    let d = dir.path();
+    // htslib reads a QUAL it cannot parse as 0 (atof), and an empty POS as POS 0
+    let cases: [(&str, Edit, &str); 5] = [
+        ("qual.vcf", |c| c[5] = "abc".into(), "QUAL 'abc'"),
+        ("qual1x.vcf", |c| c[5] = "1x".into(), "QUAL '1x'"),
+        ("pos_empty.vcf", |c| c[1] = String::new(), "POS ''"),
+        ("pos_junk.vcf", |c| c[1] = "12x".into(), "POS '12x'"),
+        ("cols.vcf", |c| c.truncate(6), "6 tab-separated column"),
+    ];
+    for (name, edit, why) in cases {
+        let (text, line) = edited_vcf(&plain, 50, edit);
+        write(d, name, &text);
+        fails_with(d, name, &[], &[&format!("{name}:{line}: "), why]);
+    }
+    // the same bad QUAL in a bgzip VCF, whole and through its index: which record of the
+    // region it is (the region's records are the 4 of 1..100000, the 3rd is edited)
+    let (text, line) = edited_vcf(&plain, 3, |c| c[5] = "abc".into());
+    bgzip_indexed(d, "bad.vcf.gz", &text);
+    let whole = format!("bad.vcf.gz:{line}: ");
+    fails_with(d, "bad.vcf.gz", &[], &[&whole, "QUAL 'abc'"]);
+    let in_region = "bad.vcf.gz: record 3 of region NC_007795:1-100000: ";
+    let region = ["--region", "NC_007795:1-100000"];
+    fails_with(d, "bad.vcf.gz", &region, &[in_region, "QUAL 'abc'"]);
+    // a well-formed QUAL, or '.', still passes
+    let (text, _) = edited_vcf(&plain, 50, |c| c[5] = "1e3".into());
+    write(d, "qual_ok.vcf", &text);
+    ok(
+        d,
+        "score-variants",
+        &score_args("qual_ok.vcf", "ok.vcf", &[]),
+    );
+    // a BCF cut short: the record where reading stopped
+    ok(d, "score-variants", &score_args("v.vcf.gz", "v.bcf", &[]));
+    let bytes = std::fs::read(d.join("v.bcf")).unwrap();
+    std::fs::write(d.join("cut.bcf"), &bytes[..bytes.len() * 2 / 3]).unwrap();
+    fails_with(d, "cut.bcf", &[], &["cut.bcf: record "]);
+}
+
+/// `vcf` (text with ##contig lines) converted to BCF with htslib, as `name`.
+fn to_bcf(d: &Path, vcf: &str, name: &str) {
+    use rust_htslib::bcf::{self, Read};
+    write(d, "for_bcf.vcf", vcf);
+    let mut r = bcf::Reader::from_path(d.join("for_bcf.vcf")).unwrap();
+    let header = bcf::Header::from_template(r.header());
+    let mut w = bcf::Writer::from_path(d.join(name), &header, false, bcf::Format::Bcf).unwrap();
+    for rec in r.records() {
+        let mut rec = rec.unwrap();
+        w.translate(&mut rec);
+        w.write(&rec).unwrap();
+    }
+    drop(w);
+    std::fs::remove_file(d.join("for_bcf.vcf")).unwrap();
+}
+
+#[test]
+fn positions_outside_the_contig_are_errors_that_say_so() {
+    let (dir, plain) = saureus_k2();
+    let d = dir.path();
+    let seq = genome_seq(d);
+    let len = seq.len();
+    assert_eq!(len, 2_821_361);
+    let plain = plain.replacen(
+        "\n",
+        &format!("\n##contig=<ID=NC_007795,length={len}>\n"),
+        1,
+    );
+    // far past the end (a panic: capacity overflow), just past it, and POS 0 (both were
+    // reported as REF mismatches)
+    for (name, pos) in [
+        ("far.vcf", len + 100),
+        ("next.vcf", len + 1),
+        ("zero.vcf", 0),
+    ] {
+        let (text, line) = edited_vcf(&plain, 50, |c| {
+            c[1] = pos.to_string();
+            c[3] = "A".into();
+            c[4] = "C".into();
+        });
+        write(d, name, &text);
+        let needles = [
+            format!("{name}:{line}: "),
+            format!("POS {pos} "),
+            "outside contig NC_007795".into(),
+            format!("{len} bases"),
+        ];
+        let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+        fails_with(d, name, &[], &needles);
+        // a BCF says which record
+        let bcf = name.replace(".vcf", ".bcf");
+        to_bcf(d, &text, &bcf);
+        fails_with(
+            d,
+            &bcf,
+            &[],
+            &[&format!("{bcf}: record 50: "), needles[1], needles[2]],
+        );
+    }
+    // the last base is inside: scored
+    let last = seq[len - 1] as char;
+    let alt = if last == 'A' { "C" } else { "A" };
+    let (text, _) = edited_vcf(&plain, 50, |c| {
+        c[1] = len.to_string();
+        c[3] = last.to_string();
+        c[4] = alt.into();
+    });
+    write(d, "last.vcf", &text);
+    ok(
+        d,
+        "score-variants",
+        &score_args("last.vcf", "last_out.vcf", &[]),
+    );
+    let out = std::fs::read_to_string(d.join("last_out.vcf")).unwrap();
+    let rec = out
+        .lines()
+        .find(|l| l.starts_with(&format!("NC_007795\t{len}\t")))
+        .unwrap();
+    assert!(info(rec, "DNACTX_LLR").is_some(), "{rec}");
+}

@@ -9,6 +9,7 @@ use bigtools::BigWigRead;
 use clap::Parser;
 
 use crate::metrics::{Calibration, MetricsTable};
+use crate::scores::{self, TRACKS};
 use crate::tracks::TrackSet;
 
 /// Merge score-genome output folders of disjoint chromosomes (e.g. one job per chromosome)
@@ -29,10 +30,14 @@ pub struct Args {
     pub common: super::Common,
 }
 
-const TRACKS: [&str; 6] = ["p_ref", "entropy", "p_A", "p_C", "p_G", "p_T"];
-
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs: Vec<PathBuf> = args
+        .inputs
+        .iter()
+        .flat_map(|d| scores::folder_files(d))
+        .collect();
+    crate::io::refuse_overwrite(&inputs, &scores::folder_files(&args.out_dir))?;
     let names = tracks_of(&args.inputs[0]);
     if names.is_empty() {
         bail!("{}: no track (.bw) to merge", args.inputs[0].display());
@@ -107,7 +112,8 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish_and_clear();
     let mut meta = meta.unwrap_or_default();
     meta.insert("dnactx.merged_from".into(), args.inputs.len().to_string());
-    super::score_genome::write_folder(&args.out_dir, tracks, &calibration, &metrics, &meta)
+    scores::write(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
+    Ok(())
 }
 
 fn tracks_of(dir: &Path) -> Vec<&'static str> {

@@ -28,6 +28,8 @@ pub struct Common {
 impl Common {
     /// Sets up the global thread pool.
     pub fn init(&self) -> anyhow::Result<()> {
+        // htslib's own messages would come before, and say less than, ours.
+        crate::io::quiet_htslib();
         rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)
             .build_global()

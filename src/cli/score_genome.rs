@@ -5,12 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use crate::genome::{Genome, encode};
-use crate::metrics::{Calibration, MetricsTable, Sums};
-use crate::predict::{self, Probs};
+use crate::genome::Genome;
 use crate::regions::splits::Split;
-use crate::regions::{IntervalSet, bed, windows};
-use crate::tracks::TrackSet;
+use crate::regions::{bed, windows};
+use crate::scores;
 
 /// Predict A/C/G/T at every base of a split's windows (or of a BED of regions); write
 /// bigWig tracks and a metrics table.
@@ -54,17 +52,13 @@ pub struct Args {
     pub common: super::Common,
 }
 
-/// Names of the tracks, in the order values are produced.
-fn track_names(all: bool) -> Vec<&'static str> {
-    let mut t = vec!["p_ref", "entropy"];
-    if all {
-        t.extend(["p_A", "p_C", "p_G", "p_T"]);
-    }
-    t
-}
-
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    let inputs = [&args.genome, &args.model.path]
+        .into_iter()
+        .chain(&args.windows);
+    let inputs = inputs.chain(&args.regions).chain(&args.repeats);
+    crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.out_dir))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let chroms = super::flatten_list(&args.chroms);
@@ -75,7 +69,8 @@ pub fn run(args: Args) -> Result<()> {
         (None, None) => bail!("give --windows or --regions"),
     };
     if !chroms.is_empty() {
-        regions.retain(|c, _| chroms.contains(c));
+        let keep: std::collections::HashSet<&String> = chroms.iter().collect();
+        regions.retain(|c, _| keep.contains(c));
     }
     if regions.is_empty() {
         bail!("nothing to score: no regions on the chosen chromosomes");
@@ -85,51 +80,6 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let (model, model_meta) = args.model.load(&args.common)?;
-    std::fs::create_dir_all(&args.out_dir)
-        .with_context(|| format!("creating output folder {}", args.out_dir.display()))?;
-
-    let names = track_names(args.tracks);
-    let dests: Vec<PathBuf> = names
-        .iter()
-        .map(|n| args.out_dir.join(format!("{n}.bw")))
-        .collect();
-    let contigs: Vec<(String, u64)> = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| (c.name.clone(), c.len as u64))
-        .collect();
-    let mut tracks = TrackSet::create(&dests, &contigs)?;
-    let mut metrics = MetricsTable::default();
-    let mut calibration = Calibration::default();
-    let total: u64 = regions.values().map(IntervalSet::covered).sum();
-    let pb = crate::progress::bar(total, "score-genome", args.common.quiet);
-    let order: Vec<String> = contigs.iter().map(|c| c.0.clone()).collect();
-    genome.visit(&order, |contig, seq| {
-        let set = &regions[&contig.name];
-        let rep = repeats
-            .as_ref()
-            .map(|r| r.get(&contig.name).cloned().unwrap_or_default());
-        tracks.start_chrom(&contig.name)?;
-        let mut sums = Sums::default();
-        let codes = seq.codes();
-        predict::score_regions(
-            model.as_ref(),
-            codes,
-            set,
-            args.rc_average,
-            |start, probs| summarize(codes, start, probs, rep.as_ref(), args.tracks),
-            |chunk| {
-                sums.merge(&chunk.sums);
-                calibration.merge(&chunk.calibration);
-                pb.inc(chunk.values[0].len() as u64);
-                tracks.push(chunk.start, &chunk.values)
-            },
-        )?;
-        metrics.add_chrom(&contig.name, sums);
-        Ok(())
-    })?;
-    pb.finish_and_clear();
     let mut meta = model_meta;
     meta.insert("dnactx.kind".into(), "metrics".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
@@ -142,7 +92,16 @@ pub fn run(args: Args) -> Result<()> {
         },
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
-    write_folder(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
+    let request = scores::ScoreRequest {
+        genome: &genome,
+        model: model.as_ref(),
+        regions: &regions,
+        repeats: repeats.as_ref(),
+        all_tracks: args.tracks,
+        rc_average: args.rc_average,
+        quiet: args.common.quiet,
+    };
+    let metrics = scores::score_to_folder(&request, &args.out_dir, &meta)?;
     let all = metrics.overall().all;
     if !args.common.quiet {
         eprintln!(
@@ -152,76 +111,6 @@ pub fn run(args: Args) -> Result<()> {
             all.mean_bits(),
             model.describe()
         );
-    }
-    Ok(())
-}
-
-/// One scored chunk: its track values and metric sums.
-struct Chunk {
-    start: u64,
-    values: Vec<Vec<f32>>,
-    sums: Sums,
-    calibration: Calibration,
-}
-
-fn summarize(
-    codes: &[u8],
-    start: u64,
-    probs: &[Probs],
-    repeats: Option<&IntervalSet>,
-    all_tracks: bool,
-) -> Chunk {
-    let n = probs.len();
-    let n_tracks = if all_tracks { 6 } else { 2 };
-    let mut values = vec![Vec::with_capacity(n); n_tracks];
-    let repeat_mask = repeats.map(|r| r.mask_range(start, n));
-    let mut sums = Sums::default();
-    let mut calibration = Calibration::default();
-    for (i, p) in probs.iter().enumerate() {
-        let code = codes[start as usize + i];
-        if p[0].is_nan() || !encode::is_acgt(code) {
-            for v in values.iter_mut() {
-                v.push(f32::NAN);
-            }
-            continue;
-        }
-        let reference = encode::base(code) as usize;
-        let repeat = match &repeat_mask {
-            Some(m) => m[i],
-            None => encode::is_soft(code),
-        };
-        sums.add(reference, p, repeat);
-        calibration.add(reference, p);
-        values[0].push(p[reference]);
-        values[1].push(predict::entropy_bits(p));
-        if all_tracks {
-            for b in 0..4 {
-                values[2 + b].push(p[b]);
-            }
-        }
-    }
-    Chunk {
-        start,
-        values,
-        sums,
-        calibration,
-    }
-}
-
-/// Writes a score folder: the tracks first (they may still fail), then calibration.parquet
-/// and metrics.{parquet,tsv}; the tracks move into place last. Shared with merge-scores.
-pub(crate) fn write_folder(
-    dir: &std::path::Path,
-    tracks: TrackSet,
-    calibration: &Calibration,
-    metrics: &MetricsTable,
-    meta: &crate::io::parquet::Metadata,
-) -> Result<()> {
-    let finished = tracks.finish()?;
-    calibration.write(&dir.join("calibration.parquet"), meta)?;
-    metrics.write(&dir.join("metrics.parquet"), &dir.join("metrics.tsv"), meta)?;
-    for track in finished {
-        track.commit()?;
     }
     Ok(())
 }

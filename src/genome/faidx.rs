@@ -21,7 +21,7 @@ impl Faidx {
     /// Loads the index of `path` (checked or built beforehand: see [`super::fai_check`]).
     /// `None` when htslib cannot load it.
     pub fn open(path: &Path) -> Option<Faidx> {
-        quiet_htslib();
+        crate::io::quiet_htslib();
         let cpath = CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
         let inner =
             unsafe { htslib::fai_load3(cpath.as_ptr(), std::ptr::null(), std::ptr::null(), 0) };
@@ -32,7 +32,7 @@ impl Faidx {
     /// that are renamed over the old index only when htslib succeeded. `false` when the
     /// folder is not writable or htslib cannot index the file (ragged lines, plain gzip).
     pub fn build(path: &Path) -> bool {
-        quiet_htslib();
+        crate::io::quiet_htslib();
         let Ok(cpath) = CString::new(path.as_os_str().as_encoded_bytes()) else {
             return false;
         };
@@ -95,9 +95,4 @@ impl Drop for Faidx {
 unsafe extern "C" {
     #[link_name = "free"]
     fn libc_free(ptr: *mut std::ffi::c_void);
-}
-
-/// htslib prints its own warnings to stderr; we report errors ourselves.
-fn quiet_htslib() {
-    unsafe { htslib::hts_set_log_level(htslib::htsLogLevel_HTS_LOG_OFF) };
 }

@@ -119,6 +119,12 @@ impl FileId {
     }
 }
 
+/// Turns htslib's own messages on stderr off: the library reports errors itself, naming the
+/// file and record.
+pub fn quiet_htslib() {
+    unsafe { rust_htslib::htslib::hts_set_log_level(rust_htslib::htslib::htsLogLevel_HTS_LOG_OFF) };
+}
+
 /// Opens `path` for buffered reading, decompressing gzip and bgzip transparently.
 pub fn open_reader(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     let compression = sniff_compression(path)?;

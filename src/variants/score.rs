@@ -1,9 +1,5 @@
-//! Scoring SNVs with a context model: how surprising is the ALT allele in its context?
-//! `LLR = log2 p(ALT) - log2 p(REF)` (as GPN scores variants), with p the model's prediction
-//! of the center base from its flanks. Only the model's view of the position matters, so a
-//! variant's score never depends on its own REF base.
-//!
-//! Positions are 0-based inside (a VCF's POS 1 is position 0).
+//! Scoring the SNVs of records through the predictor: `LLR = log2 p(ALT) - log2 p(REF)`,
+//! with p the model's prediction of the center base from its flanks.
 
 use crate::genome::encode;
 use crate::predict::{self, Predictor, Probs};
@@ -95,17 +91,25 @@ pub fn ref_matches(codes: &[u8], pos: usize, reference: &[u8]) -> bool {
         })
 }
 
-/// Scores the sites of one contig (`codes`) in one batch through the predictor.
+/// Scores the sites of one contig (`codes`) in one batch through the predictor. Every
+/// site must lie on the contig.
 pub fn score_sites(
     predictor: &dyn Predictor,
     codes: &[u8],
     sites: &[Site],
     rc_average: bool,
 ) -> crate::Result<Vec<RecordScore>> {
+    if let Some(s) = sites.iter().find(|s| s.pos >= codes.len()) {
+        return Err(crate::Error::Config(format!(
+            "position {} (0-based) is outside a contig of {} bases",
+            s.pos,
+            codes.len()
+        )));
+    }
     let flank = predictor.flank();
     let inputs: Vec<Vec<u8>> = sites
         .iter()
-        .map(|s| predict::padded_chunk(codes, s.pos, (s.pos + 1).min(codes.len().max(1)), flank))
+        .map(|s| predict::padded_chunk(codes, s.pos, s.pos + 1, flank))
         .collect();
     let probs = predict::predict_strands(predictor, &inputs, rc_average)?;
     Ok(sites
@@ -231,5 +235,26 @@ mod tests {
             "lowercase REF matches a soft-masked base"
         );
         assert!(got[5].ref_mismatch, "a missing REF is not scored");
+    }
+
+    #[test]
+    fn a_site_off_the_contig_is_an_error_not_a_panic() {
+        let seq = EncodedSeq::from_ascii(b"ACGT").unwrap();
+        for pos in [4, 5, 100] {
+            let sites = [Site {
+                pos,
+                alleles: vec![b"A", b"C"],
+            }];
+            let e = score_sites(&Fixed, seq.codes(), &sites, false).unwrap_err();
+            assert!(e.to_string().contains("outside a contig of 4 bases"), "{e}");
+        }
+        let last = [Site {
+            pos: 3,
+            alleles: vec![b"T", b"C"],
+        }];
+        assert_eq!(
+            score_sites(&Fixed, seq.codes(), &last, false).unwrap()[0].p_ref,
+            Some(0.1)
+        );
     }
 }

@@ -1,0 +1,56 @@
+//! One scored chunk summarized: its track values and its metric sums.
+
+use crate::genome::encode;
+use crate::metrics::{Calibration, Sums};
+use crate::predict::Probs;
+use crate::regions::IntervalSet;
+
+use super::TrackValues;
+
+/// The values and sums of the predictions `start..start + n` of one contig.
+pub struct ChunkScores {
+    pub start: u64,
+    pub values: TrackValues,
+    pub sums: Sums,
+    pub calibration: Calibration,
+}
+
+impl ChunkScores {
+    /// Summarizes `probs`, the predictions of `codes[start..]`: positions that are not
+    /// A/C/G/T, or have no prediction, get no value and count nowhere. A position is a
+    /// repeat when `repeats` holds it, or (without `repeats`) when it is soft-masked.
+    pub fn summarize(
+        codes: &[u8],
+        start: u64,
+        probs: &[Probs],
+        repeats: Option<&IntervalSet>,
+        all_tracks: bool,
+    ) -> ChunkScores {
+        let n = probs.len();
+        let mut values = TrackValues::with_capacity(n, all_tracks);
+        let repeat_mask = repeats.map(|r| r.mask_range(start, n));
+        let mut sums = Sums::default();
+        let mut calibration = Calibration::default();
+        for (i, p) in probs.iter().enumerate() {
+            let code = codes[start as usize + i];
+            if p[0].is_nan() || !encode::is_acgt(code) {
+                values.push_missing();
+                continue;
+            }
+            let reference = encode::base(code) as usize;
+            let repeat = match &repeat_mask {
+                Some(m) => m[i],
+                None => encode::is_soft(code),
+            };
+            sums.add(reference, p, repeat);
+            calibration.add(reference, p);
+            values.push(reference, p);
+        }
+        ChunkScores {
+            start,
+            values,
+            sums,
+            calibration,
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Scoring regions of a genome into a score folder: the loop score-genome runs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::ChunkScores;
+use crate::genome::Genome;
+use crate::io::parquet::Metadata;
+use crate::metrics::{Calibration, MetricsTable, Sums};
+use crate::predict::{self, Predictor};
+use crate::regions::IntervalSet;
+use crate::tracks::TrackSet;
+use crate::{Error, Result};
+
+/// What to score and how.
+pub struct ScoreRequest<'a> {
+    pub genome: &'a Genome,
+    pub model: &'a dyn Predictor,
+    /// Positions to score, per contig.
+    pub regions: &'a HashMap<String, IntervalSet>,
+    /// Repeat intervals per contig (soft-masked bases count as repeats without them).
+    pub repeats: Option<&'a BTreeMap<String, IntervalSet>>,
+    /// Write p_A..p_T as well as p_ref and entropy.
+    pub all_tracks: bool,
+    pub rc_average: bool,
+    pub quiet: bool,
+}
+
+/// Scores every position of the request's regions, contig by contig in genome order, and
+/// writes the score folder `out_dir` (tracks, calibration and metrics, with `meta`).
+pub fn score_to_folder(
+    req: &ScoreRequest,
+    out_dir: &Path,
+    meta: &Metadata,
+) -> Result<MetricsTable> {
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let dests: Vec<PathBuf> = super::track_names(req.all_tracks)
+        .iter()
+        .map(|n| out_dir.join(format!("{n}.bw")))
+        .collect();
+    let contigs: Vec<(String, u64)> = req
+        .genome
+        .contigs()
+        .iter()
+        .filter(|c| req.regions.contains_key(&c.name))
+        .map(|c| (c.name.clone(), c.len as u64))
+        .collect();
+    let mut tracks = TrackSet::create(&dests, &contigs)?;
+    let mut metrics = MetricsTable::default();
+    let mut calibration = Calibration::default();
+    let total: u64 = req.regions.values().map(IntervalSet::covered).sum();
+    let pb = crate::progress::bar(total, "score-genome", req.quiet);
+    let order: Vec<String> = contigs.into_iter().map(|c| c.0).collect();
+    req.genome.visit(&order, |contig, seq| {
+        let set = &req.regions[&contig.name];
+        let rep = req
+            .repeats
+            .map(|r| r.get(&contig.name).cloned().unwrap_or_default());
+        tracks.start_chrom(&contig.name)?;
+        let mut sums = Sums::default();
+        let codes = seq.codes();
+        predict::score_regions(
+            req.model,
+            codes,
+            set,
+            req.rc_average,
+            |start, probs| {
+                ChunkScores::summarize(codes, start, probs, rep.as_ref(), req.all_tracks)
+            },
+            |chunk| {
+                sums.merge(&chunk.sums);
+                calibration.merge(&chunk.calibration);
+                pb.inc(chunk.values.len() as u64);
+                tracks.push(chunk.start, &chunk.values.columns())
+            },
+        )?;
+        metrics.add_chrom(&contig.name, sums);
+        Ok(())
+    })?;
+    pb.finish_and_clear();
+    super::write(out_dir, tracks, &calibration, &metrics, meta)?;
+    Ok(metrics)
+}

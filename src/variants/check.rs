@@ -1,0 +1,91 @@
+//! Checks of a VCF line that htslib's parser would let through, coerced: POS must be a
+//! whole number (htslib reads an empty POS as POS 0) and QUAL a number or `.` (htslib reads
+//! it with `atof`, so `abc` is 0 and `1x` is 1).
+
+/// The first problem of `line`, a VCF record without its line break. (Run on every line,
+/// so it only finds the tabs it needs and allocates nothing unless the line is bad.)
+pub fn check_line(line: &[u8]) -> Result<(), String> {
+    // the first seven tabs: an eighth column (INFO) follows the seventh
+    let mut tabs = [0usize; 7];
+    let mut n = 0;
+    for (i, &b) in line.iter().enumerate() {
+        if b == b'\t' {
+            tabs[n] = i;
+            n += 1;
+            if n == tabs.len() {
+                break;
+            }
+        }
+    }
+    if n < tabs.len() {
+        return Err(format!(
+            "{} tab-separated column(s), a VCF record has at least 8: {}",
+            n + 1,
+            excerpt(line)
+        ));
+    }
+    let pos = &line[tabs[0] + 1..tabs[1]];
+    if pos.is_empty() || !pos.iter().all(u8::is_ascii_digit) {
+        return Err(format!("POS '{}' is not a whole number", show(pos)));
+    }
+    let value = pos.iter().try_fold(0i64, |v, &d| {
+        v.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+    });
+    if value.is_none() {
+        return Err(format!("POS '{}' is too large", show(pos)));
+    }
+    let qual = &line[tabs[4] + 1..tabs[5]];
+    if qual != b"." && !is_number(qual) {
+        return Err(format!("QUAL '{}' is neither a number nor '.'", show(qual)));
+    }
+    Ok(())
+}
+
+fn is_number(field: &[u8]) -> bool {
+    std::str::from_utf8(field).is_ok_and(|s| s.parse::<f64>().is_ok())
+}
+
+fn show(field: &[u8]) -> String {
+    String::from_utf8_lossy(field).into_owned()
+}
+
+/// The start of a line for a message; htslib's parser leaves NULs where the tabs were.
+pub fn excerpt(line: &[u8]) -> String {
+    const MAX: usize = 80;
+    let text: String = String::from_utf8_lossy(&line[..line.len().min(MAX)])
+        .chars()
+        .map(|c| if c == '\0' || c == '\t' { ' ' } else { c })
+        .collect();
+    if line.len() > MAX {
+        format!("'{text}...'")
+    } else {
+        format!("'{text}'")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pos_and_qual_are_checked() {
+        let ok = |l: &str| check_line(l.as_bytes());
+        assert!(ok("c\t12\t.\tA\tC\t.\t.\t.").is_ok());
+        assert!(ok("c\t12\t.\tA\tC\t30.5\tPASS\tX=1\tGT\t0/1").is_ok());
+        assert!(ok("c\t12\t.\tA\tC\t1e3\t.\t.").is_ok());
+        for (line, needle) in [
+            ("c\t12\t.\tA\tC\tabc\t.\t.", "QUAL 'abc'"),
+            ("c\t12\t.\tA\tC\t1x\t.\t.", "QUAL '1x'"),
+            ("c\t12\t.\tA\tC\t\t.\t.", "QUAL ''"),
+            ("c\t\t.\tA\tC\t.\t.\t.", "POS ''"),
+            ("c\t+12\t.\tA\tC\t.\t.\t.", "POS '+12'"),
+            ("c\t1.5\t.\tA\tC\t.\t.\t.", "POS '1.5'"),
+            ("c\t99999999999999999999\t.\tA\tC\t.\t.\t.", "too large"),
+            ("c\t12\t.\tA\tC\t.\t.", "7 tab-separated"),
+            ("", "1 tab-separated"),
+        ] {
+            let e = ok(line).unwrap_err();
+            assert!(e.contains(needle), "{line:?}: {e}");
+        }
+    }
+}

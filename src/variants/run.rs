@@ -1,0 +1,89 @@
+//! score-variants as a whole: the input read, the records scored, the annotated VCF/BCF
+//! and the Parquet table written.
+
+use std::path::PathBuf;
+
+use crate::Result;
+use crate::genome::Genome;
+use crate::io::parquet::Metadata;
+use crate::predict::Predictor;
+
+use super::header::output_header;
+use super::output::VcfOut;
+use super::records::{ScoreOptions, Summary, score_records};
+use super::table::ScoreTable;
+use super::{ChrPrefix, ContigNames, OutputFormat, VcfInput};
+
+/// What score-variants is asked to do, the model aside.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// VCF (plain, gzip or bgzip) or BCF.
+    pub input: PathBuf,
+    /// Only this region (`chrom:start-end`, 1-based inclusive, VCF names).
+    pub region: Option<String>,
+    /// VCF contig name to genome name, two tab-separated columns.
+    pub contig_map: Option<PathBuf>,
+    pub chr_prefix: Option<ChrPrefix>,
+    /// The annotated VCF/BCF, in this format (or the one its name says).
+    pub output: Option<PathBuf>,
+    pub output_format: Option<OutputFormat>,
+    /// Index the output (.tbi or .csi).
+    pub index: bool,
+    /// The Parquet table, one row per ALT allele.
+    pub parquet: Option<PathBuf>,
+    /// The model's path, for the output header.
+    pub model_path: PathBuf,
+    pub options: ScoreOptions,
+}
+
+/// Scores every record of `req.input` with `model` and writes the outputs it asks for.
+pub fn score_variants(
+    req: &Request,
+    genome: &Genome,
+    model: &dyn Predictor,
+    model_meta: &Metadata,
+) -> Result<Summary> {
+    let names = ContigNames::new(
+        genome,
+        &req.input,
+        req.contig_map.as_deref(),
+        req.chr_prefix,
+    )?;
+    let mut input = VcfInput::open(&req.input, req.region.as_deref())?;
+    let model_line = format!("{} ({})", req.model_path.display(), model.describe());
+    let header = output_header(input.header(), genome, &names, &model_line);
+    let mut out = match &req.output {
+        Some(path) => {
+            let format = match req.output_format {
+                Some(f) => f,
+                None => OutputFormat::of_path(path)?,
+            };
+            Some(VcfOut::create(path, &header, format)?)
+        }
+        None => None,
+    };
+    let mut table = req.parquet.as_ref().map(|_| ScoreTable::default());
+    let summary = score_records(
+        &mut input,
+        genome,
+        &names,
+        model,
+        req.options,
+        &mut |chrom, rec, score| {
+            if let Some(t) = table.as_mut() {
+                t.add(chrom, rec, score);
+            }
+            match out.as_mut() {
+                Some(o) => o.write(rec, score),
+                None => Ok(()),
+            }
+        },
+    )?;
+    if let (Some(path), Some(table)) = (&req.parquet, table) {
+        table.write(path, model_meta)?;
+    }
+    if let Some(out) = out {
+        out.finish(req.index)?;
+    }
+    Ok(summary)
+}

@@ -77,7 +77,7 @@ if ! have_libclang && ! ls -d .venv/lib/python3*/site-packages/clang/native >/de
     fi
 fi
 
-features=()
+torch_flag=
 if [ "$torch" = 1 ]; then
     if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
         if [ "${DNACTX_TORCH:-lean}" = full ]; then
@@ -88,15 +88,15 @@ if [ "$torch" = 1 ]; then
             .venv/bin/pip install -q --no-deps torch==2.13.0 nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85
         fi
     fi
-    features=(--features torch)
+    torch_flag=--torch
 fi
 source scripts/env.sh
 
 if [ "$build" = 0 ]; then
-    echo "set up without building (--no-build): cargo build --release ${features[*]} builds it" >&2
+    echo "set up without building (--no-build): scripts/build.sh ${torch_flag} builds it" >&2
     exit 0
 fi
-step "building dnactx (cargo build --release --locked ${features[*]})"
-cargo build --release --locked "${features[@]}"
+step "building dnactx (scripts/build.sh ${torch_flag})"
+scripts/build.sh ${torch_flag}
 
 echo "dnactx is set up: binaries in target/release, Snakemake in .venv/bin" >&2

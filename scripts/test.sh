@@ -11,6 +11,7 @@ printf '\n== cargo check --release --locked (no torch feature)\n' >&2
 cargo check --release --locked --bins
 printf '\n== cargo test --release --locked --features torch\n' >&2
 cargo test --release --locked --features torch
+scripts/build.sh --torch   # cargo test relinked the k-mer tools with libtorch: the lean ones back
 printf '\n== pytest tests/python\n' >&2
 pytest -q tests/python
 echo "all tests passed" >&2

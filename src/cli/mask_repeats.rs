@@ -76,24 +76,30 @@ pub fn run(args: Args) -> Result<()> {
             ivs.extend(
                 repeats::soft_masked(&seq)
                     .into_iter()
-                    .map(|(s, e)| (s, e, 1)),
+                    .map(|iv| Labelled::new(iv, 1)),
             );
         }
         if args.dust {
             ivs.extend(
                 repeats::dust(seq.codes(), params)
                     .into_iter()
-                    .map(|(s, e)| (s, e, 2)),
+                    .map(|iv| Labelled::new(iv, 2)),
             );
         }
         for (i, ann) in annotations.iter().enumerate() {
             if let Some(set) = ann.get(&contig.name) {
-                ivs.extend(set.intervals().iter().map(|&(s, e)| (s, e, 4 << i)));
+                ivs.extend(set.intervals().iter().map(|&iv| Labelled::new(iv, 4 << i)));
             }
         }
-        for (s, e, l) in repeats::merge_labelled(ivs) {
-            writeln!(out, "{}\t{s}\t{e}\t{}", contig.name, label(l, &labels))
-                .map_err(|e| crate::Error::io(&args.output, e))?;
+        for iv in repeats::merge_labelled(ivs) {
+            let (s, e) = (iv.start, iv.end);
+            writeln!(
+                out,
+                "{}\t{s}\t{e}\t{}",
+                contig.name,
+                label(iv.sources, &labels)
+            )
+            .map_err(|e| crate::Error::io(&args.output, e))?;
         }
         pb.inc(contig.len as u64);
         Ok(())

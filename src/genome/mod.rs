@@ -6,6 +6,7 @@ pub mod encode;
 pub mod fai_check;
 mod faidx;
 pub mod fasta;
+mod indexed;
 mod raw;
 
 use std::collections::{HashMap, HashSet};
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 pub use encode::EncodedSeq;
 use fai_check::{FaiEntry, IndexState};
 use fasta::FastaReader;
+use raw::RawReader;
 
 use crate::io::{Compression, open_reader, sniff_compression};
 use crate::{Error, Result};
@@ -41,6 +43,9 @@ pub struct Genome {
     contigs: Vec<Contig>,
     index: HashMap<String, usize>,
     access: Access,
+    /// Where each contig's bases lie (indexed access only), and how the file is compressed.
+    layout: Vec<FaiEntry>,
+    compression: Compression,
 }
 
 impl Genome {
@@ -60,7 +65,7 @@ impl Genome {
         }
         let state = fai_check::check(path, compression);
         if let IndexState::Fresh(entries) = state {
-            return Self::from_parts(path, lengths_of(entries), Access::Indexed);
+            return Self::indexed(path, entries, compression);
         }
         let fai = crate::io::with_suffix(path, ".fai");
         if !writable {
@@ -72,7 +77,7 @@ impl Genome {
                         fai.display(),
                         path.display()
                     ));
-                    Self::from_parts(path, lengths_of(entries), Access::Indexed)
+                    Self::indexed(path, entries, compression)
                 }
                 IndexState::Stale(reason) => Err(Error::invalid(
                     path,
@@ -100,10 +105,12 @@ impl Genome {
             )),
             _ => {}
         }
-        let built = faidx::Faidx::build(path).then(|| fai_check::check(path, compression));
-        let access = match &built {
-            Some(IndexState::Fresh(entries)) if same_contigs(entries, &lengths) => Access::Indexed,
-            _ => {
+        let built = faidx::build(path).then(|| fai_check::check(path, compression));
+        match built {
+            Some(IndexState::Fresh(entries)) if same_contigs(&entries, &lengths) => {
+                Self::indexed(path, entries, compression)
+            }
+            built => {
                 // htslib cannot index it (lines of uneven width), or its index disagrees with
                 // the records (it counts `;` comment lines inside a sequence as bases): stream
                 // it, and take away the index so that no tool reads wrong bases through it.
@@ -128,10 +135,20 @@ impl Genome {
                         path.display()
                     ));
                 }
-                Access::Streamed
+                Self::from_parts(path, lengths, Access::Streamed)
             }
-        };
-        Self::from_parts(path, lengths, access)
+        }
+    }
+
+    fn indexed(path: &Path, entries: Vec<FaiEntry>, compression: Compression) -> Result<Genome> {
+        let lengths = entries
+            .iter()
+            .map(|e| (e.name.clone(), e.len as usize))
+            .collect();
+        let mut genome = Self::from_parts(path, lengths, Access::Indexed)?;
+        genome.layout = entries;
+        genome.compression = compression;
+        Ok(genome)
     }
 
     fn from_parts(path: &Path, lengths: Vec<(String, usize)>, access: Access) -> Result<Genome> {
@@ -160,6 +177,8 @@ impl Genome {
             contigs,
             index,
             access,
+            layout: Vec::new(),
+            compression: Compression::Plain,
         })
     }
 
@@ -227,7 +246,7 @@ impl Genome {
             ))
         })?;
         match self.access {
-            Access::Indexed => self.fetch_indexed(&self.open_faidx()?, contig),
+            Access::Indexed => self.fetch_indexed(&mut self.open_raw()?, contig),
             Access::Streamed => {
                 let mut found = None;
                 self.stream(&HashSet::from([name]), |_, seq| {
@@ -239,45 +258,10 @@ impl Genome {
         }
     }
 
-    /// Reads a contig through faidx in slices, encoding each into the final buffer, so the
-    /// peak is one byte per base plus one slice.
-    fn fetch_indexed(&self, fai: &faidx::Faidx, contig: &Contig) -> Result<EncodedSeq> {
-        const SLICE: usize = 1 << 24;
-        let mut codes = Vec::with_capacity(contig.len);
-        let mut start = 0;
-        while start < contig.len {
-            let end = (start + SLICE).min(contig.len);
-            let mut bytes = fai.fetch(&contig.name, start, end).ok_or_else(|| {
-                Error::invalid(
-                    &self.path,
-                    format!("reading contig '{}' through faidx failed", contig.name),
-                )
-            })?;
-            if bytes.len() != end - start {
-                return Err(Error::invalid(
-                    &self.path,
-                    format!(
-                        "contig '{}': read {} bases at {start}, expected {} (stale .fai index?)",
-                        contig.name,
-                        bytes.len(),
-                        end - start
-                    ),
-                ));
-            }
-            encode::encode_in_place(&mut bytes).map_err(|i| {
-                Error::invalid(
-                    &self.path,
-                    format!(
-                        "contig '{}' position {}: not a nucleotide letter",
-                        contig.name,
-                        start + i
-                    ),
-                )
-            })?;
-            codes.extend_from_slice(&bytes);
-            start = end;
-        }
-        Ok(EncodedSeq::from_codes(codes))
+    /// Reads a contig at the place the index gives ([`indexed::read_contig`]).
+    fn fetch_indexed(&self, raw: &mut RawReader, contig: &Contig) -> Result<EncodedSeq> {
+        let i = self.index[&contig.name];
+        indexed::read_contig(raw, &self.layout[i], &self.path)
     }
 
     /// Calls `f` with each named contig, in file order, holding one contig in memory at a
@@ -309,10 +293,10 @@ impl Genome {
         wanted: &HashSet<&str>,
         mut f: impl FnMut(&Contig, EncodedSeq) -> Result<()>,
     ) -> Result<()> {
-        let fai = self.open_faidx()?;
+        let mut raw = self.open_raw()?;
         for contig in &self.contigs {
             if wanted.contains(contig.name.as_str()) {
-                f(contig, self.fetch_indexed(&fai, contig)?)?;
+                f(contig, self.fetch_indexed(&mut raw, contig)?)?;
             }
         }
         Ok(())
@@ -344,17 +328,10 @@ impl Genome {
         Ok(())
     }
 
-    fn open_faidx(&self) -> Result<faidx::Faidx> {
-        faidx::Faidx::open(&self.path)
-            .ok_or_else(|| Error::invalid(&self.path, "faidx index could not be loaded"))
+    fn open_raw(&self) -> Result<RawReader> {
+        RawReader::open(&self.path, self.compression)
+            .ok_or_else(|| Error::invalid(&self.path, "cannot open it (or its .gzi) for reading"))
     }
-}
-
-fn lengths_of(entries: Vec<FaiEntry>) -> Vec<(String, usize)> {
-    entries
-        .into_iter()
-        .map(|e| (e.name, e.len as usize))
-        .collect()
 }
 
 /// Does the index list the contigs, and lengths, that the parser read?
@@ -470,6 +447,44 @@ mod tests {
                 "index left behind"
             );
         }
+    }
+
+    #[test]
+    fn indexed_reads_equal_streamed_reads_and_catch_a_changed_middle_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = celegans(dir.path());
+        let streamed = Genome::open_with(&p, false).unwrap();
+        let indexed = Genome::open_with(&p, true).unwrap();
+        assert_eq!(indexed.access(), Access::Indexed);
+        for c in streamed.contigs() {
+            assert_eq!(
+                indexed.fetch(&c.name).unwrap(),
+                streamed.fetch(&c.name).unwrap(),
+                "{}",
+                c.name
+            );
+        }
+        // A line in the middle of CHROMOSOME_I gains a base and another loses one: the first
+        // and last lines, which the index check reads, are as they were.
+        let text = std::fs::read_to_string(&p).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        lines[100].push('A');
+        lines[101].pop();
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        let fai = crate::io::with_suffix(&p, ".fai");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&fai)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        let g = Genome::open_with(&p, false).unwrap();
+        let err = g.fetch("CHROMOSOME_I").unwrap_err().to_string();
+        assert!(
+            err.contains("not 50 bases long") && err.contains("base 4951"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! into one sorted BED whose name column lists the source(s) of each interval.
 
 pub mod dust;
+#[cfg(test)]
+mod dust_naive;
 
 use crate::genome::{EncodedSeq, encode};
 use crate::regions::{Interval, intervals::runs};
@@ -13,22 +15,39 @@ pub fn soft_masked(seq: &EncodedSeq) -> Vec<Interval> {
     runs(seq.codes().iter().map(|&c| encode::is_soft(c)))
 }
 
-/// Intervals with the set of sources (bit i = source i) that cover them.
-pub type Labelled = (u64, u64, u32);
+/// A repeat interval `[start, end)` (0-based, half-open) and the sources that call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Labelled {
+    pub start: u64,
+    pub end: u64,
+    /// Bit i set when source i covers the interval.
+    pub sources: u32,
+}
+
+impl Labelled {
+    /// `interval` called by the sources in `sources`.
+    pub fn new((start, end): Interval, sources: u32) -> Self {
+        Labelled {
+            start,
+            end,
+            sources,
+        }
+    }
+}
 
 /// Merges intervals from several sources: overlapping or touching intervals become one,
 /// labelled with the union of their sources. Output is sorted by start.
 pub fn merge_labelled(mut ivs: Vec<Labelled>) -> Vec<Labelled> {
-    ivs.retain(|&(s, e, _)| e > s);
-    ivs.sort_unstable_by_key(|&(s, e, _)| (s, e));
+    ivs.retain(|iv| iv.end > iv.start);
+    ivs.sort_unstable_by_key(|iv| (iv.start, iv.end));
     let mut out: Vec<Labelled> = Vec::with_capacity(ivs.len());
-    for (s, e, l) in ivs {
+    for iv in ivs {
         match out.last_mut() {
-            Some(last) if s <= last.1 => {
-                last.1 = last.1.max(e);
-                last.2 |= l;
+            Some(last) if iv.start <= last.end => {
+                last.end = last.end.max(iv.end);
+                last.sources |= iv.sources;
             }
-            _ => out.push((s, e, l)),
+            _ => out.push(iv),
         }
     }
     out
@@ -40,14 +59,15 @@ mod tests {
 
     #[test]
     fn labels_union() {
+        let iv = |s, e, l| Labelled::new((s, e), l);
         let got = merge_labelled(vec![
-            (10, 20, 1),
-            (0, 5, 2),
-            (15, 30, 2),
-            (30, 31, 4),
-            (40, 40, 1),
+            iv(10, 20, 1),
+            iv(0, 5, 2),
+            iv(15, 30, 2),
+            iv(30, 31, 4),
+            iv(40, 40, 1),
         ]);
-        assert_eq!(got, vec![(0, 5, 2), (10, 31, 7)]);
+        assert_eq!(got, vec![iv(0, 5, 2), iv(10, 31, 7)]);
     }
 
     #[test]

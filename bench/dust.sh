@@ -45,7 +45,7 @@ echo "## Run of $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' 
 echo
 echo "pydustmasker $("$py" -c 'import pydustmasker; print(pydustmasker.__version__)'); best of 5 runs, peak RSS the largest of the 5."
 echo
-echo "Start-up alone: \`mask-repeats --version\` (the binaries built with --features torch load libtorch):"
+echo "Start-up alone: \`mask-repeats --version\` (scripts/build.sh builds the k-mer tools without libtorch):"
 echo
 echo "| command | seconds | peak MB |"
 echo "| --- | --- | --- |"

@@ -359,6 +359,20 @@ fn stream_lengths(path: &Path) -> Result<Vec<(String, usize)>> {
 mod tests {
     use super::*;
 
+    /// Sets the mtime of `p`'s `.fai` to now plus `secs` (negative: in the past).
+    fn set_fai_mtime(p: &Path, secs: i64) {
+        let now = std::time::SystemTime::now();
+        let d = std::time::Duration::from_secs(secs.unsigned_abs());
+        let t = if secs >= 0 { now + d } else { now - d };
+        let fai = crate::io::with_suffix(p, ".fai");
+        std::fs::File::options()
+            .write(true)
+            .open(&fai)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+
     fn celegans(dir: &Path) -> PathBuf {
         let p = dir.join("g.fa");
         std::fs::copy(
@@ -388,14 +402,7 @@ mod tests {
                 .unwrap()
                 .replacen(">CHROMOSOME_I\n", ">CHROMOSOME_I \n", 1);
         std::fs::write(&p, text).unwrap();
-        let fai = crate::io::with_suffix(&p, ".fai");
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-        std::fs::File::options()
-            .write(true)
-            .open(&fai)
-            .unwrap()
-            .set_modified(later)
-            .unwrap();
+        set_fai_mtime(&p, 5);
         let err = Genome::open_with(&p, false).unwrap_err().to_string();
         assert!(err.contains("stale") && err.contains("g.fa.fai"), "{err}");
         // writable again: rebuilt, and the bases are right
@@ -411,14 +418,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = celegans(dir.path());
         Genome::open_with(&p, true).unwrap();
-        let fai = crate::io::with_suffix(&p, ".fai");
-        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        std::fs::File::options()
-            .write(true)
-            .open(&fai)
-            .unwrap()
-            .set_modified(past)
-            .unwrap();
+        set_fai_mtime(&p, -3600);
         assert!(matches!(
             fai_check::check(&p, Compression::Plain),
             IndexState::Older(_)
@@ -471,14 +471,7 @@ mod tests {
         lines[100].push('A');
         lines[101].pop();
         std::fs::write(&p, lines.join("\n") + "\n").unwrap();
-        let fai = crate::io::with_suffix(&p, ".fai");
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-        std::fs::File::options()
-            .write(true)
-            .open(&fai)
-            .unwrap()
-            .set_modified(later)
-            .unwrap();
+        set_fai_mtime(&p, 5);
         let g = Genome::open_with(&p, false).unwrap();
         let err = g.fetch("CHROMOSOME_I").unwrap_err().to_string();
         assert!(

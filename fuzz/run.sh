@@ -15,6 +15,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 case $target in
 bed) dict=bed.dict ;;
 fasta*) dict=fasta.dict ;;
+vcf) dict=vcf.dict ;;
 *) dict= ;;
 esac
 mkdir -p "corpus/$target" "seeds/$target"

@@ -76,6 +76,26 @@ BED = {
     "bad_columns.bed": b"chr1 0 4\n",
 }
 
+# VCF records against the vcf target's genome (chr1: 213 bases, chr2: ACGTNNNACGGT, M: A);
+# without a header the target puts its own first (two contigs declared), with one the
+# file is taken whole.
+VCF_HEADER = (
+    b"##fileformat=VCFv4.2\n##contig=<ID=chr1,length=213>\n"
+    b"##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n"
+    b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+)
+VCF = {
+    "snvs.vcf": b"chr1\t1\t.\tC\tA\t.\t.\t.\nchr1\t50\trs1\tA\tG,T\t30.5\tPASS\tDP=3\nchr1\t213\t.\tK\tG\t.\t.\t.\n",
+    "indels_mixed.vcf": b"chr1\t2\t.\tGA\tG\t.\t.\t.\nchr1\t5\t.\tT\tTAA,<DEL>,*\t.\t.\t.\nchr2\t5\t.\tN\tA\t.\t.\t.\n",
+    "mismatch_case.vcf": b"chr1\t3\t.\tg\tc\t1e3\t.\t.\nchr1\t4\t.\tG\tC\t.\t.\t.\nchr2\t12\t.\tT\t.\t.\t.\t.\n",
+    "undeclared_contig.vcf": b"M\t1\t.\tA\tC\t.\t.\t.\tGT\t0/1\n",
+    "bad_pos.vcf": b"chr1\t0\t.\tC\tA\t.\t.\t.\nchr1\t214\t.\tA\tC\t.\t.\t.\n",
+    "bad_far.vcf": b"chr2\t1000\t.\tA\tC\t.\t.\t.\n",
+    "bad_qual.vcf": b"chr1\t1\t.\tC\tA\tabc\t.\t.\n",
+    "bad_contig.vcf": b"chrX\t1\t.\tC\tA\t.\t.\t.\n",
+    "bad_columns.vcf": b"chr1\t1\t.\tC\tA\n",
+}
+
 
 def write(target, name, data):
     os.makedirs(os.path.join(OUT, target), exist_ok=True)
@@ -97,3 +117,7 @@ for name, text in FASTA.items():
 for name, text in BED.items():
     write("bed", name, b"\x00" + text)
     write("bed", "gzip_" + name, b"\x01" + text)
+for name, text in VCF.items():
+    write("vcf", name, b"\x00" + text)
+    write("vcf", "gzip_" + name, b"\x02" + text)
+    write("vcf", "whole_" + name, b"\x01" + VCF_HEADER + text)

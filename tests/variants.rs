@@ -501,6 +501,23 @@ fn bad_records_are_named_by_file_and_line() {
     let bytes = std::fs::read(d.join("v.bcf")).unwrap();
     std::fs::write(d.join("cut.bcf"), &bytes[..bytes.len() * 2 / 3]).unwrap();
     fails_with(d, "cut.bcf", &[], &["cut.bcf: record "]);
+    // found by fuzzing: a file htslib does not take for VCF or BCF, and a BCF cut inside
+    // its header (rust-htslib's reader leaked the first and took the second's header for a
+    // valid one)
+    let misspelled = plain.replacen("##fileformat", "##fifeformat", 1);
+    write(d, "notvcf.vcf", &misspelled);
+    fails_with(d, "notvcf.vcf", &[], &["notvcf.vcf: ", "not a VCF or BCF"]);
+    let mut raw = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(d.join("v.bcf")).unwrap())
+        .read_to_end(&mut raw)
+        .unwrap();
+    std::fs::write(d.join("head.bcf"), &raw[..40]).unwrap();
+    fails_with(
+        d,
+        "head.bcf",
+        &[],
+        &["head.bcf: ", "header could not be read"],
+    );
 }
 
 /// `vcf` (text with ##contig lines) converted to BCF with htslib, as `name`.

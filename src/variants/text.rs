@@ -49,8 +49,10 @@ pub(super) enum Line {
 }
 
 impl TextReader {
-    /// Opens `path` and reads its header when it is VCF text; `None` when it is not (BCF,
-    /// or anything else, left to rust-htslib's readers).
+    /// Opens `path` and reads its header when it is VCF text; `None` when it is BCF (left
+    /// to rust-htslib's readers, once its header is known to be readable). Anything else is
+    /// an error here: rust-htslib's `bcf::Reader` leaks the file it opened when it is not
+    /// variant data, and takes an unreadable BCF header for a valid one (found by fuzzing).
     pub fn open(path: &Path) -> Result<Option<TextReader>> {
         let cpath = c_path(path)?;
         let fp = unsafe { htslib::hts_open(cpath.as_ptr(), c"r".as_ptr()) };
@@ -58,17 +60,30 @@ impl TextReader {
             return Err(Error::invalid(path, "cannot open"));
         }
         let format = unsafe { (*htslib::hts_get_format(fp)).format };
-        if format != htslib::htsExactFormat_vcf {
-            unsafe { htslib::hts_close(fp) };
-            return Ok(None);
-        }
-        let hdr = unsafe { htslib::bcf_hdr_read(fp) };
-        if hdr.is_null() {
-            unsafe { htslib::hts_close(fp) };
-            return Err(Error::invalid(
-                path,
-                "not a readable VCF/BCF: the header could not be read",
-            ));
+        let known = format == htslib::htsExactFormat_vcf || format == htslib::htsExactFormat_bcf;
+        let hdr = if known {
+            unsafe { htslib::bcf_hdr_read(fp) }
+        } else {
+            ptr::null_mut()
+        };
+        if hdr.is_null() || format != htslib::htsExactFormat_vcf {
+            unsafe {
+                if !hdr.is_null() {
+                    htslib::bcf_hdr_destroy(hdr);
+                }
+                htslib::hts_close(fp);
+            }
+            return match (known, hdr.is_null()) {
+                (false, _) => Err(Error::invalid(
+                    path,
+                    "not a VCF or BCF file (a VCF starts with a '##fileformat=VCF' line)",
+                )),
+                (true, true) => Err(Error::invalid(
+                    path,
+                    "not a readable VCF/BCF: the header could not be read",
+                )),
+                (true, false) => Ok(None),
+            };
         }
         Ok(Some(TextReader {
             fp,

@@ -188,31 +188,17 @@ mod tests {
     #[test]
     fn snvs_indels_and_mismatches() {
         let seq = EncodedSeq::from_ascii(b"ACGTNacgt").unwrap();
+        let site = |pos, alleles: &[&'static str]| Site {
+            pos,
+            alleles: alleles.iter().map(|a| a.as_bytes()).collect(),
+        };
         let sites = [
-            Site {
-                pos: 1,
-                alleles: vec![b"C", b"A", b"T"],
-            },
-            Site {
-                pos: 1,
-                alleles: vec![b"C", b"CA", b"<DEL>"],
-            },
-            Site {
-                pos: 2,
-                alleles: vec![b"T", b"A"],
-            },
-            Site {
-                pos: 4,
-                alleles: vec![b"N", b"A"],
-            },
-            Site {
-                pos: 6,
-                alleles: vec![b"c", b"G"],
-            },
-            Site {
-                pos: 0,
-                alleles: vec![b".", b"G"],
-            },
+            site(1, &["C", "A", "T"]),
+            site(1, &["C", "CA", "<DEL>"]),
+            site(2, &["T", "A"]),
+            site(4, &["N", "A"]),
+            site(6, &["c", "G"]),
+            site(0, &[".", "G"]),
         ];
         let got = score_sites(&Fixed, seq.codes(), &sites, false).unwrap();
         assert_eq!(got[0].p_ref, Some(0.3));

@@ -28,7 +28,8 @@ for arg in "$@"; do
     esac
 done
 
-step() { printf '\n== %s\n' "$*" >&2; }
+# Each step says how long the setup has run so far (bash's SECONDS).
+step() { printf '\n== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 # How to run apt-get: directly as root, through sudo (without a password prompt when
 # possible), or not at all ("none").
@@ -93,10 +94,10 @@ fi
 source scripts/env.sh
 
 if [ "$build" = 0 ]; then
-    echo "set up without building (--no-build): scripts/build.sh ${torch_flag} builds it" >&2
+    echo "set up without building (--no-build): scripts/build.sh${torch_flag:+ $torch_flag} builds it" >&2
     exit 0
 fi
-step "building dnactx (scripts/build.sh ${torch_flag})"
+step "building dnactx (scripts/build.sh${torch_flag:+ $torch_flag})"
 scripts/build.sh ${torch_flag}
 
-echo "dnactx is set up: binaries in target/release, Snakemake in .venv/bin" >&2
+printf "dnactx is set up in %dm%02ds: binaries in target/release, Snakemake in .venv/bin\n" $((SECONDS / 60)) $((SECONDS % 60)) >&2

@@ -1,6 +1,7 @@
 //! Checks of a VCF line that htslib's parser would let through, coerced: POS must be a
 //! whole number (htslib reads an empty POS as POS 0) and QUAL a number or `.` (htslib reads
-//! it with `atof`, so `abc` is 0 and `1x` is 1).
+//! it with `atof`, so `abc` is 0 and `1x` is 1); REF and every ALT allele must not be empty
+//! (htslib reads `A,` as the alleles `A` and `.`).
 
 /// The first problem of `line`, a VCF record without its line break. (Run on every line,
 /// so it only finds the tabs it needs and allocates nothing unless the line is bad.)
@@ -33,6 +34,15 @@ pub fn check_line(line: &[u8]) -> Result<(), String> {
     });
     if value.is_none() {
         return Err(format!("POS '{}' is too large", show(pos)));
+    }
+    // htslib reads an empty REF as it is and an empty ALT allele (`A,`) as `.`
+    let reference = &line[tabs[2] + 1..tabs[3]];
+    if reference.is_empty() {
+        return Err("REF is empty".to_string());
+    }
+    let alt = &line[tabs[3] + 1..tabs[4]];
+    if alt.is_empty() || alt.split(|&b| b == b',').any(<[u8]>::is_empty) {
+        return Err(format!("ALT '{}' has an empty allele", show(alt)));
     }
     let qual = &line[tabs[4] + 1..tabs[5]];
     if qual != b"." && !is_number(qual) {
@@ -82,6 +92,10 @@ mod tests {
             ("c\t1.5\t.\tA\tC\t.\t.\t.", "POS '1.5'"),
             ("c\t99999999999999999999\t.\tA\tC\t.\t.\t.", "too large"),
             ("c\t12\t.\tA\tC\t.\t.", "7 tab-separated"),
+            ("c\t12\t.\t\tC\t.\t.\t.", "REF is empty"),
+            ("c\t12\t.\tA\tC,\t.\t.\t.", "ALT 'C,' has an empty allele"),
+            ("c\t12\t.\tA\t,C\t.\t.\t.", "ALT ',C'"),
+            ("c\t12\t.\tA\t\t.\t.\t.", "ALT ''"),
             ("", "1 tab-separated"),
         ] {
             let e = ok(line).unwrap_err();

@@ -60,8 +60,8 @@ pub fn read_contig(raw: &mut RawReader, e: &FaiEntry, path: &Path) -> Result<Enc
             if let Some(j) = codes[from..].iter().position(|&c| c == 0xff) {
                 let letter = seq[j].escape_ascii();
                 return Err(stale(format!(
-                    "position {}: '{letter}' is not a nucleotide letter",
-                    base as usize + j
+                    "base {}: '{letter}' is not a nucleotide letter",
+                    base as usize + j + 1
                 )));
             }
         }

@@ -478,6 +478,19 @@ mod tests {
             err.contains("not 50 bases long") && err.contains("base 4951"),
             "{err}"
         );
+        // A letter that is no nucleotide, in a line the check does not read (found by
+        // fuzzing: the file opens through the index, and the read that reaches it fails).
+        lines[100].pop();
+        lines[101].push('A');
+        lines[100].replace_range(9..10, "1");
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        set_fai_mtime(&p, 5);
+        let g = Genome::open_with(&p, false).unwrap();
+        let err = g.fetch("CHROMOSOME_I").unwrap_err().to_string();
+        assert!(
+            err.contains("g.fa") && err.contains("base 4960: '1' is not a nucleotide letter"),
+            "{err}"
+        );
     }
 
     #[test]

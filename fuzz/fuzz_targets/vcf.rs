@@ -84,7 +84,11 @@ fn base(allele: &[u8]) -> Option<usize> {
 /// One record line against its score.
 fn check_record(w: &World, line: &[u8], score: &variants::RecordScore) {
     let cols: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
-    assert!(cols.len() >= 8, "an accepted line with {} columns", cols.len());
+    assert!(
+        cols.len() >= 8,
+        "an accepted line with {} columns",
+        cols.len()
+    );
     let chrom = String::from_utf8_lossy(cols[0]);
     let (_, codes) = w
         .codes
@@ -108,7 +112,12 @@ fn check_record(w: &World, line: &[u8], score: &variants::RecordScore) {
         cols[4].split(|&b| b == b',').collect()
     };
     let ref_ok = naive_ref_ok(codes, pos, reference);
-    assert_eq!(score.ref_mismatch, !ref_ok, "REF {:?}", String::from_utf8_lossy(reference));
+    assert_eq!(
+        score.ref_mismatch,
+        !ref_ok,
+        "REF {:?}",
+        String::from_utf8_lossy(reference)
+    );
     assert_eq!(score.alleles.len(), alts.len(), "alleles");
     let mut probs = Vec::new();
     w.model.predict(codes, pos, pos + 1, &mut probs);
@@ -120,7 +129,9 @@ fn check_record(w: &World, line: &[u8], score: &variants::RecordScore) {
         match (snv, predicted) {
             (Some((r, x)), true) => {
                 let want = p[x].log2() - p[r].log2();
-                let got = a.llr.expect("an SNV with a matching REF and a prediction is scored");
+                let got = a
+                    .llr
+                    .expect("an SNV with a matching REF and a prediction is scored");
                 assert!((got - want).abs() < 1e-5, "LLR {got} against {want}");
             }
             _ => assert!(a.llr.is_none(), "a score for {a:?}"),
@@ -150,7 +161,10 @@ fuzz_target!(|data: &[u8]| {
     let scores = match variants::score_file(&path, &w.genome, &w.model) {
         Ok(s) => s,
         Err(e) => {
-            assert!(e.to_string().contains("v.vcf"), "error without the file name: {e}");
+            assert!(
+                e.to_string().contains("v.vcf"),
+                "error without the file name: {e}"
+            );
             return;
         }
     };

@@ -148,12 +148,19 @@ fn check_bases_or_error(genome: &Genome, records: &[Record]) {
         Ok(())
     });
     match got {
-        Ok(()) => assert_eq!(seen, records.len(), "contigs visited through a foreign index"),
+        Ok(()) => assert_eq!(
+            seen,
+            records.len(),
+            "contigs visited through a foreign index"
+        ),
         Err(e) => {
             let name = genome.path().file_name().unwrap_or_default();
             let e = e.to_string();
             assert!(e.contains(name.to_string_lossy().as_ref()), "{e}");
-            assert!(e.contains(".fai"), "an index error that does not name the index: {e}");
+            assert!(
+                e.contains(".fai"),
+                "an index error that does not name the index: {e}"
+            );
         }
     }
 }

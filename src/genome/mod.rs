@@ -468,12 +468,16 @@ mod tests {
         // and last lines, which the index check reads, are as they were.
         let text = std::fs::read_to_string(&p).unwrap();
         let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        // the edited lines written back, the index made to look fresh, CHROMOSOME_I read
+        let read_error = |lines: &[String]| {
+            std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+            set_fai_mtime(&p, 5);
+            let g = Genome::open_with(&p, false).unwrap();
+            g.fetch("CHROMOSOME_I").unwrap_err().to_string()
+        };
         lines[100].push('A');
         lines[101].pop();
-        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
-        set_fai_mtime(&p, 5);
-        let g = Genome::open_with(&p, false).unwrap();
-        let err = g.fetch("CHROMOSOME_I").unwrap_err().to_string();
+        let err = read_error(&lines);
         assert!(
             err.contains("not 50 bases long") && err.contains("base 4951"),
             "{err}"
@@ -483,10 +487,7 @@ mod tests {
         lines[100].pop();
         lines[101].push('A');
         lines[100].replace_range(9..10, "1");
-        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
-        set_fai_mtime(&p, 5);
-        let g = Genome::open_with(&p, false).unwrap();
-        let err = g.fetch("CHROMOSOME_I").unwrap_err().to_string();
+        let err = read_error(&lines);
         assert!(
             err.contains("g.fa") && err.contains("base 4960: '1' is not a nucleotide letter"),
             "{err}"

@@ -5,7 +5,6 @@
 #![no_main]
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::OnceLock;
 
 use dnactx::genome::Genome;
@@ -61,14 +60,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let genome = genome();
     let path = dnactx_fuzz::fresh("r.bed");
-    if mode & 1 == 0 {
-        std::fs::write(&path, text).expect("writing the input");
-    } else {
-        let file = std::fs::File::create(&path).expect("creating the input");
-        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-        gz.write_all(text).expect("writing the input");
-        gz.finish().expect("writing the input");
-    }
+    dnactx_fuzz::write_input(&path, text, mode & 1 == 1);
     let records = match bed::read_bed(&path, genome) {
         Ok(r) => r,
         Err(e) => {

@@ -15,10 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let oracle = dnactx_fuzz::parse(text);
     let path = dnactx_fuzz::fresh("g.fa.gz");
     if mode & 1 == 0 {
-        let file = std::fs::File::create(&path).expect("creating the input");
-        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-        gz.write_all(text).expect("writing the input");
-        gz.finish().expect("writing the input");
+        dnactx_fuzz::write_input(&path, text, true);
     } else {
         let mut bgzf =
             rust_htslib::bgzf::Writer::from_path(&path).expect("creating the BGZF input");

@@ -9,7 +9,6 @@
 //! ratio recomputed from the model's own prediction at that position.
 #![no_main]
 
-use std::io::Write;
 use std::sync::OnceLock;
 
 use dnactx::genome::{Genome, encode};
@@ -150,14 +149,7 @@ fuzz_target!(|data: &[u8]| {
     }
     text.extend_from_slice(rest);
     let path = dnactx_fuzz::fresh("v.vcf");
-    if mode & 2 == 0 {
-        std::fs::write(&path, &text).expect("writing the input");
-    } else {
-        let file = std::fs::File::create(&path).expect("creating the input");
-        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-        gz.write_all(&text).expect("writing the input");
-        gz.finish().expect("writing the input");
-    }
+    dnactx_fuzz::write_input(&path, &text, mode & 2 != 0);
     let scores = match variants::score_file(&path, &w.genome, &w.model) {
         Ok(s) => s,
         Err(e) => {

@@ -4,6 +4,7 @@
 //!
 //! Every target panics on a disagreement, so libFuzzer keeps the input as a crash.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -32,6 +33,18 @@ pub fn fresh(name: &str) -> PathBuf {
         }
     }
     dir.join(name)
+}
+
+/// Writes an input file: `bytes` as they are, or gzipped when `gzip`.
+pub fn write_input(path: &Path, bytes: &[u8], gzip: bool) {
+    if !gzip {
+        std::fs::write(path, bytes).expect("writing the input");
+        return;
+    }
+    let file = std::fs::File::create(path).expect("creating the input");
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    gz.write_all(bytes).expect("writing the input");
+    gz.finish().expect("writing the input");
 }
 
 /// Parses FASTA bytes in memory with the library's streaming reader: every record, or the

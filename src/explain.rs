@@ -129,7 +129,7 @@ pub fn evaluate(
                 w
             })
             .collect();
-        let probs = predict::predict_strands(predictor, &inputs, false)?;
+        let probs = predict::predict_strands(predictor, &inputs, None, false)?;
         for (w, p) in group.iter().zip(probs) {
             let p = p[0];
             if !p[0].is_nan() {

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod genome;
 pub mod io;
 pub mod kmer;
+pub mod markov;
 pub mod metrics;
 #[cfg(feature = "torch")]
 pub mod nn;

@@ -17,6 +17,16 @@ pub type Probs = [f32; 4];
 /// The "no prediction" value.
 pub const NO_PREDICTION: Probs = [f32::NAN; 4];
 
+/// Where a chunk's central positions lie in the scored genome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Locus<'a> {
+    pub contig: &'a str,
+    /// The first central position on the forward strand.
+    pub start: u64,
+    /// The chunk is the reverse complement of the genome's bases.
+    pub reverse: bool,
+}
+
 /// A model of each base given its flanks.
 pub trait Predictor: Send + Sync {
     /// Bases of context used on each side of a position.
@@ -35,6 +45,13 @@ pub trait Predictor: Send + Sync {
     /// [`crate::genome::encode`]); bases beyond a contig's ends are unknown.
     /// [`NO_PREDICTION`] where the model has none.
     fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>>;
+
+    /// [`Predictor::predict_chunks`] for chunks of the scored genome at `loci`: a model that
+    /// holds these positions among its training data leaves them out (leave-one-out).
+    fn predict_chunks_at(&self, chunks: &[Vec<u8>], loci: &[Locus]) -> Result<Vec<Vec<Probs>>> {
+        let _ = loci;
+        self.predict_chunks(chunks)
+    }
 }
 
 /// Cuts merged regions into pieces of at most `size` bases.
@@ -88,6 +105,7 @@ pub fn revcomp_codes(codes: &[u8]) -> Vec<u8> {
 /// complement's (complemented back).
 pub fn score_regions<T: Send>(
     predictor: &dyn Predictor,
+    contig: &str,
     codes: &[u8],
     regions: &IntervalSet,
     rc_average: bool,
@@ -102,7 +120,15 @@ pub fn score_regions<T: Send>(
             .par_iter()
             .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, flank))
             .collect();
-        let probs = predict_strands(predictor, &inputs, rc_average)?;
+        let loci: Vec<Locus> = group
+            .iter()
+            .map(|&(start, _)| Locus {
+                contig,
+                start,
+                reverse: false,
+            })
+            .collect();
+        let probs = predict_strands(predictor, &inputs, Some(&loci), rc_average)?;
         let results: Vec<T> = group
             .par_iter()
             .zip(probs.par_iter())
@@ -115,17 +141,34 @@ pub fn score_regions<T: Send>(
     Ok(())
 }
 
-/// [`Predictor::predict_chunks`], averaged with the reverse complement's predictions when
+/// [`Predictor::predict_chunks`] (or [`Predictor::predict_chunks_at`] given the chunks'
+/// loci in the scored genome), averaged with the reverse complement's predictions when
 /// `rc_average`.
 pub fn predict_strands(
     predictor: &dyn Predictor,
     inputs: &[Vec<u8>],
+    loci: Option<&[Locus]>,
     rc_average: bool,
 ) -> Result<Vec<Vec<Probs>>> {
-    let mut probs = predictor.predict_chunks(inputs)?;
+    let mut probs = match loci {
+        Some(l) => predictor.predict_chunks_at(inputs, l)?,
+        None => predictor.predict_chunks(inputs)?,
+    };
     if rc_average {
         let rc_inputs: Vec<Vec<u8>> = inputs.par_iter().map(|c| revcomp_codes(c)).collect();
-        let rc = predictor.predict_chunks(&rc_inputs)?;
+        let rc = match loci {
+            Some(l) => {
+                let rc_loci: Vec<Locus> = l
+                    .iter()
+                    .map(|x| Locus {
+                        reverse: !x.reverse,
+                        ..*x
+                    })
+                    .collect();
+                predictor.predict_chunks_at(&rc_inputs, &rc_loci)?
+            }
+            None => predictor.predict_chunks(&rc_inputs)?,
+        };
         probs
             .par_iter_mut()
             .zip(rc)

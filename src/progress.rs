@@ -20,3 +20,14 @@ pub fn bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
 pub fn warn(msg: impl std::fmt::Display) {
     eprintln!("warning: {msg}");
 }
+
+/// A spinner for a long step without a measurable total.
+pub fn spinner(what: &str, quiet: bool) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    if quiet {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    pb.set_message(what.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}

@@ -134,7 +134,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// Center regions per contig: the split's windows, or whole contigs without a table.
-fn regions_to_count(
+pub(crate) fn regions_to_count(
     genome: &Genome,
     windows_path: Option<&PathBuf>,
     split: Split,

@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<()> {
         (None, Some(r)) => bed::read_sets(r, &genome)?.into_iter().collect(),
         (None, None) => bail!("give --windows or --regions"),
     };
-    let (model, mut meta) = args.model.load(&args.common)?;
+    let (model, mut meta) = args.model.load(&args.common, &genome)?;
     let flank = model.flank();
     let bands = match &args.bands {
         Some(b) => parse_bands(b).map_err(anyhow::Error::msg)?,

@@ -3,10 +3,12 @@
 
 pub mod count_kmers;
 pub mod explain_flanks;
+pub mod index_genome;
 pub mod make_windows;
 pub mod mask_repeats;
 pub mod merge_scores;
 pub mod model;
+pub mod query_index;
 pub mod score_genome;
 pub mod score_variants;
 #[cfg(feature = "torch")]
@@ -71,6 +73,8 @@ mod tests {
         super::merge_scores::Args::command().debug_assert();
         super::score_variants::Args::command().debug_assert();
         super::explain_flanks::Args::command().debug_assert();
+        super::index_genome::Args::command().debug_assert();
+        super::query_index::Args::command().debug_assert();
         #[cfg(feature = "torch")]
         super::train_model::Args::command().debug_assert();
     }

@@ -5,15 +5,17 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
+use crate::genome::Genome;
 use crate::io::parquet::Metadata;
 use crate::kmer::{KmerModel, KmerSettings, table};
+use crate::markov::{FmdIndex, MarkovModel, MarkovSettings, index::is_index_file};
 use crate::predict::Predictor;
 
 /// Which model and how to run it.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ModelArgs {
-    /// The model: a k-mer count table (.parquet) from count-kmers, or a model folder from
-    /// train-model (told apart by what the path is).
+    /// The model: a k-mer count table (.parquet) from count-kmers, an FM-index (.fmd) from
+    /// index-genome, or a model folder from train-model (told apart by what the path is).
     #[arg(short = 'm', long = "model", value_name = "MODEL")]
     pub path: PathBuf,
     /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
@@ -30,13 +32,100 @@ pub struct ModelArgs {
     /// Memory budget for dense model tables, GiB.
     #[arg(long, default_value_t = 4.0)]
     pub memory_gb: f64,
+    #[command(flatten)]
+    pub markov: MarkovArgs,
+}
+
+/// The settings of an FM-index (bidirectional Markov) model.
+#[derive(clap::Args, Debug, Clone)]
+pub struct MarkovArgs {
+    /// FM-index models: the largest order k, bases each side (1..=16).
+    #[arg(long, default_value_t = MarkovSettings::DEFAULT_K)]
+    pub max_order: usize,
+    /// FM-index models: the weight of the lower order's prediction in each order's.
+    #[arg(long, default_value_t = MarkovSettings::DEFAULT_ALPHA)]
+    pub alpha: f64,
+    /// FM-index models: the lowest order of the interpolation chain.
+    #[arg(long, default_value_t = MarkovSettings::DEFAULT_MIN_ORDER)]
+    pub min_order: usize,
+    /// FM-index models: do not leave an indexed position's own occurrence out when scoring
+    /// it (in-sample scores are then optimistic).
+    #[arg(long)]
+    pub no_leave_one_out: bool,
+    /// FM-index models: score a genome other than the one indexed (contig names or lengths
+    /// differ; no leave-one-out).
+    #[arg(long)]
+    pub other_genome: bool,
+}
+
+impl MarkovArgs {
+    pub fn settings(&self) -> MarkovSettings {
+        MarkovSettings {
+            k: self.max_order,
+            alpha: self.alpha,
+            min_order: self.min_order,
+            leave_one_out: !self.no_leave_one_out,
+        }
+    }
+
+    /// Loads an index as a model for scoring `genome`.
+    pub fn load(&self, path: &std::path::Path, genome: &Genome) -> Result<MarkovModel> {
+        let index = FmdIndex::load(path)?;
+        let model = MarkovModel::new(index, self.settings())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let contigs: Vec<(String, u64)> = genome
+            .contigs()
+            .iter()
+            .map(|c| (c.name.clone(), c.len as u64))
+            .collect();
+        match model.check_genome(&contigs) {
+            Ok(()) => Ok(model),
+            Err(_) if self.other_genome => Ok(model.without_leave_one_out()),
+            Err(e) => bail!(
+                "{}: {e}; not the genome scored, {} (pass --other-genome to score it anyway, without leave-one-out)",
+                path.display(),
+                genome.path().display()
+            ),
+        }
+    }
+}
+
+/// Provenance of a Markov model for outputs' metadata.
+pub fn markov_metadata(path: &std::path::Path, model: &MarkovModel) -> Metadata {
+    let s = model.settings();
+    let m = &model.index().meta;
+    let mut meta = Metadata::new();
+    meta.insert("dnactx.model".into(), crate::io::file_name(path));
+    meta.insert("dnactx.model_kind".into(), "markov".into());
+    meta.insert("dnactx.k".into(), s.k.to_string());
+    meta.insert("dnactx.alpha".into(), s.alpha.to_string());
+    meta.insert("dnactx.min_order".into(), s.min_order.to_string());
+    meta.insert("dnactx.leave_one_out".into(), s.leave_one_out.to_string());
+    meta.insert("dnactx.strands".into(), "both".into());
+    meta.insert(
+        "dnactx.indexed".into(),
+        format!(
+            "{} {} split={} chroms={}",
+            m.genome, m.checksum, m.split, m.chroms
+        ),
+    );
+    meta
 }
 
 impl ModelArgs {
     /// Loads the model with the provenance to write into outputs' metadata.
-    pub fn load(&self, common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
+    pub fn load(
+        &self,
+        common: &super::Common,
+        genome: &Genome,
+    ) -> Result<(Box<dyn Predictor>, Metadata)> {
         if self.path.is_dir() {
             return self.load_neural(common);
+        }
+        if is_index_file(&self.path) {
+            let model = self.markov.load(&self.path, genome)?;
+            let meta = markov_metadata(&self.path, &model);
+            return Ok((Box::new(model), meta));
         }
         let pseudocount = self
             .pseudocount

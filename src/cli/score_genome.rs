@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) => Some(bed::read_sets(p, &genome)?),
         None => None,
     };
-    let (model, model_meta) = args.model.load(&args.common)?;
+    let (model, model_meta) = args.model.load(&args.common, &genome)?;
     let mut meta = model_meta;
     meta.insert("dnactx.kind".into(), "metrics".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));

@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Result<()> {
     crate::io::refuse_overwrite(inputs, args.output.iter().chain(&args.parquet))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let (model, model_meta) = args.model.load(&args.common)?;
+    let (model, model_meta) = args.model.load(&args.common, &genome)?;
     let request = Request {
         input: args.input,
         region: args.region,

@@ -6,9 +6,11 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
+use crate::markov::MarkovSettings;
 use crate::nn::config::RunConfig;
 use crate::nn::data::Repeats;
 use crate::nn::device::parse_device;
+use crate::nn::prior::PriorSettings;
 use crate::nn::train::{TrainRequest, train};
 use crate::regions::bed;
 
@@ -35,13 +37,22 @@ pub struct Args {
     /// Repeat BED (from mask-repeats) for the repeat loss weight; soft-masked bases otherwise.
     #[arg(long)]
     pub repeats: Option<PathBuf>,
-    /// A k-mer count table of the train split (count-kmers) fed to the network's head as a
-    /// prior; its k must not exceed the model's field.
+    /// A k-mer count table (count-kmers) or an FM-index (index-genome) of the train split fed
+    /// to the network's head as a prior; its k must not exceed the model's field.
     #[arg(long)]
     pub prior: Option<PathBuf>,
-    /// Pseudocount of the prior's backoff model.
+    /// Pseudocount of a k-mer prior's backoff model.
     #[arg(long, default_value_t = 4.0)]
     pub prior_pseudocount: f64,
+    /// Order k of an FM-index prior (bases each side, 1..=16).
+    #[arg(long, default_value_t = MarkovSettings::DEFAULT_K)]
+    pub prior_order: usize,
+    /// Alpha of an FM-index prior.
+    #[arg(long, default_value_t = MarkovSettings::DEFAULT_ALPHA)]
+    pub prior_alpha: f64,
+    /// Lowest order of an FM-index prior.
+    #[arg(long, default_value_t = MarkovSettings::DEFAULT_MIN_ORDER)]
+    pub prior_min_order: usize,
     /// Output model folder (must be new or empty unless --resume).
     #[arg(short, long)]
     pub output: PathBuf,
@@ -105,7 +116,18 @@ pub fn run(args: Args) -> Result<()> {
         repeats,
         out: &args.output,
         run,
-        prior: args.prior.clone().map(|p| (p, args.prior_pseudocount)),
+        prior: args.prior.clone().map(|p| {
+            let settings = PriorSettings {
+                pseudocount: args.prior_pseudocount,
+                markov: MarkovSettings {
+                    k: args.prior_order,
+                    alpha: args.prior_alpha,
+                    min_order: args.prior_min_order,
+                    leave_one_out: true,
+                },
+            };
+            (p, settings)
+        }),
         device,
         resume: args.resume,
         quiet: args.common.quiet,

@@ -10,7 +10,6 @@ use tch::{Tensor, nn};
 
 use super::adamw::AdamW;
 use super::folder::{self, CheckpointState, FolderConfig};
-use super::prior::PRIOR_TABLE;
 use crate::io::parquet::{self as pq, Metadata};
 use crate::{Error, Result};
 
@@ -99,7 +98,7 @@ pub(super) fn resume_folder(
 pub(super) fn create_folder(
     out: &Path,
     cfg: &FolderConfig,
-    prior_table: Option<&Path>,
+    prior_table: Option<(&Path, &str)>,
 ) -> Result<SavedState> {
     if out.exists()
         && std::fs::read_dir(out)
@@ -112,8 +111,8 @@ pub(super) fn create_folder(
         ));
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    if let Some(table) = prior_table {
-        let dest = out.join(PRIOR_TABLE);
+    if let Some((table, name)) = prior_table {
+        let dest = out.join(name);
         std::fs::copy(table, &dest).map_err(|e| Error::io(&dest, e))?;
     }
     folder::write_yaml(out, folder::CONFIG, cfg)?;

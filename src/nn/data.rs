@@ -26,6 +26,7 @@ pub struct Repeats<'a> {
 
 /// A contig held for training, with its repeat flags source.
 pub(super) struct Contig {
+    pub(super) name: String,
     pub(super) codes: Vec<u8>,
     pub(super) repeats: Option<IntervalSet>,
 }
@@ -121,6 +122,7 @@ pub(super) fn load_data(
         if wanted.contains(contig.name.as_str()) {
             index.insert(contig.name.clone(), contigs.len());
             contigs.push(Contig {
+                name: contig.name.clone(),
                 codes: seq.into_codes(),
                 repeats: repeats
                     .map(|r| r.by_contig.get(&contig.name).cloned().unwrap_or_default()),
@@ -268,9 +270,14 @@ pub(super) fn add_sample(
         weight.reverse();
     }
     if let Some(p) = prior {
+        let locus = crate::predict::Locus {
+            contig: &contig.name,
+            start: s.start,
+            reverse: s.rc,
+        };
         batch
             .prior
-            .extend(p.log_probs(&padded, field, s.counted, s.rc));
+            .extend(p.log_probs(&padded, field, s.counted, Some(&locus)));
     }
     batch.input.extend(model_codes(&padded));
     batch.target.extend(target);

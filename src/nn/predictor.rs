@@ -36,11 +36,7 @@ impl NeuralModel {
             ));
         }
         let prior = match &config.prior {
-            Some(info) => Some(Prior::load(
-                &folder.join(&info.table),
-                info.pseudocount,
-                false,
-            )?),
+            Some(info) => Some(Prior::from_info(folder, info)?),
             None => None,
         };
         let mut vs = nn::VarStore::new(device);
@@ -124,7 +120,7 @@ impl NeuralModel {
             let flat: Vec<f32> = chunks
                 .par_iter()
                 .flat_map_iter(|c| {
-                    let mut v = p.log_probs(c, field, false, false);
+                    let mut v = p.log_probs(c, field, false, None);
                     v.resize(width * 4, 0.0);
                     v
                 })

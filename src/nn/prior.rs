@@ -13,38 +13,84 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 
-use crate::Result;
 use crate::kmer::{KmerModel, KmerSettings, Strands, table};
-use crate::predict::Probs;
+use crate::markov::{FmdIndex, MarkovModel, MarkovSettings, index::is_index_file};
+use crate::predict::{Locus, Probs};
+use crate::{Error, Result};
 
 /// How the prior was made (saved in the model folder's config.yaml).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriorInfo {
-    /// File name of the count table inside the model folder.
+    /// File name of the count table (or FM-index) inside the model folder.
     pub table: String,
     pub k: usize,
     pub strands: String,
+    /// The k-mer model's pseudocount per base, or the Markov model's alpha.
     pub pseudocount: f64,
-    /// The count table's genome and split, from its metadata.
+    /// The count table's (or index's) genome and split, from its metadata.
     pub counted_on: String,
+    /// Set for an FM-index (bidirectional Markov) prior: its lowest order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_order: Option<usize>,
 }
 
 /// The file name of the prior's count table in a model folder.
 pub const PRIOR_TABLE: &str = "prior.parquet";
+/// The file name of the prior's FM-index in a model folder.
+pub const PRIOR_INDEX: &str = "prior.fmd";
+
+/// How to build the prior from its file.
+#[derive(Debug, Clone, Copy)]
+pub struct PriorSettings {
+    /// k-mer priors: pseudocount per base.
+    pub pseudocount: f64,
+    /// FM-index priors: order, alpha, lowest order.
+    pub markov: MarkovSettings,
+}
+
+enum PriorModel {
+    Kmer {
+        model: KmerModel,
+        both_strands: bool,
+    },
+    Markov(MarkovModel),
+}
 
 /// A loaded prior.
 pub struct Prior {
-    model: KmerModel,
-    both_strands: bool,
+    model: PriorModel,
     pub info: PriorInfo,
 }
 
 const LOG_QUARTER: f32 = -std::f32::consts::LN_2 * 2.0;
 
 impl Prior {
-    /// Loads a count table; `loo` keeps the counts for leave-one-out training priors.
-    pub fn load(path: &Path, pseudocount: f64, loo: bool) -> Result<Prior> {
+    /// Loads a count table or an FM-index (told apart by the file's content); `loo` keeps
+    /// what leave-one-out training priors need.
+    pub fn load(path: &Path, settings: &PriorSettings, loo: bool) -> Result<Prior> {
+        if is_index_file(path) {
+            let index = FmdIndex::load(path)?;
+            let m = &index.meta;
+            let counted_on = format!("{} split={} chroms={}", m.genome, m.split, m.chroms);
+            let ms = MarkovSettings {
+                leave_one_out: loo,
+                ..settings.markov
+            };
+            let model = MarkovModel::new(index, ms).map_err(|e| Error::invalid(path, e))?;
+            return Ok(Prior {
+                info: PriorInfo {
+                    table: PRIOR_INDEX.into(),
+                    k: ms.k,
+                    strands: Strands::Both.as_str().into(),
+                    pseudocount: ms.alpha,
+                    counted_on,
+                    min_order: Some(ms.min_order),
+                },
+                model: PriorModel::Markov(model),
+            });
+        }
+        let pseudocount = settings.pseudocount;
         let budget = 8u64 << 30;
         let (counts, meta) = table::read_model(path, budget)?;
         let info = PriorInfo {
@@ -56,6 +102,7 @@ impl Prior {
                 "{} split={} chroms={}",
                 meta.genome, meta.split, meta.chroms
             ),
+            min_order: None,
         };
         let settings = KmerSettings {
             pseudocount,
@@ -64,31 +111,88 @@ impl Prior {
             keep_counts: loo,
         };
         Ok(Prior {
-            model: KmerModel::new(counts, settings),
-            both_strands: meta.strands == Strands::Both,
+            model: PriorModel::Kmer {
+                model: KmerModel::new(counts, settings),
+                both_strands: meta.strands == Strands::Both,
+            },
             info,
         })
     }
 
+    /// The prior of a model folder, as its config describes it (no leave-one-out).
+    pub fn from_info(folder: &Path, info: &PriorInfo) -> Result<Prior> {
+        let settings = PriorSettings {
+            pseudocount: info.pseudocount,
+            markov: MarkovSettings {
+                k: info.k,
+                alpha: info.pseudocount,
+                min_order: info.min_order.unwrap_or(0),
+                leave_one_out: false,
+            },
+        };
+        Prior::load(&folder.join(&info.table), &settings, false)
+    }
+
+    /// Checks that an FM-index prior was built from `genome` (a count table carries no
+    /// contig list to check).
+    pub fn check_genome(&self, path: &Path, genome: &crate::genome::Genome) -> Result<()> {
+        if let PriorModel::Markov(m) = &self.model {
+            let contigs: Vec<(String, u64)> = genome
+                .contigs()
+                .iter()
+                .map(|c| (c.name.clone(), c.len as u64))
+                .collect();
+            m.check_genome(&contigs)
+                .map_err(|e| Error::invalid(path, e))?;
+        }
+        Ok(())
+    }
+
     pub fn k(&self) -> usize {
-        self.model.k()
+        match &self.model {
+            PriorModel::Kmer { model, .. } => model.k(),
+            PriorModel::Markov(m) => m.settings().k,
+        }
     }
 
     /// Log-probabilities (L x 4, row-major) for every position of a padded chunk of encoded
     /// bases (`field` bases each side of the central ones); flank positions and unknown
     /// centers get the uniform prior. `counted` marks a training chunk whose central
-    /// positions are in the count table, so their own counts are left out; `rc` says the
-    /// chunk was reverse-complemented, whose windows a forward-strand table did not count.
-    pub fn log_probs(&self, chunk: &[u8], field: usize, counted: bool, rc: bool) -> Vec<f32> {
+    /// positions are in the count table, so their own counts are left out; `locus` says
+    /// where the chunk lies (and whether it was reverse-complemented): an FM-index prior
+    /// leaves out exactly the positions it holds, a forward-strand table counted no
+    /// reverse-complemented window.
+    pub fn log_probs(
+        &self,
+        chunk: &[u8],
+        field: usize,
+        counted: bool,
+        locus: Option<&Locus>,
+    ) -> Vec<f32> {
         let n = chunk.len();
         let mut out = vec![LOG_QUARTER; n * 4];
         if n <= 2 * field {
             return out;
         }
-        let subtract = counted && (!rc || self.both_strands);
-        let mut probs: Vec<Probs> = Vec::with_capacity(n - 2 * field);
-        self.model
-            .predict_loo(chunk, field, n - field, subtract, &mut probs);
+        let probs: Vec<Probs> = match &self.model {
+            PriorModel::Kmer {
+                model,
+                both_strands,
+            } => {
+                let rc = locus.is_some_and(|l| l.reverse);
+                let subtract = counted && (!rc || *both_strands);
+                let mut probs = Vec::with_capacity(n - 2 * field);
+                model.predict_loo(chunk, field, n - field, subtract, &mut probs);
+                probs
+            }
+            PriorModel::Markov(m) => {
+                let cut = field - m.settings().k;
+                m.predict_f64(&chunk[cut..n - cut], locus)
+                    .into_iter()
+                    .map(|p| p.map(|x| x as f32))
+                    .collect()
+            }
+        };
         for (i, p) in probs.iter().enumerate() {
             if p[0].is_nan() {
                 continue;
@@ -139,25 +243,43 @@ mod tests {
             chroms: "t".into(),
         };
         table::write_counts(&path, &table, &meta).unwrap();
-        let prior = Prior::load(&path, 1.0, true).unwrap();
+        let settings = PriorSettings {
+            pseudocount: 1.0,
+            markov: MarkovSettings {
+                k: 3,
+                alpha: 1.0,
+                min_order: 0,
+                leave_one_out: true,
+            },
+        };
+        let prior = Prior::load(&path, &settings, true).unwrap();
         let field = 5;
         let chunk: Vec<u8> = seq.codes()[100..160].to_vec();
-        let base = prior.log_probs(&chunk, field, false, false);
+        let base = prior.log_probs(&chunk, field, false, None);
         for i in field..chunk.len() - field {
             for p in 0..chunk.len() {
                 let mut c = chunk.clone();
                 c[p] = (c[p] + 1) & 3;
-                let got = prior.log_probs(&c, field, false, false);
+                let got = prior.log_probs(&c, field, false, None);
                 let same = got[i * 4..i * 4 + 4] == base[i * 4..i * 4 + 4];
                 if p == i || p.abs_diff(i) > 3 {
                     assert!(same, "prior at {i} changed with base {p}");
                 }
             }
         }
+        let fwd = Locus {
+            contig: "t",
+            start: 100,
+            reverse: false,
+        };
+        let rev = Locus {
+            reverse: true,
+            ..fwd
+        };
         // leave-one-out changes a counted training position's prior
-        let loo = prior.log_probs(&chunk, field, true, false);
+        let loo = prior.log_probs(&chunk, field, true, Some(&fwd));
         assert_ne!(loo, base);
         // a reverse-complemented chunk of a forward-strand table keeps its counts
-        assert_eq!(prior.log_probs(&chunk, field, true, true), base);
+        assert_eq!(prior.log_probs(&chunk, field, true, Some(&rev)), base);
     }
 }

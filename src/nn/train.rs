@@ -31,8 +31,9 @@ pub struct TrainRequest<'a> {
     pub repeats: Option<Repeats<'a>>,
     pub out: &'a Path,
     pub run: RunConfig,
-    /// A k-mer count table (train split) fed to the head as a prior, and its pseudocount.
-    pub prior: Option<(PathBuf, f64)>,
+    /// A k-mer count table or an FM-index (train split) fed to the head as a prior, and
+    /// its settings.
+    pub prior: Option<(PathBuf, prior::PriorSettings)>,
     pub device: Device,
     pub resume: bool,
     pub quiet: bool,
@@ -53,8 +54,9 @@ pub fn train(req: TrainRequest) -> Result<()> {
         )));
     }
     let prior = match &req.prior {
-        Some((path, pseudocount)) => {
-            let p = Prior::load(path, *pseudocount, true)?;
+        Some((path, settings)) => {
+            let p = Prior::load(path, settings, true)?;
+            p.check_genome(path, req.genome)?;
             if p.k() > net.min_field() {
                 return Err(Error::invalid(
                     path,
@@ -85,7 +87,11 @@ pub fn train(req: TrainRequest) -> Result<()> {
     let mut state = if req.resume {
         resume_folder(req.out, &folder_cfg, &vs, &mut opt)?
     } else {
-        let prior_table = req.prior.as_ref().map(|(table, _)| table.as_path());
+        let prior_table = req
+            .prior
+            .as_ref()
+            .zip(data.prior.as_ref())
+            .map(|((table, _), p)| (table.as_path(), p.info.table.as_str()));
         create_folder(req.out, &folder_cfg, prior_table)?
     };
     if !req.quiet {

@@ -61,6 +61,7 @@ pub fn score_to_folder(
         let codes = seq.codes();
         predict::score_regions(
             req.model,
+            &contig.name,
             codes,
             set,
             req.rc_average,

@@ -111,7 +111,7 @@ pub fn score_sites(
         .iter()
         .map(|s| predict::padded_chunk(codes, s.pos, s.pos + 1, flank))
         .collect();
-    let probs = predict::predict_strands(predictor, &inputs, rc_average)?;
+    let probs = predict::predict_strands(predictor, &inputs, None, rc_average)?;
     Ok(sites
         .iter()
         .zip(probs)

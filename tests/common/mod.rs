@@ -13,6 +13,8 @@ pub fn bin(name: &str) -> PathBuf {
         "score-variants" => env!("CARGO_BIN_EXE_score-variants").into(),
         "merge-scores" => env!("CARGO_BIN_EXE_merge-scores").into(),
         "explain-flanks" => env!("CARGO_BIN_EXE_explain-flanks").into(),
+        "index-genome" => env!("CARGO_BIN_EXE_index-genome").into(),
+        "query-index" => env!("CARGO_BIN_EXE_query-index").into(),
         #[cfg(feature = "torch")]
         "train-model" => env!("CARGO_BIN_EXE_train-model").into(),
         other => panic!("unknown binary {other}"),

@@ -1,0 +1,250 @@
+//! Building an FMD-index: the indexed runs (maximal A/C/G/T stretches of the chosen regions)
+//! and their reverse complements, each followed by a separator, into one text; its BWT
+//! through libsais (the fastest suffix sorter, and its BWT mode keeps only the text and one
+//! 4-byte array, 8-byte above 2^31 positions); then the rank blocks.
+
+use libsais::BwtConstruction;
+
+use super::index::{FmdIndex, IndexMeta, Run};
+use super::rank::BlockBuilder;
+use crate::genome::encode;
+use crate::regions::IntervalSet;
+use crate::{Error, Result};
+
+/// Separator symbol in the text; bases are 1..=4.
+const SEP: u8 = 0;
+
+/// Collects runs into the text to index.
+#[derive(Default)]
+pub struct TextBuilder {
+    text: Vec<u8>,
+    runs: Vec<Run>,
+    checksum: u64,
+}
+
+impl TextBuilder {
+    pub fn new() -> Self {
+        TextBuilder {
+            checksum: FNV_OFFSET,
+            ..Default::default()
+        }
+    }
+
+    /// Adds the A/C/G/T runs of `regions` of contig number `contig` (`codes` its bases).
+    pub fn add_contig(&mut self, contig: usize, name: &str, codes: &[u8], regions: &IntervalSet) {
+        fnv(&mut self.checksum, name.as_bytes());
+        for &(s, e) in regions.intervals() {
+            let e = (e as usize).min(codes.len());
+            let mut p = (s as usize).min(e);
+            while p < e {
+                while p < e && !encode::is_acgt(codes[p]) {
+                    p += 1;
+                }
+                let a = p;
+                while p < e && encode::is_acgt(codes[p]) {
+                    p += 1;
+                }
+                if p > a {
+                    self.add_run(contig, a, &codes[a..p]);
+                }
+            }
+        }
+    }
+
+    fn add_run(&mut self, contig: usize, start: usize, codes: &[u8]) {
+        self.runs.push(Run {
+            contig: contig as u64,
+            start: start as u64,
+            end: (start + codes.len()) as u64,
+        });
+        fnv(&mut self.checksum, &(start as u64).to_le_bytes());
+        let fwd = self.text.len();
+        self.text.extend(codes.iter().map(|&c| encode::base(c) + 1));
+        fnv(&mut self.checksum, &self.text[fwd..]);
+        self.text.push(SEP);
+        self.text
+            .extend(codes.iter().rev().map(|&c| 4 - encode::base(c)));
+        self.text.push(SEP);
+    }
+
+    /// Bases added (one strand).
+    pub fn bases(&self) -> u64 {
+        self.runs.iter().map(|r| r.end - r.start).sum()
+    }
+
+    /// The text's BWT and its rank blocks; `meta.checksum` and `meta.bases` are filled in.
+    pub fn finish(self, mut meta: IndexMeta) -> Result<FmdIndex> {
+        let TextBuilder {
+            mut text,
+            runs,
+            checksum,
+        } = self;
+        if runs.is_empty() {
+            return Err(Error::Config(
+                "nothing to index: the chosen regions hold no A/C/G/T base".into(),
+            ));
+        }
+        meta.checksum = format!("fnv1a64:{checksum:016x}");
+        meta.bases = runs.iter().map(|r| r.end - r.start).sum();
+        let n = text.len();
+        let oom = |e: libsais::LibsaisError| {
+            Error::Config(format!("building the BWT of {n} positions failed: {e:?}"))
+        };
+        let primary = if n < i32::MAX as usize {
+            BwtConstruction::replace_text(&mut text)
+                .with_owned_temporary_array_buffer32()
+                .single_threaded()
+                .run()
+                .map_err(oom)?
+                .primary_index()
+        } else {
+            BwtConstruction::replace_text(&mut text)
+                .with_owned_temporary_array_buffer64()
+                .single_threaded()
+                .run()
+                .map_err(oom)?
+                .primary_index()
+        };
+        // The full BWT of text + sentinel has n + 1 rows; libsais leaves out the sentinel's
+        // row (the whole text's), `primary`.
+        let mut b = BlockBuilder::with_capacity(n as u64 + 1);
+        for (i, &s) in text.iter().enumerate() {
+            if i == primary {
+                b.push(None);
+            }
+            b.push((s != SEP).then(|| s - 1));
+        }
+        if primary == n {
+            b.push(None);
+        }
+        drop(text);
+        let (blocks, dollars, rows) = b.finish();
+        Ok(FmdIndex::from_parts(meta, blocks, dollars, runs, rows))
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv(h: &mut u64, bytes: &[u8]) {
+    for &b in bytes {
+        *h = (*h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+    use proptest::prelude::*;
+
+    pub(crate) fn meta() -> IndexMeta {
+        IndexMeta {
+            kind: super::super::index::KIND.into(),
+            version: crate::VERSION.into(),
+            genome: "t.fa".into(),
+            genome_contigs: vec![("t".into(), 0)],
+            checksum: String::new(),
+            split: "all".into(),
+            chroms: "t".into(),
+            bases: 0,
+        }
+    }
+
+    fn revcomp(s: &str) -> String {
+        s.bytes()
+            .rev()
+            .map(|b| match b {
+                b'A' => 'T',
+                b'C' => 'G',
+                b'G' => 'C',
+                _ => 'A',
+            })
+            .collect()
+    }
+
+    fn naive_count(seq: &str, pat: &str) -> u64 {
+        let runs: Vec<&str> = seq.split('N').filter(|r| !r.is_empty()).collect();
+        let mut n = 0;
+        for r in runs {
+            for s in [r.to_string(), revcomp(r)] {
+                n += (0..s.len()).filter(|&i| s[i..].starts_with(pat)).count() as u64;
+            }
+        }
+        n
+    }
+
+    fn pattern(code: u64, len: usize) -> Vec<u8> {
+        (0..len).map(|i| ((code >> (2 * i)) & 3) as u8).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn counts_and_bidirectional_extension_match_naive(seq in "[ACGTN]{1,300}") {
+            let codes = EncodedSeq::from_ascii(seq.as_bytes()).unwrap();
+            let mut t = TextBuilder::new();
+            t.add_contig(0, "t", codes.codes(), &IntervalSet::from_unsorted(vec![(0, seq.len() as u64)]));
+            if t.bases() == 0 {
+                prop_assert!(t.finish(meta()).is_err());
+                return Ok(());
+            }
+            let idx = t.finish(meta()).unwrap();
+            for len in 1..=4usize {
+                for code in 0..(1u64 << (2 * len)) {
+                    let p = pattern(code, len);
+                    let s: String = p.iter().map(|&b| b"ACGT"[b as usize] as char).collect();
+                    let want = naive_count(&seq, &s);
+                    prop_assert_eq!(idx.count(&p), want, "{}", s);
+                    // grow from the middle outwards, alternating sides, as the model does
+                    let mid = len / 2;
+                    let mut iv = idx.base(p[mid]);
+                    let (mut l, mut r) = (mid, mid + 1);
+                    while l > 0 || r < len {
+                        if l > 0 { l -= 1; iv = idx.extend_left(iv, p[l]); }
+                        if r < len { iv = idx.extend_right(iv, p[r]); r += 1; }
+                    }
+                    prop_assert_eq!(iv.size, want, "bidirectional {}", s);
+                    let rc: Vec<u8> = p.iter().rev().map(|&b| 3 - b).collect();
+                    if want > 0 {
+                        // the reverse complement's rows are where the bi-interval says
+                        let mut jv = idx.base(rc[len - 1]);
+                        for &b in rc[..len - 1].iter().rev() { jv = idx.extend_left(jv, b); }
+                        prop_assert_eq!(jv.lo, iv.lo_rc, "rc rows {}", s);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn save_and_load_round_trip() {
+        let seq = EncodedSeq::from_ascii(b"ACGTTGCANNACGGTACCATGATTACA").unwrap();
+        let mut t = TextBuilder::new();
+        t.add_contig(
+            0,
+            "t",
+            seq.codes(),
+            &IntervalSet::from_unsorted(vec![(0, 27)]),
+        );
+        let idx = t.finish(meta()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.fmd");
+        idx.save(&path).unwrap();
+        let back = FmdIndex::load(&path).unwrap();
+        assert_eq!(back.meta, idx.meta);
+        assert_eq!(back.blocks(), idx.blocks());
+        assert_eq!(back.runs(), idx.runs());
+        assert_eq!(back.count(&[0, 1, 2]), idx.count(&[0, 1, 2]));
+        // truncated and damaged files are refused by name
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+        let e = FmdIndex::load(&path).err().unwrap().to_string();
+        assert!(e.contains("truncated"), "{e}");
+        let mut bad = bytes.clone();
+        let mid = bad.len() / 2 + 3;
+        bad[mid] ^= 0x40;
+        std::fs::write(&path, &bad).unwrap();
+        let e = FmdIndex::load(&path).err().unwrap().to_string();
+        assert!(e.contains("damaged"), "{e}");
+    }
+}

@@ -1,0 +1,11 @@
+//! The bidirectional Markov model (Liang, Grønbæk, Fariselli, Krogh 2022) counted on demand
+//! from an FMD-index of the training sequence and its reverse complement: any order up to
+//! [`model::K_MAX`], no count table.
+
+pub mod build;
+pub mod index;
+pub mod model;
+pub mod rank;
+
+pub use index::FmdIndex;
+pub use model::{MarkovModel, MarkovSettings};

@@ -1,0 +1,287 @@
+//! The bidirectional Markov model over an FMD-index, as a [`Predictor`].
+//!
+//! For a position with left context `L_j` and right context `R_j` (j bases each side),
+//! `n_j(b)` is the number of occurrences of `L_j b R_j` in the index, both strands; `N_j`
+//! their sum. From `p_{j0-1}(b) = 1/4`, with `j0 = min(min_order, c)`:
+//!
+//! `p_j(b) = (n_j(b) + alpha * p_{j-1}(b)) / (N_j + alpha)` for `j = j0..=c`,
+//!
+//! where `c <= k` is the largest order whose whole window is A/C/G/T inside the contig. The
+//! index holds both strands, so `n_j` is the same for a context and its reverse complement:
+//! the model is strand-symmetric by construction. Leave-one-out: a position whose order-j
+//! window lies inside an indexed run has its own occurrence (and that of its reverse
+//! complement, which counts here only when `L_j` is the reverse complement of `R_j`)
+//! subtracted at that order. Once no occurrence is left, higher orders change nothing
+//! (`p_j = p_{j-1}`), so extension stops there.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::index::{BiInterval, FmdIndex};
+use crate::genome::encode;
+use crate::predict::{Locus, NO_PREDICTION, Predictor, Probs};
+
+/// Largest supported order (bases each side).
+pub const K_MAX: usize = 16;
+
+/// How the model predicts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MarkovSettings {
+    /// Largest order k (bases each side).
+    pub k: usize,
+    /// Weight of the lower order's prediction (a pseudocount spread as that prediction).
+    pub alpha: f64,
+    /// The lowest order j0 of the interpolation chain.
+    pub min_order: usize,
+    /// Leave each indexed position's own occurrence out when scoring it.
+    pub leave_one_out: bool,
+}
+
+impl MarkovSettings {
+    /// The defaults, chosen on the demo genome's valid windows (held out of the index; see
+    /// docs/benchmarks.md): accuracy and bits improve with k up to 16; alpha 24 has the
+    /// best bits (32 the best accuracy, by 0.001); starting the chain above order 0 only
+    /// loses (orders below about 4 are so well counted that alpha hardly moves them).
+    pub const DEFAULT_K: usize = 16;
+    pub const DEFAULT_ALPHA: f64 = 24.0;
+    pub const DEFAULT_MIN_ORDER: usize = 0;
+
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=K_MAX).contains(&self.k) {
+            return Err(format!(
+                "order k = {} is not supported by an FM-index model: 1..={K_MAX}",
+                self.k
+            ));
+        }
+        if !(self.alpha > 0.0 && self.alpha.is_finite()) {
+            return Err(format!("alpha must be above 0, got {}", self.alpha));
+        }
+        if self.min_order > self.k {
+            return Err(format!(
+                "min order {} is above k = {}",
+                self.min_order, self.k
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An FMD-index with its settings, ready to predict.
+pub struct MarkovModel {
+    index: FmdIndex,
+    settings: MarkovSettings,
+    /// Each indexed contig's runs (a range of `index.runs()`).
+    runs: HashMap<String, Range<usize>>,
+}
+
+impl MarkovModel {
+    pub fn new(index: FmdIndex, settings: MarkovSettings) -> Result<MarkovModel, String> {
+        settings.check()?;
+        let mut runs: HashMap<String, Range<usize>> = HashMap::new();
+        for (i, r) in index.runs().iter().enumerate() {
+            let name = &index.meta.genome_contigs[r.contig as usize].0;
+            runs.entry(name.clone())
+                .and_modify(|x| x.end = i + 1)
+                .or_insert(i..i + 1);
+        }
+        Ok(MarkovModel {
+            index,
+            settings,
+            runs,
+        })
+    }
+
+    pub fn settings(&self) -> &MarkovSettings {
+        &self.settings
+    }
+
+    pub fn index(&self) -> &FmdIndex {
+        &self.index
+    }
+
+    /// Checks that a genome (its contigs and lengths, in order) is the index's own.
+    pub fn check_genome(&self, contigs: &[(String, u64)]) -> Result<(), String> {
+        let own = &self.index.meta.genome_contigs;
+        if own.as_slice() == contigs {
+            return Ok(());
+        }
+        let first_diff = own
+            .iter()
+            .zip(contigs)
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| {
+                format!(
+                    ": {} ({} bases) there, {} ({} bases) here",
+                    a.0, a.1, b.0, b.1
+                )
+            })
+            .unwrap_or_else(|| format!(": {} contigs there, {} here", own.len(), contigs.len()));
+        Err(format!(
+            "was built from another genome ({}, checksum {}){first_diff}",
+            self.index.meta.genome, self.index.meta.checksum
+        ))
+    }
+
+    /// Turns leave-one-out off (scoring a genome other than the index's).
+    pub fn without_leave_one_out(mut self) -> Self {
+        self.settings.leave_one_out = false;
+        self
+    }
+
+    /// For each central position of a chunk at `locus`, the largest order whose window
+    /// lies inside one indexed run (its own occurrence is in the index), if any.
+    fn own_orders(&self, locus: &Locus, m: usize) -> Vec<Option<usize>> {
+        let mut out = vec![None; m];
+        let Some(range) = self
+            .runs
+            .get(locus.contig)
+            .filter(|_| self.settings.leave_one_out)
+        else {
+            return out;
+        };
+        let runs = &self.index.runs()[range.clone()];
+        let mut r = runs.partition_point(|x| x.end <= locus.start);
+        for (i, o) in out.iter_mut().enumerate() {
+            let g = locus.start + i as u64;
+            while r < runs.len() && runs[r].end <= g {
+                r += 1;
+            }
+            if r < runs.len() && runs[r].start <= g {
+                *o = Some((g - runs[r].start).min(runs[r].end - 1 - g) as usize);
+            }
+        }
+        if locus.reverse {
+            out.reverse();
+        }
+        out
+    }
+
+    /// Probabilities (f64) of the central positions of a chunk (`k` bases of flank each
+    /// side); NaN where the center is not A/C/G/T.
+    pub fn predict_f64(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<[f64; 4]> {
+        let k = self.settings.k;
+        let m = chunk.len().saturating_sub(2 * k);
+        let own = match locus {
+            Some(l) => self.own_orders(l, m),
+            None => vec![None; m],
+        };
+        // clean bases left and right of each position, capped at k
+        let mut left = vec![0usize; chunk.len()];
+        let mut run = 0;
+        for (i, &c) in chunk.iter().enumerate() {
+            left[i] = run.min(k);
+            run = if encode::is_acgt(c) { run + 1 } else { 0 };
+        }
+        let mut right = vec![0usize; chunk.len()];
+        run = 0;
+        for (i, &c) in chunk.iter().enumerate().rev() {
+            right[i] = run.min(k);
+            run = if encode::is_acgt(c) { run + 1 } else { 0 };
+        }
+        (0..m)
+            .map(|x| {
+                let i = x + k;
+                if !encode::is_acgt(chunk[i]) {
+                    return [f64::NAN; 4];
+                }
+                self.position(chunk, i, left[i].min(right[i]), own[x])
+            })
+            .collect()
+    }
+
+    /// The prediction at `chunk[i]`, whose windows are clean up to order `top`.
+    fn position(&self, chunk: &[u8], i: usize, top: usize, own: Option<usize>) -> [f64; 4] {
+        let idx = &self.index;
+        let alpha = self.settings.alpha;
+        let start = self.settings.min_order.min(top);
+        let t = encode::base(chunk[i]) as usize;
+        let mut iv: [BiInterval; 4] = std::array::from_fn(|b| idx.base(b as u8));
+        let mut p = [0.25f64; 4];
+        // L_j is the reverse complement of R_j
+        let mut palindrome = true;
+        for j in 0..=top {
+            if j > 0 {
+                let l = encode::base(chunk[i - j]);
+                let r = encode::base(chunk[i + j]);
+                palindrome &= l == 3 - r;
+                let mut any = false;
+                for x in iv.iter_mut().filter(|x| x.size > 0) {
+                    *x = idx.extend_right(idx.extend_left(*x, l), r);
+                    any |= x.size > 0;
+                }
+                if !any {
+                    break;
+                }
+            }
+            if j < start {
+                continue;
+            }
+            let mut n = iv.map(|x| x.size);
+            if own.is_some_and(|o| j <= o) {
+                n[t] = n[t].saturating_sub(1);
+                if palindrome {
+                    n[3 - t] = n[3 - t].saturating_sub(1);
+                }
+            }
+            let total = n.iter().sum::<u64>() as f64;
+            if total == 0.0 {
+                break;
+            }
+            p = std::array::from_fn(|b| (n[b] as f64 + alpha * p[b]) / (total + alpha));
+        }
+        p
+    }
+
+    fn predict_one(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<Probs> {
+        self.predict_f64(chunk, locus)
+            .into_iter()
+            .map(|p| {
+                if p[0].is_nan() {
+                    NO_PREDICTION
+                } else {
+                    p.map(|x| x as f32)
+                }
+            })
+            .collect()
+    }
+}
+
+impl Predictor for MarkovModel {
+    fn flank(&self) -> usize {
+        self.settings.k
+    }
+
+    fn describe(&self) -> String {
+        let s = &self.settings;
+        format!(
+            "FM-index Markov model k={} alpha={} min_order={} leave_one_out={} ({} bases of {})",
+            s.k,
+            s.alpha,
+            s.min_order,
+            s.leave_one_out,
+            self.index.meta.bases,
+            self.index.meta.genome
+        )
+    }
+
+    fn predict_chunks(&self, chunks: &[Vec<u8>]) -> crate::Result<Vec<Vec<Probs>>> {
+        Ok(chunks
+            .par_iter()
+            .map(|c| self.predict_one(c, None))
+            .collect())
+    }
+
+    fn predict_chunks_at(
+        &self,
+        chunks: &[Vec<u8>],
+        loci: &[Locus],
+    ) -> crate::Result<Vec<Vec<Probs>>> {
+        Ok(chunks
+            .par_iter()
+            .zip(loci)
+            .map(|(c, l)| self.predict_one(c, Some(l)))
+            .collect())
+    }
+}

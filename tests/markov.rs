@@ -97,6 +97,7 @@ fn scoring_with_an_index_is_strand_symmetric_and_leaves_one_out() {
     let dir = tempdir();
     let d = dir.path();
     copy_indexed(&yeast(), d, "y.fa.gz");
+    write(d, "all.bed", "chrI\t0\t230218\n");
     ok(d, "index-genome", &["-g", "y.fa.gz", "-o", "y.fmd"]);
     let score = |out: &str, extra: &[&str]| {
         let mut args = vec![
@@ -106,6 +107,8 @@ fn scoring_with_an_index_is_strand_symmetric_and_leaves_one_out() {
             "y.fmd",
             "--max-order",
             "8",
+            "--regions",
+            "all.bed",
             "-o",
             out,
         ];
@@ -145,12 +148,22 @@ fn bad_index_input_is_refused_by_name() {
         "other.fa",
         ">chrI\nACGTACGTAAACCCGGGTTTACGATCGATCGTAGCTAGCTAG\n",
     );
+    write(d, "r.bed", "chrI\t0\t40\n");
     ok(d, "index-genome", &["-g", "y.fa.gz", "-o", "y.fmd"]);
     // another genome: refused unless asked for, then scored without leave-one-out
     let err = fails(
         d,
         "score-genome",
-        &["-g", "other.fa", "-m", "y.fmd", "-o", "s"],
+        &[
+            "-g",
+            "other.fa",
+            "-m",
+            "y.fmd",
+            "--regions",
+            "r.bed",
+            "-o",
+            "s",
+        ],
     );
     assert!(
         err.contains("y.fmd") && err.contains("another genome") && err.contains("--other-genome"),
@@ -159,19 +172,40 @@ fn bad_index_input_is_refused_by_name() {
     ok(
         d,
         "score-genome",
-        &["-g", "other.fa", "-m", "y.fmd", "--other-genome", "-o", "s"],
+        &[
+            "-g",
+            "other.fa",
+            "-m",
+            "y.fmd",
+            "--regions",
+            "r.bed",
+            "--other-genome",
+            "-o",
+            "s",
+        ],
     );
     // orders beyond the supported range
     for (flag, v, needle) in [
         ("--max-order", "17", "1..=16"),
         ("--max-order", "0", "1..=16"),
         ("--alpha", "0", "alpha"),
-        ("--min-order", "13", "min order"),
+        ("--min-order", "17", "min order"),
     ] {
         let err = fails(
             d,
             "score-genome",
-            &["-g", "y.fa.gz", "-m", "y.fmd", flag, v, "-o", "s2"],
+            &[
+                "-g",
+                "y.fa.gz",
+                "-m",
+                "y.fmd",
+                "--regions",
+                "r.bed",
+                flag,
+                v,
+                "-o",
+                "s2",
+            ],
         );
         assert!(
             err.contains(needle) && err.contains("y.fmd"),
@@ -184,7 +218,16 @@ fn bad_index_input_is_refused_by_name() {
     let err = fails(
         d,
         "score-genome",
-        &["-g", "y.fa.gz", "-m", "cut.fmd", "-o", "s3"],
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            "cut.fmd",
+            "--regions",
+            "r.bed",
+            "-o",
+            "s3",
+        ],
     );
     assert!(
         err.contains("cut.fmd") && err.contains("truncated"),

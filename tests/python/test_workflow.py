@@ -18,6 +18,8 @@ from conftest import REPO, run
 CONFIG = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
 KMER = next(m for m in CONFIG["models"] if m["kind"] == "kmer")
 NEURAL = next(m for m in CONFIG["models"] if m["kind"] == "neural")
+MARKOV = next(m for m in CONFIG["models"] if m["kind"] == "markov")
+MARKOV_PRIORED = next(m for m in CONFIG["models"] if m.get("prior") == MARKOV["name"])
 K = KMER["k"]
 MODEL = KMER["name"]
 TRACKS = ["p_ref", "entropy", "p_A", "p_C", "p_G", "p_T"]
@@ -66,6 +68,44 @@ def test_every_output_and_log(workflow_run):
         assert (w / f"logs/count_kmers/{MODEL}/{chrom}.log").exists()
     assert (w / "logs/mask_repeats.log").exists()
     assert (w / f"logs/train_model/{NEURAL['name']}.log").exists()
+
+
+def test_markov_model_and_prior(workflow_run, genome):
+    w = workflow_run
+    index = w / "results/markov/index.fmd"
+    assert index.read_bytes()[:8] == b"DNACTXFM"
+    assert (w / "logs/index_genome.log").exists()
+    # the index holds both strands of the train windows' A/C/G/T runs: about 1 byte per base
+    df = pl.read_parquet(w / "results/windows.parquet").filter(pl.col("split") == "train")
+    acgt = int(df["n_acgt"].sum())
+    assert 0.9 * acgt < index.stat().st_size < 1.3 * acgt + 4096
+    name = MARKOV["name"]
+    for t in TRACKS:
+        assert (w / f"results/scores/{name}/{t}.bw").stat().st_size > 0
+    meta = papq.read_metadata(w / f"results/scores/{name}/metrics.parquet").metadata
+    assert meta[b"dnactx.model_kind"] == b"markov"
+    assert meta[b"dnactx.k"] == str(MARKOV["k"]).encode()
+    assert meta[b"dnactx.alpha"] == str(MARKOV["alpha"]).encode()
+    # the same test positions as the k-mer model, scored at least as well as a coin
+    comp = pl.read_csv(w / "results/comparison.tsv", separator="\t")
+    rows = comp.filter((pl.col("chrom") == "all") & (pl.col("class") == "all"))
+    by_model = {r["model"]: r for r in rows.iter_rows(named=True)}
+    assert by_model[name]["kind"] == "markov" and by_model[name]["flank"] == MARKOV["k"]
+    assert by_model[name]["n"] == by_model[MODEL]["n"]
+    assert 0.3 < by_model[name]["accuracy"] < 0.6
+    # p_A..p_T of every scored base sum to 1, strand-symmetric counts or not
+    bws = {b: pyBigWig.open(str(w / f"results/scores/{name}/p_{b}.bw")) for b in "ACGT"}
+    chrom = CONFIG["splits"]["test"][0]
+    vals = np.array([bws[b].values(chrom, 10_000, 12_000, numpy=True) for b in "ACGT"])
+    ok = ~np.isnan(vals).any(axis=0)
+    assert ok.sum() > 1000
+    assert np.allclose(vals[:, ok].sum(axis=0), 1.0, atol=1e-5)
+    # a neural model with the Markov prior: the index copied into its folder
+    folder = w / f"results/models/{MARKOV_PRIORED['name']}"
+    assert (folder / "prior.fmd").read_bytes() == index.read_bytes()
+    cfg = yaml.safe_load(open(folder / "config.yaml"))
+    assert cfg["prior"]["table"] == "prior.fmd" and cfg["prior"]["k"] == MARKOV["k"]
+    assert (w / f"results/scores/{MARKOV_PRIORED['name']}/metrics.tsv").exists()
 
 
 def test_windows_table(workflow_run, genome):

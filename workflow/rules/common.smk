@@ -37,17 +37,44 @@ def split_chroms(split):
     return list(value)
 
 
+def contig_lengths():
+    """Contig lengths from the genome's .fai index; None when there is none."""
+    fai = f"{config['genome']}.fai"
+    if not os.path.exists(fai):
+        return None
+    with open(fai) as f:
+        return {
+            cols[0]: int(cols[1]) for cols in (line.split("\t") for line in f if line.strip())
+        }
+
+
+# The largest order (bases each side) score-genome, explain-flanks and train-model use for a
+# markov model without `k`, i.e. their --max-order default (MarkovSettings::DEFAULT_K in
+# src/markov/model.rs): only for the flank column of the comparison table and the report and
+# the min_order check below; no flag is passed. Keep it in step with the tools.
+MARKOV_DEFAULT_ORDER = 16
+
+
 MODELS = {m["name"]: m for m in config["models"]}
 if len(MODELS) != len(config["models"]):
     raise ValueError("config: two models share a name")
 MODEL_NAMES = list(MODELS)
 KMER_MODELS = [n for n, m in MODELS.items() if m["kind"] == "kmer"]
+MARKOV_MODELS = [n for n, m in MODELS.items() if m["kind"] == "markov"]
 NEURAL_MODELS = [n for n, m in MODELS.items() if m["kind"] == "neural"]
 for _name in NEURAL_MODELS:
     _prior = MODELS[_name].get("prior")
-    if _prior is not None and _prior not in KMER_MODELS:
+    if _prior is not None and _prior not in KMER_MODELS + MARKOV_MODELS:
         raise ValueError(
-            f"config: model {_name} takes its prior from '{_prior}', which is not a kmer model ({KMER_MODELS})"
+            f"config: model {_name} takes its prior from '{_prior}', which is not a kmer or markov "
+            f"model ({KMER_MODELS + MARKOV_MODELS})"
+        )
+for _name in MARKOV_MODELS:
+    _m = MODELS[_name]
+    if _m.get("min_order", 0) > _m.get("k", MARKOV_DEFAULT_ORDER):
+        raise ValueError(
+            f"config: markov model {_name} has min_order {_m['min_order']} above its k "
+            f"{_m.get('k', MARKOV_DEFAULT_ORDER)}"
         )
 
 TRACKS = ["p_ref", "entropy"] + (
@@ -65,15 +92,18 @@ def alternatives(names):
 wildcard_constraints:
     chrom=alternatives(TRAIN_CHROMS + [c for c in TEST_CHROMS if c not in TRAIN_CHROMS]),
     kmer=alternatives(KMER_MODELS),
+    markov=alternatives(MARKOV_MODELS),
     neural=alternatives(NEURAL_MODELS),
     model=alternatives(MODEL_NAMES),
 
 
 def model_flank(name):
-    """Bases of context each side: k for k-mer models, the configured flank otherwise."""
+    """Bases of context each side: k for k-mer and markov models, the configured flank otherwise."""
     m = MODELS[name]
     if m["kind"] == "kmer":
         return m["k"]
+    if m["kind"] == "markov":
+        return m.get("k", MARKOV_DEFAULT_ORDER)
     arch = m.get("model", {})
     if "flank" in arch:
         return arch["flank"]
@@ -84,17 +114,82 @@ def model_flank(name):
     return {"mlp": 50, "lstm": 200, "transformer": 100}[arch["architecture"]]
 
 
+# The FM-index of the train split (both strands) that every markov model counts from: it
+# does not depend on a model's settings, so one index serves them all (index_genome, once).
+MARKOV_INDEX = "results/markov/index.fmd"
+
+
 def model_input(wildcards):
-    """What score-genome reads for a model: its count table or its folder's weights."""
+    """What score-genome reads for a model: its count table, the FM-index, or its weights."""
     if wildcards.model in KMER_MODELS:
         return f"results/kmers/{wildcards.model}/kmers.parquet"
+    if wildcards.model in MARKOV_MODELS:
+        return MARKOV_INDEX
     return f"results/models/{wildcards.model}/weights.safetensors"
 
 
+def markov_flags(name, prefix=""):
+    """The --max-order/--alpha/--min-order flags of a markov model (with `prefix`, e.g.
+    --prior-order for train-model); a setting absent from the config passes no flag, so the
+    tool's default applies."""
+    m = MODELS[name]
+    flags = []
+    for key, flag in (("k", "order" if prefix else "max-order"), ("alpha", "alpha"), ("min_order", "min-order")):
+        if key in m:
+            flags.append(f"--{prefix}{flag} {m[key]}")
+    return " ".join(flags)
+
+
+def train_bases():
+    """Bases of the train chromosomes (the .fai lengths); None without a .fai."""
+    lengths = contig_lengths()
+    if lengths is None:
+        return None
+    return sum(lengths.get(c, 0) for c in TRAIN_CHROMS)
+
+
+def markov_index_mb():
+    """Memory of index_genome, MiB: the largest `memory_gb` of the markov models when one sets
+    it; else about 10 bytes per indexed base, both strands, i.e. 20 per train base (from the
+    .fai) plus 1 GiB; else 8 GiB."""
+    explicit = [MODELS[n]["memory_gb"] for n in MARKOV_MODELS if "memory_gb" in MODELS[n]]
+    if explicit:
+        return int(max(explicit) * 1024)
+    bases = train_bases()
+    if bases is None:
+        return 8 * 1024
+    return -(-20 * bases // 2**20) + 1024
+
+
+def markov_score_mb():
+    """Memory of a job that reads the FM-index (score, explain): 4 GB plus twice the index
+    (about 1 byte per train base on disk; a tenth of the build memory without a .fai)."""
+    bases = train_bases()
+    index_mb = -(-bases // 2**20) if bases is not None else markov_index_mb() // 10
+    return 4000 + 2 * index_mb
+
+
 def prior_table(wildcards):
-    """The count table a neural model takes as its prior, if any."""
+    """The count table or FM-index a neural model takes as its prior, if any."""
     prior = MODELS[wildcards.neural].get("prior")
-    return [f"results/kmers/{prior}/kmers.parquet"] if prior else []
+    if not prior:
+        return []
+    if prior in MARKOV_MODELS:
+        return [MARKOV_INDEX]
+    return [f"results/kmers/{prior}/kmers.parquet"]
+
+
+def prior_flags(wildcards, input):
+    """train-model's prior flags: --prior with the count table for a kmer prior; --prior with
+    the FM-index and the markov model's --prior-order/--prior-alpha/--prior-min-order."""
+    if not input.prior:
+        return ""
+    prior = MODELS[wildcards.neural]["prior"]
+    flags = f"--prior {input.prior[0]}"
+    if prior in MARKOV_MODELS:
+        extra = markov_flags(prior, prefix="prior-")
+        flags += f" {extra}" if extra else ""
+    return flags
 
 
 def score_cmd(model_path):

@@ -1,6 +1,6 @@
 # What the flanks contribute: explain-flanks per model on the test split (accuracy and bits
 # when bands of flank distances are shuffled or randomized), shown in the report. Neural
-# models run on a GPU node, k-mer models on a CPU node.
+# models run on a GPU node, k-mer and markov models on a CPU node.
 
 
 rule explain_kmer:
@@ -19,6 +19,29 @@ rule explain_kmer:
     threads: 2
     resources:
         mem_mb=lambda wc: int(MODELS[wc.kmer].get("memory_gb", 4) * 1024) + 4000,
+        runtime=60,
+    conda:
+        "../../envs/dnactx.yaml"
+    shell:
+        explain_cmd("{input.model}")
+
+
+rule explain_markov:
+    input:
+        genome=config["genome"],
+        windows=rules.make_windows.output.parquet,
+        model=MARKOV_INDEX,
+    output:
+        parquet="results/explain/{markov}.parquet",
+        tsv="results/explain/{markov}.tsv",
+    params:
+        **EXPLAIN_PARAMS,
+        extra=lambda wc: markov_flags(wc.markov),
+    log:
+        "logs/explain/{markov}.log",
+    threads: 2
+    resources:
+        mem_mb=lambda wc: markov_score_mb(),
         runtime=60,
     conda:
         "../../envs/dnactx.yaml"

@@ -36,7 +36,7 @@ rule train_model:
         metrics="results/models/{neural}/metrics.parquet",
     params:
         folder=lambda wc, output: os.path.dirname(output.weights),
-        prior=lambda wc, input: f"--prior {input.prior[0]}" if input.prior else "",
+        prior=prior_flags,
         device=config["device"],
         exe=tool("train-model"),
     log:

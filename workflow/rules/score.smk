@@ -1,6 +1,6 @@
 # Scoring: one score-genome job per model and test chromosome (scatter; neural models on GPU
-# nodes), then merge-scores gathers each model's chromosomes into one folder.
-
+# nodes, k-mer and markov models on CPU nodes), then merge-scores gathers each model's
+# chromosomes into one folder.
 
 
 rule score_kmer:
@@ -28,6 +28,34 @@ rule score_kmer:
     resources:
         mem_mb=lambda wc: int(MODELS[wc.kmer].get("memory_gb", 4) * 1024) + 4000,
         runtime=120,
+    conda:
+        "../../envs/dnactx.yaml"
+    shell:
+        score_cmd("{input.model}")
+
+
+rule score_markov:
+    input:
+        genome=config["genome"],
+        windows=rules.make_windows.output.parquet,
+        repeats=rules.mask_repeats.output.bed,
+        model=MARKOV_INDEX,
+    output:
+        tracks=expand("results/scores/{{markov}}/chroms/{{chrom}}/{track}.bw", track=TRACKS),
+        metrics="results/scores/{markov}/chroms/{chrom}/metrics.parquet",
+        calibration="results/scores/{markov}/chroms/{chrom}/calibration.parquet",
+    params:
+        outdir=lambda wc, output: os.path.dirname(output.metrics),
+        tracks="--tracks" if config["score"]["all_tracks"] else "",
+        rc="--rc-average" if config["score"]["rc_average"] else "",
+        extra=lambda wc: markov_flags(wc.markov),
+        exe=tool("score-genome"),
+    log:
+        "logs/score/{markov}/{chrom}.log",
+    threads: 2
+    resources:
+        mem_mb=lambda wc: markov_score_mb(),
+        runtime=240,
     conda:
         "../../envs/dnactx.yaml"
     shell:

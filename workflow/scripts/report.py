@@ -94,7 +94,9 @@ def calibration(cals):
 def flank(table):
     rows = table.filter((pl.col("chrom") == "all") & (pl.col("class") == "all"))
     fig, ax = plt.subplots(figsize=(6, 4))
-    for kind, marker in [("kmer", "s"), ("neural", "o")]:
+    markers = {"kmer": "s", "markov": "^", "neural": "o"}
+    for kind in dict.fromkeys(rows["kind"].to_list()):
+        marker = markers.get(kind, "D")
         r = rows.filter(pl.col("kind") == kind)
         if r.height:
             ax.scatter(r["flank"], r["accuracy"], marker=marker, label=kind)

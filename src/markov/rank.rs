@@ -109,7 +109,7 @@ impl BlockBuilder {
             }
         }
         self.n += 1;
-        if self.n % BLOCK == 0 {
+        if self.n.is_multiple_of(BLOCK) {
             self.blocks.push(self.cur);
         }
     }
@@ -117,10 +117,10 @@ impl BlockBuilder {
     /// The blocks (a last one always follows the final position, so `occ(n)` is defined),
     /// the dollar positions and the number of positions.
     pub fn finish(mut self) -> (Vec<Block>, Vec<u64>, u64) {
-        if self.n % BLOCK != 0 {
+        if !self.n.is_multiple_of(BLOCK) {
             self.blocks.push(self.cur);
         }
-        if self.n % BLOCK == 0 {
+        if self.n.is_multiple_of(BLOCK) {
             self.blocks.push(Block {
                 counts: self.counts,
                 bits: [0; 4],

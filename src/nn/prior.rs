@@ -54,7 +54,7 @@ enum PriorModel {
         model: KmerModel,
         both_strands: bool,
     },
-    Markov(MarkovModel),
+    Markov(Box<MarkovModel>),
 }
 
 /// A loaded prior.
@@ -87,7 +87,7 @@ impl Prior {
                     counted_on,
                     min_order: Some(ms.min_order),
                 },
-                model: PriorModel::Markov(model),
+                model: PriorModel::Markov(Box::new(model)),
             });
         }
         let pseudocount = settings.pseudocount;

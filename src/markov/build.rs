@@ -132,7 +132,7 @@ fn fnv(h: &mut u64, bytes: &[u8]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::genome::EncodedSeq;
     use proptest::prelude::*;

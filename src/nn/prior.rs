@@ -282,4 +282,70 @@ mod tests {
         // a reverse-complemented chunk of a forward-strand table keeps its counts
         assert_eq!(prior.log_probs(&chunk, field, true, Some(&rev)), base);
     }
+
+    /// The same contract for an FM-index prior, whose leave-one-out is by position: a
+    /// chunk at its place in the index loses its own occurrences, the same bases elsewhere
+    /// do not, and a reverse-complemented chunk loses them too (both strands are indexed).
+    #[test]
+    fn markov_prior_is_center_blind_local_and_leaves_its_own_position_out() {
+        use crate::markov::build::{TextBuilder, tests::meta};
+        let mut rng = SplitMix64(6);
+        let train: Vec<u8> = (0..3000).map(|_| b"ACGT"[rng.below(4) as usize]).collect();
+        let seq = EncodedSeq::from_ascii(&train).unwrap();
+        let mut text = TextBuilder::new();
+        text.add_contig(
+            0,
+            "t",
+            seq.codes(),
+            &IntervalSet::from_unsorted(vec![(0, 3000)]),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.fmd");
+        text.finish(meta()).unwrap().save(&path).unwrap();
+        let settings = PriorSettings {
+            pseudocount: 1.0,
+            markov: MarkovSettings {
+                k: 3,
+                alpha: 2.0,
+                min_order: 0,
+                leave_one_out: true,
+            },
+        };
+        let prior = Prior::load(&path, &settings, true).unwrap();
+        assert_eq!(prior.info.table, PRIOR_INDEX);
+        let field = 5;
+        let chunk: Vec<u8> = seq.codes()[100..160].to_vec();
+        let base = prior.log_probs(&chunk, field, false, None);
+        for i in field..chunk.len() - field {
+            for p in 0..chunk.len() {
+                let mut c = chunk.clone();
+                c[p] = (c[p] + 1) & 3;
+                let got = prior.log_probs(&c, field, false, None);
+                let same = got[i * 4..i * 4 + 4] == base[i * 4..i * 4 + 4];
+                if p == i || p.abs_diff(i) > 3 {
+                    assert!(same, "prior at {i} changed with base {p}");
+                }
+            }
+        }
+        let at = |contig: &'static str, reverse: bool| Locus {
+            contig,
+            start: 100 + field as u64,
+            reverse,
+        };
+        let loo = prior.log_probs(&chunk, field, true, Some(&at("t", false)));
+        assert_ne!(loo, base);
+        assert_eq!(
+            prior.log_probs(&chunk, field, true, Some(&at("u", false))),
+            base
+        );
+        let rc = crate::predict::revcomp_codes(&chunk);
+        let rc_loo = prior.log_probs(&rc, field, true, Some(&at("t", true)));
+        let n = chunk.len();
+        for i in field..n - field {
+            for b in 0..4 {
+                let (x, y) = (loo[i * 4 + b], rc_loo[(n - 1 - i) * 4 + 3 - b]);
+                assert!((x - y).abs() < 1e-5, "{i} {b}: {x} vs {y}");
+            }
+        }
+    }
 }

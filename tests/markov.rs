@@ -267,3 +267,48 @@ fn bad_index_input_is_refused_by_name() {
     assert!(err.contains("nothing to index"), "{err}");
     assert!(!d.join("n.fmd").exists());
 }
+
+#[test]
+fn score_variants_and_explain_flanks_take_an_index() {
+    let dir = tempdir();
+    let d = dir.path();
+    saureus_into(d);
+    ok(d, "index-genome", &["-g", "s.fa.gz", "-o", "s.fmd"]);
+    ok(
+        d,
+        "score-variants",
+        &[
+            "-g", "s.fa.gz", "-m", "s.fmd", "-i", "v.vcf.gz", "-o", "out.vcf",
+        ],
+    );
+    let vcf = std::fs::read_to_string(d.join("out.vcf")).unwrap();
+    let scored = vcf
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("DNACTX_P_REF="))
+        .count();
+    assert!(scored > 50, "{scored} records scored");
+    assert!(
+        vcf.contains("model_kind=markov") || vcf.contains("s.fmd"),
+        "provenance"
+    );
+    write(d, "sites.bed", "NC_007795\t100000\t101000\n");
+    ok(
+        d,
+        "explain-flanks",
+        &[
+            "-g",
+            "s.fa.gz",
+            "-m",
+            "s.fmd",
+            "--max-order",
+            "10",
+            "--regions",
+            "sites.bed",
+            "--positions",
+            "200",
+            "-o",
+            "ex.parquet",
+        ],
+    );
+    assert!(d.join("ex.parquet").exists() && d.join("ex.tsv").exists());
+}

@@ -68,17 +68,27 @@ if has speed; then
 fi
 
 if has choose; then
+    valid() {  # flags... -> "acc / bits" on the valid windows
+        rm -rf choose_out
+        score-genome -g "$g" -m train.fmd "$@" --windows w.parquet --split valid -t 2 -o choose_out -q
+        awk -F'\t' '$1 == "all" && $2 == "all" {printf "%.4f / %.4f\n", $4, $5}' choose_out/metrics.tsv
+    }
     echo "### Choosing alpha and the lowest order: k = 12 on the valid windows (held out of the index)"
     echo
-    echo "| alpha | min order | valid accuracy | valid bits/base |"
+    echo "| alpha | min order 0: accuracy / bits | min order 3 | min order 6 |"
     echo "| --- | --- | --- | --- |"
-    for a in ${ALPHAS:-0.5 1 2 4 8 16}; do
-        for j in ${MIN_ORDERS:-0 3 6}; do
-            rm -rf choose_out
-            score-genome -g "$g" -m train.fmd --max-order 12 --alpha $a --min-order $j --windows w.parquet --split valid -t 2 -o choose_out -q
-            read -r acc bits _ < <(metrics choose_out/metrics.tsv)
-            echo "| $a | $j | $acc | $bits |"
+    for a in ${ALPHAS:-0.5 1 2 4 8 16 32 64 128}; do
+        row="| $a |"
+        for j in 0 3 6; do
+            row="$row $(valid --max-order 12 --alpha "$a" --min-order $j) |"
         done
+        echo "$row"
+    done
+    echo
+    echo "| k | alpha 24 | alpha 32 |"
+    echo "| --- | --- | --- |"
+    for k in 8 10 14 16; do
+        echo "| $k | $(valid --max-order $k --alpha 24) | $(valid --max-order $k --alpha 32) |"
     done
     echo
 fi

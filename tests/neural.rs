@@ -59,6 +59,16 @@ fn setup() -> tempfile::TempDir {
     dir
 }
 
+/// The training flags of the tests on the yeast chromosome with `cnn.yaml` (see [`setup`]).
+const YEAST_CNN: [&str; 6] = [
+    "-g",
+    "y.fa.gz",
+    "--windows",
+    "w.parquet",
+    "--config",
+    "cnn.yaml",
+];
+
 fn weights(path: &Path) -> HashMap<String, Vec<f32>> {
     tch::Tensor::read_safetensors(path)
         .unwrap()
@@ -71,19 +81,7 @@ fn weights(path: &Path) -> HashMap<String, Vec<f32>> {
 fn training_writes_a_self_describing_folder_and_scores() {
     let dir = setup();
     let d = dir.path();
-    let out = train(
-        d,
-        &[
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
-            "--config",
-            "cnn.yaml",
-            "-o",
-            "m",
-        ],
-    );
+    let out = train(d, &[&YEAST_CNN[..], &["-o", "m"]].concat());
     assert!(
         out.status.success(),
         "{}",
@@ -234,18 +232,7 @@ fn a_kmer_prior_travels_with_the_model() {
     );
     let out = train(
         d,
-        &[
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
-            "--config",
-            "cnn.yaml",
-            "--prior",
-            "k4.parquet",
-            "-o",
-            "m",
-        ],
+        &[&YEAST_CNN[..], &["--prior", "k4.parquet", "-o", "m"]].concat(),
     );
     assert!(
         out.status.success(),
@@ -291,10 +278,70 @@ fn a_kmer_prior_travels_with_the_model() {
 
 #[test]
 fn a_killed_run_resumes_to_the_same_weights() {
+    killed_run_resumes("steps: 120");
+}
+
+/// The same with a budget in targets (the schedule laid over targets seen).
+#[test]
+fn a_killed_run_with_a_target_budget_resumes_to_the_same_weights() {
+    killed_run_resumes("steps: 0\n  max_targets: 400000");
+}
+
+/// Metrics rows of a finished model folder: (step, lr, wall_seconds).
+fn metric_rows(folder: &Path) -> Vec<(u64, f64, f64)> {
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(folder.join("metrics.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let col = |n: &str| df.column(n).unwrap().cast(&DataType::Float64).unwrap();
+    let (step, lr, wall) = (col("step"), col("lr"), col("wall_seconds"));
+    (0..df.height())
+        .map(|i| {
+            let f = |c: &Column| c.get(i).unwrap().try_extract::<f64>().unwrap();
+            (f(&step) as u64, f(&lr), f(&wall))
+        })
+        .collect()
+}
+
+/// A time budget: training stops on time and the learning rate has decayed to its minimum
+/// by then (the schedule follows the clock, not the steps).
+#[test]
+fn a_time_budget_ends_with_the_smallest_learning_rate() {
     let dir = setup();
     let d = dir.path();
-    let cfg = "model:\n  architecture: cnn\n  channels: 32\n  kernel_sizes: [3, 3, 3]\n  dilations: [1, 2, 4]\n  dense: [32]\ntrain:\n  chunk: 512\n  batch: 8\n  steps: 120\n  valid_every: 5\n  valid_chunks: 4\n  warmup: 10\n";
-    write(d, "r.yaml", cfg);
+    let budget = ["--steps", "1000000", "--max-minutes", "0.1", "-o", "timed"];
+    let out = train(d, &[&YEAST_CNN[..], &budget[..]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = metric_rows(&d.join("timed"));
+    let (step, lr, wall) = *rows.last().unwrap();
+    let min = 2e-3 * 0.05;
+    assert!(step > 5, "trained {step} steps");
+    assert!(
+        (5.0..20.0).contains(&wall),
+        "stopped after {wall} s (budget 6 s)"
+    );
+    // within the last 5% of the decay: the last step ends when the clock does, give or take
+    // one step's time
+    assert!(
+        lr >= min && lr < min * 1.5,
+        "last learning rate {lr}, minimum {min}"
+    );
+    // and it fell steadily to there after warm-up
+    let lrs: Vec<f64> = rows.iter().filter(|r| r.0 > 5).map(|r| r.1).collect();
+    assert!(lrs.windows(2).all(|w| w[1] <= w[0]), "{lrs:?}");
+}
+
+fn killed_run_resumes(budget: &str) {
+    let dir = setup();
+    let d = dir.path();
+    let cfg = format!(
+        "model:\n  architecture: cnn\n  channels: 32\n  kernel_sizes: [3, 3, 3]\n  dilations: [1, 2, 4]\n  dense: [32]\ntrain:\n  chunk: 512\n  batch: 8\n  {budget}\n  valid_every: 5\n  valid_chunks: 4\n  warmup: 10\n"
+    );
+    write(d, "r.yaml", &cfg);
     let args = [
         "-g",
         "y.fa.gz",

@@ -62,9 +62,13 @@ pub struct Args {
     /// Override train.steps.
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Override train.max_minutes.
+    /// Override train.max_minutes (a time budget: the learning rate decays to its minimum
+    /// exactly when it runs out).
     #[arg(long)]
     pub max_minutes: Option<f64>,
+    /// Override train.max_targets (a budget in targets seen).
+    #[arg(long)]
+    pub max_targets: Option<u64>,
     /// Device: auto (CUDA when available), cpu, cuda or cuda:N.
     #[arg(long, default_value = "auto")]
     pub device: String,
@@ -100,6 +104,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(m) = args.max_minutes {
         run.train.max_minutes = m;
+    }
+    if let Some(t) = args.max_targets {
+        run.train.max_targets = t;
     }
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;

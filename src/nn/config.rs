@@ -139,13 +139,16 @@ pub struct TrainConfig {
     /// Output positions (targets) per chunk; each chunk also carries `field` bases each side.
     pub chunk: usize,
     pub batch: usize,
-    /// Optimizer steps in all.
+    /// Budget in optimizer steps (0: none).
     pub steps: usize,
-    /// Stop earlier after this many minutes of training (0: no limit).
+    /// Budget in minutes of training (0: none); resumed runs count the minutes before.
     pub max_minutes: f64,
+    /// Budget in targets seen (0: none).
+    pub max_targets: u64,
     pub lr: f64,
     pub weight_decay: f64,
-    /// Linear warm-up steps, then cosine decay to `min_lr_ratio * lr`.
+    /// Linear warm-up steps, then cosine decay to `min_lr_ratio * lr`, laid over the budgets:
+    /// the rate reaches its minimum exactly when the first budget to run out does.
     pub warmup: usize,
     pub min_lr_ratio: f64,
     /// Clip the gradient norm (0: off).
@@ -168,6 +171,7 @@ impl Default for TrainConfig {
             batch: 16,
             steps: 20_000,
             max_minutes: 0.0,
+            max_targets: 0,
             lr: 2e-3,
             weight_decay: 0.01,
             warmup: 500,

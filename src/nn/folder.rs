@@ -57,6 +57,9 @@ pub struct CheckpointState {
     pub wall_seconds: f64,
     pub loss_sum: f64,
     pub loss_steps: usize,
+    /// Targets seen and seconds trained when warm-up ended: where the decay starts.
+    #[serde(default)]
+    pub warmup_end: Option<(u64, f64)>,
 }
 
 /// True when `path` looks like a model folder (a folder with `config.yaml`).

@@ -113,8 +113,11 @@ fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     if cfg.chunk == 0 || cfg.batch == 0 {
         return bad("chunk and batch must be at least 1");
     }
-    if cfg.steps == 0 {
-        return bad("steps must be at least 1");
+    if cfg.max_minutes.is_nan() || cfg.max_minutes < 0.0 {
+        return bad("max_minutes must be 0 (none) or more");
+    }
+    if cfg.steps == 0 && cfg.max_targets == 0 && cfg.max_minutes == 0.0 {
+        return bad("set a budget: steps, max_minutes or max_targets");
     }
     if cfg.lr.is_nan() || cfg.lr <= 0.0 {
         return bad("lr must be above 0");
@@ -128,14 +131,52 @@ fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     Ok(())
 }
 
-fn lr_at(cfg: &TrainConfig, step: usize) -> f64 {
+/// How far the decay has gone after `step + 1` steps, `targets` targets and `elapsed`
+/// seconds, 0..=1: the largest share of any budget spent since warm-up ended (`warm`:
+/// targets and seconds then). 1 when a budget is spent.
+fn decay_fraction(
+    cfg: &TrainConfig,
+    step: usize,
+    targets: u64,
+    elapsed: f64,
+    warm: (u64, f64),
+) -> f64 {
+    let share = |used: f64, start: f64, budget: f64| {
+        if budget <= start {
+            1.0
+        } else {
+            ((used - start) / (budget - start)).clamp(0.0, 1.0)
+        }
+    };
+    let mut t: f64 = 0.0;
+    if cfg.steps > 0 {
+        let w = cfg.warmup.min(cfg.steps) as f64;
+        t = t.max(share((step + 1) as f64, w, cfg.steps as f64));
+    }
+    if cfg.max_targets > 0 {
+        t = t.max(share(targets as f64, warm.0 as f64, cfg.max_targets as f64));
+    }
+    if cfg.max_minutes > 0.0 {
+        t = t.max(share(elapsed, warm.1, cfg.max_minutes * 60.0));
+    }
+    t
+}
+
+/// The learning rate of step `step`: linear warm-up, then cosine decay over `fraction`
+/// ([`decay_fraction`]) to `min_lr_ratio * lr`.
+fn lr_at(cfg: &TrainConfig, step: usize, fraction: f64) -> f64 {
     if step < cfg.warmup {
         return cfg.lr * (step + 1) as f64 / cfg.warmup as f64;
     }
-    let span = (cfg.steps - cfg.warmup.min(cfg.steps)).max(1) as f64;
-    let t = ((step - cfg.warmup) as f64 / span).min(1.0);
     let min = cfg.lr * cfg.min_lr_ratio;
-    min + 0.5 * (cfg.lr - min) * (1.0 + (std::f64::consts::PI * t).cos())
+    min + 0.5 * (cfg.lr - min) * (1.0 + (std::f64::consts::PI * fraction).cos())
+}
+
+/// True when a budget is spent.
+fn budget_spent(cfg: &TrainConfig, step: usize, targets: u64, elapsed: f64) -> bool {
+    (cfg.steps > 0 && step >= cfg.steps)
+        || (cfg.max_targets > 0 && targets >= cfg.max_targets)
+        || (cfg.max_minutes > 0.0 && elapsed >= cfg.max_minutes * 60.0)
 }
 
 fn run_loop(
@@ -151,19 +192,47 @@ fn run_loop(
     let started = Instant::now();
     let wall_before = state.progress.wall_seconds;
     let per_step = (cfg.batch * cfg.chunk) as u64;
-    let pb = crate::progress::bar(per_step * cfg.steps as u64, "train-model", req.quiet);
-    pb.set_position(state.progress.targets_seen.min(per_step * cfg.steps as u64));
+    let total = if cfg.max_targets > 0 {
+        cfg.max_targets
+    } else {
+        per_step * cfg.steps as u64
+    };
+    let pb = crate::progress::bar(total, "train-model", req.quiet);
+    pb.set_position(state.progress.targets_seen.min(total));
     pb.reset_eta();
     let mut step = state.progress.step;
-    while step < cfg.steps {
-        let elapsed = wall_before + started.elapsed().as_secs_f64();
-        if cfg.max_minutes > 0.0 && elapsed >= cfg.max_minutes * 60.0 {
+    let mut lr = cfg.lr;
+    // Seconds per step (a moving average, reports included): a time budget is judged by
+    // when the step would end, so the last step is the one that ends on time, at the
+    // smallest rate.
+    let mut step_secs = 0.0f64;
+    let mut last = wall_before;
+    let first = state.progress.step;
+    loop {
+        let now = wall_before + started.elapsed().as_secs_f64();
+        if step > first {
+            let took = now - last;
+            step_secs = if step_secs == 0.0 {
+                took
+            } else {
+                0.8 * step_secs + 0.2 * took
+            };
+        }
+        last = now;
+        let elapsed = now + step_secs;
+        if budget_spent(cfg, step, state.progress.targets_seen, elapsed) {
             break;
+        }
+        if step >= cfg.warmup && state.progress.warmup_end.is_none() {
+            state.progress.warmup_end = Some((state.progress.targets_seen, elapsed));
         }
         let batch = sample_batch(data, cfg, field, step);
         let loss = batch_loss(net, &batch, cfg.chunk, field, req.device);
         loss.backward();
-        let lr = lr_at(cfg, step);
+        let warm = state.progress.warmup_end.unwrap_or((0, 0.0));
+        let targets = state.progress.targets_seen + batch.targets();
+        let fraction = decay_fraction(cfg, step, targets, elapsed, warm);
+        lr = lr_at(cfg, step, fraction);
         opt.step(vs, lr, cfg.grad_clip);
         let loss = loss.double_value(&[]);
         if !loss.is_finite() {
@@ -175,25 +244,18 @@ fn run_loop(
         state.progress.step = step;
         state.progress.loss_sum += loss;
         state.progress.loss_steps += 1;
-        state.progress.targets_seen += batch.targets();
+        state.progress.targets_seen = targets;
         pb.set_position(state.progress.targets_seen);
-        if step.is_multiple_of(cfg.valid_every) || step == cfg.steps {
-            state.progress.wall_seconds = wall_before + started.elapsed().as_secs_f64();
+        let now = wall_before + started.elapsed().as_secs_f64();
+        if step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + step_secs)
+        {
+            state.progress.wall_seconds = now;
             report(req, data, net, vs, opt, state, lr, &pb)?;
         }
     }
     if state.rows.last().map(|r| r.step) != Some(step) {
         state.progress.wall_seconds = wall_before + started.elapsed().as_secs_f64();
-        report(
-            req,
-            data,
-            net,
-            vs,
-            opt,
-            state,
-            lr_at(cfg, step.saturating_sub(1)),
-            &pb,
-        )?;
+        report(req, data, net, vs, opt, state, lr, &pb)?;
     }
     pb.finish_and_clear();
     Ok(())
@@ -332,4 +394,73 @@ fn batch_loss(
         .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
         .squeeze_dim(-1);
     -(picked * &weight).sum(Kind::Float) / weight.sum(Kind::Float).clamp_min(1e-9)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    fn cfg() -> TrainConfig {
+        TrainConfig {
+            steps: 0,
+            warmup: 10,
+            lr: 1.0,
+            min_lr_ratio: 0.05,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// Each budget alone: warm-up, then the rate falls to its minimum exactly when the
+    /// budget is spent, and the budget then ends training.
+    #[test]
+    fn the_decay_ends_with_the_budget() {
+        let min = 0.05;
+        // steps
+        let c = TrainConfig {
+            steps: 100,
+            ..cfg()
+        };
+        assert_eq!(lr_at(&c, 0, decay_fraction(&c, 0, 0, 0.0, (0, 0.0))), 0.1);
+        assert_eq!(
+            lr_at(&c, 10, decay_fraction(&c, 10, 0, 0.0, (0, 0.0))),
+            1.0 - 0.95 * (1.0 - (std::f64::consts::PI / 90.0).cos()) / 2.0
+        );
+        let last = lr_at(&c, 99, decay_fraction(&c, 99, 0, 0.0, (0, 0.0)));
+        assert!((last - min).abs() < 1e-12, "{last}");
+        assert!(!budget_spent(&c, 99, 0, 0.0) && budget_spent(&c, 100, 0, 0.0));
+        // targets: half-way since warm-up ended (at 1,000 targets) is the cosine's middle
+        let c = TrainConfig {
+            max_targets: 11_000,
+            ..cfg()
+        };
+        let mid = lr_at(&c, 50, decay_fraction(&c, 50, 6_000, 0.0, (1_000, 0.0)));
+        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
+        let end = lr_at(&c, 90, decay_fraction(&c, 90, 11_000, 0.0, (1_000, 0.0)));
+        assert!((end - min).abs() < 1e-12 && budget_spent(&c, 91, 11_000, 0.0));
+        // minutes: by the clock, whatever the steps
+        let c = TrainConfig {
+            max_minutes: 2.0,
+            ..cfg()
+        };
+        let mid = lr_at(&c, 12, decay_fraction(&c, 12, 0, 65.0, (0, 10.0)));
+        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
+        assert!(!budget_spent(&c, 10_000, 0, 119.9) && budget_spent(&c, 3, 0, 120.0));
+        // two budgets: the first to run out sets the pace
+        let c = TrainConfig {
+            steps: 1_000,
+            max_minutes: 1.0,
+            ..cfg()
+        };
+        let f = decay_fraction(&c, 100, 0, 60.0, (0, 0.0));
+        assert_eq!(f, 1.0);
+        // no budget at all is refused
+        assert!(check_train_config(&cfg()).is_err());
+        assert!(
+            check_train_config(&TrainConfig {
+                max_targets: 5,
+                ..cfg()
+            })
+            .is_ok()
+        );
+    }
 }

@@ -210,6 +210,7 @@ fn run_loop(
     let first = state.progress.step;
     loop {
         let now = wall_before + started.elapsed().as_secs_f64();
+        let mut horizon = step_secs;
         if step > first {
             let took = now - last;
             step_secs = if step_secs == 0.0 {
@@ -217,9 +218,11 @@ fn run_loop(
             } else {
                 0.8 * step_secs + 0.2 * took
             };
+            // the slower of the average and the last step (a report, a busy machine)
+            horizon = step_secs.max(took);
         }
         last = now;
-        let elapsed = now + step_secs;
+        let elapsed = now + horizon;
         if budget_spent(cfg, step, state.progress.targets_seen, elapsed) {
             break;
         }
@@ -247,8 +250,7 @@ fn run_loop(
         state.progress.targets_seen = targets;
         pb.set_position(state.progress.targets_seen);
         let now = wall_before + started.elapsed().as_secs_f64();
-        if step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + step_secs)
-        {
+        if step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + horizon) {
             state.progress.wall_seconds = now;
             report(req, data, net, vs, opt, state, lr, &pb)?;
         }

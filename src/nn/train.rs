@@ -208,6 +208,7 @@ fn run_loop(
     let mut step_secs = 0.0f64;
     let mut last = wall_before;
     let first = state.progress.step;
+    let mut decayed = 0.0f64;
     loop {
         let now = wall_before + started.elapsed().as_secs_f64();
         let mut horizon = step_secs;
@@ -234,7 +235,13 @@ fn run_loop(
         loss.backward();
         let warm = state.progress.warmup_end.unwrap_or((0, 0.0));
         let targets = state.progress.targets_seen + batch.targets();
-        let fraction = decay_fraction(cfg, step, targets, elapsed, warm);
+        // never back: a time budget's look-ahead varies with the step time (the decay starts
+        // when warm-up ends; the share of a step or target budget only grows, so a resumed
+        // run's rates are those of an uninterrupted one)
+        if state.progress.warmup_end.is_some() {
+            decayed = decayed.max(decay_fraction(cfg, step, targets, elapsed, warm));
+        }
+        let fraction = decayed;
         lr = lr_at(cfg, step, fraction);
         opt.step(vs, lr, cfg.grad_clip);
         let loss = loss.double_value(&[]);

@@ -82,11 +82,7 @@ pub fn run(args: Args) -> Result<()> {
         kind: KIND.into(),
         version: crate::VERSION.into(),
         genome: crate::io::file_name(&args.genome),
-        genome_contigs: genome
-            .contigs()
-            .iter()
-            .map(|c| (c.name.clone(), c.len as u64))
-            .collect(),
+        genome_contigs: genome.contig_lengths(),
         checksum: String::new(),
         split: if args.windows.is_some() {
             args.split.to_string()

@@ -73,12 +73,7 @@ impl MarkovArgs {
         let index = FmdIndex::load(path)?;
         let model = MarkovModel::new(index, self.settings())
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let contigs: Vec<(String, u64)> = genome
-            .contigs()
-            .iter()
-            .map(|c| (c.name.clone(), c.len as u64))
-            .collect();
-        match model.check_genome(&contigs) {
+        match model.check_genome(&genome.contig_lengths()) {
             Ok(()) => Ok(model),
             Err(_) if self.other_genome => Ok(model.without_leave_one_out()),
             Err(e) => bail!(

@@ -222,6 +222,14 @@ impl Genome {
     }
 
     /// Every contig name, in file order.
+    /// Every contig's name and length, in the file's order.
+    pub fn contig_lengths(&self) -> Vec<(String, u64)> {
+        self.contigs
+            .iter()
+            .map(|c| (c.name.clone(), c.len as u64))
+            .collect()
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.contigs.iter().map(|c| c.name.clone()).collect()
     }

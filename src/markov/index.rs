@@ -98,13 +98,22 @@ impl FmdIndex {
         runs: Vec<Run>,
         rows: u64,
     ) -> FmdIndex {
-        let mut idx = FmdIndex {
+        Self::with_storage(
             meta,
-            storage: Storage::Owned {
+            Storage::Owned {
                 blocks,
                 dollars,
                 runs,
             },
+            rows,
+        )
+    }
+
+    /// An index over `storage`, with the first row and total of each base computed.
+    fn with_storage(meta: IndexMeta, storage: Storage, rows: u64) -> FmdIndex {
+        let mut idx = FmdIndex {
+            meta,
+            storage,
             first: [0; 4],
             totals: [0; 4],
             rows,
@@ -312,20 +321,16 @@ impl FmdIndex {
         if meta.kind != KIND {
             return Err(bad(format!("is a {}, not an FM-index", meta.kind)));
         }
-        let mut idx = FmdIndex {
+        Ok(Self::with_storage(
             meta,
-            storage: Storage::Mapped {
+            Storage::Mapped {
                 map,
                 blocks,
                 dollars,
                 runs,
             },
-            first: [0; 4],
-            totals: [0; 4],
             rows,
-        };
-        idx.init_totals();
-        Ok(idx)
+        ))
     }
 }
 

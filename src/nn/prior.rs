@@ -137,12 +137,7 @@ impl Prior {
     /// contig list to check).
     pub fn check_genome(&self, path: &Path, genome: &crate::genome::Genome) -> Result<()> {
         if let PriorModel::Markov(m) = &self.model {
-            let contigs: Vec<(String, u64)> = genome
-                .contigs()
-                .iter()
-                .map(|c| (c.name.clone(), c.len as u64))
-                .collect();
-            m.check_genome(&contigs)
+            m.check_genome(&genome.contig_lengths())
                 .map_err(|e| Error::invalid(path, e))?;
         }
         Ok(())

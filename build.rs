@@ -27,6 +27,7 @@ fn main() {
         return;
     };
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+    autocast_shim(&lib);
     let cuda = lib.join("libtorch_cuda.so");
     let link_cuda = match std::env::var("DNACTX_LINK_CUDA").as_deref() {
         Ok("1") => true,
@@ -42,6 +43,23 @@ fn main() {
             "cargo:warning=libtorch_cuda.so is there but its CUDA libraries are not (a lean CPU install): built for CPU"
         );
     }
+}
+
+/// Compiles src/nn/autocast.cpp (autocast in bfloat16, which tch does not offer) against
+/// libtorch's headers; libtorch itself is linked by torch-sys.
+fn autocast_shim(lib: &std::path::Path) {
+    println!("cargo:rerun-if-changed=src/nn/autocast.cpp");
+    let root = lib.parent().expect("libtorch's lib folder has a parent");
+    cc::Build::new()
+        .cpp(true)
+        .file("src/nn/autocast.cpp")
+        .include(root.join("include"))
+        .include(root.join("include/torch/csrc/api/include"))
+        .flag("-std=c++17")
+        .warnings(false)
+        .extra_warnings(false)
+        .flag_if_supported("-w")
+        .compile("dnactx_autocast");
 }
 
 fn libtorch_lib() -> Option<PathBuf> {

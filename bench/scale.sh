@@ -106,4 +106,4 @@ measure "count-kmers -k 7 (sparse table, --memory-gb 4), 2 threads" "$big" count
 measure "score-genome k = 6, whole chromosome, 2 threads, 6 tracks" "$big" score-genome -g big.fa.gz -m big_k6.parquet --regions big.bed --repeats big_rep.bed --tracks -t 2 -o big_s -q
 measure "score-genome CNN + prior (CPU), 1 Mb of the chromosome, 6 tracks" "1000000" score-genome -g big.fa.gz -m "$model" --regions big_1mb.bed --tracks -t 2 --device cpu -o big_n -q
 make-windows -g big.fa.gz --train big --valid-fraction 0.05 --seed 1 -o big_w.parquet -q
-measure "train-model CNN + k = 6 prior (CPU), 100 steps of 16 x 1024 targets, train split 95% of the chromosome" "$big" train-model -g big.fa.gz --windows big_w.parquet --config "$repo/bench/configs/cnn.yaml" --prior big_k6.parquet --steps 100 --max-minutes 0 -t 2 --device cpu -o big_model -q
+measure "train-model CNN + k = 6 prior (CPU), 100 steps of 16 x 1024 targets, train split 95% of the chromosome" "$big" train-model -g big.fa.gz --windows big_w.parquet --preset cpu-small --prior big_k6.parquet --steps 100 --max-minutes 0 -t 2 --device cpu -o big_model -q

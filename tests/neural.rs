@@ -350,7 +350,12 @@ fn killed_run_resumes(budget: &str) {
         "--config",
         "r.yaml",
     ];
-    let whole = train(d, &[&args[..], &["-o", "whole"]].concat());
+    // batches made on the training thread here, by a loader thread in the killed run: the
+    // same batches either way
+    let whole = train(
+        d,
+        &[&args[..], &["-o", "whole", "--prefetch", "0"]].concat(),
+    );
     assert!(
         whole.status.success(),
         "{}",
@@ -442,6 +447,35 @@ fn bad_model_input_fails_cleanly() {
         &["--config", "big.yaml", "-o", "bad"],
         &["field (300", "larger than the chunk (128"],
     );
+    fails_train(&["--preset", "huge", "-o", "bad"], &["no preset 'huge'"]);
+    fails_train(&["--preset", "gpu-large", "-o", "bad"], &["give --prior"]);
+    fails_train(
+        &[
+            "--preset",
+            "seed-cnn",
+            "--architecture",
+            "lstm",
+            "-o",
+            "bad",
+        ],
+        &["seed-cnn's architecture is cnn"],
+    );
+    write(d, "preset.yaml", "preset: seed-lstm\n");
+    fails_train(
+        &[
+            "--config",
+            "preset.yaml",
+            "--preset",
+            "seed-cnn",
+            "-o",
+            "bad",
+        ],
+        &["preset.yaml", "differ"],
+    );
+    fails_train(
+        &["--config", "cnn.yaml", "--precision", "fp8", "-o", "bad"],
+        &["precision 'fp8'", "bf16"],
+    );
     let out = Command::new(train_bin())
         .args(base)
         .args(["--config", "cnn.yaml", "-o", "bad", "--device", "cuda"])
@@ -513,6 +547,23 @@ fn bad_model_input_fails_cleanly() {
         &bytes[..bytes.len() / 2],
     )
     .unwrap();
+    let e = fails(
+        d,
+        "score-genome",
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            "m",
+            "--regions",
+            "r.bed",
+            "--dtype",
+            "fp8",
+            "-o",
+            "s",
+        ],
+    );
+    assert!(e.contains("--dtype fp8") && !d.join("s").exists(), "{e}");
     let e = score("corrupt");
     assert!(
         e.contains("corrupt/weights.safetensors") && e.contains("cannot load"),
@@ -568,4 +619,108 @@ fn bad_model_input_fails_cleanly() {
         &[&base[..], &["--config", "cnn.yaml", "-o", "m"]].concat(),
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+}
+
+/// A preset with a config laid over it, trained under bfloat16 autocast on the CPU with
+/// --profile; the same weights scored in f32 and bf16 agree.
+#[test]
+fn presets_bf16_and_profile() {
+    let dir = setup();
+    let d = dir.path();
+    let list = Command::new(train_bin())
+        .arg("--list-presets")
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    for name in [
+        "seed-mlp",
+        "seed-cnn",
+        "seed-lstm",
+        "cpu-small-cnn",
+        "cpu-small-lstm",
+        "gpu-large",
+    ] {
+        assert!(list.contains(name), "--list-presets lacks {name}:\n{list}");
+    }
+    assert!(list.contains("flops_per_base"), "{list}");
+    write(
+        d,
+        "over.yaml",
+        "model:\n  channels: 16\ntrain:\n  chunk: 256\n  batch: 4\n  steps: 20\n  max_minutes: 0\n  valid_every: 10\n  valid_chunks: 8\n  warmup: 5\n",
+    );
+    let args = [
+        "-g",
+        "y.fa.gz",
+        "--windows",
+        "w.parquet",
+        "--preset",
+        "cpu-small",
+        "--config",
+        "over.yaml",
+        "--precision",
+        "bf16",
+        "--profile",
+        "-o",
+        "m",
+    ];
+    let out = Command::new(train_bin())
+        .args(args)
+        .args(["-t", "2", "--device", "cpu"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("preset cpu-small-cnn") && err.contains("FLOPs per base"),
+        "{err}"
+    );
+    assert_eq!(err.matches("waiting for data").count(), 2, "{err}");
+    let cfg = std::fs::read_to_string(d.join("m/config.yaml")).unwrap();
+    for key in [
+        "preset: cpu-small-cnn",
+        "channels: 16",
+        "- 16\n",
+        "residual: true",
+        "precision: bf16",
+        "steps: 20",
+        "flops_per_base:",
+    ] {
+        assert!(cfg.contains(key), "config.yaml lacks {key}:\n{cfg}");
+    }
+    write(d, "r.bed", "chrI\t0\t20000\n");
+    let metrics = |dtype: &str| {
+        let o = format!("s_{dtype}");
+        ok(
+            d,
+            "score-genome",
+            &[
+                "-g",
+                "y.fa.gz",
+                "-m",
+                "m",
+                "--regions",
+                "r.bed",
+                "--device",
+                "cpu",
+                "--dtype",
+                dtype,
+                "-o",
+                &o,
+            ],
+        );
+        let tsv = d.join(&o).join("metrics.tsv");
+        let f = |c: &str| metric(&tsv, "all", "all", c).parse::<f64>().unwrap();
+        (f("accuracy"), f("bits"))
+    };
+    let (a32, b32) = metrics("f32");
+    let (a16, b16) = metrics("bf16");
+    assert!(
+        (a32 - a16).abs() < 0.005,
+        "accuracy {a32} (f32) against {a16} (bf16)"
+    );
+    assert!(
+        (b32 - b16).abs() < 0.005,
+        "bits {b32} (f32) against {b16} (bf16)"
+    );
 }

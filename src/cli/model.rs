@@ -21,6 +21,9 @@ pub struct ModelArgs {
     /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
     #[arg(long, default_value = "auto")]
     pub device: String,
+    /// Arithmetic of neural models: auto (bf16 autocast on CUDA, f32 on CPU), f32 or bf16.
+    #[arg(long, default_value = "auto")]
+    pub dtype: String,
     /// Pseudocount per base for the k-mer model [default: 4 with backoff (the best bits and
     /// accuracy on the demo genome for k = 5), 1 without].
     #[arg(long)]
@@ -154,7 +157,9 @@ impl ModelArgs {
             tch::set_num_threads(common.threads as i32);
         }
         let dev = device::parse_device(&self.device)?;
-        let model = NeuralModel::load(&self.path, dev)?;
+        let precision = crate::nn::precision::Precision::parse(&self.dtype)
+            .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32 or bf16", self.dtype))?;
+        let model = NeuralModel::load(&self.path, dev, precision)?;
         let c = &model.config;
         let mut meta = Metadata::new();
         meta.insert("dnactx.model".into(), crate::io::file_name(&self.path));
@@ -162,6 +167,12 @@ impl ModelArgs {
         meta.insert("dnactx.field".into(), c.field.to_string());
         meta.insert("dnactx.parameters".into(), c.parameters.to_string());
         meta.insert("dnactx.device".into(), device::device_name(dev));
+        let dtype = if precision.bf16_on(dev) {
+            "bf16"
+        } else {
+            "f32"
+        };
+        meta.insert("dnactx.dtype".into(), dtype.into());
         meta.insert(
             "dnactx.trained_on".into(),
             format!("{} {}", c.data.genome, c.data.genome_checksum),

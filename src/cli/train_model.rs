@@ -1,15 +1,16 @@
 //! `train-model`: train a neural context model on the train windows (feature `torch`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
 use crate::markov::MarkovSettings;
-use crate::nn::config::RunConfig;
 use crate::nn::data::Repeats;
 use crate::nn::device::parse_device;
+use crate::nn::precision::Precision;
+use crate::nn::presets;
 use crate::nn::prior::PriorSettings;
 use crate::nn::train::{TrainRequest, train};
 use crate::regions::bed;
@@ -23,14 +24,22 @@ use crate::regions::bed;
 )]
 pub struct Args {
     /// Genome FASTA (plain, gzip or bgzip).
-    #[arg(short, long)]
-    pub genome: PathBuf,
+    #[arg(short, long, required_unless_present = "list_presets")]
+    pub genome: Option<PathBuf>,
     /// Windows table from make-windows: trains on `train`, scores `valid` as it goes.
-    #[arg(long)]
-    pub windows: PathBuf,
-    /// YAML with `model:` (architecture and its settings) and `train:`; defaults otherwise.
+    #[arg(long, required_unless_present = "list_presets")]
+    pub windows: Option<PathBuf>,
+    /// YAML with `model:` (architecture and its settings) and `train:` (and optionally
+    /// `preset:`, whose settings it then overrides one by one); defaults otherwise.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Start from a named model size: seed-mlp, seed-cnn, seed-lstm, cpu-small (any
+    /// architecture; the CNN by default) or gpu-large (see --list-presets).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Print every preset with its parameters, field and FLOPs per base, and exit.
+    #[arg(long)]
+    pub list_presets: bool,
     /// Architecture when no config names one: mlp, cnn, lstm or transformer.
     #[arg(long)]
     pub architecture: Option<String>,
@@ -54,8 +63,8 @@ pub struct Args {
     #[arg(long, default_value_t = MarkovSettings::DEFAULT_MIN_ORDER)]
     pub prior_min_order: usize,
     /// Output model folder (must be new or empty unless --resume).
-    #[arg(short, long)]
-    pub output: PathBuf,
+    #[arg(short, long, required_unless_present = "list_presets")]
+    pub output: Option<PathBuf>,
     /// Continue a stopped run from its last checkpoint.
     #[arg(long)]
     pub resume: bool,
@@ -69,6 +78,16 @@ pub struct Args {
     /// Override train.max_targets (a budget in targets seen).
     #[arg(long)]
     pub max_targets: Option<u64>,
+    /// Override train.precision: auto (bf16 autocast on CUDA, f32 on CPU), f32 or bf16.
+    #[arg(long)]
+    pub precision: Option<String>,
+    /// Override train.prefetch: batches prepared ahead by loader threads (0: none).
+    #[arg(long)]
+    pub prefetch: Option<usize>,
+    /// Print at each validation the targets per second and the share of the time spent
+    /// waiting for data (also in metrics.parquet's data_wait column).
+    #[arg(long)]
+    pub profile: bool,
     /// Device: auto (CUDA when available), cpu, cuda or cuda:N.
     #[arg(long, default_value = "auto")]
     pub device: String,
@@ -78,26 +97,38 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    let inputs = [&args.genome, &args.windows]
+    if args.list_presets {
+        print!("{}", presets::table(preset_size)?);
+        return Ok(());
+    }
+    let (Some(genome_path), Some(windows), Some(output)) =
+        (&args.genome, &args.windows, &args.output)
+    else {
+        anyhow::bail!("--genome, --windows and --output are required");
+    };
+    let inputs = [genome_path, windows]
         .into_iter()
         .chain(&args.config)
         .chain(&args.repeats)
         .chain(&args.prior);
-    crate::io::refuse_overwrite(inputs, [&args.output])?;
+    crate::io::refuse_overwrite(inputs, [output])?;
     if args.common.threads > 0 {
         tch::set_num_threads(args.common.threads as i32);
     }
     let device = parse_device(&args.device)?;
-    let mut run = match &args.config {
-        Some(p) => load_config(p)?,
-        None => RunConfig::default(),
-    };
-    if let Some(arch) = &args.architecture {
-        if args.config.is_some() {
-            anyhow::bail!("give the architecture in --config or with --architecture, not both");
-        }
-        run.model = serde_yaml::from_str(&format!("architecture: {arch}"))
-            .with_context(|| format!("--architecture {arch}: use mlp, cnn, lstm or transformer"))?;
+    let (mut run, preset) = load_config(
+        args.config.as_deref(),
+        args.preset.as_deref(),
+        args.architecture.as_deref(),
+    )?;
+    if let Some(p) = preset.and_then(|p| presets::find(p, None).ok())
+        && p.needs_prior
+        && args.prior.is_none()
+    {
+        anyhow::bail!(
+            "preset {} is meant to learn a correction to a prior: give --prior (an FM-index from index-genome, or a count table from count-kmers)",
+            p.name
+        );
     }
     if let Some(s) = args.steps {
         run.train.steps = s;
@@ -108,8 +139,14 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(t) = args.max_targets {
         run.train.max_targets = t;
     }
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
+    if let Some(p) = &args.precision {
+        run.train.precision = Precision::parse(p)?;
+    }
+    if let Some(n) = args.prefetch {
+        run.train.prefetch = n;
+    }
+    let genome = Genome::open(genome_path)
+        .with_context(|| format!("opening genome {}", genome_path.display()))?;
     let repeats = match &args.repeats {
         Some(p) => Some(Repeats {
             path: p,
@@ -119,10 +156,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     train(TrainRequest {
         genome: &genome,
-        windows: &args.windows,
+        windows,
         repeats,
-        out: &args.output,
+        out: output,
         run,
+        preset: preset.map(str::to_string),
         prior: args.prior.clone().map(|p| {
             let settings = PriorSettings {
                 pseudocount: args.prior_pseudocount,
@@ -138,19 +176,66 @@ pub fn run(args: Args) -> Result<()> {
         device,
         resume: args.resume,
         quiet: args.common.quiet,
+        profile: args.profile,
     })?;
     Ok(())
 }
 
-/// Reads the run config, naming the file and line of any error.
-pub fn load_config(path: &std::path::Path) -> Result<RunConfig> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_yaml::from_str(&text).map_err(|e| {
-        let line = e
-            .location()
-            .map(|l| format!(":{}", l.line()))
-            .unwrap_or_default();
-        anyhow::anyhow!("{}{line}: {e}", path.display())
+/// The run config from a config file, a preset and an architecture (each optional), naming
+/// the file and line of any error; and the preset's name.
+pub fn load_config(
+    path: Option<&Path>,
+    preset: Option<&str>,
+    architecture: Option<&str>,
+) -> Result<(crate::nn::RunConfig, Option<&'static str>)> {
+    let mut user = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            serde_yaml::from_str(&text).map_err(|e| {
+                let line = e
+                    .location()
+                    .map(|l| format!(":{}", l.line()))
+                    .unwrap_or_default();
+                anyhow::anyhow!("{}{line}: {e}", path.display())
+            })?
+        }
+        None => serde_yaml::Value::Null,
+    };
+    if let Some(arch) = architecture {
+        let has_arch = user
+            .get("model")
+            .and_then(|m| m.get("architecture"))
+            .is_some();
+        if has_arch {
+            anyhow::bail!("give the architecture in --config or with --architecture, not both");
+        }
+        if !["mlp", "cnn", "lstm", "transformer"].contains(&arch) {
+            anyhow::bail!("--architecture {arch}: use mlp, cnn, lstm or transformer");
+        }
+        if let serde_yaml::Value::Null = user {
+            user = serde_yaml::Value::Mapping(Default::default());
+        }
+        let root = user
+            .as_mapping_mut()
+            .ok_or_else(|| anyhow::anyhow!("the run config must be a mapping"))?;
+        let model = root
+            .entry("model".into())
+            .or_insert_with(|| serde_yaml::Value::Mapping(Default::default()));
+        model
+            .as_mapping_mut()
+            .ok_or_else(|| anyhow::anyhow!("model: must be a mapping"))?
+            .insert("architecture".into(), arch.into());
+    }
+    presets::resolve(user, preset).map_err(|e| match path {
+        Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
+        None => e.into(),
     })
+}
+
+/// Parameters and field of a model config, built on the CPU.
+fn preset_size(model: &crate::nn::ModelConfig) -> crate::Result<(i64, usize)> {
+    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+    let net = crate::nn::arch::build(&vs.root(), model, false)?;
+    Ok((crate::nn::parameter_count(&vs), net.field()))
 }

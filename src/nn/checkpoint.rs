@@ -26,6 +26,9 @@ pub struct MetricsRow {
     pub valid_bits: f64,
     pub lr: f64,
     pub wall_seconds: f64,
+    /// Share of the training time since the previous row spent waiting for a batch.
+    #[serde(default)]
+    pub data_wait: f64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -183,6 +186,7 @@ pub fn write_metrics(dest: &Path, rows: &[MetricsRow]) -> Result<()> {
             col_f("valid_bits", |r| r.valid_bits),
             col_f("lr", |r| r.lr),
             col_f("wall_seconds", |r| r.wall_seconds),
+            col_f("data_wait", |r| r.data_wait),
         ],
     )
     .map_err(|e| Error::parquet(dest, e))?;

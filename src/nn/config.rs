@@ -67,6 +67,9 @@ pub struct CnnConfig {
     pub dilations: Vec<usize>,
     /// Add each layer's input to its output (where the widths match).
     pub residual: bool,
+    /// Normalize each residual layer's input over its channels (pre-norm, per position):
+    /// keeps deep stacks stable (the gpu-large preset).
+    pub norm: bool,
     pub dense: Vec<usize>,
 }
 
@@ -77,6 +80,7 @@ impl Default for CnnConfig {
             kernel_sizes: vec![2, 3, 4, 6, 8, 10],
             dilations: vec![2, 2, 3, 4, 4, 4],
             residual: false,
+            norm: false,
             dense: vec![256],
         }
     }
@@ -162,6 +166,13 @@ pub struct TrainConfig {
     /// Valid chunks scored each time (fixed, spread over the valid windows).
     pub valid_chunks: usize,
     pub seed: u64,
+    /// Forward passes in `f32` or under `bf16` autocast; `auto`: bf16 on CUDA, f32 on CPU.
+    pub precision: super::precision::Precision,
+    /// Batches prepared ahead by loader threads while the device computes (a bounded queue);
+    /// 0 prepares each on the training thread.
+    pub prefetch: usize,
+    /// Loader threads preparing batches (sampling, encoding, prior lookup) when prefetching.
+    pub loaders: usize,
 }
 
 impl Default for TrainConfig {
@@ -182,6 +193,9 @@ impl Default for TrainConfig {
             valid_every: 500,
             valid_chunks: 64,
             seed: 1,
+            precision: super::precision::Precision::Auto,
+            prefetch: 4,
+            loaders: 1,
         }
     }
 }

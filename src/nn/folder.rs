@@ -43,6 +43,12 @@ pub struct FolderConfig {
     /// Bases every position sees at least on each side.
     pub min_field: usize,
     pub parameters: i64,
+    /// Forward FLOPs per scored base (multiply-adds count two; see `nn::flops`).
+    #[serde(default)]
+    pub flops_per_base: f64,
+    /// The preset the run config started from (`train-model --preset`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
     pub data: DataInfo,
     /// The k-mer prior fed to the head, if any (its table is `prior.parquet`).
     #[serde(default)]

@@ -11,7 +11,9 @@ pub mod device;
 pub mod flops;
 pub mod folder;
 pub mod layers;
+pub mod precision;
 pub mod predictor;
+pub mod presets;
 pub mod prior;
 pub mod train;
 

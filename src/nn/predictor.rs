@@ -1,14 +1,18 @@
 //! A trained model folder as a [`Predictor`]: chunks are stacked into a batch, run without
-//! gradients, and turned into probabilities of the central positions.
+//! gradients, and turned into probabilities of the central positions. While the device runs
+//! one batch, a second thread prepares the next (encoding, prior lookup, pinned memory for
+//! CUDA).
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::mpsc::sync_channel;
 
 use tch::{Device, Kind, Tensor, nn};
 
 use super::arch::{ContextNet, build};
 use super::folder::{self, FolderConfig};
 use super::layers::{UNKNOWN_CODE, model_codes};
+use super::precision::{Precision, autocast};
 use super::prior::Prior;
 use crate::predict::{Predictor, Probs};
 use crate::{Error, Result};
@@ -20,13 +24,23 @@ pub struct NeuralModel {
     prior: Option<Prior>,
     pub config: FolderConfig,
     device: Device,
+    /// Forward passes under bfloat16 autocast.
+    bf16: bool,
     chunk: usize,
     batch: usize,
 }
 
+/// One group of chunks as CPU tensors, ready for the device.
+struct Prepared {
+    input: Tensor,
+    prior: Option<Tensor>,
+    width: usize,
+}
+
 impl NeuralModel {
-    /// Loads a model folder onto `device`, checking its version and weights.
-    pub fn load(folder: &Path, device: Device) -> Result<NeuralModel> {
+    /// Loads a model folder onto `device`, checking its version and weights; `precision`
+    /// is the arithmetic of its forward passes.
+    pub fn load(folder: &Path, device: Device, precision: Precision) -> Result<NeuralModel> {
         let config = folder::read_config(folder)?;
         let weights = folder.join(folder::WEIGHTS);
         if !weights.is_file() {
@@ -52,6 +66,7 @@ impl NeuralModel {
             net: Mutex::new((vs, net)),
             prior,
             device,
+            bf16: precision.bf16_on(device),
             chunk,
             batch: config.train.batch.max(1),
             config,
@@ -82,7 +97,7 @@ impl Predictor for NeuralModel {
     /// thousands of one-position windows from score-variants).
     fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
         let budget = self.batch * (self.chunk + 2 * self.config.field);
-        let mut out = Vec::with_capacity(chunks.len());
+        let mut groups = Vec::new();
         let mut start = 0;
         while start < chunks.len() {
             let (mut end, mut width) = (start, 0);
@@ -94,28 +109,55 @@ impl Predictor for NeuralModel {
                 width = w;
                 end += 1;
             }
-            out.extend(self.predict_group(&chunks[start..end])?);
+            groups.push(&chunks[start..end]);
             start = end;
         }
-        Ok(out)
+        let mut out = Vec::with_capacity(chunks.len());
+        if groups.len() < 2 {
+            for g in groups {
+                out.extend(self.run_group(self.prepare_group(g), g)?);
+            }
+            return Ok(out);
+        }
+        // the next group is prepared while the device runs this one
+        std::thread::scope(|scope| {
+            let (tx, rx) = sync_channel(1);
+            let todo = &groups;
+            scope.spawn(move || {
+                for g in todo {
+                    if tx.send(self.prepare_group(g)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for g in &groups {
+                let prepared = rx.recv().expect("the preparing thread stopped");
+                out.extend(self.run_group(prepared, g)?);
+            }
+            Ok(out)
+        })
     }
 }
 
 impl NeuralModel {
-    /// One forward pass over `chunks`, padded to the longest with unknown bases.
-    fn predict_group(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
-        let Some(width) = chunks.iter().map(Vec::len).max() else {
-            return Ok(Vec::new());
-        };
+    /// The tensors of `chunks`, padded to the longest with unknown bases, on the host
+    /// (pinned for CUDA).
+    fn prepare_group(&self, chunks: &[Vec<u8>]) -> Prepared {
+        let width = chunks.iter().map(Vec::len).max().unwrap_or(0);
         let field = self.config.field;
+        let host = |t: Tensor| {
+            if self.device.is_cuda() {
+                t.pin_memory(self.device)
+            } else {
+                t
+            }
+        };
         let mut flat = Vec::with_capacity(chunks.len() * width);
         for c in chunks {
             flat.extend(model_codes(c));
             flat.resize(flat.len() + width - c.len(), UNKNOWN_CODE);
         }
-        let input = Tensor::from_slice(&flat)
-            .view([chunks.len() as i64, width as i64])
-            .to_device(self.device);
+        let input = host(Tensor::from_slice(&flat).view([chunks.len() as i64, width as i64]));
         let prior = self.prior.as_ref().map(|p| {
             let flat: Vec<f32> = chunks
                 .par_iter()
@@ -125,17 +167,43 @@ impl NeuralModel {
                     v
                 })
                 .collect();
-            super::prior::to_tensor(&flat, chunks.len(), width, self.device)
+            host(super::prior::to_tensor(
+                &flat,
+                chunks.len(),
+                width,
+                Device::Cpu,
+            ))
         });
+        Prepared {
+            input,
+            prior,
+            width,
+        }
+    }
+
+    /// One forward pass over a prepared group of `chunks`.
+    fn run_group(&self, prepared: Prepared, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
+        let Prepared {
+            input,
+            prior,
+            width,
+        } = prepared;
+        let field = self.config.field;
+        if chunks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let to_device = |t: &Tensor| t.to_device_(self.device, t.kind(), true, false);
+        let input = to_device(&input);
+        let prior = prior.as_ref().map(to_device);
         let guard = self
             .net
             .lock()
             .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
         let probs = tch::no_grad(|| {
-            guard
-                .1
-                .forward(&input, prior.as_ref())
-                .softmax(-1, Kind::Float)
+            autocast(self.device, self.bf16, || {
+                guard.1.forward(&input, prior.as_ref())
+            })
+            .softmax(-1, Kind::Float)
         })
         .to_device(Device::Cpu)
         .contiguous();

@@ -1,6 +1,9 @@
 //! The training loop shared by every architecture: chunks sampled from the train windows,
 //! every position of a chunk a target, AdamW with warm-up and cosine decay, reverse-complement
 //! augmentation, the valid split scored every N steps, atomic checkpoints and `--resume`.
+//! Loader threads prepare batches (sampling, encoding, prior lookup, pinned host memory for
+//! CUDA) ahead of the device through a bounded queue; `train.precision` runs forward passes
+//! under bfloat16 autocast.
 //!
 //! A chunk holds `chunk` target positions and `field` bases on each side, padded with
 //! unknown bases beyond a contig's ends exactly as scoring pads them, so every target sees
@@ -8,6 +11,7 @@
 //! was drawn from, are left out of the loss.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
 use tch::{Device, Kind, Tensor, nn};
@@ -19,6 +23,7 @@ use super::checkpoint::{SavedState, create_folder, finish, resume_folder, write_
 use super::config::{RunConfig, TrainConfig};
 use super::data::{Batch, Data, Repeats, Sample, add_sample, load_data, sample_batch};
 use super::folder::FolderConfig;
+use super::precision::autocast;
 use super::prior::{self, Prior};
 use crate::genome::Genome;
 use crate::{Error, Result};
@@ -31,12 +36,17 @@ pub struct TrainRequest<'a> {
     pub repeats: Option<Repeats<'a>>,
     pub out: &'a Path,
     pub run: RunConfig,
+    /// The preset `run` started from, recorded in the folder.
+    pub preset: Option<String>,
     /// A k-mer count table or an FM-index (train split) fed to the head as a prior, and
     /// its settings.
     pub prior: Option<(PathBuf, prior::PriorSettings)>,
     pub device: Device,
     pub resume: bool,
     pub quiet: bool,
+    /// Print, at each validation, targets per second and the share of time spent waiting
+    /// for data.
+    pub profile: bool,
 }
 
 /// Trains a model as requested and writes its folder.
@@ -80,6 +90,8 @@ pub fn train(req: TrainRequest) -> Result<()> {
         field,
         min_field: net.min_field(),
         parameters: super::parameter_count(&vs),
+        flops_per_base: super::flops::forward_per_position(&req.run.model),
+        preset: req.preset.clone(),
         data: data.info.clone(),
         prior: data.prior.as_ref().map(|p| p.info.clone()),
     };
@@ -96,9 +108,14 @@ pub fn train(req: TrainRequest) -> Result<()> {
     };
     if !req.quiet {
         eprintln!(
-            "train-model: {} with {} parameters, field {field}, on {} ({} train bases, {} valid)",
+            "train-model: {}{} with {} parameters, field {field}, {:.3e} FLOPs per base forward, on {} ({} train bases, {} valid)",
             req.run.model.name(),
+            req.preset
+                .as_deref()
+                .map(|p| format!(" (preset {p})"))
+                .unwrap_or_default(),
             folder_cfg.parameters,
+            folder_cfg.flops_per_base,
             crate::nn::device::device_name(req.device),
             data.info.train_bases,
             data.info.valid_bases
@@ -127,6 +144,9 @@ fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     }
     if cfg.repeat_weight.is_nan() || cfg.repeat_weight < 0.0 {
         return bad("repeat_weight must be 0 or more");
+    }
+    if cfg.prefetch > 0 && cfg.loaders == 0 {
+        return bad("loaders must be at least 1 when prefetch is on");
     }
     Ok(())
 }
@@ -179,6 +199,64 @@ fn budget_spent(cfg: &TrainConfig, step: usize, targets: u64, elapsed: f64) -> b
         || (cfg.max_minutes > 0.0 && elapsed >= cfg.max_minutes * 60.0)
 }
 
+/// A batch as CPU tensors (pinned for a CUDA device), as loader threads hand it over.
+pub(super) struct Ready {
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor,
+    prior: Option<Tensor>,
+    targets: u64,
+}
+
+/// The tensors of `batch`, pinned for copies to `pin` (a CUDA device) when given.
+fn prepare(batch: &Batch, chunk: usize, field: usize, pin: Option<Device>) -> Ready {
+    let n = batch.n as i64;
+    let width = chunk + 2 * field;
+    let host = |t: Tensor| match pin {
+        Some(d) => t.pin_memory(d),
+        None => t,
+    };
+    Ready {
+        input: host(Tensor::from_slice(&batch.input).view([n, width as i64])),
+        target: host(Tensor::from_slice(&batch.target).view([n, chunk as i64])),
+        weight: host(Tensor::from_slice(&batch.weight).view([n, chunk as i64])),
+        prior: (!batch.prior.is_empty())
+            .then(|| host(prior::to_tensor(&batch.prior, batch.n, width, Device::Cpu))),
+        targets: batch.targets(),
+    }
+}
+
+/// Where the loop's batches come from.
+enum Batches<'a> {
+    /// Made on the training thread when asked for.
+    Inline {
+        data: &'a Data,
+        field: usize,
+        pin: Option<Device>,
+    },
+    /// Made ahead by loader threads: loader j makes steps first + j, first + j + loaders, ...
+    Queued {
+        queues: Vec<Receiver<Ready>>,
+        first: usize,
+    },
+}
+
+impl Batches<'_> {
+    fn get(&self, cfg: &TrainConfig, step: usize) -> Ready {
+        match self {
+            Batches::Inline { data, field, pin } => prepare(
+                &sample_batch(data, cfg, *field, step),
+                cfg.chunk,
+                *field,
+                *pin,
+            ),
+            Batches::Queued { queues, first } => queues[(step - first) % queues.len()]
+                .recv()
+                .expect("a loader thread stopped"),
+        }
+    }
+}
+
 fn run_loop(
     req: &TrainRequest,
     data: &Data,
@@ -189,6 +267,50 @@ fn run_loop(
 ) -> Result<()> {
     let cfg = &req.run.train;
     let field = net.field();
+    let pin = req.device.is_cuda().then_some(req.device);
+    let first = state.progress.step;
+    std::thread::scope(|scope| {
+        let batches = if cfg.prefetch == 0 {
+            Batches::Inline { data, field, pin }
+        } else {
+            let loaders = cfg.loaders.max(1);
+            let depth = cfg.prefetch.div_ceil(loaders);
+            let queues = (0..loaders)
+                .map(|j| {
+                    let (tx, rx) = sync_channel(depth);
+                    scope.spawn(move || {
+                        let mut step = first + j;
+                        // ends when the loop drops its receivers
+                        loop {
+                            let batch = sample_batch(data, cfg, field, step);
+                            if tx.send(prepare(&batch, cfg.chunk, field, pin)).is_err() {
+                                break;
+                            }
+                            step += loaders;
+                        }
+                    });
+                    rx
+                })
+                .collect();
+            Batches::Queued { queues, first }
+        };
+        steps(req, data, net, vs, opt, state, &batches)
+    })
+}
+
+/// The optimizer steps until a budget is spent, with a report every `valid_every` steps.
+fn steps(
+    req: &TrainRequest,
+    data: &Data,
+    net: &dyn ContextNet,
+    vs: &nn::VarStore,
+    opt: &mut AdamW,
+    state: &mut SavedState,
+    batches: &Batches,
+) -> Result<()> {
+    let cfg = &req.run.train;
+    let field = net.field();
+    let bf16 = cfg.precision.bf16_on(req.device);
     let started = Instant::now();
     let wall_before = state.progress.wall_seconds;
     let per_step = (cfg.batch * cfg.chunk) as u64;
@@ -209,6 +331,8 @@ fn run_loop(
     let mut last = wall_before;
     let first = state.progress.step;
     let mut decayed = 0.0f64;
+    // seconds spent waiting for batches, and when, since the last report
+    let (mut waited, mut since) = (0.0f64, wall_before);
     loop {
         let now = wall_before + started.elapsed().as_secs_f64();
         let mut horizon = step_secs;
@@ -230,11 +354,13 @@ fn run_loop(
         if step >= cfg.warmup && state.progress.warmup_end.is_none() {
             state.progress.warmup_end = Some((state.progress.targets_seen, elapsed));
         }
-        let batch = sample_batch(data, cfg, field, step);
-        let loss = batch_loss(net, &batch, cfg.chunk, field, req.device);
+        let asked = Instant::now();
+        let batch = batches.get(cfg, step);
+        waited += asked.elapsed().as_secs_f64();
+        let loss = batch_loss(net, &batch, cfg.chunk, field, req.device, bf16);
         loss.backward();
         let warm = state.progress.warmup_end.unwrap_or((0, 0.0));
-        let targets = state.progress.targets_seen + batch.targets();
+        let targets = state.progress.targets_seen + batch.targets;
         // never back: a time budget's look-ahead varies with the step time (the decay starts
         // when warm-up ends; the share of a step or target budget only grows, so a resumed
         // run's rates are those of an uninterrupted one)
@@ -259,18 +385,23 @@ fn run_loop(
         let now = wall_before + started.elapsed().as_secs_f64();
         if step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + horizon) {
             state.progress.wall_seconds = now;
-            report(req, data, net, vs, opt, state, lr, &pb)?;
+            let wait = waited / (now - since).max(1e-9);
+            report(req, data, net, vs, opt, state, (lr, wait), &pb)?;
+            (waited, since) = (0.0, wall_before + started.elapsed().as_secs_f64());
         }
     }
     if state.rows.last().map(|r| r.step) != Some(step) {
-        state.progress.wall_seconds = wall_before + started.elapsed().as_secs_f64();
-        report(req, data, net, vs, opt, state, lr, &pb)?;
+        let now = wall_before + started.elapsed().as_secs_f64();
+        state.progress.wall_seconds = now;
+        let wait = waited / (now - since).max(1e-9);
+        report(req, data, net, vs, opt, state, (lr, wait), &pb)?;
     }
     pb.finish_and_clear();
     Ok(())
 }
 
-/// Scores the valid split, appends a metrics row and writes a checkpoint.
+/// Scores the valid split, appends a metrics row (with the learning rate and the share of
+/// time spent waiting for data since the last row) and writes a checkpoint.
 #[allow(clippy::too_many_arguments)]
 fn report(
     req: &TrainRequest,
@@ -279,11 +410,15 @@ fn report(
     vs: &nn::VarStore,
     opt: &AdamW,
     state: &mut SavedState,
-    lr: f64,
+    (lr, data_wait): (f64, f64),
     pb: &indicatif::ProgressBar,
 ) -> Result<()> {
     let cfg = &req.run.train;
     let (valid_loss, valid_accuracy) = validate(data, net, cfg, req.device);
+    let previous = state
+        .rows
+        .last()
+        .map_or((0, 0.0), |r| (r.targets_seen, r.wall_seconds));
     let ln2 = std::f64::consts::LN_2;
     let p = &mut state.progress;
     let row = MetricsRow {
@@ -295,7 +430,19 @@ fn report(
         valid_bits: valid_loss / ln2,
         lr,
         wall_seconds: p.wall_seconds,
+        data_wait,
     };
+    if req.profile {
+        let rate = (row.targets_seen - previous.0) as f64 / (row.wall_seconds - previous.1);
+        pb.suspend(|| {
+            eprintln!(
+                "train-model: step {}: {rate:.0} targets/s, {:.1}% of the time waiting for data, valid acc {:.4}",
+                row.step,
+                100.0 * data_wait,
+                row.valid_accuracy
+            )
+        });
+    }
     p.loss_sum = 0.0;
     p.loss_steps = 0;
     pb.set_message(format!(
@@ -317,6 +464,7 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
     let starts: Vec<u64> = (0..cfg.valid_chunks as u64)
         .map(|j| j * total / cfg.valid_chunks as u64)
         .collect();
+    let bf16 = cfg.precision.bf16_on(device);
     for group in starts.chunks(cfg.batch) {
         let mut batch = Batch::new();
         for &x in group {
@@ -338,8 +486,9 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
                 1.0,
             );
         }
+        let ready = prepare(&batch, cfg.chunk, field, None);
         tch::no_grad(|| {
-            let (logp, target, mask) = forward_batch(net, &batch, cfg.chunk, field, device);
+            let (logp, target, mask) = forward_batch(net, &ready, cfg.chunk, field, device, bf16);
             let picked = logp
                 .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
                 .squeeze_dim(-1);
@@ -360,28 +509,29 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
     }
 }
 
-/// Log-probabilities of the central positions (N x chunk x 4), targets and a 0/1 mask.
+/// `t` on `device`, copied without blocking (the host side is pinned for CUDA).
+fn on(t: &Tensor, device: Device) -> Tensor {
+    t.to_device_(device, t.kind(), true, false)
+}
+
+/// Log-probabilities (float32) of the central positions (N x chunk x 4), targets and a 0/1
+/// mask; the network runs under bfloat16 autocast when `bf16`.
 fn forward_batch(
     net: &dyn ContextNet,
-    batch: &Batch,
+    batch: &Ready,
     chunk: usize,
     field: usize,
     device: Device,
+    bf16: bool,
 ) -> (Tensor, Tensor, Tensor) {
-    let n = batch.n as i64;
-    let width = (chunk + 2 * field) as i64;
-    let input = Tensor::from_slice(&batch.input)
-        .view([n, width])
-        .to_device(device);
-    let target = Tensor::from_slice(&batch.target)
-        .view([n, chunk as i64])
-        .to_device(device);
-    let prior = (!batch.prior.is_empty())
-        .then(|| prior::to_tensor(&batch.prior, batch.n, width as usize, device));
-    let logp = net
-        .forward(&input, prior.as_ref())
-        .narrow(1, field as i64, chunk as i64)
-        .log_softmax(-1, Kind::Float);
+    let input = on(&batch.input, device);
+    let target = on(&batch.target, device);
+    let prior = batch.prior.as_ref().map(|p| on(p, device));
+    let logp = autocast(device, bf16, || {
+        net.forward(&input, prior.as_ref())
+            .narrow(1, field as i64, chunk as i64)
+    })
+    .log_softmax(-1, Kind::Float);
     let mask = target.ge(0).to_kind(Kind::Float);
     (logp, target, mask)
 }
@@ -389,16 +539,14 @@ fn forward_batch(
 /// The weighted mean negative log-likelihood (nats) of a batch.
 fn batch_loss(
     net: &dyn ContextNet,
-    batch: &Batch,
+    batch: &Ready,
     chunk: usize,
     field: usize,
     device: Device,
+    bf16: bool,
 ) -> Tensor {
-    let (logp, target, mask) = forward_batch(net, batch, chunk, field, device);
-    let weight = Tensor::from_slice(&batch.weight)
-        .view([batch.n as i64, chunk as i64])
-        .to_device(device)
-        * mask;
+    let (logp, target, mask) = forward_batch(net, batch, chunk, field, device, bf16);
+    let weight = on(&batch.weight, device) * mask;
     let picked = logp
         .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
         .squeeze_dim(-1);

@@ -61,7 +61,8 @@ def test_tracks_are_distributions(scored):
 def test_model_folder_tables(scored):
     m = pl.read_parquet(scored / "model" / "metrics.parquet")
     assert m.columns == ["step", "targets_seen", "train_loss", "valid_loss", "valid_accuracy", "valid_bits", "lr",
-                         "wall_seconds"]
+                         "wall_seconds", "data_wait"]
+    assert ((m["data_wait"] >= 0) & (m["data_wait"] <= 1)).all()
     assert m["step"].to_list() == [10, 20]
     assert (m["valid_bits"] - m["valid_loss"] / math.log(2)).abs().max() < 1e-9
     import yaml

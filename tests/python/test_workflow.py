@@ -106,6 +106,13 @@ def test_markov_model_and_prior(workflow_run, genome):
     cfg = yaml.safe_load(open(folder / "config.yaml"))
     assert cfg["prior"]["table"] == "prior.fmd" and cfg["prior"]["k"] == MARKOV["k"]
     assert (w / f"results/scores/{MARKOV_PRIORED['name']}/metrics.tsv").exists()
+    # it starts from a preset (`preset:` in the config) whose settings the config overrides
+    assert cfg["preset"] == "cpu-small-cnn"
+    assert cfg["model"]["residual"] is True and cfg["model"]["channels"] == 16
+    assert cfg["train"]["max_minutes"] == 30 and cfg["train"]["steps"] == 30
+    assert cfg["flops_per_base"] > 0
+    flank = comp.filter(pl.col("model") == MARKOV_PRIORED["name"])["flank"][0]
+    assert flank == cfg["field"]
 
 
 def test_windows_table(workflow_run, genome):

@@ -97,6 +97,21 @@ wildcard_constraints:
     model=alternatives(MODEL_NAMES),
 
 
+# train-model's presets (`train-model --list-presets`): their YAML, read for the flank column
+# of the comparison table and the report.
+PRESETS_DIR = os.path.join(workflow.basedir, "..", "src", "nn", "presets")
+
+
+def preset_model(preset, arch):
+    """The `model:` section of a preset with `arch` (the user's settings) laid over it."""
+    import yaml
+
+    if preset == "cpu-small":
+        preset = f"cpu-small-{arch.get('architecture', 'cnn')}"
+    with open(os.path.join(PRESETS_DIR, f"{preset}.yaml")) as f:
+        return {**yaml.safe_load(f)["model"], **arch}
+
+
 def model_flank(name):
     """Bases of context each side: k for k-mer and markov models, the configured flank otherwise."""
     m = MODELS[name]
@@ -105,6 +120,8 @@ def model_flank(name):
     if m["kind"] == "markov":
         return m.get("k", MARKOV_DEFAULT_ORDER)
     arch = m.get("model", {})
+    if "preset" in m:
+        arch = preset_model(m["preset"], arch)
     if "flank" in arch:
         return arch["flank"]
     if arch.get("architecture", "cnn") == "cnn":

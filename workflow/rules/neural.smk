@@ -7,7 +7,10 @@ rule model_config:
         yaml="results/models/{neural}.yaml",
     params:
         run=lambda wc: {
-            "model": MODELS[wc.neural].get("model", {"architecture": "cnn"}),
+            **({"preset": MODELS[wc.neural]["preset"]} if "preset" in MODELS[wc.neural] else {}),
+            "model": MODELS[wc.neural].get(
+                "model", {} if "preset" in MODELS[wc.neural] else {"architecture": "cnn"}
+            ),
             "train": MODELS[wc.neural].get("train", {}),
         },
     log:

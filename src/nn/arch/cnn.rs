@@ -12,6 +12,8 @@ use crate::nn::layers::{CausalConv, CausalStream, Join};
 #[derive(Debug)]
 struct CnnStream {
     convs: Vec<CausalConv>,
+    /// Per layer after the first, with `norm`: a layer norm over channels of its input.
+    norms: Vec<nn::LayerNorm>,
     residual: bool,
 }
 
@@ -19,11 +21,20 @@ impl CausalStream for CnnStream {
     fn forward(&self, x: &Tensor) -> Tensor {
         let mut h = x.shallow_clone();
         for (i, conv) in self.convs.iter().enumerate() {
-            let y = conv.forward(&h).relu();
+            let y = match self.norms.get(i.wrapping_sub(1)) {
+                Some(norm) => conv.forward(&channel_norm(norm, &h)),
+                None => conv.forward(&h),
+            }
+            .relu();
             h = if self.residual && i > 0 { h + y } else { y };
         }
         h
     }
+}
+
+/// N x C x L -> the same, each position normalized over its C channels (so causality holds).
+fn channel_norm(norm: &nn::LayerNorm, x: &Tensor) -> Tensor {
+    x.transpose(1, 2).apply(norm).transpose(1, 2)
 }
 
 /// The CNN `c` describes, its settings checked; `extra` inputs (the prior's) join the head's.
@@ -57,6 +68,16 @@ pub(super) fn build(vs: &nn::Path, c: &CnnConfig, extra: usize) -> Result<Box<dy
                 CausalConv::new(&p / format!("conv{i}"), c_in, c.channels, k, d)
             })
             .collect(),
+        norms: if c.norm {
+            (1..c.kernel_sizes.len())
+                .map(|i| {
+                    let p = &p / format!("norm{i}");
+                    nn::layer_norm(p, vec![c.channels as i64], Default::default())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         residual: c.residual,
     };
     let frame = Frame {

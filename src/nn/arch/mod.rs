@@ -120,6 +120,15 @@ mod tests {
                 kernel_sizes: vec![2, 3, 3],
                 dilations: vec![1, 2, 3],
                 residual: true,
+                norm: false,
+                dense: vec![8],
+            }),
+            ModelConfig::Cnn(CnnConfig {
+                channels: 8,
+                kernel_sizes: vec![3, 3, 2],
+                dilations: vec![1, 3, 2],
+                residual: true,
+                norm: true,
                 dense: vec![8],
             }),
             ModelConfig::Lstm(LstmConfig {
@@ -229,6 +238,85 @@ mod tests {
             };
             assert_eq!(net.min_field(), want_field, "{}", cfg.name());
             assert!(net.field() <= 2 * want_field);
+        }
+    }
+
+    /// The presets are the sizes they claim: the seed's networks about 2.5 M parameters (the
+    /// LSTM's flank 200), gpu-large tens of millions with a field of several hundred bases.
+    #[test]
+    fn presets_have_their_sizes() {
+        use crate::nn::presets::find;
+        for (name, lo, hi, min_field) in [
+            ("seed-mlp", 250_000, 350_000, 50),
+            ("seed-cnn", 2_300_000, 2_700_000, 100),
+            ("seed-lstm", 2_300_000, 2_700_000, 200),
+            ("cpu-small", 400_000, 600_000, 125),
+            ("gpu-large", 20_000_000, 60_000_000, 300),
+        ] {
+            let cfg = find(name, None).unwrap().run_config();
+            let vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build(&vs.root(), &cfg.model, true).unwrap();
+            let n = crate::nn::parameter_count(&vs);
+            assert!((lo..=hi).contains(&n), "{name}: {n} parameters");
+            assert!(
+                net.min_field() >= min_field,
+                "{name}: field {}",
+                net.min_field()
+            );
+            assert!(
+                net.field() <= cfg.train.chunk,
+                "{name}: field beyond the chunk"
+            );
+        }
+    }
+
+    /// bfloat16 autocast on the CPU (the path CUDA takes by default): the probabilities of
+    /// the same weights agree with float32 within 0.03 at every position and 0.003 on
+    /// average (bf16 keeps 8 bits of mantissa), and do differ, so the bf16 path really ran.
+    #[test]
+    fn bf16_autocast_agrees_with_f32() {
+        use crate::nn::precision::autocast;
+        let mut configs = small_configs();
+        configs.push(
+            crate::nn::presets::find("seed-lstm", None)
+                .unwrap()
+                .run_config()
+                .model,
+        );
+        configs.push(
+            crate::nn::presets::find("cpu-small", None)
+                .unwrap()
+                .run_config()
+                .model,
+        );
+        for cfg in configs {
+            tch::manual_seed(5);
+            let vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build(&vs.root(), &cfg, true).unwrap();
+            let mut rng = SplitMix64(3);
+            let len = 2 * net.field() + 200;
+            let codes: Vec<i64> = (0..2 * len).map(|_| rng.below(5) as i64).collect();
+            let x = Tensor::from_slice(&codes).view([2, len as i64]);
+            let prior = (Tensor::rand([2, len as i64, 4], (tch::Kind::Float, tch::Device::Cpu))
+                + 0.1)
+                .log();
+            let probs = |bf16: bool| {
+                tch::no_grad(|| {
+                    autocast(tch::Device::Cpu, bf16, || net.forward(&x, Some(&prior)))
+                        .softmax(-1, tch::Kind::Float)
+                })
+            };
+            let (a, b) = (probs(false), probs(true));
+            assert_eq!(b.kind(), tch::Kind::Float);
+            let d = (a - b).abs();
+            let (max, mean) = (d.max().double_value(&[]), d.mean(None).double_value(&[]));
+            assert!(max > 0.0, "{}: bf16 changed nothing", cfg.name());
+            assert!(max < 0.03, "{}: bf16 differs by up to {max}", cfg.name());
+            assert!(
+                mean < 0.003,
+                "{}: bf16 differs by {mean} on average",
+                cfg.name()
+            );
         }
     }
 }

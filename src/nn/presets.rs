@@ -1,0 +1,252 @@
+//! Named model sizes (`train-model --preset NAME`, `preset: NAME` in a run config): the
+//! seed talk's three networks, the quality table's small ones for a CPU, and a large dilated
+//! CNN for a GPU node. Each is a run config (YAML in `src/nn/presets/`); a user's config
+//! given with it overrides its settings one by one.
+
+use serde_yaml::{Mapping, Value};
+
+use super::config::{ModelConfig, RunConfig};
+use crate::{Error, Result};
+
+/// One preset.
+pub struct Preset {
+    pub name: &'static str,
+    /// Where it is meant to run, for `--list-presets` and the docs.
+    pub purpose: &'static str,
+    /// Trained only with a prior (`--prior`).
+    pub needs_prior: bool,
+    yaml: &'static str,
+}
+
+/// Every preset; `cpu-small` has one per architecture (`cpu-small` alone is the CNN).
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "seed-mlp",
+        purpose: "the talk's MLP (flank 50); a GPU",
+        needs_prior: false,
+        yaml: include_str!("presets/seed-mlp.yaml"),
+    },
+    Preset {
+        name: "seed-cnn",
+        purpose: "the talk's CNN (field 100); a GPU",
+        needs_prior: false,
+        yaml: include_str!("presets/seed-cnn.yaml"),
+    },
+    Preset {
+        name: "seed-lstm",
+        purpose: "the talk's best, conv + LSTM (flank 200); a GPU",
+        needs_prior: false,
+        yaml: include_str!("presets/seed-lstm.yaml"),
+    },
+    Preset {
+        name: "cpu-small-cnn",
+        purpose: "the quality table's CNN: 30 CPU-minutes, a laptop or a CPU node",
+        needs_prior: false,
+        yaml: include_str!("presets/cpu-small-cnn.yaml"),
+    },
+    Preset {
+        name: "cpu-small-lstm",
+        purpose: "the quality table's LSTM: 30 CPU-minutes",
+        needs_prior: false,
+        yaml: include_str!("presets/cpu-small-lstm.yaml"),
+    },
+    Preset {
+        name: "cpu-small-mlp",
+        purpose: "the quality table's MLP: 30 CPU-minutes",
+        needs_prior: false,
+        yaml: include_str!("presets/cpu-small-mlp.yaml"),
+    },
+    Preset {
+        name: "cpu-small-transformer",
+        purpose: "the quality table's transformer: 30 CPU-minutes",
+        needs_prior: false,
+        yaml: include_str!("presets/cpu-small-transformer.yaml"),
+    },
+    Preset {
+        name: "gpu-large",
+        purpose: "dilated residual CNN, 29.4 M parameters, field 505, with a prior; a GPU node",
+        needs_prior: true,
+        yaml: include_str!("presets/gpu-large.yaml"),
+    },
+];
+
+impl Preset {
+    /// The preset's run config.
+    pub fn run_config(&self) -> RunConfig {
+        serde_yaml::from_str(self.yaml).expect("a bundled preset parses")
+    }
+
+    /// Its YAML, comments included.
+    pub fn yaml(&self) -> &'static str {
+        self.yaml
+    }
+}
+
+/// The preset called `name`; `cpu-small` with an architecture (`--architecture`) is that
+/// architecture's small preset, without one the CNN's.
+pub fn find(name: &str, architecture: Option<&str>) -> Result<&'static Preset> {
+    let full = match (name, architecture) {
+        ("cpu-small", Some(a)) => format!("cpu-small-{a}"),
+        ("cpu-small", None) => "cpu-small-cnn".to_string(),
+        _ => name.to_string(),
+    };
+    let preset = PRESETS.iter().find(|p| p.name == full).ok_or_else(|| {
+        let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+        Error::Config(format!(
+            "no preset '{full}': use cpu-small (with any architecture) or one of {}",
+            names.join(", ")
+        ))
+    })?;
+    if let Some(a) = architecture {
+        let own = preset.run_config().model.name();
+        if own != a {
+            return Err(Error::Config(format!(
+                "preset {}'s architecture is {own}, not {a}: leave out the architecture or pick another preset",
+                preset.name
+            )));
+        }
+    }
+    Ok(preset)
+}
+
+/// The run config `user` (a config file's YAML) asks for: its `preset:` (or `preset`, from
+/// the command line; not both unless they agree) with the user's `model:` and `train:`
+/// settings laid over it one by one. Returns the config and the preset's name.
+pub fn resolve(user: Value, preset: Option<&str>) -> Result<(RunConfig, Option<&'static str>)> {
+    let mut user = match user {
+        Value::Mapping(m) => m,
+        Value::Null => Mapping::new(),
+        _ => return Err(Error::Config("the run config must be a mapping".into())),
+    };
+    let in_file = match user.remove("preset") {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            return Err(Error::Config(format!(
+                "preset: must be a name, not {other:?}"
+            )));
+        }
+        None => None,
+    };
+    let name = match (preset, in_file.as_deref()) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(Error::Config(format!(
+                "--preset {a} and the config's preset: {b} differ: give one"
+            )));
+        }
+        (Some(a), _) => Some(a.to_string()),
+        (None, b) => b.map(str::to_string),
+    };
+    let Some(name) = name else {
+        let run = serde_yaml::from_value(Value::Mapping(user))
+            .map_err(|e| Error::Config(e.to_string()))?;
+        return Ok((run, None));
+    };
+    let arch = user
+        .get("model")
+        .and_then(|m| m.get("architecture"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let p = find(&name, arch.as_deref())?;
+    let mut base: Value = serde_yaml::from_str(p.yaml).expect("a bundled preset parses");
+    for section in ["model", "train"] {
+        if let Some(over) = user.remove(section) {
+            let Value::Mapping(over) = over else {
+                return Err(Error::Config(format!("{section}: must be a mapping")));
+            };
+            let target = base
+                .get_mut(section)
+                .and_then(Value::as_mapping_mut)
+                .expect("a preset has model and train");
+            for (k, v) in over {
+                target.insert(k, v);
+            }
+        }
+    }
+    if let Some((k, _)) = user.into_iter().next() {
+        return Err(Error::Config(format!(
+            "unknown field {k:?} in the run config: use preset, model and train"
+        )));
+    }
+    let run: RunConfig = serde_yaml::from_value(base).map_err(|e| Error::Config(e.to_string()))?;
+    Ok((run, Some(p.name)))
+}
+
+/// One line per preset: name, architecture, parameters, field, forward FLOPs per base.
+pub fn table(count: impl Fn(&ModelConfig) -> Result<(i64, usize)>) -> Result<String> {
+    let mut out = String::from("preset\tarchitecture\tparameters\tfield\tflops_per_base\tuse\n");
+    for p in PRESETS {
+        let run = p.run_config();
+        let (params, field) = count(&run.model)?;
+        out.push_str(&format!(
+            "{}\t{}\t{params}\t{field}\t{:.3e}\t{}{}\n",
+            p.name,
+            run.model.name(),
+            super::flops::forward_per_position(&run.model),
+            p.purpose,
+            if p.needs_prior {
+                " (needs --prior)"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::config::CnnConfig;
+
+    fn yaml(s: &str) -> Value {
+        serde_yaml::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn every_preset_parses_and_user_settings_override_it() {
+        for p in PRESETS {
+            let run = p.run_config();
+            assert!(
+                run.train.max_minutes > 0.0 || run.train.steps > 0,
+                "{}",
+                p.name
+            );
+        }
+        let (run, name) = resolve(yaml("train:\n  batch: 3\n"), Some("gpu-large")).unwrap();
+        assert_eq!(name, Some("gpu-large"));
+        assert_eq!(run.train.batch, 3);
+        assert_eq!(run.train.chunk, 2048);
+        let ModelConfig::Cnn(c) = &run.model else {
+            panic!()
+        };
+        assert!(c.norm && c.residual && c.channels == 512);
+        // from the file, with an architecture choosing cpu-small's variant
+        let (run, name) = resolve(
+            yaml("preset: cpu-small\nmodel:\n  architecture: lstm\n  hidden: 32\n"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(name, Some("cpu-small-lstm"));
+        let ModelConfig::Lstm(l) = &run.model else {
+            panic!()
+        };
+        assert_eq!((l.hidden, l.flank), (32, 100));
+        // no preset: the file alone
+        let (run, name) = resolve(yaml("model:\n  architecture: cnn\n"), None).unwrap();
+        assert_eq!(name, None);
+        assert_eq!(run.model, ModelConfig::Cnn(CnnConfig::default()));
+    }
+
+    #[test]
+    fn bad_presets_are_named() {
+        let e = |v: &str, p: Option<&str>| resolve(yaml(v), p).unwrap_err().to_string();
+        assert!(e("{}", Some("gpu-huge")).contains("no preset 'gpu-huge'"));
+        assert!(
+            e("model:\n  architecture: lstm\n", Some("seed-cnn")).contains("architecture is cnn")
+        );
+        assert!(e("preset: seed-cnn\n", Some("seed-lstm")).contains("differ"));
+        assert!(e("model:\n  chanels: 3\n", Some("seed-cnn")).contains("chanels"));
+        assert!(e("trian: {}\n", Some("seed-cnn")).contains("trian"));
+        assert!(e("preset: 3\n", None).contains("must be a name"));
+    }
+}

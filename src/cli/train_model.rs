@@ -84,6 +84,9 @@ pub struct Args {
     /// Override train.prefetch: batches prepared ahead by loader threads (0: none).
     #[arg(long)]
     pub prefetch: Option<usize>,
+    /// Override train.loaders: threads preparing batches (sampling, encoding, prior lookup).
+    #[arg(long)]
+    pub loaders: Option<usize>,
     /// Print at each validation the targets per second and the share of the time spent
     /// waiting for data (also in metrics.parquet's data_wait column).
     #[arg(long)]
@@ -144,6 +147,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(n) = args.prefetch {
         run.train.prefetch = n;
+    }
+    if let Some(n) = args.loaders {
+        run.train.loaders = n;
     }
     let genome = Genome::open(genome_path)
         .with_context(|| format!("opening genome {}", genome_path.display()))?;

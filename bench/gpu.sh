@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The neural models on a CUDA GPU (docs/benchmarks.md, "On a GPU"): on the demo genome's
+# quality split (train chr_1..chr_7, test chr_8..chr_21), the seed-sized CNN and the
+# gpu-large preset (with the FM-index prior), each in f32 and bf16:
+#   - training: targets/s and the share of each step spent waiting for data (train-model
+#     --profile; metrics.parquet's data_wait), for a fixed number of minutes;
+#   - scoring: bases/s of score-genome over the test positions (every third test window);
+#   - CUDA against CPU: the same weights scored in f32 on both agree within 1e-4 (p_ref);
+#   - the projection to a 3.1 Gb human genome from these measured rates.
+#
+#   bench/gpu.sh [workdir] [minutes per training, default 5]   # default workdir: bench-gpu/
+# Needs a CUDA device and the CUDA build of libtorch: DNACTX_TORCH=full scripts/setup.sh --torch
+# on the GPU node. Fails with a clear message where there is no CUDA device. Prints Markdown.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+. scripts/env.sh
+work=${1:-bench-gpu}
+minutes=${2:-5}
+die() { echo "bench/gpu.sh: $*" >&2; exit 2; }
+command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 \
+    || die "no CUDA device here (nvidia-smi finds none): run this on a GPU node"
+command -v train-model >/dev/null 2>&1 \
+    || die "train-model is not built: run DNACTX_TORCH=full scripts/setup.sh --torch first"
+# libtorch must see the device too (a lean CPU libtorch does not)
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+make-windows -g "$repo/tests/data/yeast_R64_chrI.fa.gz" --train chrI -o "$probe/w.parquet" -q
+if ! out=$(train-model -g "$repo/tests/data/yeast_R64_chrI.fa.gz" --windows "$probe/w.parquet" \
+        --preset cpu-small --steps 1 --max-minutes 0 --device cuda -o "$probe/m" -q 2>&1); then
+    grep -q "no CUDA device" <<<"$out" \
+        && die "libtorch sees no CUDA device (a CPU build of libtorch?): run DNACTX_TORCH=full scripts/setup.sh --torch"
+    die "train-model failed on CUDA: $out"
+fi
+mkdir -p "$work"
+cd "$work"
+g=$repo/data/ztritici_IPO323.fa.gz
+cores=$(nproc)
+loaders=$((cores > 4 ? cores - 2 : 2))
+[ -f w.parquet ] || make-windows -g "$g" --train chr_1,chr_2,chr_3,chr_4,chr_5,chr_6,chr_7 --test rest \
+    --valid-fraction 0.05 --seed 1 -o w.parquet --bed w.bed -q
+[ -f soft.bed ] || mask-repeats -g "$g" -o soft.bed -q
+awk '$4 == "test" && (++n % 3) == 1' w.bed > test_positions.bed
+[ -f train.fmd ] || index-genome -g "$g" --windows w.parquet --split train -t "$cores" -o train.fmd -q
+test_bases=$(awk '{s += $3 - $2} END {print s}' test_positions.bed)
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)
+
+echo "## On $gpu, $cores CPU cores, $(date -u +%Y-%m-%d)"
+echo
+echo "Training for $minutes minutes each (time budget), $loaders loader threads; scoring the $test_bases test positions."
+echo
+echo "| model | precision | parameters | field | train targets/s | waiting for data | score bases/s | test accuracy | bits/base |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for preset in seed-cnn gpu-large; do
+    for precision in f32 bf16; do
+        m=models/$preset-$precision
+        rm -rf "$m" "scores/$preset-$precision"
+        train-model -g "$g" --windows w.parquet --preset "$preset" --prior train.fmd \
+            --steps 0 --max-minutes "$minutes" --precision "$precision" --loaders "$loaders" \
+            --device cuda -t "$cores" --profile -o "$m" -q 2> "$m.log"
+        start=$(date +%s.%N)
+        score-genome -g "$g" -m "$m" --regions test_positions.bed --repeats soft.bed --device cuda \
+            --dtype "$precision" -t "$cores" -o "scores/$preset-$precision" -q
+        secs=$(python3 -c "print($(date +%s.%N) - $start)")
+        python3 - "$m" "scores/$preset-$precision/metrics.tsv" "$preset" "$precision" "$test_bases" "$secs" <<'PY'
+import sys, yaml, pyarrow.parquet as pq
+folder, tsv, preset, precision, bases, secs = sys.argv[1:]
+cfg = yaml.safe_load(open(f"{folder}/config.yaml"))
+rows = pq.read_table(f"{folder}/metrics.parquet").to_pylist()
+# the rate after the first validation (start-up and CUDA warm-up left out)
+a, b = rows[0], rows[-1]
+rate = (b["targets_seen"] - a["targets_seen"]) / max(b["wall_seconds"] - a["wall_seconds"], 1e-9)
+wait = sum(r["data_wait"] for r in rows[1:]) / max(len(rows) - 1, 1)
+m = {l.split("\t")[0] + "/" + l.split("\t")[1]: l.rstrip("\n").split("\t") for l in open(tsv)}
+head = open(tsv).readline().rstrip("\n").split("\t")
+row = dict(zip(head, m["all/all"]))
+print(f"| {preset} | {precision} | {cfg['parameters']} | {cfg['field']} | {rate:,.0f} | {100 * wait:.1f}% "
+      f"| {int(bases) / float(secs):,.0f} | {float(row['accuracy']):.4f} | {float(row['bits']):.4f} |")
+with open("rates.tsv", "a") as f:
+    f.write(f"{preset}\t{precision}\t{rate}\t{int(bases) / float(secs)}\t{wait}\n")
+PY
+    done
+done
+
+echo
+echo "### The same weights on CUDA and on the CPU (f32)"
+echo
+head -n 3 test_positions.bed > small.bed
+for preset in seed-cnn gpu-large; do
+    m=models/$preset-f32
+    for dev in cpu cuda; do
+        rm -rf "cmp/$preset-$dev"
+        score-genome -g "$g" -m "$m" --regions small.bed --device "$dev" --dtype f32 -t "$cores" \
+            --tracks -o "cmp/$preset-$dev" -q
+    done
+    python3 - "cmp/$preset-cpu/p_ref.bw" "cmp/$preset-cuda/p_ref.bw" "$preset" <<'PY'
+import sys, numpy as np, pyBigWig
+a, b = (pyBigWig.open(p) for p in sys.argv[1:3])
+worst, n = 0.0, 0
+for chrom, length in a.chroms().items():
+    x = np.array(a.values(chrom, 0, length), dtype=float)
+    y = np.array(b.values(chrom, 0, length), dtype=float)
+    ok = ~np.isnan(x)
+    assert (ok == ~np.isnan(y)).all(), "the two devices scored different positions"
+    if ok.any():
+        worst = max(worst, float(np.abs(x[ok] - y[ok]).max()))
+        n += int(ok.sum())
+verdict = "within 1e-4" if worst <= 1e-4 else "NOT within 1e-4"
+print(f"- {sys.argv[3]}: {n} positions, largest |p_ref(cuda) - p_ref(cpu)| = {worst:.2e}: {verdict}")
+PY
+done
+
+echo
+echo "### Projected to a human genome (3.1 Gb; train split 1.5 Gb), from the rates above"
+echo
+python3 - <<'PY'
+rows = [l.rstrip("\n").split("\t") for l in open("rates.tsv")][-4:]
+print("| model | precision | one pass over a 1.5 Gb train split | scoring 3.1 Gb, both strands |")
+print("| --- | --- | --- | --- |")
+for preset, precision, train, score, wait in rows:
+    print(f"| {preset} | {precision} | {1.5e9 / float(train) / 3600:.2f} h | {2 * 3.1e9 / float(score) / 3600:.2f} h |")
+PY

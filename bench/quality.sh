@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The quality table of docs/benchmarks.md: on the demo genome, train on chr_1..chr_7 (a
 # seeded 5% of their windows as valid), test on chr_8..chr_21. k-mer models k = 3..7 (with
-# backoff) and each architecture of bench/configs/ trained for at most 30 minutes
+# backoff) and each architecture at its cpu-small preset (train-model --list-presets), trained for at most 30 minutes
 # (train.max_minutes) on this machine: the CNN alone, and every architecture with the k = 6
 # count table of the train windows as a prior (train-model --prior), and the CNN with the
 # FM-index Markov model (index-genome of the train windows, k = 16) as its prior; the Markov
@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 . scripts/env.sh
+. bench/lib.sh
 work=${1:-bench-quality}
 mkdir -p "$work"
 cd "$work"
@@ -28,6 +29,7 @@ for k in 3 4 5 6 7; do
 done
 [ -f train.fmd ] || index-genome -g "$g" --windows w.parquet --split train -t "$threads" -o train.fmd -q
 models="cnn cnn+prior mlp+prior lstm+prior transformer+prior cnn+markov"
+steps() { case $1 in cnn) echo 4600 ;; lstm) echo 7300 ;; mlp) echo 9600 ;; transformer) echo 2100 ;; esac; }
 for m in $models; do
     if [ ! -f "models/$m/weights.safetensors" ]; then
         rm -rf "models/$m"
@@ -37,19 +39,13 @@ for m in $models; do
         [ "${m%+markov}" != "$m" ] && prior=(--prior train.fmd --max-minutes 90)
         arch=${m%+prior}
         arch=${arch%+markov}
-        train-model -g "$g" --windows w.parquet --config "$repo/bench/configs/$arch.yaml" \
-            "${prior[@]}" -o "models/$m" -t "$threads" --device cpu -q
+        # the runs of the table: cpu-small's sizes, bounded by steps as well as 30 minutes
+        train-model -g "$g" --windows w.parquet --preset cpu-small --architecture "$arch" \
+            --steps "$(steps "$arch")" "${prior[@]}" -o "models/$m" -t "$threads" --device cpu -q
     fi
 done
 echo "| model | parameters | field | trained | targets seen | test accuracy | bits/base | repeat acc | non-repeat acc | repeat bits | non-repeat bits |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-row() {  # name, params, field, trained, targets, metrics.tsv
-    awk -F'\t' -v name="$1" -v p="$2" -v f="$3" -v t="$4" -v n="$5" '
-        $1 == "all" && $2 == "all" {acc = $4; bits = $5}
-        $1 == "all" && $2 == "repeat" {racc = $4; rbits = $5}
-        $1 == "all" && $2 == "non_repeat" {nacc = $4; nbits = $5}
-        END {printf "| %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n", name, p, f, t, n, acc, bits, racc, nacc, rbits, nbits}' "$6"
-}
 for k in 3 4 5 6 7; do
     score-genome -g "$g" -m "k$k.parquet" --regions test_positions.bed --repeats soft.bed -t "$threads" -o "scores/k$k" -q
     row "k-mer k=$k (backoff, pseudocount 4)" "$((3 * 4 ** (2 * k)))" "$k" "counts" "-" "scores/k$k/metrics.tsv"

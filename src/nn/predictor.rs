@@ -88,8 +88,10 @@ impl Predictor for NeuralModel {
         )
     }
 
+    /// Eight batches per call, so that preparing the next batch overlaps all but the first
+    /// of them with the device's work.
     fn chunking(&self) -> (usize, usize) {
-        (self.chunk, self.batch)
+        (self.chunk, 8 * self.batch)
     }
 
     /// Runs the network on groups of chunks of at most `batch x (chunk + 2 field)` bases, the

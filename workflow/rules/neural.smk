@@ -44,7 +44,7 @@ rule train_model:
         exe=tool("train-model"),
     log:
         "logs/train_model/{neural}.log",
-    threads: 4
+    threads: lambda wc: int(MODELS[wc.neural].get("threads", 4))
     resources:
         gpu=1,
         mem_mb=16000,

@@ -18,56 +18,52 @@ pub struct Preset {
     yaml: &'static str,
 }
 
+/// A preset whose YAML is `src/nn/presets/NAME.yaml`.
+macro_rules! preset {
+    ($name:literal, $needs_prior:literal, $purpose:literal) => {
+        Preset {
+            name: $name,
+            purpose: $purpose,
+            needs_prior: $needs_prior,
+            yaml: include_str!(concat!("presets/", $name, ".yaml")),
+        }
+    };
+}
+
 /// Every preset; `cpu-small` has one per architecture (`cpu-small` alone is the CNN).
 pub const PRESETS: &[Preset] = &[
-    Preset {
-        name: "seed-mlp",
-        purpose: "the talk's MLP (flank 50); a GPU",
-        needs_prior: false,
-        yaml: include_str!("presets/seed-mlp.yaml"),
-    },
-    Preset {
-        name: "seed-cnn",
-        purpose: "the talk's CNN (field 100); a GPU",
-        needs_prior: false,
-        yaml: include_str!("presets/seed-cnn.yaml"),
-    },
-    Preset {
-        name: "seed-lstm",
-        purpose: "the talk's best, conv + LSTM (flank 200); a GPU",
-        needs_prior: false,
-        yaml: include_str!("presets/seed-lstm.yaml"),
-    },
-    Preset {
-        name: "cpu-small-cnn",
-        purpose: "the quality table's CNN: 30 CPU-minutes, a laptop or a CPU node",
-        needs_prior: false,
-        yaml: include_str!("presets/cpu-small-cnn.yaml"),
-    },
-    Preset {
-        name: "cpu-small-lstm",
-        purpose: "the quality table's LSTM: 30 CPU-minutes",
-        needs_prior: false,
-        yaml: include_str!("presets/cpu-small-lstm.yaml"),
-    },
-    Preset {
-        name: "cpu-small-mlp",
-        purpose: "the quality table's MLP: 30 CPU-minutes",
-        needs_prior: false,
-        yaml: include_str!("presets/cpu-small-mlp.yaml"),
-    },
-    Preset {
-        name: "cpu-small-transformer",
-        purpose: "the quality table's transformer: 30 CPU-minutes",
-        needs_prior: false,
-        yaml: include_str!("presets/cpu-small-transformer.yaml"),
-    },
-    Preset {
-        name: "gpu-large",
-        purpose: "dilated residual CNN, 29.4 M parameters, field 505, with a prior; a GPU node",
-        needs_prior: true,
-        yaml: include_str!("presets/gpu-large.yaml"),
-    },
+    preset!("seed-mlp", false, "the talk's MLP (flank 50); a GPU"),
+    preset!("seed-cnn", false, "the talk's CNN (field 100); a GPU"),
+    preset!(
+        "seed-lstm",
+        false,
+        "the talk's best, conv + LSTM (flank 200); a GPU"
+    ),
+    preset!(
+        "cpu-small-cnn",
+        false,
+        "the quality table's CNN: 30 CPU-minutes, a laptop or a CPU node"
+    ),
+    preset!(
+        "cpu-small-lstm",
+        false,
+        "the quality table's LSTM: 30 CPU-minutes"
+    ),
+    preset!(
+        "cpu-small-mlp",
+        false,
+        "the quality table's MLP: 30 CPU-minutes"
+    ),
+    preset!(
+        "cpu-small-transformer",
+        false,
+        "the quality table's transformer: 30 CPU-minutes"
+    ),
+    preset!(
+        "gpu-large",
+        true,
+        "dilated residual CNN, 29.4 M parameters, field 505, with a prior; a GPU node"
+    ),
 ];
 
 impl Preset {

@@ -2,7 +2,8 @@
 # Issue 11's measurements on this machine (docs/benchmarks.md, "Neural models by budget"):
 #   producer   targets/s of the cpu-small CNN with the FM-index prior, batches made by a loader
 #              thread (--prefetch 4) against on the training thread (--prefetch 0), and f32
-#              against bf16 on the CPU; 2 threads, 100 steps each, --profile.
+#              against bf16 on the CPU, with the FM-index and a k = 6 count-table prior;
+#              2 threads, 100 steps each (bf16: 20), --profile.
 #   quality    the quality table's split and test positions (bench/quality.sh's workdir):
 #              the cpu-small CNN and LSTM with the FM-index prior (k = 16) for 30 and 120
 #              CPU-minutes (a time budget, one libtorch thread each, so two run side by side
@@ -37,28 +38,30 @@ cfg = yaml.safe_load(open(f"{sys.argv[1]}/config.yaml"))
 rows = pq.read_table(f"{sys.argv[1]}/metrics.parquet").to_pylist()
 a, b = rows[0], rows[-1]
 rate = (b["targets_seen"] - a["targets_seen"]) / (b["wall_seconds"] - a["wall_seconds"])
-wait = sum(r["data_wait"] for r in rows[1:]) / (len(rows) - 1)
+wait = sum(r["data_wait"] for r in rows[1:]) / max(len(rows) - 1, 1)
 waited = sum(r["data_wait"] * (r["wall_seconds"] - p["wall_seconds"]) for p, r in zip(rows, rows[1:]))
 t = cfg["train"]
 positions = (b["step"] - a["step"]) * t["batch"] * (t["chunk"] + 2 * cfg["field"])
-prep = f"{positions / waited:,.0f}" if waited > 0 else "-"
+# only where the data was made on the training thread (waiting is then making it)
+prep = f"{positions / waited:,.0f}" if sum(r["data_wait"] for r in rows) > 0.01 * len(rows) else "-"
 print(f"{rate:,.0f} | {100 * wait:.1f}% | {prep}")
 PY
 }
 
 if [[ " $parts " == *" producer "* ]]; then
-    echo "### Loader thread against none: cpu-small CNN, FM-index prior, 2 threads, 100 steps"
+    echo "### Loader thread against none: cpu-small CNN, 2 threads, 100 steps (bf16: 20)"
     echo
     echo "| batches made | prior | precision | targets/s | waiting for data | positions prepared per second waited |"
     echo "| --- | --- | --- | --- | --- | --- |"
     [ -f k6.parquet ] || count-kmers -g "$g" --windows w.parquet --split train -k 6 -t 2 -o k6.parquet -q
-    for run in "0 f32 train.fmd" "4 f32 train.fmd" "4 bf16 train.fmd" "0 f32 k6.parquet" "4 f32 k6.parquet"; do
+    # bf16 is 11 times slower than f32 on this CPU (no bf16 instructions): 20 steps for it
+    for run in "0 f32 train.fmd 100" "4 f32 train.fmd 100" "4 bf16 train.fmd 20" "0 f32 k6.parquet 100" "4 f32 k6.parquet 100"; do
         set -- $run
         m=budget/producer-$1-$2-${3%.*}
         rm -rf "$m"
-        train-model -g "$g" --windows w.parquet --preset cpu-small --prior "$3" --steps 100 \
+        train-model -g "$g" --windows w.parquet --preset cpu-small --prior "$3" --steps "$4" \
             --max-minutes 0 --prefetch "$1" --precision "$2" -t 2 --device cpu -o "$m" -q \
-            --config <(printf 'train:\n  valid_every: 20\n  valid_chunks: 16\n  warmup: 20\n')
+            --config <(printf 'train:\n  valid_every: 10\n  valid_chunks: 16\n  warmup: 20\n')
         what=$([ "$1" = 0 ] && echo "on the training thread" || echo "by a loader thread (prefetch $1)")
         prior=$([ "$3" = train.fmd ] && echo "FM-index, k = 16" || echo "count table, k = 6")
         echo "| $what | $prior | $2 | $(rate "$m") |"

@@ -81,7 +81,8 @@ pub struct Args {
     /// Override train.precision: auto (bf16 autocast on CUDA, f32 on CPU), f32 or bf16.
     #[arg(long)]
     pub precision: Option<String>,
-    /// Override train.prefetch: batches prepared ahead by loader threads (0: none).
+    /// Override train.prefetch: batches prepared ahead by loader threads (0: none; default:
+    /// 4 on CUDA, and on the CPU where libtorch's threads leave a core free).
     #[arg(long)]
     pub prefetch: Option<usize>,
     /// Override train.loaders: threads preparing batches (sampling, encoding, prior lookup).
@@ -146,7 +147,7 @@ pub fn run(args: Args) -> Result<()> {
         run.train.precision = Precision::parse(p)?;
     }
     if let Some(n) = args.prefetch {
-        run.train.prefetch = n;
+        run.train.prefetch = Some(n);
     }
     if let Some(n) = args.loaders {
         run.train.loaders = n;

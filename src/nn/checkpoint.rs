@@ -83,7 +83,7 @@ pub(super) fn resume_folder(
         Some(c) => c.clone(),
         None => folder::read_config(out)?,
     };
-    if saved_cfg.model != cfg.model || saved_cfg.train != cfg.train {
+    if saved_cfg.model != cfg.model || !saved_cfg.train.same_run(&cfg.train) {
         return Err(Error::invalid(
             out.join(folder::CHECKPOINT_STATE),
             "was written for another model or training config: resume with the same --config",

@@ -169,8 +169,11 @@ pub struct TrainConfig {
     /// Forward passes in `f32` or under `bf16` autocast; `auto`: bf16 on CUDA, f32 on CPU.
     pub precision: super::precision::Precision,
     /// Batches prepared ahead by loader threads while the device computes (a bounded queue);
-    /// 0 prepares each on the training thread.
-    pub prefetch: usize,
+    /// 0 prepares each on the training thread. Unset (auto): 4 on CUDA, and on the CPU 4
+    /// when libtorch's threads leave a core free, else 0 (a loader thread then only takes
+    /// cores from libtorch: 8% slower on 2 cores, docs/benchmarks.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefetch: Option<usize>,
     /// Loader threads preparing batches (sampling, encoding, prior lookup) when prefetching.
     pub loaders: usize,
 }
@@ -194,9 +197,23 @@ impl Default for TrainConfig {
             valid_chunks: 64,
             seed: 1,
             precision: super::precision::Precision::Auto,
-            prefetch: 4,
+            prefetch: None,
             loaders: 1,
         }
+    }
+}
+
+impl TrainConfig {
+    /// The same training, whatever runs it: precision, prefetch and loaders may change on
+    /// resuming (another machine, another device).
+    pub fn same_run(&self, other: &TrainConfig) -> bool {
+        let how = |c: &TrainConfig| TrainConfig {
+            precision: super::precision::Precision::Auto,
+            prefetch: None,
+            loaders: 1,
+            ..c.clone()
+        };
+        how(self) == how(other)
     }
 }
 

@@ -145,7 +145,7 @@ fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     if cfg.repeat_weight.is_nan() || cfg.repeat_weight < 0.0 {
         return bad("repeat_weight must be 0 or more");
     }
-    if cfg.prefetch > 0 && cfg.loaders == 0 {
+    if cfg.prefetch.is_some_and(|n| n > 0) && cfg.loaders == 0 {
         return bad("loaders must be at least 1 when prefetch is on");
     }
     Ok(())
@@ -257,6 +257,17 @@ impl Batches<'_> {
     }
 }
 
+/// `train.prefetch` unset: loader threads on CUDA, and on the CPU only where libtorch's
+/// threads leave a core free for them.
+fn auto_prefetch(device: Device) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if device.is_cuda() || (tch::get_num_threads().max(1) as usize) < cores {
+        4
+    } else {
+        0
+    }
+}
+
 fn run_loop(
     req: &TrainRequest,
     data: &Data,
@@ -269,12 +280,13 @@ fn run_loop(
     let field = net.field();
     let pin = req.device.is_cuda().then_some(req.device);
     let first = state.progress.step;
+    let prefetch = cfg.prefetch.unwrap_or_else(|| auto_prefetch(req.device));
     std::thread::scope(|scope| {
-        let batches = if cfg.prefetch == 0 {
+        let batches = if prefetch == 0 {
             Batches::Inline { data, field, pin }
         } else {
             let loaders = cfg.loaders.max(1);
-            let depth = cfg.prefetch.div_ceil(loaders);
+            let depth = prefetch.div_ceil(loaders);
             let queues = (0..loaders)
                 .map(|j| {
                     let (tx, rx) = sync_channel(depth);

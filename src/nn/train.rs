@@ -121,7 +121,19 @@ pub fn train(req: TrainRequest) -> Result<()> {
             data.info.valid_bases
         );
     }
-    run_loop(&req, &data, net.as_ref(), &vs, &mut opt, &mut state)?;
+    let first = state.progress.step;
+    std::thread::scope(|scope| {
+        let batches = Batches::start(scope, &data, cfg, net.field(), req.device, first);
+        run_loop(
+            &req,
+            &data,
+            net.as_ref(),
+            &vs,
+            &mut opt,
+            &mut state,
+            &batches,
+        )
+    })?;
     finish(req.out, &vs, &state)
 }
 
@@ -268,50 +280,49 @@ fn auto_prefetch(device: Device) -> usize {
     }
 }
 
-fn run_loop(
-    req: &TrainRequest,
-    data: &Data,
-    net: &dyn ContextNet,
-    vs: &nn::VarStore,
-    opt: &mut AdamW,
-    state: &mut SavedState,
-) -> Result<()> {
-    let cfg = &req.run.train;
-    let field = net.field();
-    let pin = req.device.is_cuda().then_some(req.device);
-    let first = state.progress.step;
-    let prefetch = cfg.prefetch.unwrap_or_else(|| auto_prefetch(req.device));
-    std::thread::scope(|scope| {
-        let batches = if prefetch == 0 {
-            Batches::Inline { data, field, pin }
-        } else {
-            let loaders = cfg.loaders.max(1);
-            let depth = prefetch.div_ceil(loaders);
-            let queues = (0..loaders)
-                .map(|j| {
-                    let (tx, rx) = sync_channel(depth);
-                    scope.spawn(move || {
-                        let mut step = first + j;
-                        // ends when the loop drops its receivers
-                        loop {
-                            let batch = sample_batch(data, cfg, field, step);
-                            if tx.send(prepare(&batch, cfg.chunk, field, pin)).is_err() {
-                                break;
-                            }
-                            step += loaders;
+impl<'a> Batches<'a> {
+    /// The batches of the steps from `first` on, as `train.prefetch` asks: loader threads
+    /// spawned in `scope` (they end when the returned value is dropped), or none.
+    fn start<'s>(
+        scope: &'s std::thread::Scope<'s, '_>,
+        data: &'a Data,
+        cfg: &'a TrainConfig,
+        field: usize,
+        device: Device,
+        first: usize,
+    ) -> Batches<'a>
+    where
+        'a: 's,
+    {
+        let pin = device.is_cuda().then_some(device);
+        let prefetch = cfg.prefetch.unwrap_or_else(|| auto_prefetch(device));
+        if prefetch == 0 {
+            return Batches::Inline { data, field, pin };
+        }
+        let loaders = cfg.loaders.max(1);
+        let depth = prefetch.div_ceil(loaders);
+        let queues = (0..loaders)
+            .map(|j| {
+                let (tx, rx) = sync_channel(depth);
+                scope.spawn(move || {
+                    let mut step = first + j;
+                    loop {
+                        let batch = sample_batch(data, cfg, field, step);
+                        if tx.send(prepare(&batch, cfg.chunk, field, pin)).is_err() {
+                            break;
                         }
-                    });
-                    rx
-                })
-                .collect();
-            Batches::Queued { queues, first }
-        };
-        steps(req, data, net, vs, opt, state, &batches)
-    })
+                        step += loaders;
+                    }
+                });
+                rx
+            })
+            .collect();
+        Batches::Queued { queues, first }
+    }
 }
 
 /// The optimizer steps until a budget is spent, with a report every `valid_every` steps.
-fn steps(
+fn run_loop(
     req: &TrainRequest,
     data: &Data,
     net: &dyn ContextNet,

@@ -158,7 +158,7 @@ impl ModelArgs {
         }
         let dev = device::parse_device(&self.device)?;
         let precision = crate::nn::precision::Precision::parse(&self.dtype)
-            .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32 or bf16", self.dtype))?;
+            .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32, tf32 or bf16", self.dtype))?;
         let model = NeuralModel::load(&self.path, dev, precision)?;
         let c = &model.config;
         let mut meta = Metadata::new();
@@ -167,12 +167,7 @@ impl ModelArgs {
         meta.insert("dnactx.field".into(), c.field.to_string());
         meta.insert("dnactx.parameters".into(), c.parameters.to_string());
         meta.insert("dnactx.device".into(), device::device_name(dev));
-        let dtype = if precision.bf16_on(dev) {
-            "bf16"
-        } else {
-            "f32"
-        };
-        meta.insert("dnactx.dtype".into(), dtype.into());
+        meta.insert("dnactx.dtype".into(), precision.name_on(dev).into());
         meta.insert(
             "dnactx.trained_on".into(),
             format!("{} {}", c.data.genome, c.data.genome_checksum),

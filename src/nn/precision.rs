@@ -1,6 +1,8 @@
-//! `train.precision` and `--dtype`: float32 everywhere, or bfloat16 autocast (matrix
-//! products and convolutions in bfloat16, weights, norms, softmax and the loss in float32),
-//! through libtorch's own autocast (src/nn/autocast.cpp: tch offers only float16).
+//! `train.precision` and `--dtype`: float32 everywhere (strict IEEE on CUDA too), TF32 matrix
+//! products and convolutions on CUDA (float32 storage, 10-bit mantissas in the products), or
+//! bfloat16 autocast (matrix products and convolutions in bfloat16, weights, norms, softmax and
+//! the loss in float32), through libtorch's own autocast (src/nn/autocast.cpp: tch offers only
+//! float16). On CUDA, cuDNN also picks its fastest kernels for each shape (benchmark mode).
 
 use serde::{Deserialize, Serialize};
 use tch::Device;
@@ -12,7 +14,10 @@ pub enum Precision {
     /// bf16 on CUDA, f32 on the CPU (whose bf16 is slower on most CPUs).
     #[default]
     Auto,
+    /// IEEE float32, also on CUDA (libtorch's cuDNN would otherwise use TF32 in convolutions).
     F32,
+    /// float32 with TF32 products on CUDA (as f32 on the CPU).
+    Tf32,
     Bf16,
 }
 
@@ -21,21 +26,55 @@ impl Precision {
     pub fn bf16_on(self, device: Device) -> bool {
         match self {
             Precision::Auto => device.is_cuda(),
-            Precision::F32 => false,
+            Precision::F32 | Precision::Tf32 => false,
             Precision::Bf16 => true,
         }
     }
 
-    /// `auto`, `f32` or `bf16`.
+    /// What forward passes on `device` run in: `f32`, `tf32` or `bf16` (for metadata).
+    pub fn name_on(self, device: Device) -> &'static str {
+        if self.bf16_on(device) {
+            "bf16"
+        } else if self == Precision::Tf32 && device.is_cuda() {
+            "tf32"
+        } else {
+            "f32"
+        }
+    }
+
+    /// Sets libtorch's CUDA numerics for this precision (process-wide; nothing on the CPU):
+    /// cuDNN's benchmark mode, and TF32 except in `f32`, which stays IEEE float32 so that CUDA
+    /// agrees with the CPU.
+    pub fn apply(self, device: Device) {
+        if device.is_cuda() {
+            let tf32 = self.name_on(device) != "f32";
+            // SAFETY: a plain C call that sets libtorch's global context.
+            unsafe { dnactx_cuda_numerics(tf32 as i32) }
+        }
+    }
+
+    /// `auto`, `f32`, `tf32` or `bf16`.
     pub fn parse(s: &str) -> crate::Result<Precision> {
-        serde_yaml::from_str(s)
-            .map_err(|_| crate::Error::Config(format!("precision '{s}': use auto, f32 or bf16")))
+        serde_yaml::from_str(s).map_err(|_| {
+            crate::Error::Config(format!("precision '{s}': use auto, f32, tf32 or bf16"))
+        })
     }
 }
 
 unsafe extern "C" {
     fn dnactx_autocast_enter(cuda: i32) -> i32;
     fn dnactx_autocast_exit(cuda: i32, before: i32);
+    fn dnactx_cuda_numerics(tf32: i32);
+    fn dnactx_pin_memory(t: *const std::ffi::c_void) -> *mut std::ffi::c_void;
+}
+
+/// A copy of host tensor `t` in pinned memory (for non-blocking copies to a CUDA device).
+pub fn pinned(t: &tch::Tensor) -> tch::Tensor {
+    // SAFETY: tch's tensor pointer is an at::Tensor*, which the shim only reads; it returns a
+    // new at::Tensor* (or null), which tch's Tensor then owns and frees.
+    let p = unsafe { dnactx_pin_memory(t.as_ptr().cast()) };
+    assert!(!p.is_null(), "libtorch could not pin host memory");
+    unsafe { tch::Tensor::from_ptr(p.cast()) }
 }
 
 /// Runs `f` under bfloat16 autocast on `device` when `bf16`, plainly otherwise.
@@ -56,4 +95,31 @@ pub fn autocast<T>(device: Device, bf16: bool, f: impl FnOnce() -> T) -> T {
     }
     let _exit = Exit(cuda, before);
     f()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_device() {
+        let cuda = Device::Cuda(0);
+        for (p, cpu_name, cuda_name) in [
+            (Precision::Auto, "f32", "bf16"),
+            (Precision::F32, "f32", "f32"),
+            (Precision::Tf32, "f32", "tf32"),
+            (Precision::Bf16, "bf16", "bf16"),
+        ] {
+            assert_eq!(p.name_on(Device::Cpu), cpu_name, "{p:?}");
+            assert_eq!(p.name_on(cuda), cuda_name, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn parses_the_four_names_only() {
+        assert_eq!(Precision::parse("tf32").unwrap(), Precision::Tf32);
+        assert_eq!(Precision::parse("auto").unwrap(), Precision::Auto);
+        let e = Precision::parse("fp16").unwrap_err().to_string();
+        assert!(e.contains("'fp16'") && e.contains("tf32"), "{e}");
+    }
 }

@@ -62,6 +62,7 @@ impl NeuralModel {
             )
         })?;
         let chunk = config.train.chunk.max(256);
+        precision.apply(device);
         Ok(NeuralModel {
             net: Mutex::new((vs, net)),
             prior,
@@ -149,7 +150,7 @@ impl NeuralModel {
         let field = self.config.field;
         let host = |t: Tensor| {
             if self.device.is_cuda() {
-                t.pin_memory(self.device)
+                super::precision::pinned(&t)
             } else {
                 t
             }

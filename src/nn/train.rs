@@ -54,6 +54,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
     let cfg = &req.run.train;
     check_train_config(cfg)?;
     tch::manual_seed(cfg.seed as i64);
+    cfg.precision.apply(req.device);
     let vs = nn::VarStore::new(req.device);
     let net = build(&vs.root(), &req.run.model, req.prior.is_some())?;
     let field = net.field();
@@ -225,7 +226,7 @@ fn prepare(batch: &Batch, chunk: usize, field: usize, pin: Option<Device>) -> Re
     let n = batch.n as i64;
     let width = chunk + 2 * field;
     let host = |t: Tensor| match pin {
-        Some(d) => t.pin_memory(d),
+        Some(_) => super::precision::pinned(&t),
         None => t,
     };
     Ready {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# On a lent GPU machine, with .gpu/ from bench/gpu-carry.sh carried along: dnactx built for the
+# machine's PyTorch, run with its libraries; then bench/gpu.sh bench-gpu MINUTES. Writes its log
+# and results to $OUT (the device tool's folder), or to bench-gpu/ without it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+minutes=${1:-1}
+OUT=${OUT:-bench-gpu}
+mkdir -p "$OUT"
+exec > >(tee -a "$OUT/run.log") 2>&1
+date -u; nproc; nvidia-smi -L
+torchlib=$(python3 -c "import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))")
+python3 -c "import torch; print('python torch', torch.__version__, torch.cuda.is_available())"
+# the binaries link libtorch_cpu only (its CUDA libraries were not here at the link):
+# preload the machine's libtorch_cuda so that libtorch registers CUDA
+mkdir -p target/release /tmp/realbin
+tar -xJf .gpu/bin.tar.xz -C /tmp/realbin || exit 3
+for b in train-model score-genome; do
+    printf '#!/bin/sh\nLD_PRELOAD=%s/libtorch_cuda.so exec /tmp/realbin/%s "$@"\n' "$torchlib" "$b" > target/release/$b
+    chmod +x target/release/$b
+done
+cp /tmp/realbin/make-windows target/release/
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .gpu/whl/*.whl || exit 3
+export PYTHONPATH=/tmp/site LD_LIBRARY_PATH=$torchlib
+ldd /tmp/realbin/train-model | grep -E "not found|torch|c10"
+mkdir -p bench-gpu && cp .gpu/work/*.bed .gpu/work/*.parquet bench-gpu/ && xz -dc .gpu/work/train.fmd.xz > bench-gpu/train.fmd || exit 3
+# the binaries load (bench/gpu.sh then checks that libtorch sees the device)
+target/release/train-model --list-presets | head -20
+bench/gpu.sh bench-gpu "$minutes" | tee "$OUT/gpu.md"
+rc=${PIPESTATUS[0]}
+tar -czf "$OUT/models.tgz" bench-gpu/models/*/config.yaml bench-gpu/models/*/metrics.parquet \
+    bench-gpu/models/*.log bench-gpu/scores/*/metrics.tsv bench-gpu/rates.tsv 2>/dev/null
+echo "bench/gpu.sh exit $rc"; date -u

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Packs dnactx for a GPU machine that cannot install it: no network, and at most 64 MiB taken
+# along (the device machines lent to this project's sessions: docs/benchmarks.md, "On a GPU").
+# A CUDA libtorch 2.13 is several GB, so this builds dnactx against the PyTorch already on the
+# machine (give its version; 2.11.0 there in 2026-11) with the tch release for it, in a copy of
+# this checkout (only tch's version pin differs), and packs into .gpu/ (ignore it in
+# .git/info/exclude): the stripped binaries, pyBigWig for Python 3.12, the quality split's
+# windows, repeats and FM-index, and bench/gpu-carried.sh's caller. There, in the checkout:
+#   bash bench/gpu-carried.sh MINUTES      # with .gpu carried along
+#
+#   bench/gpu-carry.sh [torch version, default 2.11.0] [tch version, default 0.24.0]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+torch_version=${1:-2.11.0}
+tch_version=${2:-0.24.0}
+scratch=${GPU_CARRY_SCRATCH:-$repo/../gpu-carry}
+mkdir -p "$scratch" .gpu/whl .gpu/work
+. scripts/env.sh
+py=${PYTHON:-.venv/bin/python}
+if [ ! -d "$scratch/torch-$torch_version/torch/include" ]; then
+    "$py" -m pip download -q --no-deps --only-binary=:all: "torch==$torch_version" -d "$scratch/wheel-$torch_version"
+    mkdir -p "$scratch/torch-$torch_version"
+    unzip -q -o "$scratch/wheel-$torch_version"/torch-*.whl 'torch/include/*' 'torch/lib/*' 'torch/version.py' \
+        -d "$scratch/torch-$torch_version"
+fi
+rm -rf "$scratch/src" && mkdir -p "$scratch/src"
+git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$scratch/src"
+cd "$scratch/src"
+sed -i "s/^tch = { version = \"[^\"]*\"/tch = { version = \"=$tch_version\"/" Cargo.toml
+cargo update -q -p tch --precise "$tch_version"
+export LIBTORCH=$scratch/torch-$torch_version/torch CARGO_TARGET_DIR=$scratch/target
+cargo build --release --features torch --bin train-model --bin score-genome
+cargo build --release --bin make-windows
+mkdir -p "$scratch/bin"
+for b in train-model score-genome make-windows; do strip -o "$scratch/bin/$b" "$CARGO_TARGET_DIR/release/$b"; done
+cd "$repo"
+tar -C "$scratch/bin" -cf - train-model score-genome make-windows | xz -T0 -6 > .gpu/bin.tar.xz
+"$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .gpu/whl pyBigWig==0.3.29
+# the quality split's inputs (bench/quality.sh makes them), so the machine need not
+[ -f bench-quality/train.fmd ] || bench/quality.sh > /dev/null
+cp bench-quality/w.parquet bench-quality/w.bed bench-quality/soft.bed .gpu/work/
+xz -T0 -6 -c bench-quality/train.fmd > .gpu/work/train.fmd.xz
+du -sh .gpu

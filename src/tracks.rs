@@ -46,9 +46,19 @@ pub struct TrackSet {
     pending: Vec<Vec<Value>>,
     chrom: Arc<str>,
     any: bool,
+    /// 10^D where values are rounded to D decimals.
+    scale: Option<f64>,
 }
 
 const BATCH: usize = 1 << 16;
+
+/// The most decimals `--precision` takes: f32 holds about 7 significant digits.
+pub const MAX_DECIMALS: u32 = 6;
+
+/// `v` rounded to the decimals of `scale` (10^D), half away from zero.
+pub fn round_to(v: f32, scale: f64) -> f32 {
+    ((v as f64 * scale).round() / scale) as f32
+}
 
 impl TrackSet {
     /// Starts one writer per destination. `chrom_sizes` lists every contig that may appear.
@@ -77,7 +87,23 @@ impl TrackSet {
             pending: vec![Vec::new(); n],
             chrom: Arc::from(""),
             any: false,
+            scale: None,
         })
+    }
+
+    /// Rounds every value pushed from now on to `decimals` decimals (at most
+    /// [`MAX_DECIMALS`]), so that equal neighbours merge into runs and the files compress;
+    /// `None` keeps full f32 values.
+    pub fn round_to_decimals(&mut self, decimals: Option<u32>) -> Result<()> {
+        if let Some(d) = decimals
+            && d > MAX_DECIMALS
+        {
+            return Err(Error::Config(format!(
+                "{d} decimals: tracks keep at most {MAX_DECIMALS} (f32 values)"
+            )));
+        }
+        self.scale = decimals.map(|d| 10f64.powi(d as i32));
+        Ok(())
     }
 
     /// Starts values for a new chromosome (call in the order values will come).
@@ -96,6 +122,10 @@ impl TrackSet {
                 if v.is_nan() {
                     continue;
                 }
+                let v = match self.scale {
+                    Some(scale) => round_to(v, scale),
+                    None => v,
+                };
                 let pos = (start + i as u64) as u32;
                 match out.last_mut() {
                     Some(last) if last.end == pos && last.value == v => last.end = pos + 1,
@@ -113,9 +143,19 @@ impl TrackSet {
         Ok(())
     }
 
-    /// Adds one run of equal values (sorted after the previous ones) to track `t`.
-    pub fn push_run(&mut self, t: usize, value: Value) -> Result<()> {
-        self.pending[t].push(value);
+    /// Adds one run of equal values (sorted after the previous ones) to track `t`, rounded
+    /// like [`TrackSet::push`]'s and merged with the previous run where they touch and are
+    /// equal.
+    pub fn push_run(&mut self, t: usize, mut value: Value) -> Result<()> {
+        if let Some(scale) = self.scale {
+            value.value = round_to(value.value, scale);
+        }
+        match self.pending[t].last_mut() {
+            Some(last) if last.end == value.start && last.value == value.value => {
+                last.end = value.end
+            }
+            _ => self.pending[t].push(value),
+        }
         if self.pending[t].len() >= BATCH {
             self.flush()?;
         }

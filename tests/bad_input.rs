@@ -277,6 +277,37 @@ fn k_out_of_range() {
 }
 
 #[test]
+fn track_precision_out_of_range() {
+    let dir = setup();
+    let d = dir.path();
+    for p in ["7", "2.5", "three"] {
+        fails_cleanly(
+            d,
+            "score-genome",
+            &[
+                "-g",
+                "g.fa",
+                "-m",
+                "k.parquet",
+                "--regions",
+                "r.bed",
+                "--precision",
+                p,
+                "-o",
+                "s",
+            ],
+            &[&format!("'{p}'"), "0 to 6 decimals, or full"],
+        );
+        fails_cleanly(
+            d,
+            "merge-scores",
+            &["s1", "--precision", p, "-o", "s"],
+            &[&format!("'{p}'"), "0 to 6 decimals, or full"],
+        );
+    }
+}
+
+#[test]
 fn parquet_with_missing_columns_or_another_k() {
     let dir = setup();
     let d = dir.path();

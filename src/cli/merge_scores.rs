@@ -26,6 +26,10 @@ pub struct Args {
     /// Output folder (created if missing).
     #[arg(short, long)]
     pub out_dir: PathBuf,
+    /// Decimals kept in the merged tracks' values (0 to 6; see score-genome --precision);
+    /// `full` copies the values as they are.
+    #[arg(long, default_value = "full", value_parser = super::parse_decimals)]
+    pub precision: super::Decimals,
     #[command(flatten)]
     pub common: super::Common,
 }
@@ -76,6 +80,7 @@ pub fn run(args: Args) -> Result<()> {
         .map(|n| args.out_dir.join(format!("{n}.bw")))
         .collect();
     let mut tracks = TrackSet::create(&dests, &sizes)?;
+    tracks.round_to_decimals(args.precision.0)?;
     let mut metrics = MetricsTable::default();
     let mut calibration = Calibration::default();
     let mut meta = None;

@@ -60,6 +60,23 @@ pub fn flatten_list(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `--precision`: decimals kept in the tracks, or all of them (`full`).
+#[derive(Debug, Clone, Copy)]
+pub struct Decimals(pub Option<u32>);
+
+pub fn parse_decimals(s: &str) -> std::result::Result<Decimals, String> {
+    if s == "full" {
+        return Ok(Decimals(None));
+    }
+    match s.parse::<u32>() {
+        Ok(d) if d <= crate::tracks::MAX_DECIMALS => Ok(Decimals(Some(d))),
+        _ => Err(format!(
+            "'{s}': give 0 to {} decimals, or full",
+            crate::tracks::MAX_DECIMALS
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;

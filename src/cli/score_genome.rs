@@ -46,6 +46,11 @@ pub struct Args {
     /// Average each prediction with the reverse complement's.
     #[arg(long)]
     pub rc_average: bool,
+    /// Decimals kept in the tracks' values (0 to 6), so that equal neighbours merge and the
+    /// bigWigs shrink; the metrics always use the unrounded values. `full` keeps every digit
+    /// of an f32.
+    #[arg(long, default_value = "full", value_parser = super::parse_decimals)]
+    pub precision: super::Decimals,
     #[command(flatten)]
     pub model: super::model::ModelArgs,
     #[command(flatten)]
@@ -99,6 +104,7 @@ pub fn run(args: Args) -> Result<()> {
         repeats: repeats.as_ref(),
         all_tracks: args.tracks,
         rc_average: args.rc_average,
+        decimals: args.precision.0,
         quiet: args.common.quiet,
     };
     let metrics = scores::score_to_folder(&request, &args.out_dir, &meta)?;

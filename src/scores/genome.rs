@@ -23,6 +23,9 @@ pub struct ScoreRequest<'a> {
     /// Write p_A..p_T as well as p_ref and entropy.
     pub all_tracks: bool,
     pub rc_average: bool,
+    /// Decimals kept in the tracks' values (the metrics use the unrounded ones); all of an
+    /// f32 when `None`.
+    pub decimals: Option<u32>,
     pub quiet: bool,
 }
 
@@ -46,6 +49,7 @@ pub fn score_to_folder(
         .map(|c| (c.name.clone(), c.len as u64))
         .collect();
     let mut tracks = TrackSet::create(&dests, &contigs)?;
+    tracks.round_to_decimals(req.decimals)?;
     let mut metrics = MetricsTable::default();
     let mut calibration = Calibration::default();
     let total: u64 = req.regions.values().map(IntervalSet::covered).sum();

@@ -28,12 +28,21 @@ def tool(name):
     return str(path)
 
 
+YEAST = REPO / "tests" / "data" / "yeast_R64_chrI.fa.gz"
+
+
+def copy_genome(src, dest):
+    """Copies a bgzipped FASTA with its .fai and .gzi to the path `dest`; returns it as a str."""
+    for suffix in ("", ".fai", ".gzi"):
+        shutil.copy(str(src) + suffix, str(dest) + suffix)
+    return str(dest)
+
+
 @pytest.fixture(scope="session")
 def demo_copy(tmp_path_factory):
     """The demo genome with its indexes in a scratch folder."""
     d = tmp_path_factory.mktemp("genome")
-    for suffix in ("", ".fai", ".gzi"):
-        shutil.copy(str(DEMO) + suffix, d / (DEMO.name + suffix))
+    copy_genome(DEMO, d / DEMO.name)
     return d / DEMO.name
 
 

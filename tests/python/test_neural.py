@@ -3,7 +3,6 @@ polars and pyarrow: probabilities that sum to one, p_ref and entropy consistent 
 no value at unknown bases, and the model folder's tables readable."""
 
 import math
-import shutil
 
 import numpy as np
 import polars as pl
@@ -11,18 +10,14 @@ import pyarrow.parquet as papq
 import pyBigWig
 import pytest
 
-from conftest import BIN, REPO, run
+from conftest import BIN, YEAST, copy_genome, run
 
 pytestmark = pytest.mark.skipif(not (BIN / "train-model").exists(), reason="built without the torch feature")
-
-YEAST = REPO / "tests" / "data" / "yeast_R64_chrI.fa.gz"
-
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     d = tmp_path_factory.mktemp("neural")
-    for ext in ("", ".fai", ".gzi"):
-        shutil.copy(str(YEAST) + ext, d / ("y.fa.gz" + ext))
+    copy_genome(YEAST, d / "y.fa.gz")
     run([str(BIN / "make-windows"), "-g", str(d / "y.fa.gz"), "--train", "chrI", "--valid-fraction", "0.2",
          "--size", "10000", "-o", str(d / "w.parquet"), "-q"])
     (d / "m.yaml").write_text(

@@ -3,22 +3,17 @@
 every value is within half a unit of the D-th decimal of the full-precision track; zoom levels
 exist and pyBigWig's summaries agree with the values; rounding shrinks the files."""
 
-import shutil
 
 import numpy as np
 import pyBigWig
 import pytest
 
-from conftest import REPO, run, tool
-
-YEAST = REPO / "tests" / "data" / "yeast_R64_chrI.fa.gz"
-
+from conftest import YEAST, copy_genome, run, tool
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     d = tmp_path_factory.mktemp("tracks")
-    for ext in ("", ".fai", ".gzi"):
-        shutil.copy(str(YEAST) + ext, d / ("y.fa.gz" + ext))
+    copy_genome(YEAST, d / "y.fa.gz")
     g = str(d / "y.fa.gz")
     run([tool("make-windows"), "-g", g, "--train", "chrI", "--size", "20000", "-o", str(d / "w.parquet"), "-q"])
     run([tool("count-kmers"), "-g", g, "--windows", str(d / "w.parquet"), "--split", "train", "-k", "4",

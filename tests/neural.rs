@@ -118,6 +118,8 @@ fn training_writes_a_self_describing_folder_and_scores() {
             "--device",
             "cpu",
             "--tracks",
+            "--precision",
+            "full",
             "-o",
             "s",
         ],

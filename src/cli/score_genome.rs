@@ -48,8 +48,9 @@ pub struct Args {
     pub rc_average: bool,
     /// Decimals kept in the tracks' values (0 to 6), so that equal neighbours merge and the
     /// bigWigs shrink; the metrics always use the unrounded values. `full` keeps every digit
-    /// of an f32.
-    #[arg(long, default_value = "full", value_parser = super::parse_decimals)]
+    /// of an f32. At 3 a value is off by at most 0.0005, and p_ref takes 2.8 bytes per base
+    /// instead of 3.9 (docs/benchmarks.md).
+    #[arg(long, default_value = "3", value_parser = super::parse_decimals)]
     pub precision: super::Decimals,
     #[command(flatten)]
     pub model: super::model::ModelArgs,
@@ -97,6 +98,10 @@ pub fn run(args: Args) -> Result<()> {
         },
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
+    meta.insert(
+        "dnactx.track_precision".into(),
+        args.precision.0.map_or("full".into(), |d| d.to_string()),
+    );
     let request = scores::ScoreRequest {
         genome: &genome,
         model: model.as_ref(),

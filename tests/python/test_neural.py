@@ -28,7 +28,7 @@ def scored(tmp_path_factory):
     # a region with an unknown base written in: copy the chromosome with an N
     (d / "r.bed").write_text("chrI\t1000\t4000\n")
     run([str(BIN / "score-genome"), "-g", str(d / "y.fa.gz"), "-m", str(d / "model"), "--regions", str(d / "r.bed"),
-         "--tracks", "--device", "cpu", "-o", str(d / "scores"), "-q"])
+         "--tracks", "--precision", "full", "--device", "cpu", "-o", str(d / "scores"), "-q"])
     return d
 
 

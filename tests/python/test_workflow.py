@@ -84,6 +84,7 @@ def test_markov_model_and_prior(workflow_run, genome):
         assert (w / f"results/scores/{name}/{t}.bw").stat().st_size > 0
     meta = papq.read_metadata(w / f"results/scores/{name}/metrics.parquet").metadata
     assert meta[b"dnactx.model_kind"] == b"markov"
+    assert meta[b"dnactx.track_precision"] == b"full"  # .test/config.yaml's score.precision
     assert meta[b"dnactx.k"] == str(MARKOV["k"]).encode()
     assert meta[b"dnactx.alpha"] == str(MARKOV["alpha"]).encode()
     # the same test positions as the k-mer model, scored at least as well as a coin

@@ -214,7 +214,7 @@ def score_cmd(model_path):
     return (
         f"{{params.exe}} -g {{input.genome}} --model {model_path} "
         "--windows {input.windows} --split test --chrom {wildcards.chrom} "
-        "--repeats {input.repeats} {params.tracks} {params.rc} {params.extra} "
+        "--repeats {input.repeats} {params.tracks} {params.rc} {params.prec} {params.extra} "
         "-t {threads} -o {params.outdir} -q 2> {log}"
     )
 

@@ -17,6 +17,7 @@ rule score_kmer:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
+        prec=f"--precision {config['score']['precision']}",
         extra=lambda wc: "--pseudocount {} {}".format(
             MODELS[wc.kmer].get("pseudocount", 4),
             "" if MODELS[wc.kmer].get("backoff", True) else "--no-backoff",
@@ -48,6 +49,7 @@ rule score_markov:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
+        prec=f"--precision {config['score']['precision']}",
         extra=lambda wc: markov_flags(wc.markov),
         exe=tool("score-genome"),
     log:
@@ -77,6 +79,7 @@ rule score_neural:
         folder=lambda wc, input: os.path.dirname(input.weights),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
+        prec=f"--precision {config['score']['precision']}",
         extra=f"--device {config['device']}",
         exe=tool("score-genome"),
     log:

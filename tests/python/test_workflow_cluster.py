@@ -167,6 +167,7 @@ def test_killed_run_finishes_on_rerun(tmp_path, demo_copy):
     tiny = next(m for m in cfg["models"] if m["name"] == "tiny")
     # a copy: the CI config shares one train: block between its networks (a YAML anchor)
     tiny["train"] = {**tiny["train"], "steps": 200, "valid_every": 20}
+    cfg["score"]["keep_chroms"] = False  # the default: per-chromosome folders removed once merged
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
@@ -196,6 +197,8 @@ def test_killed_run_finishes_on_rerun(tmp_path, demo_copy):
     for model in MODELS:
         bw = pyBigWig.open(str(tmp_path / f"results/scores/{model}/p_ref.bw"))
         assert bw.isBigWig() and bw.chroms()
+        left = [p for p in (tmp_path / f"results/scores/{model}/chroms").rglob("*") if p.is_file()]
+        assert left == [], f"per-chromosome files left after merging: {left}"
     assert (tmp_path / "results/report.html").exists()
     # a third run has nothing to do
     again = snakemake(tmp_path, path, "--cores", "2", "-n")

@@ -209,6 +209,11 @@ def prior_flags(wildcards, input):
     return flags
 
 
+def chrom_output(paths):
+    """A per-chromosome score file: temporary (removed once merged) unless score.keep_chroms."""
+    return paths if config["score"]["keep_chroms"] else temp(paths)
+
+
 def score_cmd(model_path):
     """The score-genome command of one model and test chromosome."""
     return (

@@ -1,6 +1,7 @@
 # Scoring: one score-genome job per model and test chromosome (scatter; neural models on GPU
 # nodes, k-mer and markov models on CPU nodes), then merge-scores gathers each model's
-# chromosomes into one folder.
+# chromosomes into one folder. The per-chromosome folders are temporary (removed once merged)
+# unless score.keep_chroms.
 
 
 rule score_kmer:
@@ -10,9 +11,10 @@ rule score_kmer:
         repeats=rules.mask_repeats.output.bed,
         model="results/kmers/{kmer}/kmers.parquet",
     output:
-        tracks=expand("results/scores/{{kmer}}/chroms/{{chrom}}/{track}.bw", track=TRACKS),
-        metrics="results/scores/{kmer}/chroms/{chrom}/metrics.parquet",
-        calibration="results/scores/{kmer}/chroms/{chrom}/calibration.parquet",
+        tracks=chrom_output(expand("results/scores/{{kmer}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
+        metrics=chrom_output("results/scores/{kmer}/chroms/{chrom}/metrics.parquet"),
+        tsv=chrom_output("results/scores/{kmer}/chroms/{chrom}/metrics.tsv"),
+        calibration=chrom_output("results/scores/{kmer}/chroms/{chrom}/calibration.parquet"),
     params:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
@@ -42,9 +44,10 @@ rule score_markov:
         repeats=rules.mask_repeats.output.bed,
         model=MARKOV_INDEX,
     output:
-        tracks=expand("results/scores/{{markov}}/chroms/{{chrom}}/{track}.bw", track=TRACKS),
-        metrics="results/scores/{markov}/chroms/{chrom}/metrics.parquet",
-        calibration="results/scores/{markov}/chroms/{chrom}/calibration.parquet",
+        tracks=chrom_output(expand("results/scores/{{markov}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
+        metrics=chrom_output("results/scores/{markov}/chroms/{chrom}/metrics.parquet"),
+        tsv=chrom_output("results/scores/{markov}/chroms/{chrom}/metrics.tsv"),
+        calibration=chrom_output("results/scores/{markov}/chroms/{chrom}/calibration.parquet"),
     params:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
@@ -71,9 +74,10 @@ rule score_neural:
         repeats=rules.mask_repeats.output.bed,
         weights="results/models/{neural}/weights.safetensors",
     output:
-        tracks=expand("results/scores/{{neural}}/chroms/{{chrom}}/{track}.bw", track=TRACKS),
-        metrics="results/scores/{neural}/chroms/{chrom}/metrics.parquet",
-        calibration="results/scores/{neural}/chroms/{chrom}/calibration.parquet",
+        tracks=chrom_output(expand("results/scores/{{neural}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
+        metrics=chrom_output("results/scores/{neural}/chroms/{chrom}/metrics.parquet"),
+        tsv=chrom_output("results/scores/{neural}/chroms/{chrom}/metrics.tsv"),
+        calibration=chrom_output("results/scores/{neural}/chroms/{chrom}/calibration.parquet"),
     params:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         folder=lambda wc, input: os.path.dirname(input.weights),
@@ -98,6 +102,10 @@ rule score_neural:
 rule merge_scores:
     input:
         metrics=expand("results/scores/{{model}}/chroms/{chrom}/metrics.parquet", chrom=TEST_CHROMS),
+        # every per-chromosome file, so that temporary ones stay until they are merged
+        tracks=expand("results/scores/{{model}}/chroms/{chrom}/{track}.bw", chrom=TEST_CHROMS, track=TRACKS),
+        tsv=expand("results/scores/{{model}}/chroms/{chrom}/metrics.tsv", chrom=TEST_CHROMS),
+        calibration=expand("results/scores/{{model}}/chroms/{chrom}/calibration.parquet", chrom=TEST_CHROMS),
     output:
         tracks=expand("results/scores/{{model}}/{track}.bw", track=TRACKS),
         metrics="results/scores/{model}/metrics.parquet",

@@ -127,14 +127,14 @@ impl TrackSet {
                     None => v,
                 };
                 let pos = (start + i as u64) as u32;
-                match out.last_mut() {
-                    Some(last) if last.end == pos && last.value == v => last.end = pos + 1,
-                    _ => out.push(Value {
+                append(
+                    out,
+                    Value {
                         start: pos,
                         end: pos + 1,
                         value: v,
-                    }),
-                }
+                    },
+                );
             }
         }
         if self.pending.first().is_some_and(|p| p.len() >= BATCH) {
@@ -150,12 +150,7 @@ impl TrackSet {
         if let Some(scale) = self.scale {
             value.value = round_to(value.value, scale);
         }
-        match self.pending[t].last_mut() {
-            Some(last) if last.end == value.start && last.value == value.value => {
-                last.end = value.end
-            }
-            _ => self.pending[t].push(value),
-        }
+        append(&mut self.pending[t], value);
         if self.pending[t].len() >= BATCH {
             self.flush()?;
         }
@@ -211,6 +206,14 @@ impl TrackSet {
             .into_iter()
             .map(|t| t.temp)
             .collect())
+    }
+}
+
+/// Appends a run to `out`, merged into the last one where they touch and hold the same value.
+fn append(out: &mut Vec<Value>, v: Value) {
+    match out.last_mut() {
+        Some(last) if last.end == v.start && last.value == v.value => last.end = v.end,
+        _ => out.push(v),
     }
 }
 

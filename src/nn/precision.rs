@@ -47,7 +47,7 @@ impl Precision {
     /// agrees with the CPU.
     pub fn apply(self, device: Device) {
         if device.is_cuda() {
-            let tf32 = self.name_on(device) != "f32";
+            let tf32 = self == Precision::Tf32 || self.bf16_on(device);
             // SAFETY: a plain C call that sets libtorch's global context.
             unsafe { dnactx_cuda_numerics(tf32 as i32) }
         }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up dnactx on a fresh Debian/Ubuntu machine with a Rust toolchain and Python 3:
 #   - a project-local Python venv (.venv) with Snakemake and the readers (requirements.txt),
+#   - igv.js from the npm registry (workflow/page/node_modules) for the workflow's browser page,
 #   - the release build of the binaries (target/release),
 #   - with --torch: libtorch from PyPI's torch==2.13.0 in .venv (the lean CPU install, 1.3 GB;
 #     on a CUDA node set DNACTX_TORCH=full for the whole CUDA build) and the build with the
@@ -10,7 +11,8 @@
 #     points LIBCLANG_PATH and bindgen's include path at it),
 #   - with --no-build: everything but the build,
 #   - with --peers: the peer tools the tests compare against (jellyfish, dustmasker from
-#     ncbi-blast+, samtools, bedtools, tabix, bcftools), from Debian's packages.
+#     ncbi-blast+, samtools, bedtools, tabix, bcftools) and headless Chromium (the browser page's
+#     test), from Debian's packages.
 # Safe to run again: it only installs what is missing. Source scripts/env.sh afterwards to
 # put the binaries on PATH.
 set -euo pipefail
@@ -57,7 +59,7 @@ have_libclang() {
 
 if [ "$peers" = 1 ]; then
     missing=()
-    for pair in jellyfish:jellyfish dustmasker:ncbi-blast+ samtools:samtools bedtools:bedtools bgzip:tabix bcftools:bcftools; do
+    for pair in jellyfish:jellyfish dustmasker:ncbi-blast+ samtools:samtools bedtools:bedtools bgzip:tabix bcftools:bcftools chromium:chromium; do
         command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
@@ -69,6 +71,16 @@ fi
 step "Python venv (.venv) from requirements.txt"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+
+# igv.js (the npm registry's `igv`, pinned by workflow/page/package-lock.json) for the
+# workflow's browser page (results/browse.html)
+if [ ! -f workflow/page/node_modules/igv/dist/igv.min.js ]; then
+    step "igv.js from the npm registry (workflow/page)"
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm || { echo "error: need npm (Debian's nodejs and npm) for igv.js, or set hub.enabled: false in the workflow config" >&2; exit 1; }
+    fi
+    npm ci --prefix workflow/page --no-audit --no-fund --loglevel=error >&2
+fi
 
 if ! have_libclang && ! ls -d .venv/lib/python3*/site-packages/clang/native >/dev/null 2>&1; then
     step "installing libclang (bindgen needs it to build rust-htslib)"

@@ -247,3 +247,58 @@ fn write_track(
         msg: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bigtools::BigWigRead;
+
+    /// Every zoom level sums exactly the bases that have values, and their values, however
+    /// long the gaps between them (bigtools 0.5.8 counted gap bases; vendor/bigtools/PATCH.md).
+    #[test]
+    fn zoom_summaries_skip_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("t.bw");
+        let len = 400_000u64;
+        let mut set = TrackSet::create(std::slice::from_ref(&dest), &[("c".into(), len)]).unwrap();
+        set.start_chrom("c").unwrap();
+        let (mut bases, mut sum) = (0u64, 0f64);
+        // blocks of 1 to 700 bases with per-base values, gaps of 1 to 5,000 bases
+        let mut pos = 17u64;
+        let mut i = 0u64;
+        while pos < len - 1000 {
+            let block = 1 + (i * 7919) % 700;
+            let vals: Vec<f32> = (0..block).map(|j| ((j + i) % 13) as f32 / 16.0).collect();
+            bases += block;
+            sum += vals.iter().map(|&v| v as f64).sum::<f64>();
+            set.push(pos, &[&vals]).unwrap();
+            pos += block + 1 + (i * 104_729) % 5000;
+            i += 1;
+        }
+        for out in set.finish().unwrap() {
+            out.commit().unwrap();
+        }
+        let mut reader = BigWigRead::open_file(&dest).unwrap();
+        let levels: Vec<u32> = reader
+            .info()
+            .zoom_headers
+            .iter()
+            .map(|z| z.reduction_level)
+            .collect();
+        assert!(!levels.is_empty());
+        for level in levels {
+            let records: Vec<_> = reader
+                .get_zoom_interval("c", 0, len as u32, level)
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            let covered: u64 = records.iter().map(|r| r.summary.bases_covered).sum();
+            let total: f64 = records.iter().map(|r| r.summary.sum).sum();
+            assert_eq!(covered, bases, "zoom level {level}");
+            assert!(
+                (total - sum).abs() < 1e-6 * sum,
+                "zoom level {level}: {total} against {sum}"
+            );
+        }
+    }
+}

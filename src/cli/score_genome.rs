@@ -89,6 +89,12 @@ pub fn run(args: Args) -> Result<()> {
     let mut meta = model_meta;
     meta.insert("dnactx.kind".into(), "metrics".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
+    // the model file or folder as given: which model scored these positions (a cross-fitted
+    // track's chromosomes each name their fold's model)
+    meta.insert(
+        "dnactx.model_path".into(),
+        args.model.path.display().to_string(),
+    );
     meta.insert(
         "dnactx.regions".into(),
         match (&args.windows, &args.regions) {

@@ -41,6 +41,8 @@ def copy_genome(src, dest):
 @pytest.fixture(scope="session")
 def demo_copy(tmp_path_factory):
     """The demo genome with its indexes in a scratch folder."""
+    if os.environ.get("DNACTX_REUSE_WORKFLOW"):
+        return pathlib.Path(os.environ["DNACTX_REUSE_WORKFLOW"]).parent / "genome0" / DEMO.name
     d = tmp_path_factory.mktemp("genome")
     copy_genome(DEMO, d / DEMO.name)
     return d / DEMO.name
@@ -48,7 +50,10 @@ def demo_copy(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def workflow_run(tmp_path_factory, demo_copy):
-    """Runs the bundled workflow on .test/config.yaml in a scratch folder."""
+    """Runs the bundled workflow on .test/config.yaml in a scratch folder (or, to iterate on
+    tests, reuses the finished run in $DNACTX_REUSE_WORKFLOW, made with this demo copy)."""
+    if os.environ.get("DNACTX_REUSE_WORKFLOW"):
+        return pathlib.Path(os.environ["DNACTX_REUSE_WORKFLOW"])
     work = tmp_path_factory.mktemp("workflow")
     shutil.copytree(REPO / "config", work / "config")
     snakemake = shutil.which("snakemake") or str(pathlib.Path(sys.executable).parent / "snakemake")

@@ -47,9 +47,10 @@ def test_comparison_table_and_report(workflow_run):
     tsv = pl.read_csv(workflow_run / "results/comparison.tsv", separator="\t")
     assert tsv.height == comp.height
     page = (workflow_run / "results/report.html").read_text()
-    assert page.count("data:image/png;base64,") == 6
+    assert page.count("data:image/png;base64,") == 7  # six plots of the test split, one cross-fitted
     assert "http://" not in page and "https://" not in page, "the report must be self-contained"
-    for heading in ["Per chromosome", "Repeats", "Learning curves", "Calibration", "Flank size", "What the flanks contribute"]:
+    for heading in ["Per chromosome", "Repeats", "Learning curves", "Calibration", "Flank size", "What the flanks contribute",
+                    "Cross-fitted, every chromosome"]:
         assert heading in page
 
 
@@ -98,7 +99,7 @@ def test_gather_matches_the_per_chromosome_outputs(workflow_run):
 def test_slurm_profile_job_graph(tmp_path):
     """A dry run with the SLURM profile on a multi-chromosome config: one count job per
     train chromosome and k-mer model, one score job per test chromosome and model, GPUs
-    only for neural training and scoring."""
+    only for neural training and scoring; the same scatter per fold when cross-fitting."""
     cfg = {
         "genome": str(DEMO),
         "splits": {"train": [f"chr_{i}" for i in range(1, 6)], "test": [f"chr_{i}" for i in range(8, 12)]},
@@ -107,6 +108,7 @@ def test_slurm_profile_job_graph(tmp_path):
             {"name": "k6", "kind": "kmer", "k": 6},
             {"name": "net", "kind": "neural", "prior": "k6", "model": {"architecture": "lstm"}},
         ],
+        "crossfit": {"folds": 3, "chroms": [f"chr_{i}" for i in range(1, 10)]},
     }
     (tmp_path / "config").mkdir()
     shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
@@ -129,9 +131,17 @@ def test_slurm_profile_job_graph(tmp_path):
     assert count("train_model") == 1
     assert count("merge_scores") == 3
     assert count("explain_kmer") == 2 and count("explain_neural") == 1
+    # cross-fitting: per fold, counts of its 6 train chromosomes, one training; per
+    # chromosome, one score job per model, by its fold's model
+    assert count("crossfit_windows") == 3
+    assert count("crossfit_count_kmers") == 2 * 3 * 6
+    assert count("crossfit_train_model") == 3
+    assert count("crossfit_score_neural") == 9 and count("crossfit_score_kmer") == 2 * 9
+    assert count("crossfit_merge_scores") == 3
+    gpu_rules = ("train_model", "score_neural", "explain_neural", "crossfit_train_model", "crossfit_score_neural")
     for j in jobs:
         gpu = "gpu=1" in j.get("resources", "")
-        assert gpu == (j["rule"] in ("train_model", "score_neural", "explain_neural")), j
+        assert gpu == (j["rule"] in gpu_rules), j
         if gpu:
             assert "slurm_partition=gpu" in j["resources"]
         elif "resources" in j and j["rule"] != "all":

@@ -84,13 +84,88 @@ TRAIN_CHROMS = split_chroms("train")
 TEST_CHROMS = split_chroms("test")
 
 
+def fasta_lengths():
+    """Contig lengths, from the .fai when there is one, else by reading the FASTA once."""
+    lengths = contig_lengths()
+    if lengths is not None:
+        return lengths
+    genome = config["genome"]
+    opener = gzip.open if genome.endswith(".gz") else open
+    lengths, name = {}, None
+    with opener(genome, "rt") as f:
+        for line in f:
+            if line.startswith(">"):
+                name = line[1:].split()[0]
+                lengths[name] = 0
+            elif name is not None:
+                lengths[name] += len(line.strip())
+    return lengths
+
+
+def crossfit_folds():
+    """{fold name: chromosomes in genome order} of the crossfit section; {} without one.
+
+    `folds: N` spreads `chroms` (every contig by default) over N folds balanced by length:
+    longest first, each to the fold with the fewest bases so far (the first such fold on a
+    tie), so the assignment depends on the genome alone. `folds: [[chr1, chr2], [chr3]]`
+    names them instead."""
+    cf = config.get("crossfit") or {}
+    if "folds" not in cf:
+        return {}
+    contigs = genome_contigs()
+    if isinstance(cf["folds"], list):
+        if "chroms" in cf:
+            raise ValueError("config: crossfit.chroms is only for folds: N (the lists name them)")
+        folds = [list(f) for f in cf["folds"]]
+    else:
+        chroms = cf.get("chroms") or contigs
+        if cf["folds"] > len(chroms):
+            raise ValueError(
+                f"config: crossfit.folds is {cf['folds']} but there are {len(chroms)} chromosomes"
+            )
+        lengths = fasta_lengths()
+        folds, totals = [[] for _ in range(cf["folds"])], [0] * cf["folds"]
+        for c in sorted(chroms, key=lambda c: -lengths.get(c, 0)):
+            i = totals.index(min(totals))
+            folds[i].append(c)
+            totals[i] += lengths.get(c, 0)
+    seen = {}
+    for i, fold in enumerate(folds):
+        if not fold:
+            raise ValueError(f"config: crossfit fold {i + 1} has no chromosome")
+        for c in fold:
+            if c not in contigs:
+                raise ValueError(f"config: crossfit chromosome '{c}' is not in {config['genome']}")
+            if c in seen:
+                raise ValueError(f"config: crossfit chromosome '{c}' is in folds {seen[c]} and {i + 1}")
+            seen[c] = i + 1
+    order = {c: i for i, c in enumerate(contigs)}
+    return {f"fold{i + 1}": sorted(f, key=order.get) for i, f in enumerate(folds)}
+
+
+FOLDS = crossfit_folds()
+FOLD_OF = {c: f for f, chroms in FOLDS.items() for c in chroms}
+CROSSFIT_CHROMS = [c for c in genome_contigs() if c in FOLD_OF] if FOLDS else []
+if FOLDS and NEURAL_MODELS and not config["splits"].get("valid_fraction", 0):
+    raise ValueError(
+        "config: crossfit trains neural models on the other folds' chromosomes and validates "
+        "them on splits.valid_fraction of their windows, which is 0"
+    )
+
+
+def fold_train(fold):
+    """The chromosomes a fold's models train on: every other fold's."""
+    return [c for c in CROSSFIT_CHROMS if FOLD_OF[c] != fold]
+
+
 def alternatives(names):
     """A wildcard constraint matching exactly these names (or nothing)."""
     return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
 
 
 wildcard_constraints:
-    chrom=alternatives(TRAIN_CHROMS + [c for c in TEST_CHROMS if c not in TRAIN_CHROMS]),
+    chrom=alternatives(list(dict.fromkeys(TRAIN_CHROMS + TEST_CHROMS + CROSSFIT_CHROMS))),
+    fold=alternatives(list(FOLDS)),
     kmer=alternatives(KMER_MODELS),
     markov=alternatives(MARKOV_MODELS),
     neural=alternatives(NEURAL_MODELS),
@@ -186,14 +261,22 @@ def markov_score_mb():
     return 4000 + 2 * index_mb
 
 
+def run_dir(wildcards):
+    """Where a run's windows, count tables, index and models go: results/, or a fold's
+    results/crossfit/{fold}/ for a rule with a fold wildcard."""
+    fold = getattr(wildcards, "fold", None)
+    return f"results/crossfit/{fold}" if fold else "results"
+
+
 def prior_table(wildcards):
-    """The count table or FM-index a neural model takes as its prior, if any."""
+    """The count table or FM-index a neural model takes as its prior, if any (of its fold's
+    run when cross-fitting)."""
     prior = MODELS[wildcards.neural].get("prior")
     if not prior:
         return []
     if prior in MARKOV_MODELS:
-        return [MARKOV_INDEX]
-    return [f"results/kmers/{prior}/kmers.parquet"]
+        return [MARKOV_INDEX.replace("results", run_dir(wildcards), 1)]
+    return [f"{run_dir(wildcards)}/kmers/{prior}/kmers.parquet"]
 
 
 def prior_flags(wildcards, input):
@@ -238,3 +321,52 @@ EXPLAIN_PARAMS = dict(
     bands=f"--bands {config['explain']['bands']}" if config["explain"]["bands"] else "",
     exe=tool("explain-flanks"),
 )
+
+
+def fold_file(path):
+    """An input function: `path` (with {fold}) for the fold of the job's chromosome."""
+    return lambda wc: path.format(fold=FOLD_OF[wc.chrom], **dict(wc.items()))
+
+
+def crossfit_score_outputs(model):
+    """The per-chromosome outputs of the crossfit score rules, for the model wildcard `model`."""
+    d = f"results/crossfit/scores/{{{model}}}/chroms/{{chrom}}"
+    return dict(
+        tracks=chrom_output(expand(f"{d}/{{track}}.bw", track=TRACKS, allow_missing=True)),
+        metrics=chrom_output(f"{d}/metrics.parquet"),
+        tsv=chrom_output(f"{d}/metrics.tsv"),
+        calibration=chrom_output(f"{d}/calibration.parquet"),
+    )
+
+
+# The hub and browser page (rules/hub.smk).
+IGV_JS = os.path.join(workflow.basedir, "page", "node_modules", "igv", "dist", "igv.min.js")
+
+
+def igv_js(wildcards):
+    """igv.js from the npm registry, which scripts/setup.sh installs into workflow/page."""
+    if not os.path.exists(IGV_JS):
+        raise ValueError(
+            f"{IGV_JS} is missing: scripts/setup.sh installs it (npm ci --prefix workflow/page), "
+            "or set hub.enabled: false"
+        )
+    return IGV_JS
+
+
+def genome_id():
+    """The hub's genome name: hub.genome_id, else the FASTA's file name without extensions."""
+    if config["hub"]["genome_id"]:
+        return config["hub"]["genome_id"]
+    name = os.path.basename(config["genome"])
+    for ext in (".gz", ".bgz", ".fa", ".fasta", ".fna"):
+        name = name[: -len(ext)] if name.endswith(ext) else name
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def default_locus():
+    """hub.locus, else the first 20 kb of the first test chromosome (of the first fold's
+    when cross-fitting)."""
+    if config["hub"]["locus"]:
+        return config["hub"]["locus"]
+    chrom = (CROSSFIT_CHROMS or TEST_CHROMS)[0]
+    return f"{chrom}:1-{min(20000, fasta_lengths()[chrom])}"

@@ -31,6 +31,7 @@ rule report:
         explain=expand("results/explain/{model}.parquet", model=MODEL_NAMES)
         if config["explain"]["enabled"]
         else [],
+        crossfit=rules.crossfit_metrics.output.parquet if FOLDS else [],
     output:
         html="results/report.html",
     params:

@@ -3,7 +3,8 @@
 Plots: accuracy per chromosome for every model; repeat against non-repeat accuracy; learning
 curves of the neural models (their metrics.parquet); calibration (predicted probability
 against observed frequency); accuracy against flank size; what each band of flank distances
-contributes (explain-flanks). Run by the workflow's `report`
+contributes (explain-flanks); with cross-fitting, accuracy per fold and per chromosome.
+Run by the workflow's `report`
 rule (snakemake `script:`); matplotlib draws, polars reads."""
 
 import base64
@@ -141,11 +142,53 @@ def summary_table(table):
     return f"<table>{head}{body}</table>"
 
 
-def main(comparison, curves, cals, explains, title, out):
+def crossfit(path):
+    """Cross-fitted accuracy (every chromosome scored by the models of the fold that did not
+    train on it): a table per fold and per chromosome, and a plot per chromosome."""
+    if not path:
+        return []
+    t = pl.read_parquet(path).filter(pl.col("class") == "all")
+    models = list(dict.fromkeys(t["model"].to_list()))
+    # one row per fold and chromosome (the fold's sums after its chromosomes), a column per model
+    keys = list(dict.fromkeys(zip(t["fold"].to_list(), t["chrom"].to_list())))
+    acc = {(r["model"], r["fold"], r["chrom"]): r for r in t.iter_rows(named=True)}
+    head = "<tr><th>fold</th><th>chromosome</th><th>positions</th>" + "".join(
+        f"<th>{html.escape(m)}</th>" for m in models) + "</tr>"
+    body = ""
+    for fold, chrom in keys:
+        first = acc[(models[0], fold, chrom)]
+        cells = "".join(f"<td>{acc[(m, fold, chrom)]['accuracy']:.4f}</td>" for m in models)
+        strong = chrom == "all"
+        row = f"<td>{fold}</td><td>{'all' if strong else html.escape(chrom)}</td><td>{first['n']}</td>{cells}"
+        body += f"<tr style=\"font-weight:bold\">{row}</tr>" if strong else f"<tr>{row}</tr>"
+    rows = t.filter((pl.col("chrom") != "all"))
+    chroms = list(dict.fromkeys(rows["chrom"].to_list()))
+    fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(chroms) + 3), 4))
+    for model in models:
+        r = rows.filter(pl.col("model") == model)
+        a = dict(zip(r["chrom"], r["accuracy"]))
+        ax.plot(chroms, [a.get(c) for c in chroms], marker="o", label=model)
+    fold_of = dict(zip(rows["chrom"], rows["fold"]))
+    ax.set_xticks(range(len(chroms)), [f"{c}\n{fold_of[c]}" for c in chroms], rotation=60, fontsize=7)
+    ax.set_ylabel("accuracy")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return [
+        "<h2>Cross-fitted, every chromosome</h2>",
+        "<p>Each chromosome scored by the models of its fold, trained on the other folds' "
+        "chromosomes (results/crossfit/metrics.tsv; tracks in results/crossfit/scores/). Accuracy "
+        "over all positions; bold rows are a fold's sums, the last the genome's.</p>",
+        f"<table>{head}{body}</table>",
+        figure_html(fig, "Cross-fitted accuracy per chromosome (and its fold), every model"),
+    ]
+
+
+def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):
     table = pl.read_parquet(comparison)
     parts = [
         f"<h1>{html.escape(title)}</h1>",
-        f"<p>Made by the dnactx workflow on {datetime.date.today().isoformat()}. Test split only; "
+        f"<p>Made by the dnactx workflow on {datetime.date.today().isoformat()}. Test split only (the "
+        "cross-fitted scores of every chromosome, when configured, come last); "
         "repeat = inside the repeat mask (results/repeats.bed).</p>",
         "<h2>Overall</h2>", summary_table(table),
         "<h2>Per chromosome</h2>", per_chromosome(table),
@@ -154,6 +197,7 @@ def main(comparison, curves, cals, explains, title, out):
         "<h2>Calibration</h2>", calibration(cals),
         "<h2>Flank size</h2>", flank(table),
         "<h2>What the flanks contribute</h2>", explain(explains),
+        *crossfit(crossfit_metrics),
     ]
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
@@ -168,4 +212,6 @@ if __name__ == "__main__":
     curves = list(zip(sm.params.neural_names, sm.input.learning))
     cals = list(zip(sm.params.names, sm.input.calibration))
     explains = list(zip(sm.params.names, sm.input.explain))
-    main(sm.input.comparison, curves, cals, explains, sm.params.title, sm.output.html)
+    crossfit_metrics = sm.input.crossfit  # one file (a str), or [] without cross-fitting
+    main(sm.input.comparison, curves, cals, explains, sm.params.title, sm.output.html,
+         crossfit_metrics if isinstance(crossfit_metrics, str) else None)

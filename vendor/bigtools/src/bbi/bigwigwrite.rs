@@ -392,8 +392,11 @@ async fn process_val_zoom(
             if add_end == next_end {
                 zoom_item.records.push(zoom_item.live_info.take().unwrap());
             }
-            // Set where we would start for next time
-            add_start = add_end;
+            // Set where we would start for next time: past a gap (a zoom record that ended
+            // before this value starts), at the value's start, not in the gap (dnactx patch;
+            // bigtools 0.5.8 carried on from the closed record's end and counted the gap's
+            // bases with this value in the zoom summaries)
+            add_start = std::cmp::max(add_end, current_val.start);
         }
         debug_assert_ne!(zoom_item.records.len(), options.items_per_slot as usize);
     }

@@ -1,0 +1,151 @@
+# Cross-fitting (config `crossfit`): out-of-sample predictions for every chromosome. The
+# chromosomes go into folds; each fold gets its own run of the usual rules (windows with the
+# other folds' chromosomes as train and its own as test, count tables, FM-index, networks)
+# under results/crossfit/{fold}/; each chromosome is scored by its fold's models, which never
+# saw it, and merge-scores gathers them into genome-wide tracks under results/crossfit/scores/.
+# The rules are the usual ones (same commands and resources) with a fold's paths.
+
+
+use rule make_windows as crossfit_windows with:
+    output:
+        parquet="results/crossfit/{fold}/windows.parquet",
+        bed="results/crossfit/{fold}/windows.bed",
+    params:
+        train=lambda wc: ",".join(fold_train(wc.fold)),
+        valid="",
+        test=lambda wc: ",".join(FOLDS[wc.fold]),
+    log:
+        "logs/crossfit/{fold}/make_windows.log",
+
+
+use rule count_kmers as crossfit_count_kmers with:
+    input:
+        genome=config["genome"],
+        windows="results/crossfit/{fold}/windows.parquet",
+    output:
+        shard="results/crossfit/{fold}/kmers/{kmer}/shards/{chrom}.parquet",
+    log:
+        "logs/crossfit/{fold}/count_kmers/{kmer}/{chrom}.log",
+
+
+use rule merge_kmers as crossfit_merge_kmers with:
+    input:
+        shards=lambda wc: expand(
+            "results/crossfit/{fold}/kmers/{kmer}/shards/{chrom}.parquet",
+            fold=wc.fold, kmer=wc.kmer, chrom=fold_train(wc.fold),
+        ),
+    output:
+        table="results/crossfit/{fold}/kmers/{kmer}/kmers.parquet",
+    log:
+        "logs/crossfit/{fold}/merge_kmers/{kmer}.log",
+
+
+use rule index_genome as crossfit_index_genome with:
+    input:
+        genome=config["genome"],
+        windows="results/crossfit/{fold}/windows.parquet",
+    output:
+        index="results/crossfit/{fold}/markov/index.fmd",
+    log:
+        "logs/crossfit/{fold}/index_genome.log",
+
+
+use rule train_model as crossfit_train_model with:
+    input:
+        genome=config["genome"],
+        windows="results/crossfit/{fold}/windows.parquet",
+        repeats=rules.mask_repeats.output.bed,
+        config="results/models/{neural}.yaml",
+        prior=prior_table,
+    output:
+        weights="results/crossfit/{fold}/models/{neural}/weights.safetensors",
+        config="results/crossfit/{fold}/models/{neural}/config.yaml",
+        metrics="results/crossfit/{fold}/models/{neural}/metrics.parquet",
+    log:
+        "logs/crossfit/{fold}/train_model/{neural}.log",
+
+
+use rule score_kmer as crossfit_score_kmer with:
+    input:
+        genome=config["genome"],
+        windows=fold_file("results/crossfit/{fold}/windows.parquet"),
+        repeats=rules.mask_repeats.output.bed,
+        model=fold_file("results/crossfit/{fold}/kmers/{kmer}/kmers.parquet"),
+    output:
+        **crossfit_score_outputs("kmer"),
+    log:
+        "logs/crossfit/score/{kmer}/{chrom}.log",
+
+
+use rule score_markov as crossfit_score_markov with:
+    input:
+        genome=config["genome"],
+        windows=fold_file("results/crossfit/{fold}/windows.parquet"),
+        repeats=rules.mask_repeats.output.bed,
+        model=fold_file("results/crossfit/{fold}/markov/index.fmd"),
+    output:
+        **crossfit_score_outputs("markov"),
+    log:
+        "logs/crossfit/score/{markov}/{chrom}.log",
+
+
+use rule score_neural as crossfit_score_neural with:
+    input:
+        genome=config["genome"],
+        windows=fold_file("results/crossfit/{fold}/windows.parquet"),
+        repeats=rules.mask_repeats.output.bed,
+        weights=fold_file("results/crossfit/{fold}/models/{neural}/weights.safetensors"),
+    output:
+        **crossfit_score_outputs("neural"),
+    log:
+        "logs/crossfit/score/{neural}/{chrom}.log",
+
+
+use rule merge_scores as crossfit_merge_scores with:
+    input:
+        metrics=expand("results/crossfit/scores/{model}/chroms/{chrom}/metrics.parquet", chrom=CROSSFIT_CHROMS, allow_missing=True),
+        tracks=expand("results/crossfit/scores/{model}/chroms/{chrom}/{track}.bw", chrom=CROSSFIT_CHROMS, track=TRACKS, allow_missing=True),
+        tsv=expand("results/crossfit/scores/{model}/chroms/{chrom}/metrics.tsv", chrom=CROSSFIT_CHROMS, allow_missing=True),
+        calibration=expand("results/crossfit/scores/{model}/chroms/{chrom}/calibration.parquet", chrom=CROSSFIT_CHROMS, allow_missing=True),
+    output:
+        tracks=expand("results/crossfit/scores/{model}/{track}.bw", track=TRACKS, allow_missing=True),
+        metrics="results/crossfit/scores/{model}/metrics.parquet",
+        tsv="results/crossfit/scores/{model}/metrics.tsv",
+        calibration="results/crossfit/scores/{model}/calibration.parquet",
+    log:
+        "logs/crossfit/merge_scores/{model}.log",
+
+
+rule crossfit_metrics:
+    """Every model's genome-wide metrics with a fold column: the rows of each chromosome
+    (with its fold), each fold's sums (chrom `all`) and the genome's (fold `all`)."""
+    input:
+        metrics=expand("results/crossfit/scores/{model}/metrics.parquet", model=MODEL_NAMES),
+    output:
+        parquet="results/crossfit/metrics.parquet",
+        tsv="results/crossfit/metrics.tsv",
+    params:
+        names=MODEL_NAMES,
+        folds=FOLDS,
+    log:
+        "logs/crossfit/metrics.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/crossfit_metrics.py"
+
+
+CROSSFIT_TARGETS = [
+    *expand("results/crossfit/scores/{model}/{track}.bw", model=MODEL_NAMES, track=TRACKS),
+    "results/crossfit/metrics.tsv",
+]
+
+
+rule crossfit:
+    """Only the cross-fitted outputs: `snakemake --cores N crossfit`."""
+    input:
+        CROSSFIT_TARGETS if FOLDS else [],

@@ -57,15 +57,26 @@ impl ClassSums {
     }
 }
 
-/// Sums for all positions, and for the repeat and the non-repeat ones.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Sums for all positions, for the repeat and the non-repeat ones, and for each annotation
+/// class (score-genome --classes; a position may be in several).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sums {
     pub all: ClassSums,
     pub repeat: ClassSums,
     pub non_repeat: ClassSums,
+    /// One per annotation class, in the order of the table's `labels`.
+    pub labels: Vec<ClassSums>,
 }
 
 impl Sums {
+    /// Empty sums with `n` annotation classes.
+    pub fn with_labels(n: usize) -> Self {
+        Sums {
+            labels: vec![ClassSums::default(); n],
+            ..Sums::default()
+        }
+    }
+
     #[inline]
     pub fn add(&mut self, reference: usize, p: &Probs, repeat: bool) {
         self.all.add(reference, p);
@@ -77,29 +88,49 @@ impl Sums {
         class.add(reference, p);
     }
 
+    /// Adds a position to annotation class `i` (see [`Sums::with_labels`]).
+    #[inline]
+    pub fn add_label(&mut self, i: usize, reference: usize, p: &Probs) {
+        self.labels[i].add(reference, p);
+    }
+
     pub fn merge(&mut self, o: &Sums) {
         self.all.merge(&o.all);
         self.repeat.merge(&o.repeat);
         self.non_repeat.merge(&o.non_repeat);
+        if self.labels.len() < o.labels.len() {
+            self.labels.resize(o.labels.len(), ClassSums::default());
+        }
+        for (a, b) in self.labels.iter_mut().zip(&o.labels) {
+            a.merge(b);
+        }
     }
 
-    /// Each class with its name, in the order of [`CLASSES`].
-    pub fn classes(&self) -> [(&'static str, &ClassSums); 3] {
+    /// Each class with its name: [`CLASSES`], then the annotation classes named by `labels`.
+    pub fn classes<'a, 'l>(&'a self, labels: &'l [String]) -> Vec<(&'l str, &'a ClassSums)> {
         let [all, repeat, non_repeat] = CLASSES;
-        [
+        let mut out = vec![
             (all, &self.all),
             (repeat, &self.repeat),
             (non_repeat, &self.non_repeat),
-        ]
+        ];
+        out.extend(labels.iter().map(String::as_str).zip(&self.labels));
+        out
     }
 
-    /// The class named `name` (one of [`CLASSES`]).
-    pub fn class_mut(&mut self, name: &str) -> Option<&mut ClassSums> {
+    /// The class named `name`: one of [`CLASSES`], or of `labels` (the annotation classes).
+    pub fn class_mut(&mut self, name: &str, labels: &[String]) -> Option<&mut ClassSums> {
         match name {
             "all" => Some(&mut self.all),
             "repeat" => Some(&mut self.repeat),
             "non_repeat" => Some(&mut self.non_repeat),
-            _ => None,
+            _ => {
+                let i = labels.iter().position(|l| l == name)?;
+                if self.labels.len() <= i {
+                    self.labels.resize(i + 1, ClassSums::default());
+                }
+                Some(&mut self.labels[i])
+            }
         }
     }
 }
@@ -108,6 +139,8 @@ impl Sums {
 #[derive(Debug, Default)]
 pub struct MetricsTable {
     pub chroms: Vec<(String, Sums)>,
+    /// The annotation classes' names (score-genome --classes), rows after the built-in ones.
+    pub labels: Vec<String>,
 }
 
 impl MetricsTable {
@@ -123,16 +156,15 @@ impl MetricsTable {
         all
     }
 
-    /// Rows: every chromosome then `all`, each with its three classes.
-    fn rows(&self) -> Vec<(String, &'static str, ClassSums)> {
-        let overall = self.overall();
+    /// Rows: every chromosome then `all`, each with its classes (the three built-in ones,
+    /// then the annotation classes).
+    fn rows(&self) -> Vec<(String, &str, ClassSums)> {
+        let overall = ("all".to_string(), self.overall());
         let mut rows = Vec::new();
-        for (chrom, sums) in self
-            .chroms
-            .iter()
-            .chain(std::iter::once(&("all".to_string(), overall)))
-        {
-            for (class, class_sums) in sums.classes() {
+        for (chrom, sums) in self.chroms.iter().chain(std::iter::once(&overall)) {
+            let mut sums = sums.clone();
+            sums.labels.resize(self.labels.len(), ClassSums::default());
+            for (class, class_sums) in sums.classes(&self.labels) {
                 rows.push((chrom.clone(), class, *class_sums));
             }
         }
@@ -187,10 +219,7 @@ fn conf_name(t: usize, p: usize) -> String {
     format!("conf_{}{}", b[t] as char, b[p] as char)
 }
 
-fn write_tsv(
-    out: &mut impl Write,
-    rows: &[(String, &'static str, ClassSums)],
-) -> std::io::Result<()> {
+fn write_tsv(out: &mut impl Write, rows: &[(String, &str, ClassSums)]) -> std::io::Result<()> {
     write!(out, "chrom\tclass\tn\taccuracy\tbits")?;
     for t in 0..4 {
         for p in 0..4 {
@@ -232,12 +261,54 @@ mod tests {
         assert!((s.all.mean_bits() - 1.5).abs() < 1e-12);
         assert_eq!(s.repeat.n, 1);
         assert_eq!(s.non_repeat.confusion[1][0], 1);
-        let mut t = s;
-        for (name, class) in s.classes() {
-            assert_eq!(*class, *t.class_mut(name).unwrap());
+        let mut t = s.clone();
+        for (name, class) in s.classes(&[]) {
+            assert_eq!(*class, *t.class_mut(name, &[]).unwrap());
         }
-        assert!(t.class_mut("repeats").is_none());
-        assert_eq!(s.classes().map(|(name, _)| name), CLASSES);
+        assert!(t.class_mut("repeats", &[]).is_none());
+        let names: Vec<&str> = s.classes(&[]).iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, CLASSES);
+    }
+
+    #[test]
+    fn annotation_classes_round_trip() {
+        let p = [0.5, 0.25, 0.125, 0.125];
+        let labels = vec!["exon".to_string(), "promoter".to_string()];
+        let mut a = Sums::with_labels(2);
+        a.add(0, &p, false);
+        a.add_label(0, 0, &p);
+        a.add(2, &p, true);
+        a.add_label(0, 2, &p);
+        a.add_label(1, 2, &p);
+        let mut b = Sums::with_labels(2);
+        b.add(1, &p, false);
+        b.add_label(1, 1, &p);
+        let table = MetricsTable {
+            chroms: vec![("c1".into(), a.clone()), ("c2".into(), b.clone())],
+            labels: labels.clone(),
+        };
+        let all = table.overall();
+        assert_eq!((all.labels[0].n, all.labels[0].correct), (2, 1));
+        assert_eq!((all.labels[1].n, all.labels[1].correct), (2, 0));
+        let names: Vec<&str> = all.classes(&labels).iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["all", "repeat", "non_repeat", "exon", "promoter"]);
+        let dir = tempfile::tempdir().unwrap();
+        let (pq_path, tsv) = (dir.path().join("m.parquet"), dir.path().join("m.tsv"));
+        table.write(&pq_path, &tsv, &Metadata::new()).unwrap();
+        let (back, _) = MetricsTable::read(&pq_path).unwrap();
+        assert_eq!(back.labels, labels);
+        assert_eq!(back.chroms.len(), 2);
+        for ((c, x), (d, y)) in back.chroms.iter().zip(&table.chroms) {
+            assert_eq!(c, d);
+            assert_eq!(x.labels.len(), 2);
+            for (u, v) in x.labels.iter().zip(&y.labels) {
+                assert_eq!((u.n, u.correct, u.confusion), (v.n, v.correct, v.confusion));
+                assert!((u.bits - v.bits).abs() < 1e-9);
+            }
+        }
+        let text = std::fs::read_to_string(&tsv).unwrap();
+        assert_eq!(text.lines().count(), 1 + 3 * 5);
+        assert!(text.contains("all\tpromoter\t2\t0.000000"));
     }
 }
 
@@ -395,12 +466,17 @@ impl MetricsTable {
             if table.chroms.last().is_none_or(|(name, _)| name != c) {
                 table.chroms.push((c.to_string(), Sums::default()));
             }
+            // a class that is not built in is an annotation class (score-genome --classes)
+            if !CLASSES.contains(&cl) && !table.labels.iter().any(|l| l == cl) {
+                table.labels.push(cl.to_string());
+            }
+            let labels = &table.labels;
             let s = table
                 .chroms
                 .last_mut()
                 .map(|x| &mut x.1)
                 .ok_or_else(|| Error::invalid(path, "empty"))?
-                .class_mut(cl)
+                .class_mut(cl, labels)
                 .ok_or_else(|| {
                     Error::invalid(path, format!("row {}: unknown class '{cl}'", i + 1))
                 })?;

@@ -109,6 +109,17 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         let (m, md) = MetricsTable::read(&dir.join("metrics.parquet"))?;
+        if meta.is_none() {
+            metrics.labels = m.labels.clone();
+        } else if m.labels != metrics.labels {
+            bail!(
+                "{}: annotation classes {:?}, but {} has {:?} (score every folder with the same --classes)",
+                dir.display(),
+                m.labels,
+                args.inputs[0].display(),
+                metrics.labels
+            );
+        }
         metrics.chroms.extend(m.chroms);
         meta.get_or_insert(md);
         calibration.merge(&Calibration::read(&dir.join("calibration.parquet"))?);

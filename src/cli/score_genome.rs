@@ -15,7 +15,7 @@ use crate::scores;
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Example:\n  score-genome -g genome.fa.gz --model kmers.parquet --windows windows.parquet --split test \\\n      --repeats repeats.bed --out-dir results/scores/kmer5\n\nWrites p_ref.bw and entropy.bw (and p_A..p_T.bw with --tracks), metrics.parquet, metrics.tsv\nand calibration.parquet."
+    after_help = "Example:\n  score-genome -g genome.fa.gz --model kmers.parquet --windows windows.parquet --split test \\\n      --repeats repeats.bed --out-dir results/scores/kmer5\n\nWrites p_ref.bw and entropy.bw (and p_A..p_T.bw with --tracks), metrics.parquet, metrics.tsv\nand calibration.parquet. With --classes exons.bed (name column: the class), metrics rows per class."
 )]
 pub struct Args {
     /// Genome FASTA (plain, gzip or bgzip).
@@ -37,6 +37,11 @@ pub struct Args {
     /// count as repeats without it.
     #[arg(long)]
     pub repeats: Option<PathBuf>,
+    /// Annotation classes: a BED whose 4th column names each interval's class (exon, CDS,
+    /// promoter, any label); each class gets metrics rows of its own beside all, repeat and
+    /// non_repeat. Repeatable; a position may be in several classes.
+    #[arg(long = "classes")]
+    pub classes: Vec<PathBuf>,
     /// Output folder for tracks and metrics (created if missing).
     #[arg(short, long)]
     pub out_dir: PathBuf,
@@ -63,7 +68,10 @@ pub fn run(args: Args) -> Result<()> {
     let inputs = [&args.genome, &args.model.path]
         .into_iter()
         .chain(&args.windows);
-    let inputs = inputs.chain(&args.regions).chain(&args.repeats);
+    let inputs = inputs
+        .chain(&args.regions)
+        .chain(&args.repeats)
+        .chain(&args.classes);
     crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.out_dir))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
@@ -85,6 +93,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) => Some(bed::read_sets(p, &genome)?),
         None => None,
     };
+    let classes = bed::read_classes(&args.classes, &genome)?;
     let (model, model_meta) = args.model.load(&args.common, &genome)?;
     let mut meta = model_meta;
     meta.insert("dnactx.kind".into(), "metrics".into());
@@ -104,6 +113,9 @@ pub fn run(args: Args) -> Result<()> {
         },
     );
     meta.insert("dnactx.version".into(), crate::VERSION.into());
+    if !classes.labels.is_empty() {
+        meta.insert("dnactx.classes".into(), classes.labels.join(","));
+    }
     meta.insert(
         "dnactx.track_precision".into(),
         args.precision.0.map_or("full".into(), |d| d.to_string()),
@@ -113,6 +125,7 @@ pub fn run(args: Args) -> Result<()> {
         model: model.as_ref(),
         regions: &regions,
         repeats: repeats.as_ref(),
+        classes: &classes,
         all_tracks: args.tracks,
         rc_average: args.rc_average,
         decimals: args.precision.0,

@@ -94,6 +94,97 @@ pub fn to_sets(records: &[BedRecord]) -> BTreeMap<String, IntervalSet> {
         .collect()
 }
 
+/// Annotation classes (score-genome --classes): their names in order of first appearance,
+/// and each one's merged intervals per contig.
+#[derive(Debug, Clone, Default)]
+pub struct ClassSets {
+    pub labels: Vec<String>,
+    pub sets: Vec<BTreeMap<String, IntervalSet>>,
+}
+
+/// Names a class may not take: the metrics' own classes.
+const RESERVED: [&str; 3] = crate::metrics::CLASSES;
+
+/// Reads BED files whose name column (4th) labels each interval with its class (exon, CDS,
+/// promoter, ...): any number of files and classes, a class may span files, and a name may
+/// list several classes separated by commas (as mask-repeats writes `softmask,dust`). Every
+/// class name is made of letters, digits and `_.-+:`, and is not one of the metrics' own
+/// classes (all, repeat, non_repeat); errors name the file and line.
+pub fn read_classes(paths: &[impl AsRef<Path>], genome: &Genome) -> Result<ClassSets> {
+    let mut labels: Vec<String> = Vec::new();
+    let mut intervals: Vec<BTreeMap<String, Vec<(u64, u64)>>> = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        let reader = open_reader(path)?;
+        for (i, line) in reader.split(b'\n').enumerate() {
+            let line = line.map_err(|e| Error::io(path, e))?;
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.trim().is_empty()
+                || line.starts_with('#')
+                || line.starts_with("track")
+                || line.starts_with("browser")
+            {
+                continue;
+            }
+            let rec = parse_line(line, genome).and_then(|r| {
+                let name = r.name.clone().unwrap_or_default();
+                let names: Vec<String> = name.split(',').map(str::to_string).collect();
+                names
+                    .iter()
+                    .try_for_each(|n| check_label(n))
+                    .map(|()| (r, names))
+            });
+            let (rec, names) = rec.map_err(|msg| Error::parse(path, i + 1, msg))?;
+            for name in names {
+                let c = match labels.iter().position(|l| *l == name) {
+                    Some(c) => c,
+                    None => {
+                        labels.push(name);
+                        intervals.push(BTreeMap::new());
+                        labels.len() - 1
+                    }
+                };
+                intervals[c]
+                    .entry(rec.chrom.clone())
+                    .or_default()
+                    .push((rec.start, rec.end));
+            }
+        }
+    }
+    let sets = intervals
+        .into_iter()
+        .map(|by_chrom| {
+            by_chrom
+                .into_iter()
+                .map(|(c, v)| (c, IntervalSet::from_unsorted(v)))
+                .collect()
+        })
+        .collect();
+    Ok(ClassSets { labels, sets })
+}
+
+fn check_label(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty() {
+        return Err("no class name: an annotation BED needs a 4th column (exon, CDS, ...)".into());
+    }
+    if RESERVED.contains(&name) {
+        return Err(format!(
+            "class '{name}' is one of the metrics' own classes ({}): rename it",
+            RESERVED.join(", ")
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_.-+:".contains(*c)))
+    {
+        return Err(format!(
+            "class name '{name}' has '{bad}': use letters, digits and _.-+:"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a BED file straight into merged interval sets per contig.
 pub fn read_sets(path: &Path, genome: &Genome) -> Result<BTreeMap<String, IntervalSet>> {
     Ok(to_sets(&read_bed(path, genome)?))

@@ -6,5 +6,5 @@ pub mod intervals;
 pub mod splits;
 pub mod windows;
 
-pub use bed::BedRecord;
+pub use bed::{BedRecord, ClassSets};
 pub use intervals::{Interval, IntervalSet};

@@ -18,18 +18,27 @@ pub struct ChunkScores {
 impl ChunkScores {
     /// Summarizes `probs`, the predictions of `codes[start..]`: positions that are not
     /// A/C/G/T, or have no prediction, get no value and count nowhere. A position is a
-    /// repeat when `repeats` holds it, or (without `repeats`) when it is soft-masked.
+    /// repeat when `repeats` holds it, or (without `repeats`) when it is soft-masked; it
+    /// counts in annotation class `i` when `classes[i]` holds it.
     pub fn summarize(
         codes: &[u8],
         start: u64,
         probs: &[Probs],
         repeats: Option<&IntervalSet>,
+        classes: &[&IntervalSet],
         all_tracks: bool,
     ) -> ChunkScores {
         let n = probs.len();
         let mut values = TrackValues::with_capacity(n, all_tracks);
         let repeat_mask = repeats.map(|r| r.mask_range(start, n));
-        let mut sums = Sums::default();
+        // only the classes present in this chunk
+        let class_masks: Vec<(usize, Vec<bool>)> = classes
+            .iter()
+            .enumerate()
+            .filter(|(_, set)| set.overlap(start, start + n as u64) > 0)
+            .map(|(i, set)| (i, set.mask_range(start, n)))
+            .collect();
+        let mut sums = Sums::with_labels(classes.len());
         let mut calibration = Calibration::default();
         for (i, p) in probs.iter().enumerate() {
             let code = codes[start as usize + i];
@@ -43,6 +52,11 @@ impl ChunkScores {
                 None => encode::is_soft(code),
             };
             sums.add(reference, p, repeat);
+            for (c, mask) in &class_masks {
+                if mask[i] {
+                    sums.add_label(*c, reference, p);
+                }
+            }
             calibration.add(reference, p);
             values.push(reference, p);
         }

@@ -8,7 +8,7 @@ use crate::genome::Genome;
 use crate::io::parquet::Metadata;
 use crate::metrics::{Calibration, MetricsTable, Sums};
 use crate::predict::{self, Predictor};
-use crate::regions::IntervalSet;
+use crate::regions::{ClassSets, IntervalSet};
 use crate::tracks::TrackSet;
 use crate::{Error, Result};
 
@@ -20,6 +20,8 @@ pub struct ScoreRequest<'a> {
     pub regions: &'a HashMap<String, IntervalSet>,
     /// Repeat intervals per contig (soft-masked bases count as repeats without them).
     pub repeats: Option<&'a BTreeMap<String, IntervalSet>>,
+    /// Annotation classes, each with its intervals per contig (metrics rows of their own).
+    pub classes: &'a ClassSets,
     /// Write p_A..p_T as well as p_ref and entropy.
     pub all_tracks: bool,
     pub rc_average: bool,
@@ -50,7 +52,11 @@ pub fn score_to_folder(
         .collect();
     let mut tracks = TrackSet::create(&dests, &contigs)?;
     tracks.round_to_decimals(req.decimals)?;
-    let mut metrics = MetricsTable::default();
+    let mut metrics = MetricsTable {
+        labels: req.classes.labels.clone(),
+        ..MetricsTable::default()
+    };
+    let no_intervals = IntervalSet::default();
     let mut calibration = Calibration::default();
     let total: u64 = req.regions.values().map(IntervalSet::covered).sum();
     let pb = crate::progress::bar(total, "score-genome", req.quiet);
@@ -60,8 +66,14 @@ pub fn score_to_folder(
         let rep = req
             .repeats
             .map(|r| r.get(&contig.name).cloned().unwrap_or_default());
+        let classes: Vec<&IntervalSet> = req
+            .classes
+            .sets
+            .iter()
+            .map(|sets| sets.get(&contig.name).unwrap_or(&no_intervals))
+            .collect();
         tracks.start_chrom(&contig.name)?;
-        let mut sums = Sums::default();
+        let mut sums = Sums::with_labels(classes.len());
         let codes = seq.codes();
         predict::score_regions(
             req.model,
@@ -70,7 +82,7 @@ pub fn score_to_folder(
             set,
             req.rc_average,
             |start, probs| {
-                ChunkScores::summarize(codes, start, probs, rep.as_ref(), req.all_tracks)
+                ChunkScores::summarize(codes, start, probs, rep.as_ref(), &classes, req.all_tracks)
             },
             |chunk| {
                 sums.merge(&chunk.sums);

@@ -56,6 +56,8 @@ def workflow_run(tmp_path_factory, demo_copy):
         return pathlib.Path(os.environ["DNACTX_REUSE_WORKFLOW"])
     work = tmp_path_factory.mktemp("workflow")
     shutil.copytree(REPO / "config", work / "config")
+    (work / ".test").mkdir()
+    shutil.copy(REPO / ".test" / "classes.bed", work / ".test" / "classes.bed")  # score.classes
     snakemake = shutil.which("snakemake") or str(pathlib.Path(sys.executable).parent / "snakemake")
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
     cmd = [

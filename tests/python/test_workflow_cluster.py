@@ -38,7 +38,9 @@ def test_comparison_table_and_report(workflow_run):
     for model in MODELS:
         rows = comp.filter(pl.col("model") == model)
         assert set(rows["chrom"]) == chroms
-        assert rows.height == len(chroms) * 3
+        classes = ["all", "repeat", "non_repeat", "first_100kb", "ends", "late"]  # .test/classes.bed's after the built-in
+        assert rows["class"].unique(maintain_order=True).to_list() == classes
+        assert rows.height == len(chroms) * len(classes)
         merged = pl.read_parquet(workflow_run / f"results/scores/{model}/metrics.parquet")
         a = rows.filter(pl.col("chrom") == "all").sort("class")
         b = merged.filter(pl.col("chrom") == "all").sort("class")
@@ -49,8 +51,9 @@ def test_comparison_table_and_report(workflow_run):
     page = (workflow_run / "results/report.html").read_text()
     assert page.count("data:image/png;base64,") == 7  # six plots of the test split, one cross-fitted
     assert "http://" not in page and "https://" not in page, "the report must be self-contained"
+    assert "<td>first_100kb</td>" in page and "<td>late</td>" in page
     for heading in ["Per chromosome", "Repeats", "Learning curves", "Calibration", "Flank size", "What the flanks contribute",
-                    "Cross-fitted, every chromosome"]:
+                    "Cross-fitted, every chromosome", "Annotation classes"]:
         assert heading in page
 
 
@@ -178,6 +181,8 @@ def test_killed_run_finishes_on_rerun(tmp_path, demo_copy):
     # a copy: the CI config shares one train: block between its networks (a YAML anchor)
     tiny["train"] = {**tiny["train"], "steps": 200, "valid_every": 20}
     cfg["score"]["keep_chroms"] = False  # the default: per-chromosome folders removed once merged
+    cfg["score"]["classes"] = [str(REPO / ".test" / "classes.bed")]
+    cfg.pop("crossfit")  # the kill and rerun are about the test split's jobs: keep the run short
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")

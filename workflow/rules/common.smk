@@ -297,12 +297,16 @@ def chrom_output(paths):
     return paths if config["score"]["keep_chroms"] else temp(paths)
 
 
+CLASS_BEDS = config["score"]["classes"]
+CLASS_FLAGS = " ".join(f"--classes {b}" for b in CLASS_BEDS)
+
+
 def score_cmd(model_path):
     """The score-genome command of one model and test chromosome."""
     return (
         f"{{params.exe}} -g {{input.genome}} --model {model_path} "
         "--windows {input.windows} --split test --chrom {wildcards.chrom} "
-        "--repeats {input.repeats} {params.tracks} {params.rc} {params.prec} {params.extra} "
+        "--repeats {input.repeats} {params.classes} {params.tracks} {params.rc} {params.prec} {params.extra} "
         "-t {threads} -o {params.outdir} -q 2> {log}"
     )
 

@@ -70,6 +70,7 @@ use rule score_kmer as crossfit_score_kmer with:
         genome=config["genome"],
         windows=fold_file("results/crossfit/{fold}/windows.parquet"),
         repeats=rules.mask_repeats.output.bed,
+        classes=CLASS_BEDS,
         model=fold_file("results/crossfit/{fold}/kmers/{kmer}/kmers.parquet"),
     output:
         **crossfit_score_outputs("kmer"),
@@ -82,6 +83,7 @@ use rule score_markov as crossfit_score_markov with:
         genome=config["genome"],
         windows=fold_file("results/crossfit/{fold}/windows.parquet"),
         repeats=rules.mask_repeats.output.bed,
+        classes=CLASS_BEDS,
         model=fold_file("results/crossfit/{fold}/markov/index.fmd"),
     output:
         **crossfit_score_outputs("markov"),
@@ -94,6 +96,7 @@ use rule score_neural as crossfit_score_neural with:
         genome=config["genome"],
         windows=fold_file("results/crossfit/{fold}/windows.parquet"),
         repeats=rules.mask_repeats.output.bed,
+        classes=CLASS_BEDS,
         weights=fold_file("results/crossfit/{fold}/models/{neural}/weights.safetensors"),
     output:
         **crossfit_score_outputs("neural"),

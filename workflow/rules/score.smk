@@ -9,6 +9,7 @@ rule score_kmer:
         genome=config["genome"],
         windows=rules.make_windows.output.parquet,
         repeats=rules.mask_repeats.output.bed,
+        classes=CLASS_BEDS,
         model="results/kmers/{kmer}/kmers.parquet",
     output:
         tracks=chrom_output(expand("results/scores/{{kmer}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
@@ -20,6 +21,7 @@ rule score_kmer:
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
         prec=f"--precision {config['score']['precision']}",
+        classes=CLASS_FLAGS,
         extra=lambda wc: "--pseudocount {} {}".format(
             MODELS[wc.kmer].get("pseudocount", 4),
             "" if MODELS[wc.kmer].get("backoff", True) else "--no-backoff",
@@ -42,6 +44,7 @@ rule score_markov:
         genome=config["genome"],
         windows=rules.make_windows.output.parquet,
         repeats=rules.mask_repeats.output.bed,
+        classes=CLASS_BEDS,
         model=MARKOV_INDEX,
     output:
         tracks=chrom_output(expand("results/scores/{{markov}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
@@ -53,6 +56,7 @@ rule score_markov:
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
         prec=f"--precision {config['score']['precision']}",
+        classes=CLASS_FLAGS,
         extra=lambda wc: markov_flags(wc.markov),
         exe=tool("score-genome"),
     log:
@@ -72,6 +76,7 @@ rule score_neural:
         genome=config["genome"],
         windows=rules.make_windows.output.parquet,
         repeats=rules.mask_repeats.output.bed,
+        classes=CLASS_BEDS,
         weights="results/models/{neural}/weights.safetensors",
     output:
         tracks=chrom_output(expand("results/scores/{{neural}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
@@ -84,6 +89,7 @@ rule score_neural:
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
         prec=f"--precision {config['score']['precision']}",
+        classes=CLASS_FLAGS,
         extra=f"--device {config['device']}",
         exe=tool("score-genome"),
     log:

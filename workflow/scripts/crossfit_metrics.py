@@ -28,8 +28,9 @@ def fold_rows(df, fold_of):
         .agg(pl.col("n").sum(), pl.col("hits").sum(), pl.col("bit_sum").sum())
         .with_columns(
             pl.lit("all").alias("chrom"),
-            (pl.col("hits") / pl.col("n")).alias("accuracy"),
-            (pl.col("bit_sum") / pl.col("n")).alias("bits"),
+            # an annotation class absent from a fold's chromosomes: no value, as merge-scores writes it
+            pl.when(pl.col("n") > 0).then(pl.col("hits") / pl.col("n")).alias("accuracy"),
+            pl.when(pl.col("n") > 0).then(pl.col("bit_sum") / pl.col("n")).alias("bits"),
         )
     )
     return chroms, sums

@@ -142,6 +142,27 @@ def summary_table(table):
     return f"<table>{head}{body}</table>"
 
 
+def annotation_classes(table):
+    """Accuracy and bits per annotation class (score.classes) and model, over all scored
+    chromosomes, beside all / repeat / non-repeat."""
+    rows = table.filter(pl.col("chrom") == "all")
+    classes = list(dict.fromkeys(rows["class"].to_list()))
+    if classes == ["all", "repeat", "non_repeat"]:
+        return ["<p>No annotation classes (score.classes in the config).</p>"]
+    models = list(dict.fromkeys(rows["model"].to_list()))
+    cell = {(r["model"], r["class"]): r for r in rows.iter_rows(named=True)}
+    head = "<tr><th>class</th><th>positions</th>" + "".join(
+        f"<th>{html.escape(m)} accuracy</th><th>{html.escape(m)} bits</th>" for m in models) + "</tr>"
+    fmt = lambda v: "NA" if v is None else f"{v:.4f}"
+    body = "".join(
+        f"<tr><td>{html.escape(c)}</td><td>{cell[(models[0], c)]['n']}</td>"
+        + "".join(f"<td>{fmt(cell[(m, c)]['accuracy'])}</td><td>{fmt(cell[(m, c)]['bits'])}</td>" for m in models)
+        + "</tr>"
+        for c in classes)
+    return ["<p>Every scored position of the test split in each class (a position may be in several).</p>",
+            f"<table>{head}{body}</table>"]
+
+
 def crossfit(path):
     """Cross-fitted accuracy (every chromosome scored by the models of the fold that did not
     train on it): a table per fold and per chromosome, and a plot per chromosome."""
@@ -193,6 +214,7 @@ def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):
         "<h2>Overall</h2>", summary_table(table),
         "<h2>Per chromosome</h2>", per_chromosome(table),
         "<h2>Repeats</h2>", repeats(table),
+        "<h2>Annotation classes</h2>", *annotation_classes(table),
         "<h2>Learning curves</h2>", learning_curves(curves),
         "<h2>Calibration</h2>", calibration(cals),
         "<h2>Flank size</h2>", flank(table),

@@ -22,6 +22,15 @@ pub struct BedRecord {
 /// Reads a BED file (plain or gzip), checking each record against `genome`: known contig,
 /// `start <= end`, `end` within the contig.
 pub fn read_bed(path: &Path, genome: &Genome) -> Result<Vec<BedRecord>> {
+    parse_lines(path, |line| parse_line(line, genome))
+}
+
+/// Each data line of a BED file (comments, `track` and `browser` lines and blank lines
+/// skipped) parsed by `parse`; its error message gets the file and line.
+fn parse_lines<T>(
+    path: &Path,
+    mut parse: impl FnMut(&str) -> std::result::Result<T, String>,
+) -> Result<Vec<T>> {
     let reader = open_reader(path)?;
     let mut out = Vec::new();
     for (i, line) in reader.split(b'\n').enumerate() {
@@ -35,7 +44,7 @@ pub fn read_bed(path: &Path, genome: &Genome) -> Result<Vec<BedRecord>> {
         {
             continue;
         }
-        out.push(parse_line(line, genome).map_err(|msg| Error::parse(path, i + 1, msg))?);
+        out.push(parse(line).map_err(|msg| Error::parse(path, i + 1, msg))?);
     }
     Ok(out)
 }
@@ -114,28 +123,19 @@ pub fn read_classes(paths: &[impl AsRef<Path>], genome: &Genome) -> Result<Class
     let mut labels: Vec<String> = Vec::new();
     let mut intervals: Vec<BTreeMap<String, Vec<(u64, u64)>>> = Vec::new();
     for path in paths {
-        let path = path.as_ref();
-        let reader = open_reader(path)?;
-        for (i, line) in reader.split(b'\n').enumerate() {
-            let line = line.map_err(|e| Error::io(path, e))?;
-            let line = String::from_utf8_lossy(&line);
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.trim().is_empty()
-                || line.starts_with('#')
-                || line.starts_with("track")
-                || line.starts_with("browser")
-            {
-                continue;
-            }
-            let rec = parse_line(line, genome).and_then(|r| {
-                let name = r.name.clone().unwrap_or_default();
-                let names: Vec<String> = name.split(',').map(str::to_string).collect();
-                names
-                    .iter()
-                    .try_for_each(|n| check_label(n))
-                    .map(|()| (r, names))
-            });
-            let (rec, names) = rec.map_err(|msg| Error::parse(path, i + 1, msg))?;
+        let records = parse_lines(path.as_ref(), |line| {
+            let r = parse_line(line, genome)?;
+            let names: Vec<String> = r
+                .name
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .map(str::to_string)
+                .collect();
+            names.iter().try_for_each(|n| check_label(n))?;
+            Ok((r, names))
+        })?;
+        for (rec, names) in records {
             for name in names {
                 let c = match labels.iter().position(|l| *l == name) {
                     Some(c) => c,

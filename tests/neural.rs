@@ -740,3 +740,104 @@ fn presets_bf16_and_profile() {
         "bits {b32} (f32) against {b16} (bf16)"
     );
 }
+
+/// A column of a finished model folder's metrics, as f64.
+fn metric_column(folder: &Path, name: &str) -> Vec<f64> {
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(folder.join("metrics.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let col = df.column(name).unwrap().cast(&DataType::Float64).unwrap();
+    (0..df.height())
+        .map(|i| col.get(i).unwrap().try_extract::<f64>().unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// `train.only`: the loss of the other class weighs nothing. With every base a repeat,
+/// `only: repeat` trains exactly as no `only` (the same weights, bit for bit), and
+/// `only: non_repeat` has nothing to learn from (a train loss of 0, no valid positions).
+#[test]
+fn training_on_one_class_only() {
+    let dir = setup();
+    let d = dir.path();
+    write(d, "all.bed", "chrI\t0\t230218\n");
+    let base = std::fs::read_to_string(d.join("cnn.yaml")).unwrap();
+    for (name, extra) in [
+        ("plain", ""),
+        ("rep", "  only: repeat\n"),
+        ("non", "  only: non_repeat\n"),
+    ] {
+        write(d, &format!("{name}.yaml"), &format!("{base}{extra}"));
+        let yaml = format!("{name}.yaml");
+        let out = train(
+            d,
+            &[
+                "-g",
+                "y.fa.gz",
+                "--windows",
+                "w.parquet",
+                "--config",
+                &yaml,
+                "--repeats",
+                "all.bed",
+                "-o",
+                name,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        weights(&d.join("plain/weights.safetensors")),
+        weights(&d.join("rep/weights.safetensors"))
+    );
+    let config = std::fs::read_to_string(d.join("rep/config.yaml")).unwrap();
+    assert!(config.contains("only: repeat"), "{config}");
+    assert!(
+        metric_column(&d.join("non"), "train_loss")
+            .iter()
+            .all(|&l| l == 0.0)
+    );
+    assert!(
+        metric_column(&d.join("non"), "valid_loss")
+            .iter()
+            .all(|l| l.is_nan())
+    );
+    assert!(
+        metric_column(&d.join("plain"), "train_loss")
+            .iter()
+            .all(|&l| l > 0.5)
+    );
+    // bad input: an unknown class, and only with a repeat weight
+    for (yaml, needle) in [
+        ("  only: exons\n", "unknown variant `exons`"),
+        (
+            "  only: repeat\n  repeat_weight: 0.5\n",
+            "only and repeat_weight do not go together",
+        ),
+    ] {
+        write(d, "bad.yaml", &format!("{base}{yaml}"));
+        let out = train(
+            d,
+            &[
+                "-g",
+                "y.fa.gz",
+                "--windows",
+                "w.parquet",
+                "--config",
+                "bad.yaml",
+                "-o",
+                "bad",
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(needle),
+            "{yaml}: {err}"
+        );
+        assert!(!d.join("bad").exists());
+    }
+}

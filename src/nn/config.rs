@@ -136,6 +136,14 @@ impl Default for TransformerConfig {
     }
 }
 
+/// The class of positions a network trains on (`train.only`), by the repeat mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Only {
+    Repeat,
+    NonRepeat,
+}
+
 /// How train-model trains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -161,6 +169,10 @@ pub struct TrainConfig {
     pub rc_augment: bool,
     /// Loss weight of repeat positions (1: as any other; GPN down-weights repeats).
     pub repeat_weight: f64,
+    /// Train on one class of positions only: `repeat` or `non_repeat` (the other class's
+    /// loss weight is 0, and validation scores this class); unset: every position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only: Option<Only>,
     /// Score the valid split every this many steps (and write a checkpoint).
     pub valid_every: usize,
     /// Valid chunks scored each time (fixed, spread over the valid windows).
@@ -178,6 +190,18 @@ pub struct TrainConfig {
     pub loaders: usize,
 }
 
+impl TrainConfig {
+    /// Loss weights of (repeat, non-repeat) positions: `repeat_weight` and 1, or one class's
+    /// 1 and 0 with `only`.
+    pub fn class_weights(&self) -> (f32, f32) {
+        match self.only {
+            None => (self.repeat_weight as f32, 1.0),
+            Some(Only::Repeat) => (1.0, 0.0),
+            Some(Only::NonRepeat) => (0.0, 1.0),
+        }
+    }
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
@@ -193,6 +217,7 @@ impl Default for TrainConfig {
             grad_clip: 1.0,
             rc_augment: true,
             repeat_weight: 1.0,
+            only: None,
             valid_every: 500,
             valid_chunks: 64,
             seed: 1,

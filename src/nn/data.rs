@@ -207,7 +207,6 @@ pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: u
             rc,
             counted: true,
         };
-        let w = cfg.repeat_weight as f32;
         add_sample(
             &mut batch,
             &data.contigs[contig],
@@ -215,7 +214,7 @@ pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: u
             s,
             cfg.chunk,
             field,
-            w,
+            cfg.class_weights(),
         );
     }
     batch
@@ -240,7 +239,7 @@ pub(super) fn add_sample(
     s: Sample,
     chunk: usize,
     field: usize,
-    repeat_weight: f32,
+    (repeat_weight, other_weight): (f32, f32),
 ) {
     let start = s.start as usize;
     let mut padded = padded_chunk(&contig.codes, start, start + chunk, field);
@@ -259,7 +258,7 @@ pub(super) fn add_sample(
             Some(m) => m[i],
             None => encode::is_soft(code),
         };
-        weight.push(if repeat { repeat_weight } else { 1.0 });
+        weight.push(if repeat { repeat_weight } else { other_weight });
     }
     if s.rc {
         padded = revcomp_codes(&padded);

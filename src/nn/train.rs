@@ -158,6 +158,11 @@ fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     if cfg.repeat_weight.is_nan() || cfg.repeat_weight < 0.0 {
         return bad("repeat_weight must be 0 or more");
     }
+    if cfg.only.is_some() && cfg.repeat_weight != 1.0 {
+        return bad(
+            "only and repeat_weight do not go together: only trains on one class (set one of them)",
+        );
+    }
     if cfg.prefetch.is_some_and(|n| n > 0) && cfg.loaders == 0 {
         return bad("loaders must be at least 1 when prefetch is on");
     }
@@ -489,6 +494,10 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
         .map(|j| j * total / cfg.valid_chunks as u64)
         .collect();
     let bf16 = cfg.precision.bf16_on(device);
+    let valid_weights = match cfg.only {
+        None => (1.0, 1.0),
+        Some(_) => cfg.class_weights(),
+    };
     for group in starts.chunks(cfg.batch) {
         let mut batch = Batch::new();
         for &x in group {
@@ -507,12 +516,14 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
                 s,
                 cfg.chunk,
                 field,
-                1.0,
+                valid_weights,
             );
         }
         let ready = prepare(&batch, cfg.chunk, field, None);
         tch::no_grad(|| {
             let (logp, target, mask) = forward_batch(net, &ready, cfg.chunk, field, device, bf16);
+            // with `only`, the class trained on (positions of weight 0 left out)
+            let mask = mask * on(&ready.weight, device).gt(0.0).to_kind(Kind::Float);
             let picked = logp
                 .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
                 .squeeze_dim(-1);

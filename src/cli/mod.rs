@@ -2,6 +2,8 @@
 //! parse arguments and call [`main`].
 
 pub mod count_kmers;
+#[cfg(feature = "torch")]
+pub mod embed_regions;
 pub mod explain_flanks;
 pub mod index_genome;
 pub mod make_windows;
@@ -51,6 +53,35 @@ pub fn main<A>(args: A, run: fn(A) -> anyhow::Result<()>) -> ExitCode {
 }
 
 /// Splits comma-separated and repeated values into one list.
+/// The positions a tool works on: the `split` windows of `windows`, or the BED `regions`,
+/// on the `chroms` given (comma-separated or repeated; all when none); `what` names the
+/// work in the error when nothing is left ("score", "embed").
+pub fn chosen_regions(
+    genome: &crate::genome::Genome,
+    windows: Option<&std::path::Path>,
+    split: crate::regions::splits::Split,
+    regions: Option<&std::path::Path>,
+    chroms: &[String],
+    what: &str,
+) -> anyhow::Result<std::collections::HashMap<String, crate::regions::IntervalSet>> {
+    let chroms = flatten_list(chroms);
+    genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
+    let mut out = match (windows, regions) {
+        (Some(w), _) => crate::regions::windows::split_regions(w, genome, split)?,
+        (None, Some(r)) => crate::regions::bed::read_sets(r, genome)?
+            .into_iter()
+            .collect(),
+        (None, None) => anyhow::bail!("give --windows or --regions"),
+    };
+    if !chroms.is_empty() {
+        out.retain(|c, _| chroms.contains(c));
+    }
+    if out.values().all(|s| s.covered() == 0) {
+        anyhow::bail!("nothing to {what}: no regions on the chosen chromosomes");
+    }
+    Ok(out)
+}
+
 pub fn flatten_list(values: &[String]) -> Vec<String> {
     values
         .iter()

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
+use crate::regions::bed;
 use crate::regions::splits::Split;
-use crate::regions::{bed, windows};
 use crate::scores;
 
 /// Predict A/C/G/T at every base of a split's windows (or of a BED of regions); write
@@ -75,20 +75,14 @@ pub fn run(args: Args) -> Result<()> {
     crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.out_dir))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let chroms = super::flatten_list(&args.chroms);
-    genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
-    let mut regions = match (&args.windows, &args.regions) {
-        (Some(w), _) => windows::split_regions(w, &genome, args.split)?,
-        (None, Some(r)) => bed::read_sets(r, &genome)?.into_iter().collect(),
-        (None, None) => bail!("give --windows or --regions"),
-    };
-    if !chroms.is_empty() {
-        let keep: std::collections::HashSet<&String> = chroms.iter().collect();
-        regions.retain(|c, _| keep.contains(c));
-    }
-    if regions.is_empty() {
-        bail!("nothing to score: no regions on the chosen chromosomes");
-    }
+    let regions = super::chosen_regions(
+        &genome,
+        args.windows.as_deref(),
+        args.split,
+        args.regions.as_deref(),
+        &args.chroms,
+        "score",
+    )?;
     let repeats = match &args.repeats {
         Some(p) => Some(bed::read_sets(p, &genome)?),
         None => None,

@@ -14,14 +14,19 @@ use crate::{Error, Result};
 /// File-level metadata: `dnactx.*` keys and string values.
 pub type Metadata = BTreeMap<String, String>;
 
+/// `meta` as Parquet key-value metadata.
+pub fn key_values(meta: &Metadata) -> KeyValueMetadata {
+    let kv: Vec<(String, String)> = meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    KeyValueMetadata::from_static(kv)
+}
+
 /// Writes `df` with `meta` to `dest` atomically (temporary file, then rename).
 pub fn write(dest: &Path, df: &mut DataFrame, meta: &Metadata) -> Result<()> {
     let temp = TempOutput::new(dest)?;
     let file = File::create(temp.path()).map_err(|e| Error::io(dest, e))?;
-    let kv: Vec<(String, String)> = meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
+        .with_key_value_metadata(Some(key_values(meta)))
         .finish(df)
         .map_err(|e| Error::parquet(dest, e))?;
     temp.commit()

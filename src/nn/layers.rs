@@ -136,15 +136,20 @@ pub struct TwoStream<S: CausalStream> {
 }
 
 impl<S: CausalStream> TwoStream<S> {
-    /// N x L codes (and an optional N x L x 4 log-prior) -> N x L x 4 logits.
-    pub fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
+    /// N x L codes -> N x C x L: the two streams joined, the head's input (the prior aside).
+    pub fn joined(&self, codes: &Tensor) -> Tensor {
         let x = one_hot(codes);
         let l = self.left.forward(&shift_right(&x));
         let r = flip(&self.right.forward(&shift_right(&flip(&x))));
-        let mut h = match self.join {
+        match self.join {
             Join::Concat => Tensor::cat(&[l, r], 1),
             Join::Sum => l + r,
-        };
+        }
+    }
+
+    /// N x L codes (and an optional N x L x 4 log-prior) -> N x L x 4 logits.
+    pub fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
+        let mut h = self.joined(codes);
         if let Some(p) = prior {
             h = Tensor::cat(&[h, p.permute([0, 2, 1])], 1);
         }

@@ -99,22 +99,7 @@ impl Predictor for NeuralModel {
     /// size of a training batch, so memory stays bounded whatever the caller passes (e.g.
     /// thousands of one-position windows from score-variants).
     fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
-        let budget = self.batch * (self.chunk + 2 * self.config.field);
-        let mut groups = Vec::new();
-        let mut start = 0;
-        while start < chunks.len() {
-            let (mut end, mut width) = (start, 0);
-            while end < chunks.len() {
-                let w = width.max(chunks[end].len());
-                if end > start && w * (end - start + 1) > budget {
-                    break;
-                }
-                width = w;
-                end += 1;
-            }
-            groups.push(&chunks[start..end]);
-            start = end;
-        }
+        let groups = self.groups(chunks);
         let mut out = Vec::with_capacity(chunks.len());
         if groups.len() < 2 {
             for g in groups {
@@ -143,24 +128,128 @@ impl Predictor for NeuralModel {
 }
 
 impl NeuralModel {
-    /// The tensors of `chunks`, padded to the longest with unknown bases, on the host
-    /// (pinned for CUDA).
-    fn prepare_group(&self, chunks: &[Vec<u8>]) -> Prepared {
-        let width = chunks.iter().map(Vec::len).max().unwrap_or(0);
-        let field = self.config.field;
-        let host = |t: Tensor| {
-            if self.device.is_cuda() {
-                super::precision::pinned(&t)
-            } else {
-                t
+    /// `chunks` in consecutive groups of at most `batch x (chunk + 2 field)` bases (the size
+    /// of a training batch, so memory stays bounded whatever the caller passes).
+    fn groups<'a>(&self, chunks: &'a [Vec<u8>]) -> Vec<&'a [Vec<u8>]> {
+        let budget = self.batch * (self.chunk + 2 * self.config.field);
+        let mut groups = Vec::new();
+        let mut start = 0;
+        while start < chunks.len() {
+            let (mut end, mut width) = (start, 0);
+            while end < chunks.len() {
+                let w = width.max(chunks[end].len());
+                if end > start && w * (end - start + 1) > budget {
+                    break;
+                }
+                width = w;
+                end += 1;
             }
-        };
+            groups.push(&chunks[start..end]);
+            start = end;
+        }
+        groups
+    }
+
+    /// The codes of `chunks`, padded to the longest with unknown bases, as an N x width
+    /// tensor on the host (pinned for CUDA), and the width.
+    fn codes_tensor(&self, chunks: &[Vec<u8>]) -> (Tensor, usize) {
+        let width = chunks.iter().map(Vec::len).max().unwrap_or(0);
         let mut flat = Vec::with_capacity(chunks.len() * width);
         for c in chunks {
             flat.extend(model_codes(c));
             flat.resize(flat.len() + width - c.len(), UNKNOWN_CODE);
         }
-        let input = host(Tensor::from_slice(&flat).view([chunks.len() as i64, width as i64]));
+        let t = Tensor::from_slice(&flat).view([chunks.len() as i64, width as i64]);
+        (self.host(t), width)
+    }
+
+    fn host(&self, t: Tensor) -> Tensor {
+        if self.device.is_cuda() {
+            super::precision::pinned(&t)
+        } else {
+            t
+        }
+    }
+
+    /// Per-position features of the central positions of `chunks` (each padded with `field`
+    /// bases a side, as for [`Predictor::predict_chunks`]): the network's
+    /// [`ContextNet::features`], `dim` values per position, flattened per chunk; returns
+    /// `dim` too. With `rc_average`, the mean of the forward strand's features and the
+    /// reverse strand's at the same base, their halves swapped when the features are the
+    /// left stream's then the right stream's, so that each half describes the same flank.
+    pub fn features_chunks(
+        &self,
+        chunks: &[Vec<u8>],
+        rc_average: bool,
+    ) -> Result<(usize, Vec<Vec<f32>>)> {
+        let field = self.config.field;
+        let (mut dim, mut out) = (0, Vec::with_capacity(chunks.len()));
+        for group in self.groups(chunks) {
+            let (fwd, width, d) = self.run_features(group)?;
+            dim = d;
+            let rc = if rc_average {
+                let rc: Vec<Vec<u8>> = group
+                    .iter()
+                    .map(|c| crate::predict::revcomp_codes(c))
+                    .collect();
+                Some(self.run_features(&rc)?.0)
+            } else {
+                None
+            };
+            let swap = self
+                .net
+                .lock()
+                .map(|g| g.1.features_concat())
+                .unwrap_or(false);
+            for (i, c) in group.iter().enumerate() {
+                let n = c.len().saturating_sub(2 * field);
+                let mut v = Vec::with_capacity(n * d);
+                for j in field..field + n {
+                    let f = &fwd[(i * width + j) * d..(i * width + j + 1) * d];
+                    match &rc {
+                        None => v.extend_from_slice(f),
+                        Some(r) => {
+                            let o = (i * width + c.len() - 1 - j) * d;
+                            let r = &r[o..o + d];
+                            for k in 0..d {
+                                // the reverse strand's left stream saw this base's right flank
+                                let kr = if swap { (k + d / 2) % d } else { k };
+                                v.push(0.5 * (f[k] + r[kr]));
+                            }
+                        }
+                    }
+                }
+                out.push(v);
+            }
+        }
+        Ok((dim, out))
+    }
+
+    /// The features of one group: N x width x dim values (f32, on the host), width, dim.
+    fn run_features(&self, group: &[Vec<u8>]) -> Result<(Vec<f32>, usize, usize)> {
+        let (input, width) = self.codes_tensor(group);
+        let input = input.to_device_(self.device, input.kind(), true, false);
+        let guard = self
+            .net
+            .lock()
+            .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
+        let feats = tch::no_grad(|| autocast(self.device, self.bf16, || guard.1.features(&input)))
+            .to_kind(Kind::Float)
+            .to_device(Device::Cpu)
+            .contiguous();
+        drop(guard);
+        let dim = feats.size().last().copied().unwrap_or(0) as usize;
+        let values = Vec::<f32>::try_from(feats.view([-1]))
+            .map_err(|e| Error::Config(format!("reading features: {e}")))?;
+        Ok((values, width, dim))
+    }
+
+    /// The tensors of `chunks`, padded to the longest with unknown bases, on the host
+    /// (pinned for CUDA).
+    fn prepare_group(&self, chunks: &[Vec<u8>]) -> Prepared {
+        let field = self.config.field;
+        let (input, width) = self.codes_tensor(chunks);
+        let host = |t: Tensor| self.host(t);
         let prior = self.prior.as_ref().map(|p| {
             let flat: Vec<f32> = chunks
                 .par_iter()

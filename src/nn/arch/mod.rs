@@ -26,6 +26,12 @@ pub trait ContextNet: std::fmt::Debug + Send {
     }
     /// `prior`: N x L x 4 k-mer log-probabilities, for a network built with a prior.
     fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor;
+    /// N x L codes -> N x L x C features: the head's input without the prior (the left
+    /// and right streams joined), a representation of each position's two flanks.
+    fn features(&self, codes: &Tensor) -> Tensor;
+    /// Whether the features are the left stream's then the right stream's (each half
+    /// describing one flank), rather than their sum.
+    fn features_concat(&self) -> bool;
 }
 
 #[derive(Debug)]
@@ -44,6 +50,12 @@ impl<S: CausalStream> ContextNet for Built<S> {
     }
     fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
         self.net.forward(codes, prior)
+    }
+    fn features(&self, codes: &Tensor) -> Tensor {
+        self.net.joined(codes).permute([0, 2, 1])
+    }
+    fn features_concat(&self) -> bool {
+        matches!(self.net.join, Join::Concat)
     }
 }
 

@@ -218,3 +218,33 @@ def test_killed_run_finishes_on_rerun(tmp_path, demo_copy):
     # a third run has nothing to do
     again = snakemake(tmp_path, path, "--cores", "2", "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("crossfit,message", [
+    ({"folds": 30}, "crossfit.folds is 30 but there are 21 chromosomes"),
+    ({"folds": [["chr_1", "chr_2"], ["chr_2"]]}, "crossfit chromosome 'chr_2' is in folds 1 and 2"),
+    ({"folds": [["chr_1"], ["chrX"]]}, "crossfit chromosome 'chrX' is not in"),
+    ({"folds": [["chr_1"], ["chr_2"]], "chroms": ["chr_1"]}, "crossfit.chroms is only for folds: N"),
+    ({"folds": 1}, "crossfit"),
+])
+def test_bad_crossfit_configs_are_refused(tmp_path, crossfit, message):
+    """Folds that cannot work stop the workflow before anything runs, naming the problem;
+    explicit folds are taken as given."""
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    cfg = {"genome": str(DEMO), "models": [{"name": "k3", "kind": "kmer", "k": 3}], "crossfit": crossfit}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    res = snakemake(tmp_path, tmp_path / "c.yaml", "-n", check=False)
+    msg = res.stdout + res.stderr
+    assert res.returncode != 0 and message in msg, msg[-3000:]
+
+
+def test_explicit_folds(tmp_path):
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    cfg = {"genome": str(DEMO), "models": [{"name": "k3", "kind": "kmer", "k": 3}],
+           "crossfit": {"folds": [["chr_20", "chr_21"], ["chr_19"]]}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    out = snakemake(tmp_path, tmp_path / "c.yaml", "-n", "-p", "crossfit").stdout
+    assert "--train 'chr_19' --valid '' --test 'chr_20,chr_21'" in out
+    assert "--train 'chr_20,chr_21' --valid '' --test 'chr_19'" in out

@@ -19,6 +19,43 @@ use crate::{Error, Result};
 /// Position classes reported.
 pub const CLASSES: [&str; 3] = ["all", "repeat", "non_repeat"];
 
+/// What is predicted: the base, or (summing its probabilities) the base pair, A:T against
+/// C:G, or the base type, purine (A, G) against pyrimidine (C, T).
+pub const TARGETS: [&str; 3] = ["base", "pair", "type"];
+
+/// The two-class target of each base (A, C, G, T): its pair (0: A:T, 1: C:G) and its type
+/// (0: purine, 1: pyrimidine).
+const PAIR_OF: [usize; 4] = [0, 1, 1, 0];
+const TYPE_OF: [usize; 4] = [0, 1, 0, 1];
+
+/// Sums of a two-class target.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BinarySums {
+    pub correct: u64,
+    pub bits: f64,
+}
+
+impl BinarySums {
+    /// Adds a position whose class is `of[reference]`, the classes' probabilities summed from
+    /// the bases' (the first class on a tie, as for bases).
+    #[inline]
+    fn add(&mut self, of: &[usize; 4], reference: usize, p: &Probs) {
+        let mut q = [0f64; 2];
+        for b in 0..4 {
+            q[of[b]] += p[b] as f64;
+        }
+        let pred = usize::from(q[1] > q[0]);
+        let truth = of[reference];
+        self.correct += (pred == truth) as u64;
+        self.bits -= q[truth].log2();
+    }
+
+    fn merge(&mut self, o: &BinarySums) {
+        self.correct += o.correct;
+        self.bits += o.bits;
+    }
+}
+
 /// Sums for one class.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ClassSums {
@@ -26,6 +63,10 @@ pub struct ClassSums {
     pub correct: u64,
     pub bits: f64,
     pub confusion: [[u64; 4]; 4],
+    /// The base pair (A:T against C:G), from the summed probabilities.
+    pub pair: BinarySums,
+    /// The base type (purine against pyrimidine), from the summed probabilities.
+    pub kind: BinarySums,
 }
 
 impl ClassSums {
@@ -35,12 +76,25 @@ impl ClassSums {
         self.correct += (pred == reference) as u64;
         self.bits -= (p[reference] as f64).log2();
         self.confusion[reference][pred] += 1;
+        self.pair.add(&PAIR_OF, reference, p);
+        self.kind.add(&TYPE_OF, reference, p);
+    }
+
+    /// Hits and bits of `target` (one of [`TARGETS`]).
+    pub fn target(&self, target: &str) -> (u64, f64) {
+        match target {
+            "pair" => (self.pair.correct, self.pair.bits),
+            "type" => (self.kind.correct, self.kind.bits),
+            _ => (self.correct, self.bits),
+        }
     }
 
     pub fn merge(&mut self, o: &ClassSums) {
         self.n += o.n;
         self.correct += o.correct;
         self.bits += o.bits;
+        self.pair.merge(&o.pair);
+        self.kind.merge(&o.kind);
         for t in 0..4 {
             for p in 0..4 {
                 self.confusion[t][p] += o.confusion[t][p];
@@ -157,15 +211,22 @@ impl MetricsTable {
     }
 
     /// Rows: every chromosome then `all`, each with its classes (the three built-in ones,
-    /// then the annotation classes).
-    fn rows(&self) -> Vec<(String, &str, ClassSums)> {
+    /// then the annotation classes), for the base; then the same for the pair and the type.
+    fn rows(&self) -> Vec<Row<'_>> {
         let overall = ("all".to_string(), self.overall());
         let mut rows = Vec::new();
-        for (chrom, sums) in self.chroms.iter().chain(std::iter::once(&overall)) {
-            let mut sums = sums.clone();
-            sums.labels.resize(self.labels.len(), ClassSums::default());
-            for (class, class_sums) in sums.classes(&self.labels) {
-                rows.push((chrom.clone(), class, *class_sums));
+        for target in TARGETS {
+            for (chrom, sums) in self.chroms.iter().chain(std::iter::once(&overall)) {
+                let mut sums = sums.clone();
+                sums.labels.resize(self.labels.len(), ClassSums::default());
+                for (class, class_sums) in sums.classes(&self.labels) {
+                    rows.push(Row {
+                        chrom: chrom.clone(),
+                        class,
+                        target,
+                        sums: *class_sums,
+                    });
+                }
             }
         }
         rows
@@ -177,31 +238,39 @@ impl MetricsTable {
         let mut cols = vec![
             Column::new(
                 "chrom".into(),
-                rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+                rows.iter().map(|r| r.chrom.as_str()).collect::<Vec<_>>(),
             ),
-            Column::new("class".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
-            Column::new("n".into(), rows.iter().map(|r| r.2.n).collect::<Vec<_>>()),
+            Column::new(
+                "class".into(),
+                rows.iter().map(|r| r.class).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "n".into(),
+                rows.iter().map(|r| r.sums.n).collect::<Vec<_>>(),
+            ),
             Column::new(
                 "accuracy".into(),
-                rows.iter()
-                    .map(|r| nan_if_empty(&r.2, r.2.accuracy()))
-                    .collect::<Vec<_>>(),
+                rows.iter().map(Row::accuracy).collect::<Vec<_>>(),
             ),
             Column::new(
                 "bits".into(),
-                rows.iter()
-                    .map(|r| nan_if_empty(&r.2, r.2.mean_bits()))
-                    .collect::<Vec<_>>(),
+                rows.iter().map(Row::bits).collect::<Vec<_>>(),
             ),
         ];
         for t in 0..4 {
             for p in 0..4 {
                 cols.push(Column::new(
                     conf_name(t, p).into(),
-                    rows.iter().map(|r| r.2.confusion[t][p]).collect::<Vec<_>>(),
+                    rows.iter()
+                        .map(|r| (r.target == "base").then_some(r.sums.confusion[t][p]))
+                        .collect::<Vec<_>>(),
                 ));
             }
         }
+        cols.push(Column::new(
+            "target".into(),
+            rows.iter().map(|r| r.target).collect::<Vec<_>>(),
+        ));
         let mut df = DataFrame::new(rows.len(), cols).map_err(|e| Error::parquet(parquet, e))?;
         let mut out = OutputFile::create(tsv)?;
         write_tsv(&mut out, &rows).map_err(|e| Error::io(tsv, e))?;
@@ -210,8 +279,24 @@ impl MetricsTable {
     }
 }
 
-fn nan_if_empty(s: &ClassSums, v: f64) -> Option<f64> {
-    (s.n > 0).then_some(v)
+/// One row of the metrics table.
+struct Row<'a> {
+    chrom: String,
+    class: &'a str,
+    target: &'static str,
+    sums: ClassSums,
+}
+
+impl Row<'_> {
+    fn accuracy(&self) -> Option<f64> {
+        let (hits, _) = self.sums.target(self.target);
+        (self.sums.n > 0).then(|| hits as f64 / self.sums.n as f64)
+    }
+
+    fn bits(&self) -> Option<f64> {
+        let (_, bits) = self.sums.target(self.target);
+        (self.sums.n > 0).then(|| bits / self.sums.n as f64)
+    }
 }
 
 fn conf_name(t: usize, p: usize) -> String {
@@ -219,30 +304,35 @@ fn conf_name(t: usize, p: usize) -> String {
     format!("conf_{}{}", b[t] as char, b[p] as char)
 }
 
-fn write_tsv(out: &mut impl Write, rows: &[(String, &str, ClassSums)]) -> std::io::Result<()> {
+fn write_tsv(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
     write!(out, "chrom\tclass\tn\taccuracy\tbits")?;
     for t in 0..4 {
         for p in 0..4 {
             write!(out, "\t{}", conf_name(t, p))?;
         }
     }
-    writeln!(out)?;
-    for (chrom, class, s) in rows {
-        let (acc, bits) = if s.n > 0 {
-            (
-                format!("{:.6}", s.accuracy()),
-                format!("{:.6}", s.mean_bits()),
-            )
-        } else {
-            ("NA".into(), "NA".into())
-        };
-        write!(out, "{chrom}\t{class}\t{}\t{acc}\t{bits}", s.n)?;
-        for row in &s.confusion {
+    writeln!(out, "\ttarget")?;
+    let na = |v: Option<f64>| v.map_or("NA".to_string(), |v| format!("{v:.6}"));
+    for r in rows {
+        write!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            r.chrom,
+            r.class,
+            r.sums.n,
+            na(r.accuracy()),
+            na(r.bits())
+        )?;
+        for row in &r.sums.confusion {
             for n in row {
-                write!(out, "\t{n}")?;
+                if r.target == "base" {
+                    write!(out, "\t{n}")?;
+                } else {
+                    write!(out, "\tNA")?;
+                }
             }
         }
-        writeln!(out)?;
+        writeln!(out, "\t{}", r.target)?;
     }
     Ok(())
 }
@@ -307,8 +397,40 @@ mod tests {
             }
         }
         let text = std::fs::read_to_string(&tsv).unwrap();
-        assert_eq!(text.lines().count(), 1 + 3 * 5);
+        assert_eq!(text.lines().count(), 1 + 3 * 3 * 5); // 3 targets x (2 chroms + all) x 5 classes
         assert!(text.contains("all\tpromoter\t2\t0.000000"));
+        assert!(text.lines().last().unwrap().ends_with("\ttype"));
+    }
+
+    /// A 4-way prediction's pair and type probabilities are sums of its bases'.
+    #[test]
+    fn pair_and_type_sum_the_bases() {
+        let p = [0.125, 0.25, 0.25, 0.375]; // exact in f32: the tie below is a tie
+        let mut s = ClassSums::default();
+        s.add(0, &p); // A: pair A:T 0.5 against C:G 0.5 (a tie: A:T), type purine 0.375
+        assert_eq!((s.pair.correct, s.kind.correct, s.correct), (1, 0, 0));
+        assert!((s.pair.bits - 1.0).abs() < 1e-9);
+        assert!((s.kind.bits + 0.375f64.log2()).abs() < 1e-9);
+        s.add(3, &p); // T: pair A:T 0.5, type pyrimidine 0.625 (predicted), base T (predicted)
+        assert_eq!((s.pair.correct, s.kind.correct, s.correct), (2, 1, 1));
+        assert!((s.kind.bits + 0.375f64.log2() + 0.625f64.log2()).abs() < 1e-9);
+        let mut t = MetricsTable::default();
+        let mut sums = Sums::default();
+        sums.add(0, &p, false);
+        sums.add(3, &p, true);
+        t.add_chrom("c", sums);
+        let dir = tempfile::tempdir().unwrap();
+        let (pq_path, tsv) = (dir.path().join("m.parquet"), dir.path().join("m.tsv"));
+        t.write(&pq_path, &tsv, &Metadata::new()).unwrap();
+        let (back, _) = MetricsTable::read(&pq_path).unwrap();
+        let (a, b) = (&back.chroms[0].1.all, &t.chroms[0].1.all);
+        assert_eq!(
+            (a.pair.correct, a.kind.correct),
+            (b.pair.correct, b.kind.correct)
+        );
+        assert!(
+            (a.pair.bits - b.pair.bits).abs() < 1e-9 && (a.kind.bits - b.kind.bits).abs() < 1e-9
+        );
     }
 }
 
@@ -452,6 +574,21 @@ impl MetricsTable {
             .iter()
             .map(|c| c.u64().map_err(err))
             .collect::<Result<_>>()?;
+        // the pair and type rows (tables before them have base rows only)
+        let (target, accuracy) = if df.column("target").is_ok() {
+            (
+                Some(pq::column(path, &df, "target", &DataType::String)?),
+                Some(pq::column(path, &df, "accuracy", &DataType::Float64)?),
+            )
+        } else {
+            (None, None)
+        };
+        let target = target.as_ref().map(|c| c.str()).transpose().map_err(err)?;
+        let accuracy = accuracy
+            .as_ref()
+            .map(|c| c.f64())
+            .transpose()
+            .map_err(err)?;
         let mut table = MetricsTable::default();
         for i in 0..df.height() {
             let (Some(c), Some(cl)) = (chrom.get(i), class.get(i)) else {
@@ -461,6 +598,35 @@ impl MetricsTable {
                 ));
             };
             if c == "all" {
+                continue;
+            }
+            let tg = target.and_then(|t| t.get(i)).unwrap_or("base");
+            if tg != "base" {
+                let rows = i + 1;
+                let s = table
+                    .chroms
+                    .iter_mut()
+                    .find(|(name, _)| name == c)
+                    .and_then(|(_, sums)| sums.class_mut(cl, &table.labels))
+                    .ok_or_else(|| {
+                        Error::invalid(path, format!("row {rows}: {tg} row before its base row"))
+                    })?;
+                let n = n.get(i).unwrap_or(0) as f64;
+                let acc = accuracy.and_then(|a| a.get(i)).unwrap_or(0.0);
+                let b = BinarySums {
+                    correct: (acc * n).round() as u64,
+                    bits: bits.get(i).unwrap_or(0.0) * n,
+                };
+                match tg {
+                    "pair" => s.pair = b,
+                    "type" => s.kind = b,
+                    _ => {
+                        return Err(Error::invalid(
+                            path,
+                            format!("row {rows}: unknown target '{tg}'"),
+                        ));
+                    }
+                }
                 continue;
             }
             if table.chroms.last().is_none_or(|(name, _)| name != c) {

@@ -91,9 +91,22 @@ def test_class_rows_match_a_naive_computation(scored):
             assert row["accuracy"] == pytest.approx(hits / m.sum(), abs=1e-12), (chrom, name)
             bits = -np.log2(q[ref[m], np.arange(m.sum())]).mean()
             assert row["bits"] == pytest.approx(bits, abs=1e-5), (chrom, name)
+            # the pair (A:T against C:G) and the type (purine A/G against pyrimidine C/T):
+            # sums of the base probabilities, the first class on a tie
+            for target, of in (("pair", np.array([0, 1, 1, 0])), ("type", np.array([0, 1, 0, 1]))):
+                two = np.stack([q[of == 0].sum(0), q[of == 1].sum(0)])
+                truth = of[ref[m]]
+                hits = ((two[1] > two[0]).astype(int) == truth).sum()
+                r2 = table.filter((pl.col("chrom") == chrom) & (pl.col("class") == name)
+                                  & (pl.col("target") == target)).row(0, named=True)
+                assert r2["n"] == m.sum()
+                # ties may fall either way between f32 sums here and f64 sums there: a few
+                assert abs(r2["accuracy"] * m.sum() - hits) <= 2, (chrom, name, target)
+                bits2 = -np.log2(two[truth, np.arange(m.sum())]).mean()
+                assert r2["bits"] == pytest.approx(bits2, abs=1e-5), (chrom, name, target)
     # the genome's rows sum the chromosomes'
     for name in labels:
-        rows = table.filter(pl.col("class") == name)
+        rows = table.filter((pl.col("class") == name) & (pl.col("target") == "base"))
         assert rows.filter(pl.col("chrom") == "all")["n"][0] == rows.filter(pl.col("chrom") != "all")["n"].sum()
 
 

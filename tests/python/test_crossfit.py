@@ -42,8 +42,14 @@ def trained_on(path):
 
 
 @pytest.fixture(scope="module")
-def table(workflow_run):
+def full_table(workflow_run):
     return pl.read_parquet(workflow_run / "results/crossfit/metrics.parquet")
+
+
+@pytest.fixture(scope="module")
+def table(full_table):
+    """The base rows (the pair and type ones have the same positions)."""
+    return full_table.filter(pl.col("target") == "base")
 
 
 def fold_of(table):
@@ -96,7 +102,9 @@ def test_each_chromosome_scored_by_a_model_that_never_saw_it(workflow_run, table
             assert chrom not in set(w.filter(pl.col("split") == "train")["chrom"])
 
 
-def test_fold_rows_sum_their_chromosomes(table):
+@pytest.mark.parametrize("target", ["base", "pair", "type"])
+def test_fold_rows_sum_their_chromosomes(full_table, target):
+    table = full_table.filter(pl.col("target") == target)
     for model in MODELS:
         for cls in ("all", "repeat", "non_repeat"):
             t = table.filter((pl.col("model") == model) & (pl.col("class") == cls))

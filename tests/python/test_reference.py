@@ -161,7 +161,7 @@ def metrics_tsv(path: pathlib.Path):
     col = {c: i for i, c in enumerate(head)}
     out = {}
     for r in rows[1:]:
-        if r[col["chrom"]] != "all":
+        if r[col["chrom"]] != "all" or r[col["target"]] != "base":
             continue
         out[r[col["class"]]] = float(r[col["accuracy"]])
         if r[col["class"]] == "all":

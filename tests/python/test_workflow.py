@@ -89,7 +89,7 @@ def test_markov_model_and_prior(workflow_run, genome):
     assert meta[b"dnactx.alpha"] == str(MARKOV["alpha"]).encode()
     # the same test positions as the k-mer model, scored at least as well as a coin
     comp = pl.read_csv(w / "results/comparison.tsv", separator="\t")
-    rows = comp.filter((pl.col("chrom") == "all") & (pl.col("class") == "all"))
+    rows = comp.filter((pl.col("chrom") == "all") & (pl.col("class") == "all") & (pl.col("target") == "base"))
     by_model = {r["model"]: r for r in rows.iter_rows(named=True)}
     assert by_model[name]["kind"] == "markov" and by_model[name]["flank"] == MARKOV["k"]
     assert by_model[name]["n"] == by_model[MODEL]["n"]
@@ -240,7 +240,13 @@ def test_tracks_hold_the_models_values(workflow_run, genome):
 
 def test_metrics_table(workflow_run, demo_copy, genome, tmp_path):
     path = workflow_run / f"results/scores/{MODEL}/metrics.parquet"
-    df = pl.read_parquet(path)
+    full = pl.read_parquet(path)
+    df = full.filter(pl.col("target") == "base")
+    # the pair and type rows follow the base rows, one for each of theirs, same positions
+    for t in ("pair", "type"):
+        other = full.filter(pl.col("target") == t)
+        assert other.select("chrom", "class", "n").equals(df.select("chrom", "class", "n"))
+        assert other["conf_AA"].is_null().all()
     meta = papq.read_metadata(path).metadata
     assert meta[b"dnactx.model_kind"] == b"kmer"
     test = CONFIG["splits"]["test"]
@@ -269,5 +275,5 @@ def test_metrics_table(workflow_run, demo_copy, genome, tmp_path):
         seq = "".join(l for l in fasta.splitlines() if not l.startswith(">"))
         acgt += sum(seq.upper().count(b) for b in "ACGT")
     assert get("all", "repeat")["n"] == acgt
-    tsv = pl.read_csv(workflow_run / f"results/scores/{MODEL}/metrics.tsv", separator="\t")
-    assert tsv["n"].to_list() == df["n"].to_list()
+    tsv = pl.read_csv(workflow_run / f"results/scores/{MODEL}/metrics.tsv", separator="\t", null_values="NA")
+    assert tsv["n"].to_list() == full["n"].to_list() and tsv["target"].to_list() == full["target"].to_list()

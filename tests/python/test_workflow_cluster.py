@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import polars as pl
 import pyBigWig
 import pytest
@@ -33,17 +34,18 @@ def snakemake(workdir, configfile, *extra, check=True):
 
 def test_comparison_table_and_report(workflow_run):
     comp = pl.read_parquet(workflow_run / "results/comparison.parquet")
-    assert comp.columns == ["model", "kind", "flank", "chrom", "class", "n", "accuracy", "bits"]
+    assert comp.columns == ["model", "kind", "flank", "chrom", "class", "n", "accuracy", "bits", "target"]
+    assert comp["target"].unique(maintain_order=True).to_list() == ["base", "pair", "type"]
     chroms = set(CONFIG["splits"]["test"]) | {"all"}
     for model in MODELS:
-        rows = comp.filter(pl.col("model") == model)
+        rows = comp.filter((pl.col("model") == model) & (pl.col("target") == "base"))
         assert set(rows["chrom"]) == chroms
         classes = ["all", "repeat", "non_repeat", "first_100kb", "ends", "late"]  # .test/classes.bed's after the built-in
         assert rows["class"].unique(maintain_order=True).to_list() == classes
         assert rows.height == len(chroms) * len(classes)
         merged = pl.read_parquet(workflow_run / f"results/scores/{model}/metrics.parquet")
         a = rows.filter(pl.col("chrom") == "all").sort("class")
-        b = merged.filter(pl.col("chrom") == "all").sort("class")
+        b = merged.filter((pl.col("chrom") == "all") & (pl.col("target") == "base")).sort("class")
         assert a["n"].to_list() == b["n"].to_list()
         assert a["accuracy"].to_list() == pytest.approx(b["accuracy"].to_list())
     tsv = pl.read_csv(workflow_run / "results/comparison.tsv", separator="\t")
@@ -53,7 +55,7 @@ def test_comparison_table_and_report(workflow_run):
     assert "http://" not in page and "https://" not in page, "the report must be self-contained"
     assert "<td>first_100kb</td>" in page and "<td>late</td>" in page
     for heading in ["Per chromosome", "Repeats", "Learning curves", "Calibration", "Flank size", "What the flanks contribute",
-                    "Cross-fitted, every chromosome", "Annotation classes"]:
+                    "Cross-fitted, every chromosome", "Annotation classes", "Base, pair and type"]:
         assert heading in page
 
 
@@ -93,8 +95,22 @@ def test_gather_matches_the_per_chromosome_outputs(workflow_run):
         all_row = merged.filter((pl.col("chrom") == "all") & (pl.col("class") == "all")).row(0, named=True)
         assert all_row["n"] == total
         acc = sum(r["accuracy"] * r["n"] for r in merged.filter(
-            (pl.col("chrom") != "all") & (pl.col("class") == "all")).iter_rows(named=True)) / total
+            (pl.col("chrom") != "all") & (pl.col("class") == "all") & (pl.col("target") == "base")).iter_rows(named=True)) / total
         assert all_row["accuracy"] == pytest.approx(acc)
+        # the pair and type rows survive the gather (their hits read back from the accuracy)
+        for t in ("pair", "type"):
+            rows = merged.filter((pl.col("class") == "all") & (pl.col("target") == t))
+            per = rows.filter(pl.col("chrom") != "all")
+            whole_row = rows.filter(pl.col("chrom") == "all").row(0, named=True)
+            assert whole_row["accuracy"] == pytest.approx((per["accuracy"] * per["n"]).sum() / total, abs=1e-12)
+            assert whole_row["bits"] == pytest.approx((per["bits"] * per["n"]).sum() / total, rel=1e-9)
+            for chrom in CONFIG["splits"]["test"]:
+                part = pl.read_parquet(workflow_run / f"results/scores/{model}/chroms/{chrom}/metrics.parquet")
+                a = part.filter((pl.col("chrom") == chrom) & (pl.col("target") == t)).sort("class")
+                b = merged.filter((pl.col("chrom") == chrom) & (pl.col("target") == t)).sort("class")
+                assert a["n"].to_list() == b["n"].to_list()
+                assert np.allclose(a["accuracy"].fill_null(0), b["accuracy"].fill_null(0), atol=1e-12)
+                assert np.allclose(a["bits"].fill_null(0), b["bits"].fill_null(0), rtol=1e-9)
         cal = pl.read_parquet(workflow_run / f"results/scores/{model}/calibration.parquet")
         assert cal["n"].sum() == 4 * total
 

@@ -2,15 +2,14 @@
 chromosome's rows (with the fold whose models scored it), each fold's rows summed from its
 chromosomes (chrom `all`), and the genome's rows as merge-scores computed them (fold `all`).
 
-Hits come from the confusion counts (exact); bits are averaged weighted by positions.
+Hits come from the accuracies (exact for any count below 2^52); bits are averaged weighted
+by positions; every target (base, pair, type) gets its rows.
 
 Run by the workflow's `crossfit_metrics` rule (snakemake `script:`)."""
 
 import polars as pl
 
-BASES = "ACGT"
-DIAGONAL = [f"conf_{b}{b}" for b in BASES]
-COLUMNS = ["model", "fold", "chrom", "class", "n", "accuracy", "bits"]
+COLUMNS = ["model", "fold", "chrom", "class", "target", "n", "accuracy", "bits"]
 
 
 def fold_rows(df, fold_of):
@@ -22,9 +21,11 @@ def fold_rows(df, fold_of):
     chroms = chroms.with_columns(pl.col("chrom").replace_strict(fold_of).alias("fold"))
     sums = (
         chroms.with_columns(
-            pl.sum_horizontal(DIAGONAL).alias("hits"), (pl.col("bits") * pl.col("n")).alias("bit_sum")
+            # hits: exact from the accuracy (a ratio of counts far below 2^52)
+            (pl.col("accuracy").fill_null(0) * pl.col("n")).round().alias("hits"),
+            (pl.col("bits").fill_null(0) * pl.col("n")).alias("bit_sum"),
         )
-        .group_by("fold", "class", maintain_order=True)
+        .group_by("fold", "class", "target", maintain_order=True)
         .agg(pl.col("n").sum(), pl.col("hits").sum(), pl.col("bit_sum").sum())
         .with_columns(
             pl.lit("all").alias("chrom"),
@@ -42,18 +43,22 @@ def main(metrics, names, folds, out_parquet, out_tsv):
     frames = []
     for path, name in zip(metrics, names):
         df = pl.read_parquet(path)
+        if "target" not in df.columns:
+            df = df.with_columns(pl.lit("base").alias("target"))
         chroms, sums = fold_rows(df, fold_of)
         genome = df.filter(pl.col("chrom") == "all").with_columns(pl.lit("all").alias("fold"))
         for part in (chroms, sums, genome):
             frames.append(part.with_columns(pl.lit(name).alias("model")).select(COLUMNS))
     model_order = {n: i for i, n in enumerate(names)}
-    # model by model, fold by fold: its chromosomes, then its sums; the genome's rows last
+    # model by model, target by target, fold by fold: its chromosomes, then its sums; the
+    # genome's rows last
     table = (
         pl.concat(frames)
         .with_columns(pl.col("n").cast(pl.UInt64))
         .with_row_index("_row")
         .sort(
             pl.col("model").replace_strict(model_order, return_dtype=pl.UInt32),
+            pl.col("target").replace_strict({"base": 0, "pair": 1, "type": 2}, return_dtype=pl.UInt32),
             pl.col("fold").replace_strict(order, return_dtype=pl.UInt32),
             pl.col("chrom") == "all",
             "_row",

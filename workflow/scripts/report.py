@@ -168,7 +168,7 @@ def crossfit(path):
     train on it): a table per fold and per chromosome, and a plot per chromosome."""
     if not path:
         return []
-    t = pl.read_parquet(path).filter(pl.col("class") == "all")
+    t = pl.read_parquet(path).filter((pl.col("class") == "all") & (pl.col("target") == "base"))
     models = list(dict.fromkeys(t["model"].to_list()))
     # one row per fold and chromosome (the fold's sums after its chromosomes), a column per model
     keys = list(dict.fromkeys(zip(t["fold"].to_list(), t["chrom"].to_list())))
@@ -204,8 +204,27 @@ def crossfit(path):
     ]
 
 
+def targets(full):
+    """Accuracy and bits of every model for the base, the base pair (A:T against C:G) and
+    the base type (purine against pyrimidine), over all test positions."""
+    rows = full.filter((pl.col("chrom") == "all") & (pl.col("class") == "all"))
+    models = list(dict.fromkeys(rows["model"].to_list()))
+    cell = {(r["model"], r["target"]): r for r in rows.iter_rows(named=True)}
+    names = {"base": "base (4 classes)", "pair": "pair (A:T / C:G)", "type": "type (purine / pyrimidine)"}
+    head = "<tr><th>model</th>" + "".join(f"<th>{names[t]} accuracy</th><th>bits</th>" for t in names) + "</tr>"
+    fmt = lambda r, k: "NA" if r is None or r[k] is None else f"{r[k]:.4f}"
+    body = "".join(
+        f"<tr><td>{html.escape(m)}</td>"
+        + "".join(f"<td>{fmt(cell.get((m, t)), 'accuracy')}</td><td>{fmt(cell.get((m, t)), 'bits')}</td>" for t in names)
+        + "</tr>"
+        for m in models)
+    return ["<p>Pair and type probabilities are sums of a model's base probabilities (chance: 50%, "
+            "1 bit).</p>", f"<table>{head}{body}</table>"]
+
+
 def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):
-    table = pl.read_parquet(comparison)
+    full = pl.read_parquet(comparison)
+    table = full.filter(pl.col("target") == "base")
     parts = [
         f"<h1>{html.escape(title)}</h1>",
         f"<p>Made by the dnactx workflow on {datetime.date.today().isoformat()}. Test split only (the "
@@ -215,6 +234,7 @@ def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):
         "<h2>Per chromosome</h2>", per_chromosome(table),
         "<h2>Repeats</h2>", repeats(table),
         "<h2>Annotation classes</h2>", *annotation_classes(table),
+        "<h2>Base, pair and type</h2>", *targets(full),
         "<h2>Learning curves</h2>", learning_curves(curves),
         "<h2>Calibration</h2>", calibration(cals),
         "<h2>Flank size</h2>", flank(table),

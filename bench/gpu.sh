@@ -88,8 +88,10 @@ rows = pq.read_table(f"{folder}/metrics.parquet").to_pylist()
 a, b = rows[0], rows[-1]
 rate = (b["targets_seen"] - a["targets_seen"]) / max(b["wall_seconds"] - a["wall_seconds"], 1e-9)
 wait = sum(r["data_wait"] for r in rows[1:]) / max(len(rows) - 1, 1)
-m = {l.split("\t")[0] + "/" + l.split("\t")[1]: l.rstrip("\n").split("\t") for l in open(tsv)}
 head = open(tsv).readline().rstrip("\n").split("\t")
+# the base rows (tables with a target column also have pair and type rows)
+m = {l.split("\t")[0] + "/" + l.split("\t")[1]: l.rstrip("\n").split("\t") for l in open(tsv)
+     if "target" not in head or l.rstrip("\n").split("\t")[-1] == "base"}
 row = dict(zip(head, m["all/all"]))
 print(f"| {preset} | {precision} | {cfg['parameters']} | {cfg['field']} | {rate:,.0f} | {100 * wait:.1f}% "
       f"| {int(bases) / float(secs):,.0f} | {float(row['accuracy']):.4f} | {float(row['bits']):.4f} |")

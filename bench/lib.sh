@@ -4,8 +4,8 @@
 # row NAME PARAMETERS FIELD TRAINED TARGETS METRICS_TSV
 row() {
     awk -F'\t' -v name="$1" -v p="$2" -v f="$3" -v t="$4" -v n="$5" '
-        $1 == "all" && $2 == "all" {acc = $4; bits = $5}
-        $1 == "all" && $2 == "repeat" {racc = $4; rbits = $5}
-        $1 == "all" && $2 == "non_repeat" {nacc = $4; nbits = $5}
+        $1 == "all" && ($NF == "base" || NF <= 21) && $2 == "all" {acc = $4; bits = $5}
+        $1 == "all" && ($NF == "base" || NF <= 21) && $2 == "repeat" {racc = $4; rbits = $5}
+        $1 == "all" && ($NF == "base" || NF <= 21) && $2 == "non_repeat" {nacc = $4; nbits = $5}
         END {printf "| %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n", name, p, f, t, n, acc, bits, racc, nacc, rbits, nbits}' "$6"
 }

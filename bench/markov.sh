@@ -28,8 +28,8 @@ timed() {  # command...; prints "seconds peakMB"
     awk '{printf "%s %.0f\n", $1, $2 / 1024}' t.txt
 }
 metrics() {  # metrics.tsv -> "acc bits racc nacc rbits nbits"
-    awk -F'\t' '$1 == "all" && $2 == "all" {a = $4; b = $5} $1 == "all" && $2 == "repeat" {ra = $4; rb = $5}
-        $1 == "all" && $2 == "non_repeat" {na = $4; nb = $5}
+    awk -F'\t' '$1 == "all" && ($NF == "base" || NF <= 21) && $2 == "all" {a = $4; b = $5} $1 == "all" && ($NF == "base" || NF <= 21) && $2 == "repeat" {ra = $4; rb = $5}
+        $1 == "all" && ($NF == "base" || NF <= 21) && $2 == "non_repeat" {na = $4; nb = $5}
         END {printf "%.4f %.4f %.4f %.4f %.4f %.4f\n", a, b, ra, na, rb, nb}' "$1"
 }
 markov_flags() { [ -n "$alpha" ] && printf -- '--alpha %s ' "$alpha"; [ -n "$min_order" ] && printf -- '--min-order %s ' "$min_order"; true; }
@@ -71,7 +71,7 @@ if has choose; then
     valid() {  # flags... -> "acc / bits" on the valid windows
         rm -rf choose_out
         score-genome -g "$g" -m train.fmd "$@" --windows w.parquet --split valid -t 2 -o choose_out -q
-        awk -F'\t' '$1 == "all" && $2 == "all" {printf "%.4f / %.4f\n", $4, $5}' choose_out/metrics.tsv
+        awk -F'\t' '$1 == "all" && ($NF == "base" || NF <= 21) && $2 == "all" {printf "%.4f / %.4f\n", $4, $5}' choose_out/metrics.tsv
     }
     echo "### Choosing alpha and the lowest order: k = 12 on the valid windows (held out of the index)"
     echo

@@ -211,10 +211,10 @@ impl NeuralModel {
                         Some(r) => {
                             let o = (i * width + c.len() - 1 - j) * d;
                             let r = &r[o..o + d];
-                            for k in 0..d {
+                            for (k, x) in f.iter().enumerate() {
                                 // the reverse strand's left stream saw this base's right flank
                                 let kr = if swap { (k + d / 2) % d } else { k };
-                                v.push(0.5 * (f[k] + r[kr]));
+                                v.push(0.5 * (x + r[kr]));
                             }
                         }
                     }

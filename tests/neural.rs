@@ -291,17 +291,11 @@ fn a_killed_run_with_a_target_budget_resumes_to_the_same_weights() {
 
 /// Metrics rows of a finished model folder: (step, lr, wall_seconds).
 fn metric_rows(folder: &Path) -> Vec<(u64, f64, f64)> {
-    use polars::prelude::*;
-    let df = ParquetReader::new(std::fs::File::open(folder.join("metrics.parquet")).unwrap())
-        .finish()
-        .unwrap();
-    let col = |n: &str| df.column(n).unwrap().cast(&DataType::Float64).unwrap();
-    let (step, lr, wall) = (col("step"), col("lr"), col("wall_seconds"));
-    (0..df.height())
-        .map(|i| {
-            let f = |c: &Column| c.get(i).unwrap().try_extract::<f64>().unwrap();
-            (f(&step) as u64, f(&lr), f(&wall))
-        })
+    let step = metric_column(folder, "step");
+    let lr = metric_column(folder, "lr");
+    let wall = metric_column(folder, "wall_seconds");
+    (0..step.len())
+        .map(|i| (step[i] as u64, lr[i], wall[i]))
         .collect()
 }
 

@@ -24,6 +24,7 @@ pub mod regions;
 pub mod repeats;
 pub mod rng;
 pub mod scores;
+pub mod target;
 pub mod tracks;
 pub mod variants;
 

@@ -14,19 +14,11 @@ use polars::prelude::*;
 use crate::io::OutputFile;
 use crate::io::parquet::{self as pq, Metadata};
 use crate::predict::{Probs, argmax};
+use crate::target::Target;
 use crate::{Error, Result};
 
 /// Position classes reported.
 pub const CLASSES: [&str; 3] = ["all", "repeat", "non_repeat"];
-
-/// What is predicted: the base, or (summing its probabilities) the base pair, A:T against
-/// C:G, or the base type, purine (A, G) against pyrimidine (C, T).
-pub const TARGETS: [&str; 3] = ["base", "pair", "type"];
-
-/// The two-class target of each base (A, C, G, T): its pair (0: A:T, 1: C:G) and its type
-/// (0: purine, 1: pyrimidine).
-const PAIR_OF: [usize; 4] = [0, 1, 1, 0];
-const TYPE_OF: [usize; 4] = [0, 1, 0, 1];
 
 /// Sums of a two-class target.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -36,10 +28,11 @@ pub struct BinarySums {
 }
 
 impl BinarySums {
-    /// Adds a position whose class is `of[reference]`, the classes' probabilities summed from
-    /// the bases' (the first class on a tie, as for bases).
+    /// Adds a position whose class is `target`'s of `reference`, the classes' probabilities
+    /// summed from the bases' (the first class on a tie, as for bases).
     #[inline]
-    fn add(&mut self, of: &[usize; 4], reference: usize, p: &Probs) {
+    fn add(&mut self, target: Target, reference: usize, p: &Probs) {
+        let Some(of) = target.grouping() else { return };
         let mut q = [0f64; 2];
         for b in 0..4 {
             q[of[b]] += p[b] as f64;
@@ -76,17 +69,27 @@ impl ClassSums {
         self.correct += (pred == reference) as u64;
         self.bits -= (p[reference] as f64).log2();
         self.confusion[reference][pred] += 1;
-        self.pair.add(&PAIR_OF, reference, p);
-        self.kind.add(&TYPE_OF, reference, p);
+        self.pair.add(Target::Pair, reference, p);
+        self.kind.add(Target::Type, reference, p);
     }
 
-    /// Hits and bits of `target` (one of [`TARGETS`]).
-    pub fn target(&self, target: &str) -> (u64, f64) {
+    /// Hits and bits of `target`.
+    pub fn target(&self, target: Target) -> (u64, f64) {
         match target {
-            "pair" => (self.pair.correct, self.pair.bits),
-            "type" => (self.kind.correct, self.kind.bits),
+            Target::Pair => (self.pair.correct, self.pair.bits),
+            Target::Type => (self.kind.correct, self.kind.bits),
             _ => (self.correct, self.bits),
         }
+    }
+
+    /// Accuracy of `target`.
+    pub fn accuracy_of(&self, target: Target) -> f64 {
+        self.target(target).0 as f64 / self.n as f64
+    }
+
+    /// Mean bits of `target`.
+    pub fn bits_of(&self, target: Target) -> f64 {
+        self.target(target).1 / self.n as f64
     }
 
     pub fn merge(&mut self, o: &ClassSums) {
@@ -195,6 +198,10 @@ pub struct MetricsTable {
     pub chroms: Vec<(String, Sums)>,
     /// The annotation classes' names (score-genome --classes), rows after the built-in ones.
     pub labels: Vec<String>,
+    /// What the model predicts: the base (rows for the base, its pair and its type, the
+    /// latter two from summed probabilities), or only its pair or type (two-class models,
+    /// rows for that target only).
+    pub target: Target,
 }
 
 impl MetricsTable {
@@ -210,12 +217,22 @@ impl MetricsTable {
         all
     }
 
+    /// The targets the table has rows for: a base model's three, or a two-class model's one.
+    pub fn targets(&self) -> &'static [Target] {
+        match self.target {
+            Target::Pair => &[Target::Pair],
+            Target::Type => &[Target::Type],
+            _ => &Target::OF_BASES,
+        }
+    }
+
     /// Rows: every chromosome then `all`, each with its classes (the three built-in ones,
-    /// then the annotation classes), for the base; then the same for the pair and the type.
+    /// then the annotation classes), for the base; then the same for the pair and the type
+    /// (a two-class model: for its target only).
     fn rows(&self) -> Vec<Row<'_>> {
         let overall = ("all".to_string(), self.overall());
         let mut rows = Vec::new();
-        for target in TARGETS {
+        for &target in self.targets() {
             for (chrom, sums) in self.chroms.iter().chain(std::iter::once(&overall)) {
                 let mut sums = sums.clone();
                 sums.labels.resize(self.labels.len(), ClassSums::default());
@@ -262,14 +279,14 @@ impl MetricsTable {
                 cols.push(Column::new(
                     conf_name(t, p).into(),
                     rows.iter()
-                        .map(|r| (r.target == "base").then_some(r.sums.confusion[t][p]))
+                        .map(|r| r.target.is_base().then_some(r.sums.confusion[t][p]))
                         .collect::<Vec<_>>(),
                 ));
             }
         }
         cols.push(Column::new(
             "target".into(),
-            rows.iter().map(|r| r.target).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.target.name()).collect::<Vec<_>>(),
         ));
         let mut df = DataFrame::new(rows.len(), cols).map_err(|e| Error::parquet(parquet, e))?;
         let mut out = OutputFile::create(tsv)?;
@@ -283,7 +300,7 @@ impl MetricsTable {
 struct Row<'a> {
     chrom: String,
     class: &'a str,
-    target: &'static str,
+    target: Target,
     sums: ClassSums,
 }
 
@@ -325,7 +342,7 @@ fn write_tsv(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
         )?;
         for row in &r.sums.confusion {
             for n in row {
-                if r.target == "base" {
+                if r.target.is_base() {
                     write!(out, "\t{n}")?;
                 } else {
                     write!(out, "\tNA")?;
@@ -376,6 +393,7 @@ mod tests {
         let table = MetricsTable {
             chroms: vec![("c1".into(), a.clone()), ("c2".into(), b.clone())],
             labels: labels.clone(),
+            ..MetricsTable::default()
         };
         let all = table.overall();
         assert_eq!((all.labels[0].n, all.labels[0].correct), (2, 1));
@@ -432,6 +450,40 @@ mod tests {
             (a.pair.bits - b.pair.bits).abs() < 1e-9 && (a.kind.bits - b.kind.bits).abs() < 1e-9
         );
     }
+    /// A two-class model's table: rows of its target only, read back as that target.
+    #[test]
+    fn a_two_class_table_round_trips() {
+        let p = Target::Pair.spread(&[0.75, 0.25]);
+        let mut sums = Sums::default();
+        sums.add(0, &p, false); // A: pair A:T, predicted
+        sums.add(1, &p, true); // C: pair C:G, missed
+        let t = MetricsTable {
+            chroms: vec![("c".into(), sums)],
+            target: Target::Pair,
+            ..MetricsTable::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (pq_path, tsv) = (dir.path().join("m.parquet"), dir.path().join("m.tsv"));
+        t.write(&pq_path, &tsv, &Metadata::new()).unwrap();
+        let text = std::fs::read_to_string(&tsv).unwrap();
+        assert_eq!(text.lines().count(), 1 + 2 * 3);
+        assert!(
+            text.lines().skip(1).all(|l| l.ends_with("\tpair")),
+            "{text}"
+        );
+        assert!(text.contains("all\tall\t2\t0.500000"), "{text}");
+        let (back, _) = MetricsTable::read(&pq_path).unwrap();
+        assert_eq!(back.target, Target::Pair);
+        let (a, b) = (&back.chroms[0].1, &t.chroms[0].1);
+        for (x, y) in [
+            (&a.all, &b.all),
+            (&a.repeat, &b.repeat),
+            (&a.non_repeat, &b.non_repeat),
+        ] {
+            assert_eq!((x.n, x.pair.correct), (y.n, y.pair.correct));
+            assert!((x.pair.bits - y.pair.bits).abs() < 1e-9);
+        }
+    }
 }
 
 /// Bins of a reliability (calibration) diagram.
@@ -457,8 +509,9 @@ impl Default for Calibration {
 }
 
 impl Calibration {
+    /// Adds a prediction `p` of the classes (4 bases, or 2 classes), `reference` the true one.
     #[inline]
-    pub fn add(&mut self, reference: usize, p: &Probs) {
+    pub fn add(&mut self, reference: usize, p: &[f32]) {
         for (b, &x) in p.iter().enumerate() {
             let bin = ((x * CALIBRATION_BINS as f32) as usize).min(CALIBRATION_BINS - 1);
             self.n[bin] += 1;
@@ -590,63 +643,56 @@ impl MetricsTable {
             .transpose()
             .map_err(err)?;
         let mut table = MetricsTable::default();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        let mut seen = [false; 3];
         for i in 0..df.height() {
+            let rows = i + 1;
             let (Some(c), Some(cl)) = (chrom.get(i), class.get(i)) else {
                 return Err(Error::invalid(
                     path,
-                    format!("row {}: null chrom or class", i + 1),
+                    format!("row {rows}: null chrom or class"),
                 ));
             };
             if c == "all" {
                 continue;
             }
+            // tables before the target column have base rows only
             let tg = target.and_then(|t| t.get(i)).unwrap_or("base");
-            if tg != "base" {
-                let rows = i + 1;
-                let s = table
-                    .chroms
-                    .iter_mut()
-                    .find(|(name, _)| name == c)
-                    .and_then(|(_, sums)| sums.class_mut(cl, &table.labels))
-                    .ok_or_else(|| {
-                        Error::invalid(path, format!("row {rows}: {tg} row before its base row"))
-                    })?;
-                let n = n.get(i).unwrap_or(0) as f64;
-                let acc = accuracy.and_then(|a| a.get(i)).unwrap_or(0.0);
-                let b = BinarySums {
-                    correct: (acc * n).round() as u64,
-                    bits: bits.get(i).unwrap_or(0.0) * n,
-                };
-                match tg {
-                    "pair" => s.pair = b,
-                    "type" => s.kind = b,
-                    _ => {
-                        return Err(Error::invalid(
-                            path,
-                            format!("row {rows}: unknown target '{tg}'"),
-                        ));
-                    }
-                }
-                continue;
-            }
-            if table.chroms.last().is_none_or(|(name, _)| name != c) {
+            let tg = Target::parse(tg)
+                .filter(|t| *t != Target::Repeat)
+                .ok_or_else(|| {
+                    Error::invalid(path, format!("row {rows}: unknown target '{tg}'"))
+                })?;
+            seen[Target::OF_BASES.iter().position(|t| *t == tg).unwrap_or(0)] = true;
+            let at = *index.entry(c.to_string()).or_insert_with(|| {
                 table.chroms.push((c.to_string(), Sums::default()));
-            }
+                table.chroms.len() - 1
+            });
             // a class that is not built in is an annotation class (score-genome --classes)
             if !CLASSES.contains(&cl) && !table.labels.iter().any(|l| l == cl) {
                 table.labels.push(cl.to_string());
             }
-            let labels = &table.labels;
-            let s = table
-                .chroms
-                .last_mut()
-                .map(|x| &mut x.1)
-                .ok_or_else(|| Error::invalid(path, "empty"))?
-                .class_mut(cl, labels)
-                .ok_or_else(|| {
-                    Error::invalid(path, format!("row {}: unknown class '{cl}'", i + 1))
-                })?;
-            s.n = n.get(i).unwrap_or(0);
+            let s = table.chroms[at]
+                .1
+                .class_mut(cl, &table.labels)
+                .ok_or_else(|| Error::invalid(path, format!("row {rows}: unknown class '{cl}'")))?;
+            let rows_n = n.get(i).unwrap_or(0);
+            if !tg.is_base() {
+                let nf = rows_n as f64;
+                let acc = accuracy.and_then(|a| a.get(i)).unwrap_or(0.0);
+                let b = BinarySums {
+                    correct: (acc * nf).round() as u64,
+                    bits: bits.get(i).unwrap_or(0.0) * nf,
+                };
+                // a two-class model's table has no base rows to give the counts
+                s.n = rows_n;
+                match tg {
+                    Target::Pair => s.pair = b,
+                    _ => s.kind = b,
+                }
+                continue;
+            }
+            s.n = rows_n;
             s.bits = bits.get(i).unwrap_or(0.0) * s.n as f64;
             for t in 0..4 {
                 for p in 0..4 {
@@ -655,6 +701,17 @@ impl MetricsTable {
             }
             s.correct = (0..4).map(|t| s.confusion[t][t]).sum();
         }
+        table.target = match seen {
+            [false, true, false] => Target::Pair,
+            [false, false, true] => Target::Type,
+            [false, true, true] => {
+                return Err(Error::invalid(
+                    path,
+                    "has pair and type rows but no base rows: not a table score-genome writes",
+                ));
+            }
+            _ => Target::Base,
+        };
         Ok((table, meta))
     }
 }

@@ -35,6 +35,13 @@ pub trait Predictor: Send + Sync {
     /// A one-line description for logs and metadata.
     fn describe(&self) -> String;
 
+    /// What the model predicts: the base, or only its pair or type (a two-class model, whose
+    /// class probabilities [`Predictor::predict_chunks`] splits evenly between the class's
+    /// bases, see [`crate::target::Target::spread`]).
+    fn target(&self) -> crate::target::Target {
+        crate::target::Target::Base
+    }
+
     /// Positions per chunk, and chunks per call to [`Predictor::predict_chunks`].
     fn chunking(&self) -> (usize, usize) {
         (1 << 18, rayon::current_num_threads().max(1) * 2)

@@ -736,6 +736,31 @@ fn presets_bf16_and_profile() {
 }
 
 /// A column of a finished model folder's metrics, as f64.
+/// Training with `bad.yaml` holding `yaml` fails with a message holding `needle`, and
+/// leaves no folder.
+fn training_refuses(d: &Path, yaml: &str, needle: &str) {
+    write(d, "bad.yaml", yaml);
+    let out = train(
+        d,
+        &[
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "--config",
+            "bad.yaml",
+            "-o",
+            "bad",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains(needle),
+        "{yaml}: {err}"
+    );
+    assert!(!d.join("bad").exists());
+}
+
 fn metric_column(folder: &Path, name: &str) -> Vec<f64> {
     use polars::prelude::*;
     let df = ParquetReader::new(std::fs::File::open(folder.join("metrics.parquet")).unwrap())
@@ -813,25 +838,219 @@ fn training_on_one_class_only() {
             "only and repeat_weight do not go together",
         ),
     ] {
-        write(d, "bad.yaml", &format!("{base}{yaml}"));
-        let out = train(
-            d,
-            &[
+        training_refuses(d, &format!("{base}{yaml}"), needle);
+    }
+}
+
+/// Two-class targets and the repeat classifier: `--target pair` trains a head of 2 outputs
+/// whose probabilities, as a predictor, are split evenly between each pair's bases; a
+/// fusion file mixes a repeat-trained and a non-repeat-trained model by the classifier's
+/// probability of a repeat, exactly as computed here from the three models alone.
+#[test]
+fn two_class_targets_and_fusion() {
+    use dnactx::nn::NeuralModel;
+    use dnactx::nn::fusion::FusedModel;
+    use dnactx::nn::precision::Precision;
+    use dnactx::predict::{Predictor, padded_chunk};
+    let dir = setup();
+    let d = dir.path();
+    // every other 2 kb of chrI is a "repeat"
+    let bed: String = (0..57)
+        .map(|i| format!("chrI\t{}\t{}\n", i * 4000, i * 4000 + 2000))
+        .collect();
+    write(d, "rep.bed", &bed);
+    let base = std::fs::read_to_string(d.join("cnn.yaml")).unwrap();
+    write(d, "seed2.yaml", &format!("{base}  seed: 2\n"));
+    for (name, extra) in [
+        ("pair", &["--target", "pair"][..]),
+        ("type", &["--config", "cnn.yaml", "--target", "type"][..]),
+        ("cls", &["--target", "repeat", "--repeats", "rep.bed"][..]),
+        ("a", &[][..]),
+        ("b", &["--config", "seed2.yaml"][..]),
+    ] {
+        let mut args = vec!["-g", "y.fa.gz", "--windows", "w.parquet", "-o", name];
+        if !extra.contains(&"--config") {
+            args.extend(["--config", "cnn.yaml"]);
+        }
+        args.extend(extra);
+        let out = train(d, &args);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for (name, target) in [("pair", "pair"), ("type", "type"), ("cls", "repeat")] {
+        let config = std::fs::read_to_string(d.join(name).join("config.yaml")).unwrap();
+        assert!(config.contains(&format!("target: {target}")), "{config}");
+        let w = tch::Tensor::read_safetensors(d.join(name).join("weights.safetensors")).unwrap();
+        let last = w
+            .iter()
+            .filter(|(n, _)| n.starts_with("head.") && n.ends_with(".weight"))
+            .max_by_key(|(n, _)| n.clone())
+            .unwrap();
+        assert_eq!(last.1.size()[0], 2, "{name}: {}", last.0);
+        let acc = metric_column(&d.join(name), "valid_accuracy");
+        assert!(
+            acc.iter().all(|a| (0.0..=1.0).contains(a)),
+            "{name}: {acc:?}"
+        );
+    }
+    let genome = dnactx::genome::Genome::open(&d.join("y.fa.gz")).unwrap();
+    let codes = genome.fetch("chrI").unwrap().codes().to_vec();
+    // a pair model's bases: A = T and C = G, the pairs' probabilities summing to 1
+    let pair = NeuralModel::load(&d.join("pair"), tch::Device::Cpu, Precision::F32).unwrap();
+    let f = pair.flank();
+    let chunks: Vec<Vec<u8>> = [(0, 300), (50_000, 50_700), (230_000, 230_218)]
+        .iter()
+        .map(|&(s, e)| padded_chunk(&codes, s, e, f))
+        .collect();
+    let classes = pair.predict_classes(&chunks).unwrap();
+    let probs = pair.predict_chunks(&chunks).unwrap();
+    for (q, p) in classes.iter().zip(&probs) {
+        assert_eq!(q.len(), 2 * p.len());
+        for (q, p) in q.chunks(2).zip(p) {
+            assert!((q[0] + q[1] - 1.0).abs() < 1e-5);
+            assert_eq!((p[0], p[1]), (p[3], p[2]));
+            assert!((p[0] - q[0] / 2.0).abs() < 1e-7 && (p[1] - q[1] / 2.0).abs() < 1e-7);
+        }
+    }
+    // the fusion, against the three models run alone
+    write(
+        d,
+        "fused.yaml",
+        "fusion:\n  classifier: cls\n  repeat: a\n  non_repeat: b\n",
+    );
+    let fused = FusedModel::load(&d.join("fused.yaml"), tch::Device::Cpu, Precision::F32).unwrap();
+    let load = |n: &str| NeuralModel::load(&d.join(n), tch::Device::Cpu, Precision::F32).unwrap();
+    let (cls, a, b) = (load("cls"), load("a"), load("b"));
+    let f = fused.flank();
+    assert_eq!(f, a.flank().max(b.flank()).max(cls.flank()));
+    let spans = [(1000, 1600), (101_000, 102_100)];
+    let chunks: Vec<Vec<u8>> = spans
+        .iter()
+        .map(|&(s, e)| padded_chunk(&codes, s, e, f))
+        .collect();
+    let got = fused.predict_chunks(&chunks).unwrap();
+    let own = |m: &NeuralModel| -> Vec<Vec<u8>> {
+        spans
+            .iter()
+            .map(|&(s, e)| padded_chunk(&codes, s, e, m.flank()))
+            .collect()
+    };
+    let r = cls.predict_classes(&own(&cls)).unwrap();
+    let (pa, pb) = (
+        a.predict_chunks(&own(&a)).unwrap(),
+        b.predict_chunks(&own(&b)).unwrap(),
+    );
+    let mut differ = 0;
+    for c in 0..spans.len() {
+        assert_eq!(got[c].len(), spans[c].1 - spans[c].0);
+        for j in 0..got[c].len() {
+            let rj = r[c][2 * j + 1];
+            assert!((r[c][2 * j] + rj - 1.0).abs() < 1e-5);
+            for k in 0..4 {
+                let want = rj * pa[c][j][k] + (1.0 - rj) * pb[c][j][k];
+                assert!((got[c][j][k] - want).abs() < 1e-6, "{c} {j} {k}");
+            }
+            differ += usize::from((pa[c][j][0] - pb[c][j][0]).abs() > 1e-3);
+        }
+    }
+    assert!(differ > 100, "the two members hardly differ ({differ})");
+    // scoring tools: the pair model's rows are its target's only; the fusion scores; the
+    // classifier is refused, as are fusions of the wrong members
+    write(d, "r.bed", "chrI\t1000\t9000\n");
+    let score = |model: &str, out: &str| {
+        Command::new(env!("CARGO_BIN_EXE_score-genome"))
+            .args([
                 "-g",
                 "y.fa.gz",
-                "--windows",
-                "w.parquet",
-                "--config",
-                "bad.yaml",
-                "-o",
-                "bad",
-            ],
-        );
+                "-m",
+                model,
+                "--regions",
+                "r.bed",
+                "--device",
+                "cpu",
+            ])
+            .args(["-q", "-o", out])
+            .current_dir(d)
+            .output()
+            .unwrap()
+    };
+    let out = score("pair", "s_pair");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tsv = std::fs::read_to_string(d.join("s_pair/metrics.tsv")).unwrap();
+    assert!(tsv.lines().skip(1).all(|l| l.ends_with("\tpair")), "{tsv}");
+    let out = score("fused.yaml", "s_fused");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tsv = std::fs::read_to_string(d.join("s_fused/metrics.tsv")).unwrap();
+    assert!(
+        tsv.lines().any(|l| l.starts_with("all\tall\t8000\t")),
+        "{tsv}"
+    );
+    for (yaml, needle) in [
+        ("", "is a repeat classifier"),
+        (
+            "fusion:\n  classifier: a\n  repeat: a\n  non_repeat: b\n",
+            "fusion.classifier: a predicts the base; a fusion's classifier must predict the repeat",
+        ),
+        (
+            "fusion:\n  classifier: cls\n  repeat: pair\n  non_repeat: b\n",
+            "fusion.repeat: pair predicts the pair",
+        ),
+        (
+            "fusion:\n  classifier: cls\n  repeat: nowhere\n  non_repeat: b\n",
+            "fusion.repeat: nowhere is not a model folder",
+        ),
+        (
+            "fusion:\n  classifier: cls\n  repeats: a\n",
+            "unknown field `repeats`",
+        ),
+    ] {
+        let model = if yaml.is_empty() {
+            "cls"
+        } else {
+            write(d, "bad.yaml", yaml);
+            "bad.yaml"
+        };
+        let out = score(model, "s_bad");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success() && err.contains(needle),
             "{yaml}: {err}"
         );
-        assert!(!d.join("bad").exists());
+        assert!(!d.join("s_bad/metrics.tsv").exists());
     }
+    // bad input at training: a repeat classifier with a class weight
+    training_refuses(
+        d,
+        &format!("{base}  only: repeat\n  target: repeat\n"),
+        "leave out only",
+    );
+    let out = train(
+        d,
+        &[
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "--target",
+            "codon",
+            "-o",
+            "bad",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("use base, pair, type or repeat"),
+        "{err}"
+    );
 }

@@ -111,6 +111,15 @@ pub fn run(args: Args) -> Result<()> {
         let (m, md) = MetricsTable::read(&dir.join("metrics.parquet"))?;
         if meta.is_none() {
             metrics.labels = m.labels.clone();
+            metrics.target = m.target;
+        } else if m.target != metrics.target {
+            bail!(
+                "{}: scored by a model of the {}, but {} by one of the {} (merge folders of one model)",
+                dir.display(),
+                m.target,
+                args.inputs[0].display(),
+                metrics.target
+            );
         } else if m.labels != metrics.labels {
             bail!(
                 "{}: annotation classes {:?}, but {} has {:?} (score every folder with the same --classes)",

@@ -15,7 +15,8 @@ use crate::predict::Predictor;
 #[derive(clap::Args, Debug, Clone)]
 pub struct ModelArgs {
     /// The model: a k-mer count table (.parquet) from count-kmers, an FM-index (.fmd) from
-    /// index-genome, or a model folder from train-model (told apart by what the path is).
+    /// index-genome, a model folder from train-model, or a fusion model (.yaml naming a
+    /// repeat classifier and two model folders) (told apart by what the path is).
     #[arg(short = 'm', long = "model", value_name = "MODEL")]
     pub path: PathBuf,
     /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
@@ -120,6 +121,10 @@ impl ModelArgs {
         if self.path.is_dir() {
             return self.load_neural(common);
         }
+        let ext = self.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if self.path.is_file() && matches!(ext.to_ascii_lowercase().as_str(), "yaml" | "yml") {
+            return self.load_fusion(common);
+        }
         if is_index_file(&self.path) {
             let model = self.markov.load(&self.path, genome)?;
             let meta = markov_metadata(&self.path, &model);
@@ -150,20 +155,74 @@ impl ModelArgs {
         Ok((Box::new(model), meta))
     }
 
+    /// The device and arithmetic of neural models, libtorch's threads set.
     #[cfg(feature = "torch")]
-    fn load_neural(&self, common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
-        use crate::nn::{NeuralModel, device};
+    fn torch_settings(
+        &self,
+        common: &super::Common,
+    ) -> Result<(tch::Device, crate::nn::precision::Precision)> {
         if common.threads > 0 {
             tch::set_num_threads(common.threads as i32);
         }
-        let dev = device::parse_device(&self.device)?;
+        let dev = crate::nn::device::parse_device(&self.device)?;
         let precision = crate::nn::precision::Precision::parse(&self.dtype)
             .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32, tf32 or bf16", self.dtype))?;
+        Ok((dev, precision))
+    }
+
+    #[cfg(feature = "torch")]
+    fn load_fusion(&self, common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
+        let (dev, precision) = self.torch_settings(common)?;
+        let model = crate::nn::fusion::FusedModel::load(&self.path, dev, precision)?;
+        let mut meta = Metadata::new();
+        meta.insert("dnactx.model".into(), crate::io::file_name(&self.path));
+        meta.insert("dnactx.model_kind".into(), "fusion".into());
+        for (role, folder) in [
+            ("classifier", &model.spec.classifier),
+            ("repeat", &model.spec.repeat),
+            ("non_repeat", &model.spec.non_repeat),
+        ] {
+            meta.insert(
+                format!("dnactx.fusion.{role}"),
+                folder.display().to_string(),
+            );
+        }
+        meta.insert("dnactx.field".into(), model.flank().to_string());
+        meta.insert("dnactx.parameters".into(), model.parameters().to_string());
+        meta.insert("dnactx.device".into(), crate::nn::device::device_name(dev));
+        meta.insert("dnactx.dtype".into(), precision.name_on(dev).into());
+        let c = &model.classifier.config.data;
+        meta.insert(
+            "dnactx.trained_on".into(),
+            format!("{} {}", c.genome, c.genome_checksum),
+        );
+        Ok((Box::new(model), meta))
+    }
+
+    #[cfg(not(feature = "torch"))]
+    fn load_fusion(&self, _common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
+        bail!(
+            "{}: is a fusion model (a YAML file), but this build of dnactx has no neural models: rebuild with `cargo build --release --features torch` (scripts/setup.sh does)",
+            self.path.display()
+        )
+    }
+
+    #[cfg(feature = "torch")]
+    fn load_neural(&self, common: &super::Common) -> Result<(Box<dyn Predictor>, Metadata)> {
+        use crate::nn::{NeuralModel, device};
+        let (dev, precision) = self.torch_settings(common)?;
         let model = NeuralModel::load(&self.path, dev, precision)?;
         let c = &model.config;
+        if c.train.target == crate::target::Target::Repeat {
+            bail!(
+                "{}: is a repeat classifier (train.target: repeat): it predicts repeats, not bases; use it in a fusion model (a YAML file naming it, see the README)",
+                self.path.display()
+            );
+        }
         let mut meta = Metadata::new();
         meta.insert("dnactx.model".into(), crate::io::file_name(&self.path));
         meta.insert("dnactx.model_kind".into(), c.model.name().into());
+        meta.insert("dnactx.target".into(), c.train.target.name().into());
         meta.insert("dnactx.field".into(), c.field.to_string());
         meta.insert("dnactx.parameters".into(), c.parameters.to_string());
         meta.insert("dnactx.device".into(), device::device_name(dev));
@@ -182,4 +241,17 @@ impl ModelArgs {
             self.path.display()
         )
     }
+}
+
+/// Refuses a model that does not predict the base (a two-class model of the pair or type):
+/// `tool` works on base probabilities.
+pub fn require_base(model: &dyn Predictor, path: &std::path::Path, tool: &str) -> Result<()> {
+    let t = model.target();
+    if !t.is_base() {
+        bail!(
+            "{}: predicts the base {t} (two classes), not the base: {tool} needs a model of the base (train.target: base)",
+            path.display()
+        );
+    }
+    Ok(())
 }

@@ -128,11 +128,17 @@ pub fn run(args: Args) -> Result<()> {
     let metrics = scores::score_to_folder(&request, &args.out_dir, &meta)?;
     let all = metrics.overall().all;
     if !args.common.quiet {
+        let t = metrics.target;
         eprintln!(
-            "scored {} positions: accuracy {:.4}, {:.4} bits/base ({})",
+            "scored {} positions: {}accuracy {:.4}, {:.4} bits/base ({})",
             all.n,
-            all.accuracy(),
-            all.mean_bits(),
+            if t.is_base() {
+                String::new()
+            } else {
+                format!("{t} ")
+            },
+            all.accuracy_of(t),
+            all.bits_of(t),
             model.describe()
         );
     }

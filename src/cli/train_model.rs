@@ -78,6 +78,11 @@ pub struct Args {
     /// Override train.max_targets (a budget in targets seen).
     #[arg(long)]
     pub max_targets: Option<u64>,
+    /// Override train.target: what the network predicts, base (A/C/G/T), pair (A:T against
+    /// C:G), type (purine against pyrimidine) or repeat (a repeat classifier, for fusion
+    /// models).
+    #[arg(long, value_parser = parse_target)]
+    pub target: Option<crate::target::Target>,
     /// Override train.precision: auto (bf16 autocast on CUDA, f32 on CPU), f32 or bf16.
     #[arg(long)]
     pub precision: Option<String>,
@@ -142,6 +147,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(t) = args.max_targets {
         run.train.max_targets = t;
+    }
+    if let Some(t) = args.target {
+        run.train.target = t;
     }
     if let Some(p) = &args.precision {
         run.train.precision = Precision::parse(p)?;
@@ -243,6 +251,10 @@ pub fn load_config(
 /// Parameters and field of a model config, built on the CPU.
 fn preset_size(model: &crate::nn::ModelConfig) -> crate::Result<(i64, usize)> {
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-    let net = crate::nn::arch::build(&vs.root(), model, false)?;
+    let net = crate::nn::arch::build(&vs.root(), model, false, Default::default())?;
     Ok((crate::nn::parameter_count(&vs), net.field()))
+}
+
+fn parse_target(s: &str) -> std::result::Result<crate::target::Target, String> {
+    crate::target::Target::parse(s).ok_or_else(|| format!("'{s}': use base, pair, type or repeat"))
 }

@@ -173,6 +173,11 @@ pub struct TrainConfig {
     /// loss weight is 0, and validation scores this class); unset: every position.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only: Option<Only>,
+    /// What the network predicts: `base` (A, C, G, T), `pair` (A:T against C:G), `type`
+    /// (purine against pyrimidine), or `repeat` (repeat against not, by the repeat mask: a
+    /// classifier for fusion models).
+    #[serde(skip_serializing_if = "crate::target::Target::is_base")]
+    pub target: crate::target::Target,
     /// Score the valid split every this many steps (and write a checkpoint).
     pub valid_every: usize,
     /// Valid chunks scored each time (fixed, spread over the valid windows).
@@ -218,6 +223,7 @@ impl Default for TrainConfig {
             rc_augment: true,
             repeat_weight: 1.0,
             only: None,
+            target: crate::target::Target::Base,
             valid_every: 500,
             valid_chunks: 64,
             seed: 1,

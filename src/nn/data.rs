@@ -215,6 +215,7 @@ pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: u
             cfg.chunk,
             field,
             cfg.class_weights(),
+            cfg.target,
         );
     }
     batch
@@ -231,7 +232,8 @@ pub(super) struct Sample {
     pub(super) counted: bool,
 }
 
-/// Appends one chunk: targets `start..start+chunk` (those past `win_end` left out).
+/// Appends one chunk: targets `start..start+chunk` (those past `win_end` left out), each
+/// its base's class of `kind` (the base, its pair or type), or whether it is a repeat.
 pub(super) fn add_sample(
     batch: &mut Batch,
     contig: &Contig,
@@ -240,6 +242,7 @@ pub(super) fn add_sample(
     chunk: usize,
     field: usize,
     (repeat_weight, other_weight): (f32, f32),
+    kind: crate::target::Target,
 ) {
     let start = s.start as usize;
     let mut padded = padded_chunk(&contig.codes, start, start + chunk, field);
@@ -249,6 +252,7 @@ pub(super) fn add_sample(
         .map(|r| r.mask_range(s.start, chunk));
     let mut target = Vec::with_capacity(chunk);
     let mut weight = Vec::with_capacity(chunk);
+    let mut in_repeat = Vec::with_capacity(chunk);
     for i in 0..chunk {
         let pos = start + i;
         let code = contig.codes.get(pos).copied().unwrap_or(encode::UNKNOWN);
@@ -259,6 +263,7 @@ pub(super) fn add_sample(
             None => encode::is_soft(code),
         };
         weight.push(if repeat { repeat_weight } else { other_weight });
+        in_repeat.push(repeat);
     }
     if s.rc {
         padded = revcomp_codes(&padded);
@@ -267,6 +272,14 @@ pub(super) fn add_sample(
             *t = 3 - *t;
         }
         weight.reverse();
+        in_repeat.reverse();
+    }
+    // the target's class of each base (of the strand the chunk is read on)
+    for (t, &r) in target.iter_mut().zip(&in_repeat).filter(|(t, _)| **t >= 0) {
+        *t = match kind.class_of(*t as usize) {
+            Some(c) => c as i64,
+            None => i64::from(r),
+        };
     }
     if let Some(p) = prior {
         let locus = crate::predict::Locus {

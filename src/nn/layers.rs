@@ -5,7 +5,7 @@
 //! before) used twice: the left stream reads the one-hot sequence shifted right by one base,
 //! so position p sees bases before p; the right stream does the same on the reversed
 //! sequence, and its output is reversed back, so p sees bases after p. Neither sees base p.
-//! A dense head joins the two at each position into 4 logits.
+//! A dense head joins the two at each position into 4 logits (2 for a two-class target).
 
 use tch::nn::{self, Module};
 use tch::{Kind, Tensor};
@@ -94,17 +94,18 @@ pub enum Join {
     Sum,
 }
 
-/// ReLU then a 1x1 convolution, per hidden width, then to 4 logits.
+/// ReLU then a 1x1 convolution, per hidden width, then to `outputs` logits (4 bases, or 2
+/// classes).
 #[derive(Debug)]
 pub struct Head {
     layers: Vec<nn::Conv1D>,
 }
 
 impl Head {
-    pub fn new(vs: nn::Path, c_in: usize, hidden: &[usize]) -> Self {
+    pub fn new(vs: nn::Path, c_in: usize, hidden: &[usize], outputs: usize) -> Self {
         let mut layers = Vec::new();
         let mut c = c_in;
-        for (i, &h) in hidden.iter().chain(std::iter::once(&4)).enumerate() {
+        for (i, &h) in hidden.iter().chain(std::iter::once(&outputs)).enumerate() {
             layers.push(nn::conv1d(
                 &vs / format!("dense{i}"),
                 c as i64,
@@ -133,6 +134,18 @@ pub struct TwoStream<S: CausalStream> {
     pub right: S,
     pub join: Join,
     pub head: Head,
+    pub residual: PriorResidual,
+}
+
+/// How the prior's base log-probabilities join the head's logits.
+#[derive(Debug)]
+pub enum PriorResidual {
+    /// Added as they are: the head learns a correction to the prior (a base model).
+    Bases,
+    /// Summed into the target's classes (a 4 x C matrix of 0 and 1), then added.
+    Classes(Tensor),
+    /// Not added: the prior is only an input (a repeat classifier).
+    None,
 }
 
 impl<S: CausalStream> TwoStream<S> {
@@ -147,17 +160,18 @@ impl<S: CausalStream> TwoStream<S> {
         }
     }
 
-    /// N x L codes (and an optional N x L x 4 log-prior) -> N x L x 4 logits.
+    /// N x L codes (and an optional N x L x 4 log-prior) -> N x L x C logits.
     pub fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
         let mut h = self.joined(codes);
         if let Some(p) = prior {
             h = Tensor::cat(&[h, p.permute([0, 2, 1])], 1);
         }
         let logits = self.head.forward(&h).permute([0, 2, 1]);
-        match prior {
+        match (prior, &self.residual) {
             // The head learns a correction to the prior's log-probabilities.
-            Some(p) => logits + p,
-            None => logits,
+            (Some(p), PriorResidual::Bases) => logits + p,
+            (Some(p), PriorResidual::Classes(m)) => logits + p.exp().matmul(m).log(),
+            _ => logits,
         }
     }
 }

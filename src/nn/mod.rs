@@ -10,6 +10,7 @@ pub mod data;
 pub mod device;
 pub mod flops;
 pub mod folder;
+pub mod fusion;
 pub mod layers;
 pub mod precision;
 pub mod predictor;

@@ -15,6 +15,7 @@ use super::layers::{UNKNOWN_CODE, model_codes};
 use super::precision::{Precision, autocast};
 use super::prior::Prior;
 use crate::predict::{Predictor, Probs};
+use crate::target::Target;
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -54,7 +55,12 @@ impl NeuralModel {
             None => None,
         };
         let mut vs = nn::VarStore::new(device);
-        let net = build(&vs.root(), &config.model, prior.is_some())?;
+        let net = build(
+            &vs.root(),
+            &config.model,
+            prior.is_some(),
+            config.train.target,
+        )?;
         vs.load(&weights).map_err(|e| {
             Error::invalid(
                 &weights,
@@ -81,12 +87,22 @@ impl Predictor for NeuralModel {
     }
 
     fn describe(&self) -> String {
+        let t = self.config.train.target;
         format!(
-            "{} model, field {} ({} parameters)",
+            "{} model{}, field {} ({} parameters)",
             self.config.model.name(),
+            if t.is_base() {
+                String::new()
+            } else {
+                format!(" of the {t}")
+            },
             self.config.field,
             self.config.parameters
         )
+    }
+
+    fn target(&self) -> Target {
+        self.config.train.target
     }
 
     /// Eight batches per call, so that preparing the next batch overlaps all but the first
@@ -97,8 +113,24 @@ impl Predictor for NeuralModel {
 
     /// Runs the network on groups of chunks of at most `batch x (chunk + 2 field)` bases, the
     /// size of a training batch, so memory stays bounded whatever the caller passes (e.g.
-    /// thousands of one-position windows from score-variants).
+    /// thousands of one-position windows from score-variants). A two-class model's class
+    /// probabilities are split evenly between each class's bases.
     fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
+        let target = self.config.train.target;
+        let c = target.classes();
+        Ok(self
+            .predict_classes(chunks)?
+            .into_iter()
+            .map(|v| v.chunks_exact(c).map(|q| target.spread(q)).collect())
+            .collect())
+    }
+}
+
+impl NeuralModel {
+    /// The probabilities of the network's classes (`target().classes()` per position, the
+    /// positions of each chunk in order) at the central positions of `chunks`, padded as
+    /// for [`Predictor::predict_chunks`].
+    pub fn predict_classes(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<f32>>> {
         let groups = self.groups(chunks);
         let mut out = Vec::with_capacity(chunks.len());
         if groups.len() < 2 {
@@ -125,9 +157,7 @@ impl Predictor for NeuralModel {
             Ok(out)
         })
     }
-}
 
-impl NeuralModel {
     /// `chunks` in consecutive groups of at most `batch x (chunk + 2 field)` bases (the size
     /// of a training batch, so memory stays bounded whatever the caller passes).
     fn groups<'a>(&self, chunks: &'a [Vec<u8>]) -> Vec<&'a [Vec<u8>]> {
@@ -273,8 +303,9 @@ impl NeuralModel {
         }
     }
 
-    /// One forward pass over a prepared group of `chunks`.
-    fn run_group(&self, prepared: Prepared, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {
+    /// One forward pass over a prepared group of `chunks`: per chunk, the class
+    /// probabilities of its central positions (C per position).
+    fn run_group(&self, prepared: Prepared, chunks: &[Vec<u8>]) -> Result<Vec<Vec<f32>>> {
         let Prepared {
             input,
             prior,
@@ -302,18 +333,14 @@ impl NeuralModel {
         drop(guard);
         let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
             .map_err(|e| Error::Config(format!("reading predictions: {e}")))?;
+        let classes = self.config.train.target.classes();
         Ok(chunks
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let n = c.len() - 2 * field;
-                let base = (i * width + field) * 4;
-                (0..n)
-                    .map(|j| {
-                        let o = base + j * 4;
-                        [values[o], values[o + 1], values[o + 2], values[o + 3]]
-                    })
-                    .collect()
+                let start = (i * width + field) * classes;
+                values[start..start + n * classes].to_vec()
             })
             .collect())
     }

@@ -56,7 +56,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
     tch::manual_seed(cfg.seed as i64);
     cfg.precision.apply(req.device);
     let vs = nn::VarStore::new(req.device);
-    let net = build(&vs.root(), &req.run.model, req.prior.is_some())?;
+    let net = build(&vs.root(), &req.run.model, req.prior.is_some(), cfg.target)?;
     let field = net.field();
     if field > cfg.chunk {
         return Err(Error::Config(format!(
@@ -161,6 +161,13 @@ fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     if cfg.only.is_some() && cfg.repeat_weight != 1.0 {
         return bad(
             "only and repeat_weight do not go together: only trains on one class (set one of them)",
+        );
+    }
+    if cfg.target == crate::target::Target::Repeat
+        && (cfg.only.is_some() || cfg.repeat_weight != 1.0)
+    {
+        return bad(
+            "a repeat classifier (target: repeat) trains on every position: leave out only and repeat_weight",
         );
     }
     if cfg.prefetch.is_some_and(|n| n > 0) && cfg.loaders == 0 {
@@ -517,6 +524,7 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
                 cfg.chunk,
                 field,
                 valid_weights,
+                cfg.target,
             );
         }
         let ready = prepare(&batch, cfg.chunk, field, None);

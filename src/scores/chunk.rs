@@ -4,6 +4,7 @@ use crate::genome::encode;
 use crate::metrics::{Calibration, Sums};
 use crate::predict::Probs;
 use crate::regions::IntervalSet;
+use crate::target::Target;
 
 use super::TrackValues;
 
@@ -19,7 +20,8 @@ impl ChunkScores {
     /// Summarizes `probs`, the predictions of `codes[start..]`: positions that are not
     /// A/C/G/T, or have no prediction, get no value and count nowhere. A position is a
     /// repeat when `repeats` holds it, or (without `repeats`) when it is soft-masked; it
-    /// counts in annotation class `i` when `classes[i]` holds it.
+    /// counts in annotation class `i` when `classes[i]` holds it. `target`: what the model
+    /// predicts (a two-class model's p_ref, entropy and calibration are of its classes).
     pub fn summarize(
         codes: &[u8],
         start: u64,
@@ -27,9 +29,10 @@ impl ChunkScores {
         repeats: Option<&IntervalSet>,
         classes: &[&IntervalSet],
         all_tracks: bool,
+        target: Target,
     ) -> ChunkScores {
         let n = probs.len();
-        let mut values = TrackValues::with_capacity(n, all_tracks);
+        let mut values = TrackValues::with_capacity(n, all_tracks, target);
         let repeat_mask = repeats.map(|r| r.mask_range(start, n));
         // only the classes present in this chunk
         let class_masks: Vec<(usize, Vec<bool>)> = classes
@@ -57,7 +60,11 @@ impl ChunkScores {
                     sums.add_label(*c, reference, p);
                 }
             }
-            calibration.add(reference, p);
+            match target.class_of(reference) {
+                // a two-class model: its two classes' probabilities
+                Some(c) if !target.is_base() => calibration.add(c, &target.sum(p)[..2]),
+                _ => calibration.add(reference, p),
+            }
             values.push(reference, p);
         }
         ChunkScores {

@@ -52,8 +52,10 @@ pub fn score_to_folder(
         .collect();
     let mut tracks = TrackSet::create(&dests, &contigs)?;
     tracks.round_to_decimals(req.decimals)?;
+    let target = req.model.target();
     let mut metrics = MetricsTable {
         labels: req.classes.labels.clone(),
+        target,
         ..MetricsTable::default()
     };
     let no_intervals = IntervalSet::default();
@@ -82,7 +84,15 @@ pub fn score_to_folder(
             set,
             req.rc_average,
             |start, probs| {
-                ChunkScores::summarize(codes, start, probs, rep.as_ref(), &classes, req.all_tracks)
+                ChunkScores::summarize(
+                    codes,
+                    start,
+                    probs,
+                    rep.as_ref(),
+                    &classes,
+                    req.all_tracks,
+                    target,
+                )
             },
             |chunk| {
                 sums.merge(&chunk.sums);

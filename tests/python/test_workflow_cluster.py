@@ -264,3 +264,16 @@ def test_explicit_folds(tmp_path):
     out = snakemake(tmp_path, tmp_path / "c.yaml", "-n", "-p", "crossfit").stdout
     assert "--train 'chr_19' --valid '' --test 'chr_20,chr_21'" in out
     assert "--train 'chr_20,chr_21' --valid '' --test 'chr_19'" in out
+
+
+def test_a_repeat_classifier_is_refused_as_a_workflow_model(tmp_path):
+    """A neural model of `train: {target: repeat}` predicts repeats, not bases: the workflow
+    says so before anything runs."""
+    (tmp_path / "config").mkdir()
+    shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    cfg = {"genome": str(DEMO), "models": [
+        {"name": "cls", "kind": "neural", "model": {"architecture": "cnn"}, "train": {"target": "repeat"}}]}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    res = snakemake(tmp_path, tmp_path / "c.yaml", "-n", check=False)
+    msg = res.stdout + res.stderr
+    assert res.returncode != 0 and "model cls is a repeat classifier" in msg, msg[-3000:]

@@ -69,6 +69,12 @@ for _name in NEURAL_MODELS:
             f"config: model {_name} takes its prior from '{_prior}', which is not a kmer or markov "
             f"model ({KMER_MODELS + MARKOV_MODELS})"
         )
+    if (MODELS[_name].get("train") or {}).get("target") == "repeat":
+        raise ValueError(
+            f"config: model {_name} is a repeat classifier (train: {{target: repeat}}), which predicts "
+            "repeats, not bases, so the workflow cannot score it; train it with train-model and use "
+            "it in a fusion model (README, 'Repeat classifier and fusion')"
+        )
 for _name in MARKOV_MODELS:
     _m = MODELS[_name]
     if _m.get("min_order", 0) > _m.get("k", MARKOV_DEFAULT_ORDER):

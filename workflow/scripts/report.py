@@ -219,7 +219,8 @@ def targets(full):
         + "</tr>"
         for m in models)
     return ["<p>Pair and type probabilities are sums of a model's base probabilities (chance: 50%, "
-            "1 bit).</p>", f"<table>{head}{body}</table>"]
+            "1 bit); a model trained for the pair or the type (train.target) has only its own "
+            "target's cells.</p>", f"<table>{head}{body}</table>"]
 
 
 def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):

@@ -4,7 +4,7 @@
 use tch::Tensor;
 use tch::nn::{self, Module};
 
-use super::{ContextNet, Frame, bad};
+use super::{ContextNet, Frame, HeadSpec, bad};
 use crate::Result;
 use crate::nn::config::CnnConfig;
 use crate::nn::layers::{CausalConv, CausalStream, Join};
@@ -37,8 +37,8 @@ fn channel_norm(norm: &nn::LayerNorm, x: &Tensor) -> Tensor {
     x.transpose(1, 2).apply(norm).transpose(1, 2)
 }
 
-/// The CNN `c` describes, its settings checked; `extra` inputs (the prior's) join the head's.
-pub(super) fn build(vs: &nn::Path, c: &CnnConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
+/// The CNN `c` describes, its settings checked; `head`: the prior among its inputs, and its outputs.
+pub(super) fn build(vs: &nn::Path, c: &CnnConfig, head: HeadSpec) -> Result<Box<dyn ContextNet>> {
     if c.kernel_sizes.is_empty() || c.kernel_sizes.len() != c.dilations.len() {
         return Err(bad(format!(
             "cnn: kernel_sizes ({}) and dilations ({}) must be non-empty lists of the same length",
@@ -87,5 +87,5 @@ pub(super) fn build(vs: &nn::Path, c: &CnnConfig, extra: usize) -> Result<Box<dy
         field,
         min_field: field,
     };
-    Ok(frame.build(vs, extra, make))
+    Ok(frame.build(vs, head, make))
 }

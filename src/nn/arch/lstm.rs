@@ -4,7 +4,7 @@
 use tch::Tensor;
 use tch::nn::{self, Module, RNN};
 
-use super::{ContextNet, Frame, bad};
+use super::{ContextNet, Frame, HeadSpec, bad};
 use crate::Result;
 use crate::nn::config::LstmConfig;
 use crate::nn::layers::{CausalConv, CausalStream, Join};
@@ -40,8 +40,8 @@ impl CausalStream for LstmStream {
     }
 }
 
-/// The LSTM `c` describes, its settings checked; `extra` inputs (the prior's) join the head's.
-pub(super) fn build(vs: &nn::Path, c: &LstmConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
+/// The LSTM `c` describes, its settings checked; `head`: the prior among its inputs, and its outputs.
+pub(super) fn build(vs: &nn::Path, c: &LstmConfig, head: HeadSpec) -> Result<Box<dyn ContextNet>> {
     let reach: usize = c.kernel_sizes.iter().map(|k| k.saturating_sub(1)).sum();
     if c.kernel_sizes.contains(&0) || c.hidden == 0 || c.conv_channels == 0 {
         return Err(bad(
@@ -88,5 +88,5 @@ pub(super) fn build(vs: &nn::Path, c: &LstmConfig, extra: usize) -> Result<Box<d
         field,
         min_field: c.flank,
     };
-    Ok(frame.build(vs, extra, make))
+    Ok(frame.build(vs, head, make))
 }

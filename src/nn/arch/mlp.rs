@@ -4,7 +4,7 @@
 use tch::Tensor;
 use tch::nn::{self, Module};
 
-use super::{ContextNet, Frame, bad};
+use super::{ContextNet, Frame, HeadSpec, bad};
 use crate::Result;
 use crate::nn::config::MlpConfig;
 use crate::nn::layers::{CausalConv, CausalStream, Join};
@@ -19,8 +19,8 @@ impl CausalStream for MlpStream {
     }
 }
 
-/// The MLP `c` describes, its settings checked; `extra` inputs (the prior's) join the head's.
-pub(super) fn build(vs: &nn::Path, c: &MlpConfig, extra: usize) -> Result<Box<dyn ContextNet>> {
+/// The MLP `c` describes, its settings checked; `head`: the prior among its inputs, and its outputs.
+pub(super) fn build(vs: &nn::Path, c: &MlpConfig, head: HeadSpec) -> Result<Box<dyn ContextNet>> {
     if c.flank == 0 || c.hidden.is_empty() {
         return Err(bad("mlp: flank and hidden must not be empty".into()));
     }
@@ -33,5 +33,5 @@ pub(super) fn build(vs: &nn::Path, c: &MlpConfig, extra: usize) -> Result<Box<dy
         field: c.flank,
         min_field: c.flank,
     };
-    Ok(frame.build(vs, extra, make))
+    Ok(frame.build(vs, head, make))
 }

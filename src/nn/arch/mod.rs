@@ -11,11 +11,13 @@ use tch::Tensor;
 use tch::nn;
 
 use super::config::ModelConfig;
-use super::layers::{CausalStream, Head, Join, TwoStream};
+use super::layers::{CausalStream, Head, Join, PriorResidual, TwoStream};
+use crate::target::Target;
 use crate::{Error, Result};
 
-/// The model contract: N x L base codes in, N x L x 4 logits out; output i depends only on
-/// bases within `field()` of i on either side, never on base i itself.
+/// The model contract: N x L base codes in, N x L x C logits out (C = 4 for the bases, 2 for
+/// a two-class target); output i depends only on bases within `field()` of i on either
+/// side, never on base i itself.
 pub trait ContextNet: std::fmt::Debug + Send {
     /// The declared receptive field on each side, in bases.
     fn field(&self) -> usize;
@@ -59,15 +61,29 @@ impl<S: CausalStream> ContextNet for Built<S> {
     }
 }
 
-/// Builds the network under `vs` as `cfg` describes it; `prior` adds the 4 k-mer
-/// log-probabilities to the head's input.
-pub fn build(vs: &nn::Path, cfg: &ModelConfig, prior: bool) -> Result<Box<dyn ContextNet>> {
-    let extra = if prior { 4 } else { 0 };
+/// What the head reads beside the streams and what it outputs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HeadSpec {
+    /// The 4 k-mer log-probabilities join the head's input.
+    prior: bool,
+    /// What the network predicts: its classes are the head's outputs.
+    target: Target,
+}
+
+/// Builds the network under `vs` as `cfg` describes it, predicting `target`; `prior` adds
+/// the 4 k-mer log-probabilities to the head's input.
+pub fn build(
+    vs: &nn::Path,
+    cfg: &ModelConfig,
+    prior: bool,
+    target: Target,
+) -> Result<Box<dyn ContextNet>> {
+    let head = HeadSpec { prior, target };
     Ok(match cfg {
-        ModelConfig::Mlp(c) => mlp::build(vs, c, extra)?,
-        ModelConfig::Cnn(c) => cnn::build(vs, c, extra)?,
-        ModelConfig::Lstm(c) => lstm::build(vs, c, extra)?,
-        ModelConfig::Transformer(c) => transformer::build(vs, c, extra)?,
+        ModelConfig::Mlp(c) => mlp::build(vs, c, head)?,
+        ModelConfig::Cnn(c) => cnn::build(vs, c, head)?,
+        ModelConfig::Lstm(c) => lstm::build(vs, c, head)?,
+        ModelConfig::Transformer(c) => transformer::build(vs, c, head)?,
     })
 }
 
@@ -89,25 +105,43 @@ struct Frame<'a> {
 }
 
 impl Frame<'_> {
-    /// Two streams made by `make` under `vs` (`left`, `right`) and the head, whose input
-    /// gets `extra` more channels (the prior's).
+    /// Two streams made by `make` under `vs` (`left`, `right`) and the head `spec` asks
+    /// for: with the prior, its 4 channels join the head's input, and its log-probabilities
+    /// are added to the logits (summed into classes for a two-class target; a repeat
+    /// classifier only reads them).
     fn build<S: CausalStream + 'static>(
         self,
         vs: &nn::Path,
-        extra: usize,
+        spec: HeadSpec,
         make: impl Fn(nn::Path) -> S,
     ) -> Box<dyn ContextNet> {
-        let head_in = extra
+        let head_in = if spec.prior { 4 } else { 0 }
             + match self.join {
                 Join::Concat => 2 * self.width,
                 Join::Sum => self.width,
             };
+        let classes = spec.target.classes();
+        let residual = match spec.target.grouping() {
+            None => PriorResidual::None,
+            Some(_) if spec.target.is_base() => PriorResidual::Bases,
+            Some(g) => {
+                let m: Vec<f32> = (0..4)
+                    .flat_map(|b| (0..classes).map(move |c| f32::from(g[b] == c)))
+                    .collect();
+                PriorResidual::Classes(
+                    Tensor::from_slice(&m)
+                        .view([4, classes as i64])
+                        .to_device(vs.device()),
+                )
+            }
+        };
         Box::new(Built {
             net: TwoStream {
                 left: make(vs / "left"),
                 right: make(vs / "right"),
                 join: self.join,
-                head: Head::new(vs / "head", head_in, self.dense),
+                head: Head::new(vs / "head", head_in, self.dense, classes),
+                residual,
             },
             field: self.field,
             min_field: self.min_field,
@@ -179,7 +213,7 @@ mod tests {
         for cfg in small_configs() {
             tch::manual_seed(3);
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, false).unwrap();
+            let net = build(&vs.root(), &cfg, false, Target::Base).unwrap();
             let (field, min_field) = (net.field(), net.min_field());
             let len = 4 * field + 30;
             let mut rng = SplitMix64(11);
@@ -239,7 +273,7 @@ mod tests {
             (ModelConfig::Mlp(MlpConfig::default()), 250_000, 350_000),
         ] {
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, false).unwrap();
+            let net = build(&vs.root(), &cfg, false, Target::Base).unwrap();
             let n = crate::nn::parameter_count(&vs);
             assert!((lo..=hi).contains(&n), "{}: {n} parameters", cfg.name());
             let want_field = match &cfg {
@@ -267,7 +301,7 @@ mod tests {
         ] {
             let cfg = find(name, None).unwrap().run_config();
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg.model, true).unwrap();
+            let net = build(&vs.root(), &cfg.model, true, Target::Base).unwrap();
             let n = crate::nn::parameter_count(&vs);
             assert!((lo..=hi).contains(&n), "{name}: {n} parameters");
             assert!(
@@ -304,7 +338,7 @@ mod tests {
         for cfg in configs {
             tch::manual_seed(5);
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, true).unwrap();
+            let net = build(&vs.root(), &cfg, true, Target::Base).unwrap();
             let mut rng = SplitMix64(3);
             let len = 2 * net.field() + 200;
             let codes: Vec<i64> = (0..2 * len).map(|_| rng.below(5) as i64).collect();

@@ -4,7 +4,7 @@
 use tch::nn;
 use tch::{Kind, Tensor};
 
-use super::{ContextNet, Frame, bad};
+use super::{ContextNet, Frame, HeadSpec, bad};
 use crate::Result;
 use crate::nn::config::TransformerConfig;
 use crate::nn::layers::{CausalStream, Join};
@@ -85,11 +85,11 @@ impl CausalStream for TransformerStream {
     }
 }
 
-/// The transformer `c` describes, its settings checked; `extra` inputs (the prior's) join the head's.
+/// The transformer `c` describes, its settings checked; `head`: the prior among its inputs, and its outputs.
 pub(super) fn build(
     vs: &nn::Path,
     c: &TransformerConfig,
-    extra: usize,
+    head: HeadSpec,
 ) -> Result<Box<dyn ContextNet>> {
     if c.layers == 0 || c.heads == 0 || c.dim == 0 || !c.dim.is_multiple_of(c.heads) {
         return Err(bad(format!(
@@ -140,5 +140,5 @@ pub(super) fn build(
         field: c.flank,
         min_field: c.flank,
     };
-    Ok(frame.build(vs, extra, make))
+    Ok(frame.build(vs, head, make))
 }

@@ -214,11 +214,21 @@ pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: u
             s,
             cfg.chunk,
             field,
-            cfg.class_weights(),
-            cfg.target,
+            Labels {
+                target: cfg.target,
+                weights: cfg.class_weights(),
+            },
         );
     }
     batch
+}
+
+/// What the positions of a chunk are trained on: their class of `target`, with the loss
+/// weights of repeat and of other positions.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Labels {
+    pub(super) target: crate::target::Target,
+    pub(super) weights: (f32, f32),
 }
 
 /// Where a chunk comes from.
@@ -241,9 +251,10 @@ pub(super) fn add_sample(
     s: Sample,
     chunk: usize,
     field: usize,
-    (repeat_weight, other_weight): (f32, f32),
-    kind: crate::target::Target,
+    labels: Labels,
 ) {
+    let (repeat_weight, other_weight) = labels.weights;
+    let kind = labels.target;
     let start = s.start as usize;
     let mut padded = padded_chunk(&contig.codes, start, start + chunk, field);
     let repeats = contig

@@ -21,7 +21,7 @@ use super::arch::{ContextNet, build};
 pub use super::checkpoint::{MetricsRow, write_metrics};
 use super::checkpoint::{SavedState, create_folder, finish, resume_folder, write_checkpoint};
 use super::config::{RunConfig, TrainConfig};
-use super::data::{Batch, Data, Repeats, Sample, add_sample, load_data, sample_batch};
+use super::data::{Batch, Data, Labels, Repeats, Sample, add_sample, load_data, sample_batch};
 use super::folder::FolderConfig;
 use super::precision::autocast;
 use super::prior::{self, Prior};
@@ -523,8 +523,10 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
                 s,
                 cfg.chunk,
                 field,
-                valid_weights,
-                cfg.target,
+                Labels {
+                    target: cfg.target,
+                    weights: valid_weights,
+                },
             );
         }
         let ready = prepare(&batch, cfg.chunk, field, None);

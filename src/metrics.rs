@@ -653,9 +653,6 @@ impl MetricsTable {
                     format!("row {rows}: null chrom or class"),
                 ));
             };
-            if c == "all" {
-                continue;
-            }
             // tables before the target column have base rows only
             let tg = target.and_then(|t| t.get(i)).unwrap_or("base");
             let tg = Target::parse(tg)
@@ -664,6 +661,9 @@ impl MetricsTable {
                     Error::invalid(path, format!("row {rows}: unknown target '{tg}'"))
                 })?;
             seen[Target::OF_BASES.iter().position(|t| *t == tg).unwrap_or(0)] = true;
+            if c == "all" {
+                continue;
+            }
             let at = *index.entry(c.to_string()).or_insert_with(|| {
                 table.chroms.push((c.to_string(), Sums::default()));
                 table.chroms.len() - 1

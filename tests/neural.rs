@@ -394,6 +394,16 @@ fn killed_run_resumes(budget: &str) {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!d.join("killed/weights.safetensors").exists());
+    // resumed as another model (a head of 2 outputs): refused, the folder untouched
+    let other = train(
+        d,
+        &[&args[..], &["-o", "killed", "--resume", "--target", "pair"]].concat(),
+    );
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        !other.status.success() && err.contains("resume with the same --config and options"),
+        "{err}"
+    );
     // resumed with batches made on the training thread: how batches are made may change
     let resumed = train(
         d,
@@ -740,23 +750,23 @@ fn presets_bf16_and_profile() {
 /// leaves no folder.
 fn training_refuses(d: &Path, yaml: &str, needle: &str) {
     write(d, "bad.yaml", yaml);
-    let out = train(
-        d,
-        &[
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
-            "--config",
-            "bad.yaml",
-            "-o",
-            "bad",
-        ],
-    );
+    training_refuses_with(d, &["--config", "bad.yaml"], needle);
+}
+
+/// Training on the yeast chromosome with `flags` fails with a message holding `needle`, and
+/// leaves no folder.
+fn training_refuses_with(d: &Path, flags: &[&str], needle: &str) {
+    let args = [
+        &["-g", "y.fa.gz", "--windows", "w.parquet"][..],
+        flags,
+        &["-o", "bad"],
+    ]
+    .concat();
+    let out = train(d, &args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && err.contains(needle),
-        "{yaml}: {err}"
+        "{flags:?}: {err}"
     );
     assert!(!d.join("bad").exists());
 }
@@ -861,10 +871,22 @@ fn two_class_targets_and_fusion() {
     write(d, "rep.bed", &bed);
     let base = std::fs::read_to_string(d.join("cnn.yaml")).unwrap();
     write(d, "seed2.yaml", &format!("{base}  seed: 2\n"));
+    // the classifier reads a shorter field than the two others
+    write(d, "short.yaml", &base.replace("[1, 2, 4]", "[1, 1, 1]"));
     for (name, extra) in [
         ("pair", &["--target", "pair"][..]),
         ("type", &["--config", "cnn.yaml", "--target", "type"][..]),
-        ("cls", &["--target", "repeat", "--repeats", "rep.bed"][..]),
+        (
+            "cls",
+            &[
+                "--config",
+                "short.yaml",
+                "--target",
+                "repeat",
+                "--repeats",
+                "rep.bed",
+            ][..],
+        ),
         ("a", &[][..]),
         ("b", &["--config", "seed2.yaml"][..]),
     ] {
@@ -925,6 +947,7 @@ fn two_class_targets_and_fusion() {
     let load = |n: &str| NeuralModel::load(&d.join(n), tch::Device::Cpu, Precision::F32).unwrap();
     let (cls, a, b) = (load("cls"), load("a"), load("b"));
     let f = fused.flank();
+    assert!(cls.flank() < a.flank());
     assert_eq!(f, a.flank().max(b.flank()).max(cls.flank()));
     let spans = [(1000, 1600), (101_000, 102_100)];
     let chunks: Vec<Vec<u8>> = spans
@@ -1029,28 +1052,24 @@ fn two_class_targets_and_fusion() {
         );
         assert!(!d.join("s_bad/metrics.tsv").exists());
     }
-    // bad input at training: a repeat classifier with a class weight
+    // bad input at training: a repeat classifier with a class weight, or without repeats
     training_refuses(
         d,
         &format!("{base}  only: repeat\n  target: repeat\n"),
         "leave out only",
     );
-    let out = train(
+    write(d, "empty.bed", "");
+    training_refuses_with(
         d,
         &[
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
+            "--config",
+            "cnn.yaml",
             "--target",
-            "codon",
-            "-o",
-            "bad",
+            "repeat",
+            "--repeats",
+            "empty.bed",
         ],
+        "has no repeats to learn from",
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("use base, pair, type or repeat"),
-        "{err}"
-    );
+    training_refuses_with(d, &["--target", "codon"], "use base, pair, type or repeat");
 }

@@ -62,6 +62,22 @@ pub(super) fn resume_folder(
             },
         ));
     }
+    // the config first: weights of another shape (another target, a prior added or dropped)
+    // would not copy
+    let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
+    let saved_cfg = match &state.config {
+        Some(c) => c.clone(),
+        None => folder::read_config(out)?,
+    };
+    if saved_cfg.model != cfg.model
+        || !saved_cfg.train.same_run(&cfg.train)
+        || saved_cfg.prior.is_some() != cfg.prior.is_some()
+    {
+        return Err(Error::invalid(
+            out.join(folder::CHECKPOINT_STATE),
+            "was written for another model or training config: resume with the same --config and options (--preset, --architecture, --target, --prior, budgets)",
+        ));
+    }
     let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&checkpoint)
         .map_err(|e| Error::invalid(&checkpoint, format!("cannot read the checkpoint: {e}")))?
         .into_iter()
@@ -71,23 +87,22 @@ pub(super) fn resume_folder(
             let saved = tensors.get(&format!("model.{name}")).ok_or_else(|| {
                 Error::invalid(&checkpoint, format!("lacks the weights of {name}"))
             })?;
+            if saved.size() != var.size() {
+                return Err(Error::invalid(
+                    &checkpoint,
+                    format!(
+                        "its {name} is {:?}, the model's {:?}: written for another model",
+                        saved.size(),
+                        var.size()
+                    ),
+                ));
+            }
             var.copy_(saved);
         }
         Ok(())
     })?;
     if !opt.restore(&tensors) {
         return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
-    }
-    let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
-    let saved_cfg = match &state.config {
-        Some(c) => c.clone(),
-        None => folder::read_config(out)?,
-    };
-    if saved_cfg.model != cfg.model || !saved_cfg.train.same_run(&cfg.train) {
-        return Err(Error::invalid(
-            out.join(folder::CHECKPOINT_STATE),
-            "was written for another model or training config: resume with the same --config",
-        ));
     }
     if !out.join(folder::CONFIG).is_file() {
         folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;

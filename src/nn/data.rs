@@ -70,6 +70,17 @@ pub(super) struct Data {
     pub(super) prior: Option<Prior>,
 }
 
+impl Data {
+    /// Whether any base of the train and valid chromosomes is a repeat (in the repeat BED,
+    /// or soft-masked without one).
+    pub(super) fn has_repeats(&self) -> bool {
+        self.contigs.iter().any(|c| match &c.repeats {
+            Some(r) => r.covered() > 0,
+            None => c.codes.iter().any(|&b| encode::is_soft(b)),
+        })
+    }
+}
+
 /// One batch as flat vectors.
 pub(super) struct Batch {
     pub(super) input: Vec<i64>,

@@ -170,7 +170,13 @@ impl<S: CausalStream> TwoStream<S> {
         match (prior, &self.residual) {
             // The head learns a correction to the prior's log-probabilities.
             (Some(p), PriorResidual::Bases) => logits + p,
-            (Some(p), PriorResidual::Classes(m)) => logits + p.exp().matmul(m).log(),
+            // summed in float32 (a matrix product would run in bfloat16 under autocast)
+            (Some(p), PriorResidual::Classes(m)) => {
+                logits
+                    + (p.exp().unsqueeze(-1) * m)
+                        .sum_dim_intlist(-2, false, Kind::Float)
+                        .log()
+            }
             _ => logits,
         }
     }

@@ -83,6 +83,11 @@ pub fn train(req: TrainRequest) -> Result<()> {
         None => None,
     };
     let mut data = load_data(req.genome, req.windows, req.repeats.as_ref(), req.quiet)?;
+    if cfg.target == crate::target::Target::Repeat && !data.has_repeats() {
+        return Err(Error::Config(
+            "a repeat classifier (target: repeat) has no repeats to learn from: the train and valid chromosomes have none (give --repeats, a mask-repeats BED, or a soft-masked genome)".into(),
+        ));
+    }
     data.prior = prior;
     let folder_cfg = FolderConfig {
         dnactx_version: crate::VERSION.into(),

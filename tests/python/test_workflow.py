@@ -277,3 +277,31 @@ def test_metrics_table(workflow_run, demo_copy, genome, tmp_path):
     assert get("all", "repeat")["n"] == acgt
     tsv = pl.read_csv(workflow_run / f"results/scores/{MODEL}/metrics.tsv", separator="\t", null_values="NA")
     assert tsv["n"].to_list() == full["n"].to_list() and tsv["target"].to_list() == full["target"].to_list()
+
+
+def test_a_model_of_the_pair(workflow_run):
+    """A neural model with train: {target: pair}: a head of 2 outputs, its metrics rows and
+    comparison rows of the pair only, tracks whose A and T (C and G) are equal halves of the
+    pair's probability, and its pair cells (and NA for the base) in the report."""
+    name = next(m["name"] for m in CONFIG["models"] if (m.get("train") or {}).get("target") == "pair")
+    config = yaml.safe_load(open(workflow_run / f"results/models/{name}/config.yaml"))
+    assert config["train"]["target"] == "pair"
+    m = pl.read_parquet(workflow_run / f"results/scores/{name}/metrics.parquet")
+    assert set(m["target"]) == {"pair"}
+    comp = pl.read_parquet(workflow_run / "results/comparison.parquet").filter(pl.col("model") == name)
+    assert comp.height > 0 and set(comp["target"]) == {"pair"}
+    chrom = CONFIG["splits"]["test"][0]
+    bw = {t: pyBigWig.open(str(workflow_run / f"results/scores/{name}/{t}.bw")) for t in ["p_A", "p_C", "p_G", "p_T"]}
+    v = {t: np.array(b.values(chrom, 100_000, 110_000)) for t, b in bw.items()}
+    ok = ~np.isnan(v["p_A"])
+    assert ok.sum() > 5000
+    assert np.allclose(v["p_A"][ok], v["p_T"][ok]) and np.allclose(v["p_C"][ok], v["p_G"][ok])
+    assert np.allclose(2 * (v["p_A"][ok] + v["p_C"][ok]), 1.0, atol=1e-5)
+    html = (workflow_run / "results/report.html").read_text()
+    table = html[html.index("<h2>Base, pair and type</h2>"):]
+    row = table[table.index(f"<tr><td>{name}</td>"):]
+    row = row[:row.index("</tr>")]
+    cells = [c.split("<")[0] for c in row.split("<td>")[2:]]
+    assert cells[:2] == ["NA", "NA"] and cells[4:] == ["NA", "NA"], cells
+    acc = comp.filter((pl.col("chrom") == "all") & (pl.col("class") == "all"))["accuracy"][0]
+    assert cells[2] == f"{acc:.4f}"

@@ -19,6 +19,8 @@ from conftest import BIN, DEMO, REPO, run
 
 CONFIG = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
 MODELS = [m["name"] for m in CONFIG["models"]]
+# what each model predicts: the base, or a two-class model's pair or type (train.target)
+TARGET = {m["name"]: (m.get("train") or {}).get("target", "base") for m in CONFIG["models"]}
 SNAKEMAKE = shutil.which("snakemake") or str(os.path.join(os.path.dirname(sys.executable), "snakemake"))
 
 
@@ -38,14 +40,14 @@ def test_comparison_table_and_report(workflow_run):
     assert comp["target"].unique(maintain_order=True).to_list() == ["base", "pair", "type"]
     chroms = set(CONFIG["splits"]["test"]) | {"all"}
     for model in MODELS:
-        rows = comp.filter((pl.col("model") == model) & (pl.col("target") == "base"))
+        rows = comp.filter((pl.col("model") == model) & (pl.col("target") == TARGET[model]))
         assert set(rows["chrom"]) == chroms
         classes = ["all", "repeat", "non_repeat", "first_100kb", "ends", "late"]  # .test/classes.bed's after the built-in
         assert rows["class"].unique(maintain_order=True).to_list() == classes
         assert rows.height == len(chroms) * len(classes)
         merged = pl.read_parquet(workflow_run / f"results/scores/{model}/metrics.parquet")
         a = rows.filter(pl.col("chrom") == "all").sort("class")
-        b = merged.filter((pl.col("chrom") == "all") & (pl.col("target") == "base")).sort("class")
+        b = merged.filter((pl.col("chrom") == "all") & (pl.col("target") == TARGET[model])).sort("class")
         assert a["n"].to_list() == b["n"].to_list()
         assert a["accuracy"].to_list() == pytest.approx(b["accuracy"].to_list())
     tsv = pl.read_csv(workflow_run / "results/comparison.tsv", separator="\t")
@@ -60,9 +62,14 @@ def test_comparison_table_and_report(workflow_run):
 
 
 def test_explain_tables(workflow_run):
-    """explain-flanks ran for every model: the undisturbed row first, then a row per band and
-    disturbance, the same positions in each; the nearest bases matter more than the farthest."""
-    for model in MODELS:
+    """explain-flanks ran for every model of the base (not for a model of the pair): the
+    undisturbed row first, then a row per band and disturbance, the same positions in each; the
+    nearest bases matter more than the farthest."""
+    pair_models = [m for m in MODELS if TARGET[m] == "pair"]
+    assert pair_models, "the CI config has a model of the pair"
+    for model in pair_models:
+        assert not (workflow_run / f"results/explain/{model}.parquet").exists()
+    for model in (m for m in MODELS if m not in pair_models):
         df = pl.read_parquet(workflow_run / f"results/explain/{model}.parquet")
         assert df.columns == ["mode", "band_start", "band_end", "n", "accuracy", "bits",
                               "delta_accuracy", "delta_bits"]
@@ -95,10 +102,11 @@ def test_gather_matches_the_per_chromosome_outputs(workflow_run):
         all_row = merged.filter((pl.col("chrom") == "all") & (pl.col("class") == "all")).row(0, named=True)
         assert all_row["n"] == total
         acc = sum(r["accuracy"] * r["n"] for r in merged.filter(
-            (pl.col("chrom") != "all") & (pl.col("class") == "all") & (pl.col("target") == "base")).iter_rows(named=True)) / total
+            (pl.col("chrom") != "all") & (pl.col("class") == "all") & (pl.col("target") == TARGET[model])).iter_rows(named=True)) / total
         assert all_row["accuracy"] == pytest.approx(acc)
-        # the pair and type rows survive the gather (their hits read back from the accuracy)
-        for t in ("pair", "type"):
+        # the pair and type rows survive the gather (their hits read back from the accuracy);
+        # a two-class model has its own target's only
+        for t in ("pair", "type") if TARGET[model] == "base" else (TARGET[model],):
             rows = merged.filter((pl.col("class") == "all") & (pl.col("target") == t))
             per = rows.filter(pl.col("chrom") != "all")
             whole_row = rows.filter(pl.col("chrom") == "all").row(0, named=True)
@@ -112,7 +120,7 @@ def test_gather_matches_the_per_chromosome_outputs(workflow_run):
                 assert np.allclose(a["accuracy"].fill_null(0), b["accuracy"].fill_null(0), atol=1e-12)
                 assert np.allclose(a["bits"].fill_null(0), b["bits"].fill_null(0), rtol=1e-9)
         cal = pl.read_parquet(workflow_run / f"results/scores/{model}/calibration.parquet")
-        assert cal["n"].sum() == 4 * total
+        assert cal["n"].sum() == (4 if TARGET[model] == "base" else 2) * total
 
 
 def test_slurm_profile_job_graph(tmp_path):

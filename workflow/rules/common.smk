@@ -75,6 +75,11 @@ for _name in NEURAL_MODELS:
             "repeats, not bases, so the workflow cannot score it; train it with train-model and use "
             "it in a fusion model (README, 'Repeat classifier and fusion')"
         )
+# explain-flanks needs a model of the base: models of the pair or type (train: {target: ...})
+# are scored, but not explained
+EXPLAINED_MODELS = [
+    n for n in MODEL_NAMES if (MODELS[n].get("train") or {}).get("target", "base") == "base"
+]
 for _name in MARKOV_MODELS:
     _m = MODELS[_name]
     if _m.get("min_order", 0) > _m.get("k", MARKOV_DEFAULT_ORDER):

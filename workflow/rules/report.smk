@@ -28,7 +28,7 @@ rule report:
         comparison=rules.compare_models.output.parquet,
         learning=expand("results/models/{neural}/metrics.parquet", neural=NEURAL_MODELS),
         calibration=expand("results/scores/{model}/calibration.parquet", model=MODEL_NAMES),
-        explain=expand("results/explain/{model}.parquet", model=MODEL_NAMES)
+        explain=expand("results/explain/{model}.parquet", model=EXPLAINED_MODELS)
         if config["explain"]["enabled"]
         else [],
         crossfit=rules.crossfit_metrics.output.parquet if FOLDS else [],
@@ -37,6 +37,7 @@ rule report:
     params:
         names=MODEL_NAMES,
         neural_names=NEURAL_MODELS,
+        explain_names=EXPLAINED_MODELS,
         title=config["report"]["title"],
     log:
         "logs/report.log",

@@ -89,7 +89,7 @@ def calibration(cals):
     ax.set_ylabel("observed frequency")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    return figure_html(fig, "Calibration: predicted probability of each base against how often it was the reference")
+    return figure_html(fig, "Calibration: predicted probability of each base (of each class for a model of the pair or type) against how often it was the reference's")
 
 
 def flank(table):
@@ -168,13 +168,16 @@ def crossfit(path):
     train on it): a table per fold and per chromosome, and a plot per chromosome."""
     if not path:
         return []
-    t = pl.read_parquet(path).filter((pl.col("class") == "all") & (pl.col("target") == "base"))
+    t = pl.read_parquet(path).filter(pl.col("class") == "all")
+    # each model's target: the base, or a two-class model's own (named in its column)
+    own = own_targets(t)
+    t = t.filter(pl.col("target") == pl.col("model").replace_strict(own))
     models = list(dict.fromkeys(t["model"].to_list()))
     # one row per fold and chromosome (the fold's sums after its chromosomes), a column per model
     keys = list(dict.fromkeys(zip(t["fold"].to_list(), t["chrom"].to_list())))
     acc = {(r["model"], r["fold"], r["chrom"]): r for r in t.iter_rows(named=True)}
     head = "<tr><th>fold</th><th>chromosome</th><th>positions</th>" + "".join(
-        f"<th>{html.escape(m)}</th>" for m in models) + "</tr>"
+        f"<th>{html.escape(m)}{'' if own[m] == 'base' else f' ({own[m]})'}</th>" for m in models) + "</tr>"
     body = ""
     for fold, chrom in keys:
         first = acc[(models[0], fold, chrom)]
@@ -223,15 +226,29 @@ def targets(full):
             "target's cells.</p>", f"<table>{head}{body}</table>"]
 
 
+def own_targets(df):
+    """Each model's target: the base when it has base rows, else a two-class model's own."""
+    targets = df.group_by("model", maintain_order=True).agg(pl.col("target").unique())
+    return {m: "base" if "base" in t else t[0] for m, t in targets.iter_rows()}
+
+
 def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):
     full = pl.read_parquet(comparison)
     table = full.filter(pl.col("target") == "base")
+    own = own_targets(full)
+    # a two-class model's plots are of its classes: its name says which
+    label = lambda m: m if own.get(m, "base") == "base" else f"{m} ({own[m]})"
+    curves = [(label(m), p) for m, p in curves]
+    cals = [(label(m), p) for m, p in cals]
+    two_class = [m for m, t in own.items() if t != "base"]
+    note = (f"<p>Models of the pair or type ({html.escape(', '.join(two_class))}) are in "
+            "\"Base, pair and type\" and the plots of their own classes only.</p>") if two_class else ""
     parts = [
         f"<h1>{html.escape(title)}</h1>",
         f"<p>Made by the dnactx workflow on {datetime.date.today().isoformat()}. Test split only (the "
         "cross-fitted scores of every chromosome, when configured, come last); "
         "repeat = inside the repeat mask (results/repeats.bed).</p>",
-        "<h2>Overall</h2>", summary_table(table),
+        "<h2>Overall</h2>", note, summary_table(table),
         "<h2>Per chromosome</h2>", per_chromosome(table),
         "<h2>Repeats</h2>", repeats(table),
         "<h2>Annotation classes</h2>", *annotation_classes(table),
@@ -254,7 +271,7 @@ if __name__ == "__main__":
     sm = snakemake  # noqa: F821 (provided by Snakemake)
     curves = list(zip(sm.params.neural_names, sm.input.learning))
     cals = list(zip(sm.params.names, sm.input.calibration))
-    explains = list(zip(sm.params.names, sm.input.explain))
+    explains = list(zip(sm.params.explain_names, sm.input.explain))
     crossfit_metrics = sm.input.crossfit  # one file (a str), or [] without cross-fitting
     main(sm.input.comparison, curves, cals, explains, sm.params.title, sm.output.html,
          crossfit_metrics if isinstance(crossfit_metrics, str) else None)

@@ -111,6 +111,10 @@ pub fn run(args: Args) -> Result<()> {
     meta.insert("dnactx.model".into(), crate::io::file_name(&args.model));
     meta.insert("dnactx.model_kind".into(), model.config.model.name().into());
     meta.insert(
+        "dnactx.target".into(),
+        model.config.train.target.name().into(),
+    );
+    meta.insert(
         "dnactx.layer".into(),
         "head input (the two streams joined, without the prior)".into(),
     );

@@ -7,6 +7,7 @@ import gzip
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import YEAST, run, tool
@@ -56,6 +57,8 @@ def test_rows_columns_and_chunking(model):
     assert df["ref"].to_list() == [seq[p].upper() for p in acgt]
     assert df["soft"].to_list() == [seq[p].islower() for p in acgt]
     assert df.columns[:4] == ["chrom", "pos", "ref", "soft"]
+    meta = pq.read_metadata(d / "three.parquet").metadata
+    assert meta[b"dnactx.kind"] == b"features" and meta[b"dnactx.target"] == b"base"
     x = features(df)
     assert x.shape == (len(acgt), 16)  # two streams of 8 channels, joined
     assert np.isfinite(x).all() and x.std() > 0

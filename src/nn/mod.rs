@@ -4,6 +4,7 @@
 
 pub mod adamw;
 pub mod arch;
+mod batches;
 pub mod checkpoint;
 pub mod config;
 pub mod data;
@@ -16,6 +17,7 @@ pub mod precision;
 pub mod predictor;
 pub mod presets;
 pub mod prior;
+mod schedule;
 pub mod train;
 
 pub use config::{ModelConfig, RunConfig, TrainConfig};

@@ -11,20 +11,21 @@
 //! was drawn from, are left out of the loss.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
 use tch::{Device, Kind, Tensor, nn};
 
 use super::adamw::AdamW;
 use super::arch::{ContextNet, build};
+use super::batches::{Batches, Ready, prepare};
 pub use super::checkpoint::{MetricsRow, write_metrics};
 use super::checkpoint::{SavedState, create_folder, finish, resume_folder, write_checkpoint};
 use super::config::{RunConfig, TrainConfig};
-use super::data::{Batch, Data, Labels, Repeats, Sample, add_sample, load_data, sample_batch};
+use super::data::{Batch, Data, Labels, Repeats, Sample, add_sample, load_data};
 use super::folder::FolderConfig;
 use super::precision::autocast;
 use super::prior::{self, Prior};
+use super::schedule::{budget_spent, decay_fraction, lr_at};
 use crate::genome::Genome;
 use crate::{Error, Result};
 
@@ -143,7 +144,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
     finish(req.out, &vs, &state)
 }
 
-fn check_train_config(cfg: &TrainConfig) -> Result<()> {
+pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     let bad = |m: &str| Err(Error::Config(format!("train: {m}")));
     if cfg.chunk == 0 || cfg.batch == 0 {
         return bad("chunk and batch must be at least 1");
@@ -179,164 +180,6 @@ fn check_train_config(cfg: &TrainConfig) -> Result<()> {
         return bad("loaders must be at least 1 when prefetch is on");
     }
     Ok(())
-}
-
-/// How far the decay has gone after `step + 1` steps, `targets` targets and `elapsed`
-/// seconds, 0..=1: the largest share of any budget spent since warm-up ended (`warm`:
-/// targets and seconds then). 1 when a budget is spent.
-fn decay_fraction(
-    cfg: &TrainConfig,
-    step: usize,
-    targets: u64,
-    elapsed: f64,
-    warm: (u64, f64),
-) -> f64 {
-    let share = |used: f64, start: f64, budget: f64| {
-        if budget <= start {
-            1.0
-        } else {
-            ((used - start) / (budget - start)).clamp(0.0, 1.0)
-        }
-    };
-    let mut t: f64 = 0.0;
-    if cfg.steps > 0 {
-        let w = cfg.warmup.min(cfg.steps) as f64;
-        t = t.max(share((step + 1) as f64, w, cfg.steps as f64));
-    }
-    if cfg.max_targets > 0 {
-        t = t.max(share(targets as f64, warm.0 as f64, cfg.max_targets as f64));
-    }
-    if cfg.max_minutes > 0.0 {
-        t = t.max(share(elapsed, warm.1, cfg.max_minutes * 60.0));
-    }
-    t
-}
-
-/// The learning rate of step `step`: linear warm-up, then cosine decay over `fraction`
-/// ([`decay_fraction`]) to `min_lr_ratio * lr`.
-fn lr_at(cfg: &TrainConfig, step: usize, fraction: f64) -> f64 {
-    if step < cfg.warmup {
-        return cfg.lr * (step + 1) as f64 / cfg.warmup as f64;
-    }
-    let min = cfg.lr * cfg.min_lr_ratio;
-    min + 0.5 * (cfg.lr - min) * (1.0 + (std::f64::consts::PI * fraction).cos())
-}
-
-/// True when a budget is spent.
-fn budget_spent(cfg: &TrainConfig, step: usize, targets: u64, elapsed: f64) -> bool {
-    (cfg.steps > 0 && step >= cfg.steps)
-        || (cfg.max_targets > 0 && targets >= cfg.max_targets)
-        || (cfg.max_minutes > 0.0 && elapsed >= cfg.max_minutes * 60.0)
-}
-
-/// A batch as CPU tensors (pinned for a CUDA device), as loader threads hand it over.
-pub(super) struct Ready {
-    input: Tensor,
-    target: Tensor,
-    weight: Tensor,
-    prior: Option<Tensor>,
-    targets: u64,
-}
-
-/// The tensors of `batch`, pinned for copies to `pin` (a CUDA device) when given.
-fn prepare(batch: &Batch, chunk: usize, field: usize, pin: Option<Device>) -> Ready {
-    let n = batch.n as i64;
-    let width = chunk + 2 * field;
-    let host = |t: Tensor| match pin {
-        Some(_) => super::precision::pinned(&t),
-        None => t,
-    };
-    Ready {
-        input: host(Tensor::from_slice(&batch.input).view([n, width as i64])),
-        target: host(Tensor::from_slice(&batch.target).view([n, chunk as i64])),
-        weight: host(Tensor::from_slice(&batch.weight).view([n, chunk as i64])),
-        prior: (!batch.prior.is_empty())
-            .then(|| host(prior::to_tensor(&batch.prior, batch.n, width, Device::Cpu))),
-        targets: batch.targets(),
-    }
-}
-
-/// Where the loop's batches come from.
-enum Batches<'a> {
-    /// Made on the training thread when asked for.
-    Inline {
-        data: &'a Data,
-        field: usize,
-        pin: Option<Device>,
-    },
-    /// Made ahead by loader threads: loader j makes steps first + j, first + j + loaders, ...
-    Queued {
-        queues: Vec<Receiver<Ready>>,
-        first: usize,
-    },
-}
-
-impl Batches<'_> {
-    fn get(&self, cfg: &TrainConfig, step: usize) -> Ready {
-        match self {
-            Batches::Inline { data, field, pin } => prepare(
-                &sample_batch(data, cfg, *field, step),
-                cfg.chunk,
-                *field,
-                *pin,
-            ),
-            Batches::Queued { queues, first } => queues[(step - first) % queues.len()]
-                .recv()
-                .expect("a loader thread stopped"),
-        }
-    }
-}
-
-/// `train.prefetch` unset: loader threads on CUDA, and on the CPU only where libtorch's
-/// threads leave a core free for them.
-fn auto_prefetch(device: Device) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if device.is_cuda() || (tch::get_num_threads().max(1) as usize) < cores {
-        4
-    } else {
-        0
-    }
-}
-
-impl<'a> Batches<'a> {
-    /// The batches of the steps from `first` on, as `train.prefetch` asks: loader threads
-    /// spawned in `scope` (they end when the returned value is dropped), or none.
-    fn start<'s>(
-        scope: &'s std::thread::Scope<'s, '_>,
-        data: &'a Data,
-        cfg: &'a TrainConfig,
-        field: usize,
-        device: Device,
-        first: usize,
-    ) -> Batches<'a>
-    where
-        'a: 's,
-    {
-        let pin = device.is_cuda().then_some(device);
-        let prefetch = cfg.prefetch.unwrap_or_else(|| auto_prefetch(device));
-        if prefetch == 0 {
-            return Batches::Inline { data, field, pin };
-        }
-        let loaders = cfg.loaders.max(1);
-        let depth = prefetch.div_ceil(loaders);
-        let queues = (0..loaders)
-            .map(|j| {
-                let (tx, rx) = sync_channel(depth);
-                scope.spawn(move || {
-                    let mut step = first + j;
-                    loop {
-                        let batch = sample_batch(data, cfg, field, step);
-                        if tx.send(prepare(&batch, cfg.chunk, field, pin)).is_err() {
-                            break;
-                        }
-                        step += loaders;
-                    }
-                });
-                rx
-            })
-            .collect();
-        Batches::Queued { queues, first }
-    }
 }
 
 /// The optimizer steps until a budget is spent, with a report every `valid_every` steps.
@@ -601,73 +444,4 @@ fn batch_loss(
         .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
         .squeeze_dim(-1);
     -(picked * &weight).sum(Kind::Float) / weight.sum(Kind::Float).clamp_min(1e-9)
-}
-
-#[cfg(test)]
-mod schedule_tests {
-    use super::*;
-
-    fn cfg() -> TrainConfig {
-        TrainConfig {
-            steps: 0,
-            warmup: 10,
-            lr: 1.0,
-            min_lr_ratio: 0.05,
-            ..TrainConfig::default()
-        }
-    }
-
-    /// Each budget alone: warm-up, then the rate falls to its minimum exactly when the
-    /// budget is spent, and the budget then ends training.
-    #[test]
-    fn the_decay_ends_with_the_budget() {
-        let min = 0.05;
-        // steps
-        let c = TrainConfig {
-            steps: 100,
-            ..cfg()
-        };
-        assert_eq!(lr_at(&c, 0, decay_fraction(&c, 0, 0, 0.0, (0, 0.0))), 0.1);
-        assert_eq!(
-            lr_at(&c, 10, decay_fraction(&c, 10, 0, 0.0, (0, 0.0))),
-            1.0 - 0.95 * (1.0 - (std::f64::consts::PI / 90.0).cos()) / 2.0
-        );
-        let last = lr_at(&c, 99, decay_fraction(&c, 99, 0, 0.0, (0, 0.0)));
-        assert!((last - min).abs() < 1e-12, "{last}");
-        assert!(!budget_spent(&c, 99, 0, 0.0) && budget_spent(&c, 100, 0, 0.0));
-        // targets: half-way since warm-up ended (at 1,000 targets) is the cosine's middle
-        let c = TrainConfig {
-            max_targets: 11_000,
-            ..cfg()
-        };
-        let mid = lr_at(&c, 50, decay_fraction(&c, 50, 6_000, 0.0, (1_000, 0.0)));
-        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
-        let end = lr_at(&c, 90, decay_fraction(&c, 90, 11_000, 0.0, (1_000, 0.0)));
-        assert!((end - min).abs() < 1e-12 && budget_spent(&c, 91, 11_000, 0.0));
-        // minutes: by the clock, whatever the steps
-        let c = TrainConfig {
-            max_minutes: 2.0,
-            ..cfg()
-        };
-        let mid = lr_at(&c, 12, decay_fraction(&c, 12, 0, 65.0, (0, 10.0)));
-        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
-        assert!(!budget_spent(&c, 10_000, 0, 119.9) && budget_spent(&c, 3, 0, 120.0));
-        // two budgets: the first to run out sets the pace
-        let c = TrainConfig {
-            steps: 1_000,
-            max_minutes: 1.0,
-            ..cfg()
-        };
-        let f = decay_fraction(&c, 100, 0, 60.0, (0, 0.0));
-        assert_eq!(f, 1.0);
-        // no budget at all is refused
-        assert!(check_train_config(&cfg()).is_err());
-        assert!(
-            check_train_config(&TrainConfig {
-                max_targets: 5,
-                ..cfg()
-            })
-            .is_ok()
-        );
-    }
 }

@@ -17,6 +17,11 @@ use crate::predict::{Probs, argmax};
 use crate::target::Target;
 use crate::{Error, Result};
 
+mod calibration;
+mod read;
+
+pub use calibration::{CALIBRATION_BINS, Calibration};
+
 /// Position classes reported.
 pub const CLASSES: [&str; 3] = ["all", "repeat", "non_repeat"];
 
@@ -316,7 +321,7 @@ impl Row<'_> {
     }
 }
 
-fn conf_name(t: usize, p: usize) -> String {
+pub(super) fn conf_name(t: usize, p: usize) -> String {
     let b = b"ACGT";
     format!("conf_{}{}", b[t] as char, b[p] as char)
 }
@@ -483,235 +488,5 @@ mod tests {
             assert_eq!((x.n, x.pair.correct), (y.n, y.pair.correct));
             assert!((x.pair.bits - y.pair.bits).abs() < 1e-9);
         }
-    }
-}
-
-/// Bins of a reliability (calibration) diagram.
-pub const CALIBRATION_BINS: usize = 20;
-
-/// For every predicted probability (4 per position), which of 20 equal bins it falls in,
-/// and whether that base was the reference: predicted against observed frequency.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Calibration {
-    pub n: [u64; CALIBRATION_BINS],
-    pub hits: [u64; CALIBRATION_BINS],
-    pub sum_p: [f64; CALIBRATION_BINS],
-}
-
-impl Default for Calibration {
-    fn default() -> Self {
-        Calibration {
-            n: [0; CALIBRATION_BINS],
-            hits: [0; CALIBRATION_BINS],
-            sum_p: [0.0; CALIBRATION_BINS],
-        }
-    }
-}
-
-impl Calibration {
-    /// Adds a prediction `p` of the classes (4 bases, or 2 classes), `reference` the true one.
-    #[inline]
-    pub fn add(&mut self, reference: usize, p: &[f32]) {
-        for (b, &x) in p.iter().enumerate() {
-            let bin = ((x * CALIBRATION_BINS as f32) as usize).min(CALIBRATION_BINS - 1);
-            self.n[bin] += 1;
-            self.hits[bin] += (b == reference) as u64;
-            self.sum_p[bin] += x as f64;
-        }
-    }
-
-    pub fn merge(&mut self, o: &Calibration) {
-        for i in 0..CALIBRATION_BINS {
-            self.n[i] += o.n[i];
-            self.hits[i] += o.hits[i];
-            self.sum_p[i] += o.sum_p[i];
-        }
-    }
-
-    /// `calibration.parquet`: bin_low, bin_high, n, hits (the base was the reference),
-    /// mean_p, observed (hits / n).
-    pub fn write(&self, dest: &Path, meta: &Metadata) -> Result<()> {
-        let w = 1.0 / CALIBRATION_BINS as f64;
-        let bins: Vec<usize> = (0..CALIBRATION_BINS).collect();
-        let mut df = DataFrame::new(
-            CALIBRATION_BINS,
-            vec![
-                Column::new(
-                    "bin_low".into(),
-                    bins.iter().map(|&i| i as f64 * w).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "bin_high".into(),
-                    bins.iter().map(|&i| (i + 1) as f64 * w).collect::<Vec<_>>(),
-                ),
-                Column::new("n".into(), self.n.to_vec()),
-                Column::new("hits".into(), self.hits.to_vec()),
-                Column::new(
-                    "mean_p".into(),
-                    bins.iter()
-                        .map(|&i| (self.n[i] > 0).then(|| self.sum_p[i] / self.n[i] as f64))
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "observed".into(),
-                    bins.iter()
-                        .map(|&i| (self.n[i] > 0).then(|| self.hits[i] as f64 / self.n[i] as f64))
-                        .collect::<Vec<_>>(),
-                ),
-            ],
-        )
-        .map_err(|e| Error::parquet(dest, e))?;
-        pq::write(dest, &mut df, meta)
-    }
-
-    /// Reads a `calibration.parquet`.
-    pub fn read(path: &Path) -> Result<Calibration> {
-        let (df, _) = pq::read(path, &["n", "hits", "mean_p"])?;
-        if df.height() != CALIBRATION_BINS {
-            return Err(Error::invalid(
-                path,
-                format!("has {} bins, expected {CALIBRATION_BINS}", df.height()),
-            ));
-        }
-        let n = pq::column(path, &df, "n", &DataType::UInt64)?;
-        let hits = pq::column(path, &df, "hits", &DataType::UInt64)?;
-        let mean = pq::column(path, &df, "mean_p", &DataType::Float64)?;
-        let (n, hits, mean) = (
-            n.u64().map_err(|e| Error::parquet(path, e))?,
-            hits.u64().map_err(|e| Error::parquet(path, e))?,
-            mean.f64().map_err(|e| Error::parquet(path, e))?,
-        );
-        let mut c = Calibration::default();
-        for i in 0..CALIBRATION_BINS {
-            c.n[i] = n.get(i).unwrap_or(0);
-            c.hits[i] = hits.get(i).unwrap_or(0);
-            c.sum_p[i] = mean.get(i).unwrap_or(0.0) * c.n[i] as f64;
-        }
-        Ok(c)
-    }
-}
-
-impl MetricsTable {
-    /// Reads the per-chromosome rows of a `metrics.parquet` back into sums (the `all` rows
-    /// are recomputed when written again), with the file's metadata.
-    pub fn read(path: &Path) -> Result<(MetricsTable, Metadata)> {
-        let mut required = vec![
-            "chrom".to_string(),
-            "class".into(),
-            "n".into(),
-            "bits".into(),
-        ];
-        for t in 0..4 {
-            for p in 0..4 {
-                required.push(conf_name(t, p));
-            }
-        }
-        let req: Vec<&str> = required.iter().map(String::as_str).collect();
-        let (df, meta) = pq::read(path, &req)?;
-        let chrom = pq::column(path, &df, "chrom", &DataType::String)?;
-        let class = pq::column(path, &df, "class", &DataType::String)?;
-        let n = pq::column(path, &df, "n", &DataType::UInt64)?;
-        let bits = pq::column(path, &df, "bits", &DataType::Float64)?;
-        let conf: Vec<Column> = required[4..]
-            .iter()
-            .map(|c| pq::column(path, &df, c, &DataType::UInt64))
-            .collect::<Result<_>>()?;
-        let err = |e| Error::parquet(path, e);
-        let (chrom, class, n, bits) = (
-            chrom.str().map_err(err)?,
-            class.str().map_err(err)?,
-            n.u64().map_err(err)?,
-            bits.f64().map_err(err)?,
-        );
-        let conf: Vec<&UInt64Chunked> = conf
-            .iter()
-            .map(|c| c.u64().map_err(err))
-            .collect::<Result<_>>()?;
-        // the pair and type rows (tables before them have base rows only)
-        let (target, accuracy) = if df.column("target").is_ok() {
-            (
-                Some(pq::column(path, &df, "target", &DataType::String)?),
-                Some(pq::column(path, &df, "accuracy", &DataType::Float64)?),
-            )
-        } else {
-            (None, None)
-        };
-        let target = target.as_ref().map(|c| c.str()).transpose().map_err(err)?;
-        let accuracy = accuracy
-            .as_ref()
-            .map(|c| c.f64())
-            .transpose()
-            .map_err(err)?;
-        let mut table = MetricsTable::default();
-        let mut index: std::collections::HashMap<String, usize> = Default::default();
-        let mut seen = [false; 3];
-        for i in 0..df.height() {
-            let rows = i + 1;
-            let (Some(c), Some(cl)) = (chrom.get(i), class.get(i)) else {
-                return Err(Error::invalid(
-                    path,
-                    format!("row {rows}: null chrom or class"),
-                ));
-            };
-            // tables before the target column have base rows only
-            let tg = target.and_then(|t| t.get(i)).unwrap_or("base");
-            let tg = Target::parse(tg)
-                .filter(|t| *t != Target::Repeat)
-                .ok_or_else(|| {
-                    Error::invalid(path, format!("row {rows}: unknown target '{tg}'"))
-                })?;
-            seen[Target::OF_BASES.iter().position(|t| *t == tg).unwrap_or(0)] = true;
-            if c == "all" {
-                continue;
-            }
-            let at = *index.entry(c.to_string()).or_insert_with(|| {
-                table.chroms.push((c.to_string(), Sums::default()));
-                table.chroms.len() - 1
-            });
-            // a class that is not built in is an annotation class (score-genome --classes)
-            if !CLASSES.contains(&cl) && !table.labels.iter().any(|l| l == cl) {
-                table.labels.push(cl.to_string());
-            }
-            let s = table.chroms[at]
-                .1
-                .class_mut(cl, &table.labels)
-                .ok_or_else(|| Error::invalid(path, format!("row {rows}: unknown class '{cl}'")))?;
-            let rows_n = n.get(i).unwrap_or(0);
-            if !tg.is_base() {
-                let nf = rows_n as f64;
-                let acc = accuracy.and_then(|a| a.get(i)).unwrap_or(0.0);
-                let b = BinarySums {
-                    correct: (acc * nf).round() as u64,
-                    bits: bits.get(i).unwrap_or(0.0) * nf,
-                };
-                // a two-class model's table has no base rows to give the counts
-                s.n = rows_n;
-                match tg {
-                    Target::Pair => s.pair = b,
-                    _ => s.kind = b,
-                }
-                continue;
-            }
-            s.n = rows_n;
-            s.bits = bits.get(i).unwrap_or(0.0) * s.n as f64;
-            for t in 0..4 {
-                for p in 0..4 {
-                    s.confusion[t][p] = conf[t * 4 + p].get(i).unwrap_or(0);
-                }
-            }
-            s.correct = (0..4).map(|t| s.confusion[t][t]).sum();
-        }
-        table.target = match seen {
-            [false, true, false] => Target::Pair,
-            [false, false, true] => Target::Type,
-            [false, true, true] => {
-                return Err(Error::invalid(
-                    path,
-                    "has pair and type rows but no base rows: not a table score-genome writes",
-                ));
-            }
-            _ => Target::Base,
-        };
-        Ok((table, meta))
     }
 }

@@ -1,0 +1,123 @@
+//! The learning-rate schedule laid over the budgets: linear warm-up, then cosine decay that
+//! reaches `min_lr_ratio * lr` exactly when the first budget (steps, targets or minutes)
+//! runs out.
+
+use super::config::TrainConfig;
+
+/// How far the decay has gone after `step + 1` steps, `targets` targets and `elapsed`
+/// seconds, 0..=1: the largest share of any budget spent since warm-up ended (`warm`:
+/// targets and seconds then). 1 when a budget is spent.
+pub(super) fn decay_fraction(
+    cfg: &TrainConfig,
+    step: usize,
+    targets: u64,
+    elapsed: f64,
+    warm: (u64, f64),
+) -> f64 {
+    let share = |used: f64, start: f64, budget: f64| {
+        if budget <= start {
+            1.0
+        } else {
+            ((used - start) / (budget - start)).clamp(0.0, 1.0)
+        }
+    };
+    let mut t: f64 = 0.0;
+    if cfg.steps > 0 {
+        let w = cfg.warmup.min(cfg.steps) as f64;
+        t = t.max(share((step + 1) as f64, w, cfg.steps as f64));
+    }
+    if cfg.max_targets > 0 {
+        t = t.max(share(targets as f64, warm.0 as f64, cfg.max_targets as f64));
+    }
+    if cfg.max_minutes > 0.0 {
+        t = t.max(share(elapsed, warm.1, cfg.max_minutes * 60.0));
+    }
+    t
+}
+
+/// The learning rate of step `step`: linear warm-up, then cosine decay over `fraction`
+/// ([`decay_fraction`]) to `min_lr_ratio * lr`.
+pub(super) fn lr_at(cfg: &TrainConfig, step: usize, fraction: f64) -> f64 {
+    if step < cfg.warmup {
+        return cfg.lr * (step + 1) as f64 / cfg.warmup as f64;
+    }
+    let min = cfg.lr * cfg.min_lr_ratio;
+    min + 0.5 * (cfg.lr - min) * (1.0 + (std::f64::consts::PI * fraction).cos())
+}
+
+/// True when a budget is spent.
+pub(super) fn budget_spent(cfg: &TrainConfig, step: usize, targets: u64, elapsed: f64) -> bool {
+    (cfg.steps > 0 && step >= cfg.steps)
+        || (cfg.max_targets > 0 && targets >= cfg.max_targets)
+        || (cfg.max_minutes > 0.0 && elapsed >= cfg.max_minutes * 60.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::train::check_train_config;
+
+    fn cfg() -> TrainConfig {
+        TrainConfig {
+            steps: 0,
+            warmup: 10,
+            lr: 1.0,
+            min_lr_ratio: 0.05,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// Each budget alone: warm-up, then the rate falls to its minimum exactly when the
+    /// budget is spent, and the budget then ends training.
+    #[test]
+    fn the_decay_ends_with_the_budget() {
+        let min = 0.05;
+        // steps
+        let c = TrainConfig {
+            steps: 100,
+            ..cfg()
+        };
+        assert_eq!(lr_at(&c, 0, decay_fraction(&c, 0, 0, 0.0, (0, 0.0))), 0.1);
+        assert_eq!(
+            lr_at(&c, 10, decay_fraction(&c, 10, 0, 0.0, (0, 0.0))),
+            1.0 - 0.95 * (1.0 - (std::f64::consts::PI / 90.0).cos()) / 2.0
+        );
+        let last = lr_at(&c, 99, decay_fraction(&c, 99, 0, 0.0, (0, 0.0)));
+        assert!((last - min).abs() < 1e-12, "{last}");
+        assert!(!budget_spent(&c, 99, 0, 0.0) && budget_spent(&c, 100, 0, 0.0));
+        // targets: half-way since warm-up ended (at 1,000 targets) is the cosine's middle
+        let c = TrainConfig {
+            max_targets: 11_000,
+            ..cfg()
+        };
+        let mid = lr_at(&c, 50, decay_fraction(&c, 50, 6_000, 0.0, (1_000, 0.0)));
+        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
+        let end = lr_at(&c, 90, decay_fraction(&c, 90, 11_000, 0.0, (1_000, 0.0)));
+        assert!((end - min).abs() < 1e-12 && budget_spent(&c, 91, 11_000, 0.0));
+        // minutes: by the clock, whatever the steps
+        let c = TrainConfig {
+            max_minutes: 2.0,
+            ..cfg()
+        };
+        let mid = lr_at(&c, 12, decay_fraction(&c, 12, 0, 65.0, (0, 10.0)));
+        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
+        assert!(!budget_spent(&c, 10_000, 0, 119.9) && budget_spent(&c, 3, 0, 120.0));
+        // two budgets: the first to run out sets the pace
+        let c = TrainConfig {
+            steps: 1_000,
+            max_minutes: 1.0,
+            ..cfg()
+        };
+        let f = decay_fraction(&c, 100, 0, 60.0, (0, 0.0));
+        assert_eq!(f, 1.0);
+        // no budget at all is refused
+        assert!(check_train_config(&cfg()).is_err());
+        assert!(
+            check_train_config(&TrainConfig {
+                max_targets: 5,
+                ..cfg()
+            })
+            .is_ok()
+        );
+    }
+}

@@ -21,7 +21,7 @@ fn random_codes(n: i64, len: i64) -> Tensor {
 fn train_rate(cfg: &ModelConfig, batch: i64, targets: i64, seconds: f64) -> f64 {
     tch::manual_seed(1);
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = build(&vs.root(), cfg, false, Default::default()).unwrap();
+    let net = build(&vs.root(), cfg, 0, Default::default()).unwrap();
     let field = net.field() as i64;
     let len = targets + 2 * field;
     let mut opt = AdamW::new(&vs, 0.01);
@@ -49,7 +49,7 @@ fn train_rate(cfg: &ModelConfig, batch: i64, targets: i64, seconds: f64) -> f64 
 /// Bases per second of scoring (no gradients) in chunks of `chunk` targets.
 fn score_rate(cfg: &ModelConfig, batch: i64, chunk: i64, seconds: f64) -> f64 {
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = build(&vs.root(), cfg, false, Default::default()).unwrap();
+    let net = build(&vs.root(), cfg, 0, Default::default()).unwrap();
     let len = chunk + 2 * net.field() as i64;
     let x = random_codes(batch, len);
     let run = || {
@@ -72,7 +72,7 @@ fn score_rate(cfg: &ModelConfig, batch: i64, chunk: i64, seconds: f64) -> f64 {
 
 fn params(cfg: &ModelConfig) -> (i64, usize) {
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = build(&vs.root(), cfg, false, Default::default()).unwrap();
+    let net = build(&vs.root(), cfg, 0, Default::default()).unwrap();
     (dnactx::nn::parameter_count(&vs), net.field())
 }
 

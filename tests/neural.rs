@@ -59,6 +59,46 @@ fn setup() -> tempfile::TempDir {
     dir
 }
 
+/// A count table of the train split with `k`, as `k{k}.parquet` in `d`.
+fn count_kmers(d: &Path, k: usize) {
+    let k = k.to_string();
+    let out = format!("k{k}.parquet");
+    ok(
+        d,
+        "count-kmers",
+        &[
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "-k",
+            &k,
+            "-o",
+            &out,
+        ],
+    );
+}
+
+/// Scores `r.bed` in `d` with `model` on the CPU into `out`.
+fn score_regions(d: &Path, model: &str, out: &str) {
+    ok(
+        d,
+        "score-genome",
+        &[
+            "-g",
+            "y.fa.gz",
+            "-m",
+            model,
+            "--regions",
+            "r.bed",
+            "--device",
+            "cpu",
+            "-o",
+            out,
+        ],
+    );
+}
+
 /// The training flags of the tests on the yeast chromosome with `cnn.yaml` (see [`setup`]).
 const YEAST_CNN: [&str; 6] = [
     "-g",
@@ -218,20 +258,7 @@ fn training_writes_a_self_describing_folder_and_scores() {
 fn a_kmer_prior_travels_with_the_model() {
     let dir = setup();
     let d = dir.path();
-    ok(
-        d,
-        "count-kmers",
-        &[
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
-            "-k",
-            "4",
-            "-o",
-            "k4.parquet",
-        ],
-    );
+    count_kmers(d, 4);
     let out = train(
         d,
         &[&YEAST_CNN[..], &["--prior", "k4.parquet", "-o", "m"]].concat(),
@@ -259,23 +286,66 @@ fn a_kmer_prior_travels_with_the_model() {
     // the folder alone is enough to score: move it away from the count table
     std::fs::rename(d.join("m"), d.join("moved")).unwrap();
     std::fs::remove_file(d.join("k4.parquet")).unwrap();
+    score_regions(d, "moved", "s");
+    assert_eq!(metric(&d.join("s/metrics.tsv"), "all", "all", "n"), "4000");
+}
+
+/// An FM-index prior with its depth channels (`--prior-depth`): saved in the folder's
+/// config, read by the head (4 + 2 channels beside the streams), and scored from the folder
+/// alone; asked of a count table, or without a prior, it is refused.
+#[test]
+fn an_fm_index_prior_with_depth_channels() {
+    let dir = setup();
+    let d = dir.path();
     ok(
         d,
-        "score-genome",
+        "index-genome",
         &[
             "-g",
             "y.fa.gz",
-            "-m",
-            "moved",
-            "--regions",
-            "r.bed",
-            "--device",
-            "cpu",
+            "--windows",
+            "w.parquet",
+            "--split",
+            "train",
             "-o",
-            "s",
+            "y.fmd",
         ],
     );
+    let prior = ["--prior", "y.fmd", "--prior-order", "6"];
+    let out = train(
+        d,
+        &[&YEAST_CNN[..], &prior, &["--prior-depth", "-o", "m"]].concat(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cfg = std::fs::read_to_string(d.join("m/config.yaml")).unwrap();
+    assert!(
+        cfg.contains("table: prior.fmd") && cfg.contains("depth: true"),
+        "{cfg}"
+    );
+    // the head's first layer: 16 outputs from two streams of 16 channels and 6 prior channels
+    let w = weights(&d.join("m/weights.safetensors"));
+    assert_eq!(w["head.dense0.weight"].len(), 16 * (2 * 16 + 6));
+    write(d, "r.bed", "chrI\t5000\t9000\n");
+    std::fs::remove_file(d.join("y.fmd")).unwrap();
+    score_regions(d, "m", "s");
     assert_eq!(metric(&d.join("s/metrics.tsv"), "all", "all", "n"), "4000");
+    count_kmers(d, 4);
+    training_refuses_with(
+        d,
+        &[
+            "--config",
+            "cnn.yaml",
+            "--prior",
+            "k4.parquet",
+            "--prior-depth",
+        ],
+        "need an FM-index prior",
+    );
+    training_refuses_with(d, &["--config", "cnn.yaml", "--prior-depth"], "--prior");
 }
 
 #[test]
@@ -610,20 +680,7 @@ fn bad_model_input_fails_cleanly() {
         assert!(e.contains("no CUDA device"), "{e}");
     }
     // a prior whose k reaches beyond the field
-    ok(
-        d,
-        "count-kmers",
-        &[
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
-            "-k",
-            "8",
-            "-o",
-            "k8.parquet",
-        ],
-    );
+    count_kmers(d, 8);
     write(
         d,
         "mlp.yaml",

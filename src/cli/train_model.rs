@@ -62,6 +62,10 @@ pub struct Args {
     /// Lowest order of an FM-index prior.
     #[arg(long, default_value_t = MarkovSettings::DEFAULT_MIN_ORDER)]
     pub prior_min_order: usize,
+    /// Also give the head how deep each position's context was found in the FM-index prior
+    /// (the highest order counted and its count): two more input channels.
+    #[arg(long, requires = "prior")]
+    pub prior_depth: bool,
     /// Output model folder (must be new or empty unless --resume).
     #[arg(short, long, required_unless_present = "list_presets")]
     pub output: Option<PathBuf>,
@@ -185,6 +189,7 @@ pub fn run(args: Args) -> Result<()> {
                     min_order: args.prior_min_order,
                     leave_one_out: true,
                 },
+                depth: args.prior_depth,
             };
             (p, settings)
         }),
@@ -251,7 +256,7 @@ pub fn load_config(
 /// Parameters and field of a model config, built on the CPU.
 fn preset_size(model: &crate::nn::ModelConfig) -> crate::Result<(i64, usize)> {
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-    let net = crate::nn::arch::build(&vs.root(), model, false, Default::default())?;
+    let net = crate::nn::arch::build(&vs.root(), model, 0, Default::default())?;
     Ok((crate::nn::parameter_count(&vs), net.field()))
 }
 

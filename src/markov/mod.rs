@@ -8,4 +8,4 @@ pub mod model;
 pub mod rank;
 
 pub use index::FmdIndex;
-pub use model::{MarkovModel, MarkovSettings};
+pub use model::{MarkovModel, MarkovSettings, Reach};

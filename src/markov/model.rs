@@ -68,6 +68,15 @@ impl MarkovSettings {
     }
 }
 
+/// How deep a position's context was found: the highest order j whose counts (after
+/// leave-one-out) entered its prediction, and their total `N_j`. Zero orders and counts where
+/// nothing was counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Reach {
+    pub order: usize,
+    pub count: u64,
+}
+
 /// An FMD-index with its settings, ready to predict.
 pub struct MarkovModel {
     index: FmdIndex,
@@ -161,6 +170,15 @@ impl MarkovModel {
     /// Probabilities (f64) of the central positions of a chunk (`k` bases of flank each
     /// side); NaN where the center is not A/C/G/T.
     pub fn predict_f64(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<[f64; 4]> {
+        self.predict_reach(chunk, locus)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    }
+
+    /// As [`predict_f64`](Self::predict_f64), with how deep each position's context was
+    /// found ([`Reach::default`] where the center is not A/C/G/T).
+    pub fn predict_reach(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<([f64; 4], Reach)> {
         let k = self.settings.k;
         let m = chunk.len().saturating_sub(2 * k);
         let own = match locus {
@@ -184,21 +202,29 @@ impl MarkovModel {
             .map(|x| {
                 let i = x + k;
                 if !encode::is_acgt(chunk[i]) {
-                    return [f64::NAN; 4];
+                    return ([f64::NAN; 4], Reach::default());
                 }
                 self.position(chunk, i, left[i].min(right[i]), own[x])
             })
             .collect()
     }
 
-    /// The prediction at `chunk[i]`, whose windows are clean up to order `top`.
-    fn position(&self, chunk: &[u8], i: usize, top: usize, own: Option<usize>) -> [f64; 4] {
+    /// The prediction at `chunk[i]`, whose windows are clean up to order `top`, and the
+    /// highest order whose counts entered it.
+    fn position(
+        &self,
+        chunk: &[u8],
+        i: usize,
+        top: usize,
+        own: Option<usize>,
+    ) -> ([f64; 4], Reach) {
         let idx = &self.index;
         let alpha = self.settings.alpha;
         let start = self.settings.min_order.min(top);
         let t = encode::base(chunk[i]) as usize;
         let mut iv: [BiInterval; 4] = std::array::from_fn(|b| idx.base(b as u8));
         let mut p = [0.25f64; 4];
+        let mut reach = Reach::default();
         // L_j is the reverse complement of R_j
         let mut palindrome = true;
         for j in 0..=top {
@@ -230,8 +256,12 @@ impl MarkovModel {
                 break;
             }
             p = std::array::from_fn(|b| (n[b] as f64 + alpha * p[b]) / (total + alpha));
+            reach = Reach {
+                order: j,
+                count: total as u64,
+            };
         }
-        p
+        (p, reach)
     }
 
     fn predict_one(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<Probs> {

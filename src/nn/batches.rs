@@ -30,8 +30,16 @@ pub(super) fn prepare(batch: &Batch, chunk: usize, field: usize, pin: Option<Dev
         input: host(Tensor::from_slice(&batch.input).view([n, width as i64])),
         target: host(Tensor::from_slice(&batch.target).view([n, chunk as i64])),
         weight: host(Tensor::from_slice(&batch.weight).view([n, chunk as i64])),
-        prior: (!batch.prior.is_empty())
-            .then(|| host(prior::to_tensor(&batch.prior, batch.n, width, Device::Cpu))),
+        prior: (!batch.prior.is_empty()).then(|| {
+            let channels = batch.prior.len() / (batch.n * width);
+            host(prior::to_tensor(
+                &batch.prior,
+                batch.n,
+                width,
+                channels,
+                Device::Cpu,
+            ))
+        }),
         targets: batch.targets(),
     }
 }

@@ -71,7 +71,8 @@ pub(super) fn resume_folder(
     };
     if saved_cfg.model != cfg.model
         || !saved_cfg.train.same_run(&cfg.train)
-        || saved_cfg.prior.is_some() != cfg.prior.is_some()
+        || saved_cfg.prior.as_ref().map(|p| p.channels())
+            != cfg.prior.as_ref().map(|p| p.channels())
     {
         return Err(Error::invalid(
             out.join(folder::CHECKPOINT_STATE),

@@ -311,7 +311,7 @@ pub(super) fn add_sample(
         };
         batch
             .prior
-            .extend(p.log_probs(&padded, field, s.counted, Some(&locus)));
+            .extend(p.inputs(&padded, field, s.counted, Some(&locus)));
     }
     batch.input.extend(model_codes(&padded));
     batch.target.extend(target);

@@ -160,13 +160,16 @@ impl<S: CausalStream> TwoStream<S> {
         }
     }
 
-    /// N x L codes (and an optional N x L x 4 log-prior) -> N x L x C logits.
+    /// N x L codes (and an optional N x L x P prior: 4 log-probabilities, then any depth
+    /// channels) -> N x L x C logits.
     pub fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
         let mut h = self.joined(codes);
         if let Some(p) = prior {
             h = Tensor::cat(&[h, p.permute([0, 2, 1])], 1);
         }
         let logits = self.head.forward(&h).permute([0, 2, 1]);
+        let prior = prior.map(|p| p.narrow(2, 0, 4));
+        let prior = prior.as_ref();
         match (prior, &self.residual) {
             // The head learns a correction to the prior's log-probabilities.
             (Some(p), PriorResidual::Bases) => logits + p,

@@ -58,7 +58,7 @@ impl NeuralModel {
         let net = build(
             &vs.root(),
             &config.model,
-            prior.is_some(),
+            prior.as_ref().map_or(0, Prior::channels),
             config.train.target,
         )?;
         vs.load(&weights).map_err(|e| {
@@ -281,11 +281,12 @@ impl NeuralModel {
         let (input, width) = self.codes_tensor(chunks);
         let host = |t: Tensor| self.host(t);
         let prior = self.prior.as_ref().map(|p| {
+            let channels = p.channels();
             let flat: Vec<f32> = chunks
                 .par_iter()
                 .flat_map_iter(|c| {
-                    let mut v = p.log_probs(c, field, false, None);
-                    v.resize(width * 4, 0.0);
+                    let mut v = p.inputs(c, field, false, None);
+                    v.resize(width * channels, 0.0);
                     v
                 })
                 .collect();
@@ -293,6 +294,7 @@ impl NeuralModel {
                 &flat,
                 chunks.len(),
                 width,
+                channels,
                 Device::Cpu,
             ))
         });

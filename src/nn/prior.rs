@@ -4,6 +4,10 @@
 //! and on its long context elsewhere: the seed's "merge the k-mer model and a convolutional
 //! one, as input to the final dense layer".
 //!
+//! An FM-index prior can also tell the head how deep each position's context was found
+//! (`--prior-depth`): the highest order counted and the log of its count, two more channels
+//! that say where the prior is a memorized repeat and where it is a guess from few copies.
+//!
 //! The prior at i depends on bases within k of i, never on base i, so with k <= field the
 //! model contract holds. On training chunks a position's own count is left out
 //! (leave-one-out), so the prior has not seen the target it helps predict.
@@ -33,7 +37,21 @@ pub struct PriorInfo {
     /// Set for an FM-index (bidirectional Markov) prior: its lowest order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_order: Option<usize>,
+    /// An FM-index prior's depth channels join the head's input.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub depth: bool,
 }
+
+impl PriorInfo {
+    /// Channels the prior gives the head at each position: 4 log-probabilities, then the
+    /// depth channels if any.
+    pub fn channels(&self) -> usize {
+        4 + if self.depth { DEPTH_CHANNELS } else { 0 }
+    }
+}
+
+/// The depth channels: the highest order counted over k, and ln(1 + its count) / 8.
+pub const DEPTH_CHANNELS: usize = 2;
 
 /// The file name of the prior's count table in a model folder.
 pub const PRIOR_TABLE: &str = "prior.parquet";
@@ -47,6 +65,8 @@ pub struct PriorSettings {
     pub pseudocount: f64,
     /// FM-index priors: order, alpha, lowest order.
     pub markov: MarkovSettings,
+    /// FM-index priors: add the depth channels.
+    pub depth: bool,
 }
 
 enum PriorModel {
@@ -86,9 +106,16 @@ impl Prior {
                     pseudocount: ms.alpha,
                     counted_on,
                     min_order: Some(ms.min_order),
+                    depth: settings.depth,
                 },
                 model: PriorModel::Markov(Box::new(model)),
             });
+        }
+        if settings.depth {
+            return Err(Error::invalid(
+                path,
+                "is a k-mer count table: depth channels (--prior-depth) need an FM-index prior (index-genome)",
+            ));
         }
         let pseudocount = settings.pseudocount;
         let budget = 8u64 << 30;
@@ -103,6 +130,7 @@ impl Prior {
                 meta.genome, meta.split, meta.chroms
             ),
             min_order: None,
+            depth: false,
         };
         let settings = KmerSettings {
             pseudocount,
@@ -129,6 +157,7 @@ impl Prior {
                 min_order: info.min_order.unwrap_or(0),
                 leave_one_out: false,
             },
+            depth: info.depth,
         };
         Prior::load(&folder.join(&info.table), &settings, false)
     }
@@ -150,14 +179,20 @@ impl Prior {
         }
     }
 
-    /// Log-probabilities (L x 4, row-major) for every position of a padded chunk of encoded
-    /// bases (`field` bases each side of the central ones); flank positions and unknown
-    /// centers get the uniform prior. `counted` marks a training chunk whose central
+    /// Channels per position of [`inputs`](Self::inputs).
+    pub fn channels(&self) -> usize {
+        self.info.channels()
+    }
+
+    /// The head's prior inputs (L x C, row-major, C = [`channels`](Self::channels)) for
+    /// every position of a padded chunk of encoded bases (`field` bases each side of the
+    /// central ones): log-probabilities, then the depth channels if asked; flank positions
+    /// and unknown centers get the uniform prior and zero depth. `counted` marks a training chunk whose central
     /// positions are in the count table, so their own counts are left out; `locus` says
     /// where the chunk lies (and whether it was reverse-complemented): an FM-index prior
     /// leaves out exactly the positions it holds, a forward-strand table counted no
     /// reverse-complemented window.
-    pub fn log_probs(
+    pub fn inputs(
         &self,
         chunk: &[u8],
         field: usize,
@@ -165,7 +200,10 @@ impl Prior {
         locus: Option<&Locus>,
     ) -> Vec<f32> {
         let n = chunk.len();
-        let mut out = vec![LOG_QUARTER; n * 4];
+        let c = self.channels();
+        let mut out: Vec<f32> = (0..n)
+            .flat_map(|_| (0..c).map(|ch| if ch < 4 { LOG_QUARTER } else { 0.0 }))
+            .collect();
         if n <= 2 * field {
             return out;
         }
@@ -181,10 +219,21 @@ impl Prior {
                 probs
             }
             PriorModel::Markov(m) => {
-                let cut = field - m.settings().k;
-                m.predict_f64(&chunk[cut..n - cut], locus)
+                let k = m.settings().k;
+                let cut = field - k;
+                let reach = m.predict_reach(&chunk[cut..n - cut], locus);
+                if self.info.depth {
+                    for (i, (p, r)) in reach.iter().enumerate() {
+                        if !p[0].is_nan() {
+                            let at = (field + i) * c + 4;
+                            out[at] = r.order as f32 / k as f32;
+                            out[at + 1] = ((r.count as f32).ln_1p() / 8.0).min(4.0);
+                        }
+                    }
+                }
+                reach
                     .into_iter()
-                    .map(|p| p.map(|x| x as f32))
+                    .map(|(p, _)| p.map(|x| x as f32))
                     .collect()
             }
         };
@@ -193,17 +242,17 @@ impl Prior {
                 continue;
             }
             for b in 0..4 {
-                out[(field + i) * 4 + b] = p[b].max(1e-12).ln();
+                out[(field + i) * c + b] = p[b].max(1e-12).ln();
             }
         }
         out
     }
 }
 
-/// Stacks per-chunk priors (each L x 4) into an N x L x 4 tensor on `device`.
-pub fn to_tensor(flat: &[f32], n: usize, len: usize, device: Device) -> Tensor {
+/// Stacks per-chunk prior inputs (each L x C) into an N x L x C tensor on `device`.
+pub fn to_tensor(flat: &[f32], n: usize, len: usize, channels: usize, device: Device) -> Tensor {
     Tensor::from_slice(flat)
-        .view([n as i64, len as i64, 4])
+        .view([n as i64, len as i64, channels as i64])
         .to_device(device)
 }
 
@@ -246,16 +295,17 @@ mod tests {
                 min_order: 0,
                 leave_one_out: true,
             },
+            depth: false,
         };
         let prior = Prior::load(&path, &settings, true).unwrap();
         let field = 5;
         let chunk: Vec<u8> = seq.codes()[100..160].to_vec();
-        let base = prior.log_probs(&chunk, field, false, None);
+        let base = prior.inputs(&chunk, field, false, None);
         for i in field..chunk.len() - field {
             for p in 0..chunk.len() {
                 let mut c = chunk.clone();
                 c[p] = (c[p] + 1) & 3;
-                let got = prior.log_probs(&c, field, false, None);
+                let got = prior.inputs(&c, field, false, None);
                 let same = got[i * 4..i * 4 + 4] == base[i * 4..i * 4 + 4];
                 if p == i || p.abs_diff(i) > 3 {
                     assert!(same, "prior at {i} changed with base {p}");
@@ -272,10 +322,10 @@ mod tests {
             ..fwd
         };
         // leave-one-out changes a counted training position's prior
-        let loo = prior.log_probs(&chunk, field, true, Some(&fwd));
+        let loo = prior.inputs(&chunk, field, true, Some(&fwd));
         assert_ne!(loo, base);
         // a reverse-complemented chunk of a forward-strand table keeps its counts
-        assert_eq!(prior.log_probs(&chunk, field, true, Some(&rev)), base);
+        assert_eq!(prior.inputs(&chunk, field, true, Some(&rev)), base);
     }
 
     /// The same contract for an FM-index prior, whose leave-one-out is by position: a
@@ -297,26 +347,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.fmd");
         text.finish(meta()).unwrap().save(&path).unwrap();
-        let settings = PriorSettings {
-            pseudocount: 1.0,
-            markov: MarkovSettings {
-                k: 3,
-                alpha: 2.0,
-                min_order: 0,
-                leave_one_out: true,
-            },
-        };
-        let prior = Prior::load(&path, &settings, true).unwrap();
-        assert_eq!(prior.info.table, PRIOR_INDEX);
+        for depth in [false, true] {
+            let settings = PriorSettings {
+                pseudocount: 1.0,
+                markov: MarkovSettings {
+                    k: 3,
+                    alpha: 2.0,
+                    min_order: 0,
+                    leave_one_out: true,
+                },
+                depth,
+            };
+            let prior = Prior::load(&path, &settings, true).unwrap();
+            assert_eq!(prior.info.table, PRIOR_INDEX);
+            assert_eq!(prior.channels(), if depth { 6 } else { 4 });
+            check_markov_prior(&prior, seq.codes());
+        }
+    }
+
+    fn check_markov_prior(prior: &Prior, codes: &[u8]) {
+        let c = prior.channels();
         let field = 5;
-        let chunk: Vec<u8> = seq.codes()[100..160].to_vec();
-        let base = prior.log_probs(&chunk, field, false, None);
+        let chunk: Vec<u8> = codes[100..160].to_vec();
+        let base = prior.inputs(&chunk, field, false, None);
         for i in field..chunk.len() - field {
             for p in 0..chunk.len() {
-                let mut c = chunk.clone();
-                c[p] = (c[p] + 1) & 3;
-                let got = prior.log_probs(&c, field, false, None);
-                let same = got[i * 4..i * 4 + 4] == base[i * 4..i * 4 + 4];
+                let mut changed = chunk.clone();
+                changed[p] = (changed[p] + 1) & 3;
+                let got = prior.inputs(&changed, field, false, None);
+                let same = got[i * c..i * c + c] == base[i * c..i * c + c];
                 if p == i || p.abs_diff(i) > 3 {
                     assert!(same, "prior at {i} changed with base {p}");
                 }
@@ -327,20 +386,48 @@ mod tests {
             start: 100 + field as u64,
             reverse,
         };
-        let loo = prior.log_probs(&chunk, field, true, Some(&at("t", false)));
+        let loo = prior.inputs(&chunk, field, true, Some(&at("t", false)));
         assert_ne!(loo, base);
         assert_eq!(
-            prior.log_probs(&chunk, field, true, Some(&at("u", false))),
+            prior.inputs(&chunk, field, true, Some(&at("u", false))),
             base
         );
         let rc = crate::predict::revcomp_codes(&chunk);
-        let rc_loo = prior.log_probs(&rc, field, true, Some(&at("t", true)));
+        let rc_loo = prior.inputs(&rc, field, true, Some(&at("t", true)));
         let n = chunk.len();
         for i in field..n - field {
             for b in 0..4 {
-                let (x, y) = (loo[i * 4 + b], rc_loo[(n - 1 - i) * 4 + 3 - b]);
+                let (x, y) = (loo[i * c + b], rc_loo[(n - 1 - i) * c + 3 - b]);
                 assert!((x - y).abs() < 1e-5, "{i} {b}: {x} vs {y}");
             }
+            // the depth channels are the same on both strands
+            for d in 4..c {
+                assert_eq!(loo[i * c + d], rc_loo[(n - 1 - i) * c + d], "{i} {d}");
+            }
+        }
+        if c == 4 {
+            return;
+        }
+        // the depth channels against a naive count of each context on both strands (no
+        // window across the junction of the text and its reverse complement)
+        let strand = codes.len();
+        let text: Vec<u8> = codes
+            .iter()
+            .copied()
+            .chain(crate::predict::revcomp_codes(codes))
+            .collect();
+        let k = prior.k();
+        for i in field..n - field {
+            let found = |j: usize| {
+                let (l, r) = (&chunk[i - j..i], &chunk[i + 1..i + 1 + j]);
+                (j..text.len() - j)
+                    .filter(|&q| (q - j < strand) == (q + j < strand))
+                    .filter(|&q| &text[q - j..q] == l && &text[q + 1..q + 1 + j] == r)
+                    .count()
+            };
+            let order = (0..=k).take_while(|&j| found(j) > 0).last().unwrap();
+            let want = [order as f32 / k as f32, (found(order) as f32).ln_1p() / 8.0];
+            assert_eq!(base[i * c + 4..i * c + 6], want, "depth at {i}");
         }
     }
 }

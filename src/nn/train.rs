@@ -57,7 +57,16 @@ pub fn train(req: TrainRequest) -> Result<()> {
     tch::manual_seed(cfg.seed as i64);
     cfg.precision.apply(req.device);
     let vs = nn::VarStore::new(req.device);
-    let net = build(&vs.root(), &req.run.model, req.prior.is_some(), cfg.target)?;
+    let prior = match &req.prior {
+        Some((path, settings)) => {
+            let p = Prior::load(path, settings, true)?;
+            p.check_genome(path, req.genome)?;
+            Some((path, p))
+        }
+        None => None,
+    };
+    let channels = prior.as_ref().map_or(0, |(_, p)| p.channels());
+    let net = build(&vs.root(), &req.run.model, channels, cfg.target)?;
     let field = net.field();
     if field > cfg.chunk {
         return Err(Error::Config(format!(
@@ -65,10 +74,8 @@ pub fn train(req: TrainRequest) -> Result<()> {
             cfg.chunk
         )));
     }
-    let prior = match &req.prior {
-        Some((path, settings)) => {
-            let p = Prior::load(path, settings, true)?;
-            p.check_genome(path, req.genome)?;
+    let prior = match prior {
+        Some((path, p)) => {
             if p.k() > net.min_field() {
                 return Err(Error::invalid(
                     path,

@@ -64,18 +64,19 @@ impl<S: CausalStream> ContextNet for Built<S> {
 /// What the head reads beside the streams and what it outputs.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct HeadSpec {
-    /// The 4 k-mer log-probabilities join the head's input.
-    prior: bool,
+    /// The prior's channels (4 log-probabilities, then any depth channels) that join the
+    /// head's input; 0 without a prior.
+    prior: usize,
     /// What the network predicts: its classes are the head's outputs.
     target: Target,
 }
 
-/// Builds the network under `vs` as `cfg` describes it, predicting `target`; `prior` adds
-/// the 4 k-mer log-probabilities to the head's input.
+/// Builds the network under `vs` as `cfg` describes it, predicting `target`; `prior` is the
+/// number of prior channels added to the head's input (0: none, 4: the log-probabilities).
 pub fn build(
     vs: &nn::Path,
     cfg: &ModelConfig,
-    prior: bool,
+    prior: usize,
     target: Target,
 ) -> Result<Box<dyn ContextNet>> {
     let head = HeadSpec { prior, target };
@@ -106,7 +107,7 @@ struct Frame<'a> {
 
 impl Frame<'_> {
     /// Two streams made by `make` under `vs` (`left`, `right`) and the head `spec` asks
-    /// for: with the prior, its 4 channels join the head's input, and its log-probabilities
+    /// for: with the prior, its channels join the head's input, and its log-probabilities
     /// are added to the logits (summed into classes for a two-class target; a repeat
     /// classifier only reads them).
     fn build<S: CausalStream + 'static>(
@@ -115,7 +116,7 @@ impl Frame<'_> {
         spec: HeadSpec,
         make: impl Fn(nn::Path) -> S,
     ) -> Box<dyn ContextNet> {
-        let head_in = if spec.prior { 4 } else { 0 }
+        let head_in = spec.prior
             + match self.join {
                 Join::Concat => 2 * self.width,
                 Join::Sum => self.width,
@@ -213,7 +214,7 @@ mod tests {
         for cfg in small_configs() {
             tch::manual_seed(3);
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, false, Target::Base).unwrap();
+            let net = build(&vs.root(), &cfg, 0, Target::Base).unwrap();
             let (field, min_field) = (net.field(), net.min_field());
             let len = 4 * field + 30;
             let mut rng = SplitMix64(11);
@@ -273,7 +274,7 @@ mod tests {
             (ModelConfig::Mlp(MlpConfig::default()), 250_000, 350_000),
         ] {
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, false, Target::Base).unwrap();
+            let net = build(&vs.root(), &cfg, 0, Target::Base).unwrap();
             let n = crate::nn::parameter_count(&vs);
             assert!((lo..=hi).contains(&n), "{}: {n} parameters", cfg.name());
             let want_field = match &cfg {
@@ -301,7 +302,7 @@ mod tests {
         ] {
             let cfg = find(name, None).unwrap().run_config();
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg.model, true, Target::Base).unwrap();
+            let net = build(&vs.root(), &cfg.model, 4, Target::Base).unwrap();
             let n = crate::nn::parameter_count(&vs);
             assert!((lo..=hi).contains(&n), "{name}: {n} parameters");
             assert!(
@@ -338,7 +339,7 @@ mod tests {
         for cfg in configs {
             tch::manual_seed(5);
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, true, Target::Base).unwrap();
+            let net = build(&vs.root(), &cfg, 4, Target::Base).unwrap();
             let mut rng = SplitMix64(3);
             let len = 2 * net.field() + 200;
             let codes: Vec<i64> = (0..2 * len).map(|_| rng.below(5) as i64).collect();

@@ -46,12 +46,17 @@ impl PriorInfo {
     /// Channels the prior gives the head at each position: 4 log-probabilities, then the
     /// depth channels if any.
     pub fn channels(&self) -> usize {
-        4 + if self.depth { DEPTH_CHANNELS } else { 0 }
+        channels(self.depth)
     }
 }
 
 /// The depth channels: the highest order counted over k, and ln(1 + its count) / 8.
 pub const DEPTH_CHANNELS: usize = 2;
+
+/// Prior channels per position: 4 log-probabilities, then the depth channels if asked.
+fn channels(depth: bool) -> usize {
+    4 + if depth { DEPTH_CHANNELS } else { 0 }
+}
 
 /// The file name of the prior's count table in a model folder.
 pub const PRIOR_TABLE: &str = "prior.parquet";
@@ -67,6 +72,13 @@ pub struct PriorSettings {
     pub markov: MarkovSettings,
     /// FM-index priors: add the depth channels.
     pub depth: bool,
+}
+
+impl PriorSettings {
+    /// Channels the loaded prior will give (a count table refuses `depth` when loaded).
+    pub fn channels(&self) -> usize {
+        channels(self.depth)
+    }
 }
 
 enum PriorModel {
@@ -201,9 +213,9 @@ impl Prior {
     ) -> Vec<f32> {
         let n = chunk.len();
         let c = self.channels();
-        let mut out: Vec<f32> = (0..n)
-            .flat_map(|_| (0..c).map(|ch| if ch < 4 { LOG_QUARTER } else { 0.0 }))
-            .collect();
+        let mut uniform = vec![0.0; c];
+        uniform[..4].fill(LOG_QUARTER);
+        let mut out = uniform.repeat(n);
         if n <= 2 * field {
             return out;
         }

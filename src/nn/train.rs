@@ -57,15 +57,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
     tch::manual_seed(cfg.seed as i64);
     cfg.precision.apply(req.device);
     let vs = nn::VarStore::new(req.device);
-    let prior = match &req.prior {
-        Some((path, settings)) => {
-            let p = Prior::load(path, settings, true)?;
-            p.check_genome(path, req.genome)?;
-            Some((path, p))
-        }
-        None => None,
-    };
-    let channels = prior.as_ref().map_or(0, |(_, p)| p.channels());
+    let channels = req.prior.as_ref().map_or(0, |(_, s)| s.channels());
     let net = build(&vs.root(), &req.run.model, channels, cfg.target)?;
     let field = net.field();
     if field > cfg.chunk {
@@ -74,8 +66,10 @@ pub fn train(req: TrainRequest) -> Result<()> {
             cfg.chunk
         )));
     }
-    let prior = match prior {
-        Some((path, p)) => {
+    let prior = match &req.prior {
+        Some((path, settings)) => {
+            let p = Prior::load(path, settings, true)?;
+            p.check_genome(path, req.genome)?;
             if p.k() > net.min_field() {
                 return Err(Error::invalid(
                     path,

@@ -17,9 +17,7 @@ minutes=${1:-30}
 work=${2:-bench-quality}
 cd "$work"
 g=$repo/data/ztritici_IPO323.fa.gz
-for f in w.parquet soft.bed train.fmd test_positions.bed; do
-    [ -f "$f" ] || { echo "bench/depth.sh: $work/$f is missing: run bench/budget.sh quality first" >&2; exit 1; }
-done
+need_inputs bench/depth.sh
 mkdir -p depth
 core=0
 for variant in markov depth; do

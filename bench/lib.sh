@@ -9,3 +9,11 @@ row() {
         $1 == "all" && ($NF == "base" || NF <= 21) && $2 == "non_repeat" {nacc = $4; nbits = $5}
         END {printf "| %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n", name, p, f, t, n, acc, bits, racc, nacc, rbits, nbits}' "$6"
 }
+
+# need_inputs SCRIPT: stop unless the workdir holds bench/budget.sh's inputs.
+need_inputs() {
+    local f
+    for f in w.parquet soft.bed train.fmd test_positions.bed; do
+        [ -f "$f" ] || { echo "$1: $PWD/$f is missing: run bench/budget.sh quality first" >&2; exit 1; }
+    done
+}

@@ -21,9 +21,7 @@ minutes=${1:-120}
 work=${2:-bench-quality}
 cd "$work"
 g=$repo/data/ztritici_IPO323.fa.gz
-for f in w.parquet soft.bed train.fmd test_positions.bed; do
-    [ -f "$f" ] || { echo "bench/sweep.sh: $work/$f is missing: run bench/budget.sh quality first" >&2; exit 1; }
-done
+need_inputs bench/sweep.sh
 mkdir -p budget sweep scores
 printf 'train:\n  batch: 8\n  warmup: 600\n  valid_every: 500\n' > sweep/b8.yaml
 declare -A model=([b16]=budget/cnn+markov-$minutes [b8]=sweep/cnn-b8-$minutes)

@@ -79,24 +79,25 @@ fn count_kmers(d: &Path, k: usize) {
     );
 }
 
+/// score-genome's arguments to score `r.bed` of `y.fa.gz` with `model` on the CPU into `out`.
+fn score_args<'a>(model: &'a str, out: &'a str) -> [&'a str; 10] {
+    [
+        "-g",
+        "y.fa.gz",
+        "-m",
+        model,
+        "--regions",
+        "r.bed",
+        "--device",
+        "cpu",
+        "-o",
+        out,
+    ]
+}
+
 /// Scores `r.bed` in `d` with `model` on the CPU into `out`.
 fn score_regions(d: &Path, model: &str, out: &str) {
-    ok(
-        d,
-        "score-genome",
-        &[
-            "-g",
-            "y.fa.gz",
-            "-m",
-            model,
-            "--regions",
-            "r.bed",
-            "--device",
-            "cpu",
-            "-o",
-            out,
-        ],
-    );
+    ok(d, "score-genome", &score_args(model, out));
 }
 
 /// The training flags of the tests on the yeast chromosome with `cnn.yaml` (see [`setup`]).
@@ -588,24 +589,7 @@ fn bad_model_input_fails_cleanly() {
     );
     assert!(out.status.success());
     write(d, "r.bed", "chrI\t0\t1000\n");
-    let score = |model: &str| {
-        fails(
-            d,
-            "score-genome",
-            &[
-                "-g",
-                "y.fa.gz",
-                "-m",
-                model,
-                "--regions",
-                "r.bed",
-                "--device",
-                "cpu",
-                "-o",
-                "s",
-            ],
-        )
-    };
+    let score = |model: &str| fails(d, "score-genome", &score_args(model, "s"));
     let copy = |name: &str| {
         std::fs::create_dir(d.join(name)).unwrap();
         for f in ["config.yaml", "weights.safetensors", "metrics.parquet"] {

@@ -1026,17 +1026,8 @@ fn two_class_targets_and_fusion() {
     write(d, "r.bed", "chrI\t1000\t9000\n");
     let score = |model: &str, out: &str| {
         Command::new(env!("CARGO_BIN_EXE_score-genome"))
-            .args([
-                "-g",
-                "y.fa.gz",
-                "-m",
-                model,
-                "--regions",
-                "r.bed",
-                "--device",
-                "cpu",
-            ])
-            .args(["-q", "-o", out])
+            .args(score_args(model, out))
+            .arg("-q")
             .current_dir(d)
             .output()
             .unwrap()

@@ -1,15 +1,17 @@
-#!/usr/bin/env bash
-# Issue 11: the batch size of the cpu-small CNN with the FM-index prior under a time budget.
-# On the quality table's split and test positions (bench/budget.sh's workdir and inputs), two
-# runs of MINUTES CPU-minutes side by side, each pinned to its own core (taskset -c 0 and 1),
-# one libtorch thread and batches made on the training thread (--prefetch 0):
-#   - the preset as it is: 16 chunks of 1,024 targets per step, warm-up 300 steps,
-#   - 8 chunks per step (twice the steps for the same targets), warm-up 600 steps (the same
-#     targets), validation every 500 steps (the same share of the time).
+# Issue 11: the batch size and learning rate of the cpu-small CNN with the FM-index prior under a
+# time budget. On the quality table's split and test positions (bench/budget.sh's workdir and
+# inputs), runs of MINUTES CPU-minutes side by side, each pinned to its own core (taskset -c 0
+# and 1 in turn: give two variants at a time), one libtorch thread and batches made on the
+# training thread (--prefetch 0). The variants:
+#   - b16: the preset as it is: 16 chunks of 1,024 targets per step, warm-up 300 steps,
+#   - b8: 8 chunks per step (twice the steps for the same targets), warm-up 600 steps (the
+#     same targets), validation every 500 steps (the same share of the time),
+#   - b4: 4 chunks per step, warm-up 1,200 steps, validation every 1,000 steps,
+#   - b8-lr3: b8 with a peak learning rate of 0.003 instead of 0.002.
 # Then each is scored with 2 threads on the test positions, as it is and with --rc-average
 # (both strands). Finished models and score folders are reused: delete them to redo them.
 #
-#   bench/sweep.sh [minutes, default 120] [workdir, default bench-quality]
+#   bench/sweep.sh [minutes, default 120] [workdir, default bench-quality] [variants, default b16 b8]
 # Needs the torch build and bench/budget.sh's inputs (w.parquet, soft.bed, train.fmd,
 # test_positions.bed). Prints Markdown.
 set -euo pipefail
@@ -22,35 +24,42 @@ work=${2:-bench-quality}
 cd "$work"
 g=$repo/data/ztritici_IPO323.fa.gz
 need_inputs bench/sweep.sh
+shift $(($# < 2 ? $# : 2))
+variants=("$@")
+[ ${#variants[@]} -gt 0 ] || variants=(b16 b8)
 mkdir -p budget sweep scores
 printf 'train:\n  batch: 8\n  warmup: 600\n  valid_every: 500\n' > sweep/b8.yaml
-declare -A model=([b16]=budget/cnn+markov-$minutes [b8]=sweep/cnn-b8-$minutes)
+printf 'train:\n  batch: 4\n  warmup: 1200\n  valid_every: 1000\n' > sweep/b4.yaml
+printf 'train:\n  batch: 8\n  warmup: 600\n  valid_every: 500\n  lr: 0.003\n' > sweep/b8-lr3.yaml
+declare -A what=([b16]="16 chunks per step (the preset)" [b8]="8 chunks per step"
+    [b4]="4 chunks per step" [b8-lr3]="8 chunks per step, peak lr 0.003")
+model_dir() { [ "$1" = b16 ] && echo "budget/cnn+markov-$minutes" || echo "sweep/cnn-$1-$minutes"; }
 core=0
-for v in b16 b8; do
-    m=${model[$v]}
+for v in "${variants[@]}"; do
+    [ -n "${what[$v]:-}" ] || { echo "bench/sweep.sh: unknown variant $v (b16, b8, b4, b8-lr3)" >&2; exit 1; }
+    m=$(model_dir "$v")
     flags=()
-    [ "$v" = b8 ] && flags=(--config sweep/b8.yaml)
+    [ "$v" = b16 ] || flags=(--config "sweep/$v.yaml")
     if [ ! -f "$m/weights.safetensors" ]; then
         rm -rf "$m"
         taskset -c "$core" train-model -g "$g" --windows w.parquet --preset cpu-small "${flags[@]}" \
             --prior train.fmd --steps 0 --max-minutes "$minutes" --prefetch 0 -t 1 --device cpu -o "$m" -q &
     fi
-    core=$((core + 1))
+    core=$(((core + 1) % 2))
 done
 wait
 echo "| model | parameters | field | trained | targets seen | test accuracy | bits/base | repeat acc | non-repeat acc | repeat bits | non-repeat bits |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for v in b16 b8; do
-    m=${model[$v]}
+for v in "${variants[@]}"; do
+    m=$(model_dir "$v")
     p=$(awk '/^parameters:/ {print $2}' "$m/config.yaml")
     f=$(awk '/^field:/ {print $2}' "$m/config.yaml")
     last=$(python3 -c "import pyarrow.parquet as pq; t = pq.read_table('$m/metrics.parquet').to_pylist()[-1]; print(f\"{t['wall_seconds']/60:.1f} min, {t['step']} steps\", t['targets_seen'])")
-    what=$([ "$v" = b8 ] && echo "8 chunks per step" || echo "16 chunks per step (the preset)")
     for rc in "" --rc-average; do
         s=scores/sweep-$v-$minutes$rc
         [ -f "$s/metrics.tsv" ] || score-genome -g "$g" -m "$m" --regions test_positions.bed \
             --repeats soft.bed $rc -t 2 --device cpu -o "$s" -q
-        row "cpu-small cnn + Markov prior, $minutes CPU-minutes, $what${rc:+, both strands}" \
+        row "cpu-small cnn + Markov prior, $minutes CPU-minutes, ${what[$v]}${rc:+, both strands}" \
             "$p" "$f" "${last% *}" "${last##* }" "$s/metrics.tsv"
     done
 done

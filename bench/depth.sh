@@ -13,11 +13,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 . scripts/env.sh
 . bench/lib.sh
-minutes=${1:-30}
-work=${2:-bench-quality}
-cd "$work"
-g=$repo/data/ztritici_IPO323.fa.gz
-need_inputs bench/depth.sh
+quality_workdir bench/depth.sh 30 "$@"
 mkdir -p depth
 core=0
 for variant in markov depth; do

@@ -17,3 +17,13 @@ need_inputs() {
         [ -f "$f" ] || { echo "$1: $PWD/$f is missing: run bench/budget.sh quality first" >&2; exit 1; }
     done
 }
+
+# quality_workdir SCRIPT DEFAULT_MINUTES [MINUTES] [WORKDIR]: enter WORKDIR (default
+# bench-quality, relative to the repository root in $repo) and stop unless it holds
+# bench/budget.sh's inputs; sets minutes (MINUTES or DEFAULT_MINUTES) and g (the demo genome).
+quality_workdir() {
+    minutes=${3:-$2}
+    cd "${4:-bench-quality}"
+    g=$repo/data/ztritici_IPO323.fa.gz
+    need_inputs "$1"
+}

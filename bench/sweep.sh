@@ -19,11 +19,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 . scripts/env.sh
 . bench/lib.sh
-minutes=${1:-120}
-work=${2:-bench-quality}
-cd "$work"
-g=$repo/data/ztritici_IPO323.fa.gz
-need_inputs bench/sweep.sh
+quality_workdir bench/sweep.sh 120 "$@"
 shift $(($# < 2 ? $# : 2))
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(b16 b8)
@@ -34,9 +30,11 @@ printf 'train:\n  batch: 8\n  warmup: 600\n  valid_every: 500\n  lr: 0.003\n' > 
 declare -A what=([b16]="16 chunks per step (the preset)" [b8]="8 chunks per step"
     [b4]="4 chunks per step" [b8-lr3]="8 chunks per step, peak lr 0.003")
 model_dir() { [ "$1" = b16 ] && echo "budget/cnn+markov-$minutes" || echo "sweep/cnn-$1-$minutes"; }
-core=0
 for v in "${variants[@]}"; do
     [ -n "${what[$v]:-}" ] || { echo "bench/sweep.sh: unknown variant $v (b16, b8, b4, b8-lr3)" >&2; exit 1; }
+done
+core=0
+for v in "${variants[@]}"; do
     m=$(model_dir "$v")
     flags=()
     [ "$v" = b16 ] || flags=(--config "sweep/$v.yaml")

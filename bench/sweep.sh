@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Issue 11: the batch size and learning rate of the cpu-small CNN with the FM-index prior under a
 # time budget. On the quality table's split and test positions (bench/budget.sh's workdir and
 # inputs), runs of MINUTES CPU-minutes side by side, each pinned to its own core (taskset -c 0
@@ -7,7 +8,11 @@
 #   - b8: 8 chunks per step (twice the steps for the same targets), warm-up 600 steps (the
 #     same targets), validation every 500 steps (the same share of the time),
 #   - b4: 4 chunks per step, warm-up 1,200 steps, validation every 1,000 steps,
-#   - b8-lr3: b8 with a peak learning rate of 0.003 instead of 0.002.
+#   - b8-lr3: b8 with a peak learning rate of 0.003 instead of 0.002,
+#   - c2k-b4-lr3: chunks of 2,048 targets, 4 per step (b8-lr3's targets per step, half the
+#     flank padding), 32 validation chunks (the same validation positions per score),
+#   - c2k-b2: chunks of 2,048 targets, 2 per step (b4's targets per step), lr 0.002.
+# Since the prior cache (train.prior_cache_mb), runs look each train position's prior up once.
 # Then each is scored with 2 threads on the test positions, as it is and with --rc-average
 # (both strands). Finished models and score folders are reused: delete them to redo them.
 #
@@ -27,11 +32,14 @@ mkdir -p budget sweep scores
 printf 'train:\n  batch: 8\n  warmup: 600\n  valid_every: 500\n' > sweep/b8.yaml
 printf 'train:\n  batch: 4\n  warmup: 1200\n  valid_every: 1000\n' > sweep/b4.yaml
 printf 'train:\n  batch: 8\n  warmup: 600\n  valid_every: 500\n  lr: 0.003\n' > sweep/b8-lr3.yaml
+printf 'train:\n  chunk: 2048\n  batch: 4\n  warmup: 600\n  valid_every: 500\n  valid_chunks: 32\n  lr: 0.003\n' > sweep/c2k-b4-lr3.yaml
+printf 'train:\n  chunk: 2048\n  batch: 2\n  warmup: 1200\n  valid_every: 1000\n  valid_chunks: 32\n' > sweep/c2k-b2.yaml
 declare -A what=([b16]="16 chunks per step (the preset)" [b8]="8 chunks per step"
-    [b4]="4 chunks per step" [b8-lr3]="8 chunks per step, peak lr 0.003")
+    [b4]="4 chunks per step" [b8-lr3]="8 chunks per step, peak lr 0.003"
+    [c2k-b4-lr3]="4 chunks of 2,048 per step, peak lr 0.003" [c2k-b2]="2 chunks of 2,048 per step")
 model_dir() { [ "$1" = b16 ] && echo "budget/cnn+markov-$minutes" || echo "sweep/cnn-$1-$minutes"; }
 for v in "${variants[@]}"; do
-    [ -n "${what[$v]:-}" ] || { echo "bench/sweep.sh: unknown variant $v (b16, b8, b4, b8-lr3)" >&2; exit 1; }
+    [ -n "${what[$v]:-}" ] || { echo "bench/sweep.sh: unknown variant $v (${!what[*]})" >&2; exit 1; }
 done
 core=0
 for v in "${variants[@]}"; do

@@ -79,6 +79,19 @@ fn count_kmers(d: &Path, k: usize) {
     );
 }
 
+/// An FM-index of the train split, as `y.fmd` in `d`.
+fn index_train(d: &Path) {
+    let args = [
+        "-g",
+        "y.fa.gz",
+        "--windows",
+        "w.parquet",
+        "--split",
+        "train",
+    ];
+    ok(d, "index-genome", &[&args[..], &["-o", "y.fmd"]].concat());
+}
+
 /// score-genome's arguments to score `r.bed` of `y.fa.gz` with `model` on the CPU into `out`.
 fn score_args<'a>(model: &'a str, out: &'a str) -> [&'a str; 10] {
     [
@@ -298,20 +311,7 @@ fn a_kmer_prior_travels_with_the_model() {
 fn an_fm_index_prior_with_depth_channels() {
     let dir = setup();
     let d = dir.path();
-    ok(
-        d,
-        "index-genome",
-        &[
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
-            "--split",
-            "train",
-            "-o",
-            "y.fmd",
-        ],
-    );
+    index_train(d);
     let prior = ["--prior", "y.fmd", "--prior-order", "6"];
     let out = train(
         d,
@@ -347,6 +347,42 @@ fn an_fm_index_prior_with_depth_channels() {
         "need an FM-index prior",
     );
     training_refuses_with(d, &["--config", "cnn.yaml", "--prior-depth"], "--prior");
+}
+
+/// The prior's inputs kept across epochs (`train.prior_cache_mb`, on by default) train to
+/// the very weights of the same run looking every chunk's prior up, here with two loader
+/// threads filling the cache side by side and 200 steps over the same 184 kb (both strands).
+#[test]
+fn the_prior_cache_trains_to_the_same_weights() {
+    let dir = setup();
+    let d = dir.path();
+    index_train(d);
+    let cnn = std::fs::read_to_string(d.join("cnn.yaml")).unwrap();
+    let cnn = cnn.replace("steps: 30", "steps: 200");
+    write(d, "cached.yaml", &cnn);
+    write(d, "looked-up.yaml", &format!("{cnn}  prior_cache_mb: 0\n"));
+    let run = |yaml: &str, how: &[&str], out: &str| {
+        let args = ["-g", "y.fa.gz", "--windows", "w.parquet", "--config", yaml];
+        let prior = ["--prior", "y.fmd", "--prior-order", "6", "-o", out];
+        let done = train(d, &[&args[..], &prior, how].concat());
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        weights(&d.join(out).join("weights.safetensors"))
+    };
+    let cached = run("cached.yaml", &["--prefetch", "4", "--loaders", "2"], "c");
+    let looked_up = run("looked-up.yaml", &["--prefetch", "0"], "l");
+    assert_eq!(cached.len(), looked_up.len());
+    for (name, w) in &cached {
+        assert_eq!(
+            w, &looked_up[name],
+            "weights of {name} differ with the cache"
+        );
+    }
+    let cfg = std::fs::read_to_string(d.join("c/config.yaml")).unwrap();
+    assert!(cfg.contains("prior_cache_mb: 4096"), "{cfg}");
 }
 
 #[test]

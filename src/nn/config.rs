@@ -193,6 +193,10 @@ pub struct TrainConfig {
     pub prefetch: Option<usize>,
     /// Loader threads preparing batches (sampling, encoding, prior lookup) when prefetching.
     pub loaders: usize,
+    /// Memory (MiB) for keeping the prior's inputs of train positions across epochs, so each
+    /// is looked up once: 32 bytes per base of a train contig with 4 channels (both strands,
+    /// f32, the same values as a lookup), contigs taken in order while it lasts; 0: off.
+    pub prior_cache_mb: u64,
 }
 
 impl TrainConfig {
@@ -230,18 +234,20 @@ impl Default for TrainConfig {
             precision: super::precision::Precision::Auto,
             prefetch: None,
             loaders: 1,
+            prior_cache_mb: 4096,
         }
     }
 }
 
 impl TrainConfig {
-    /// The same training, whatever runs it: precision, prefetch and loaders may change on
-    /// resuming (another machine, another device).
+    /// The same training, whatever runs it: precision, prefetch, loaders and the prior cache
+    /// may change on resuming (another machine, another device).
     pub fn same_run(&self, other: &TrainConfig) -> bool {
         let how = |c: &TrainConfig| TrainConfig {
             precision: super::precision::Precision::Auto,
             prefetch: None,
             loaders: 1,
+            prior_cache_mb: 0,
             ..c.clone()
         };
         how(self) == how(other)

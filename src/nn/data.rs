@@ -9,6 +9,7 @@ use super::config::TrainConfig;
 use super::folder::DataInfo;
 use super::layers::model_codes;
 use super::prior::Prior;
+use super::prior_cache::PriorCache;
 use crate::genome::{Genome, encode};
 use crate::predict::{padded_chunk, revcomp_codes};
 use crate::regions::IntervalSet;
@@ -68,6 +69,8 @@ pub(super) struct Data {
     pub(super) valid: Windows,
     pub(super) info: DataInfo,
     pub(super) prior: Option<Prior>,
+    /// The prior's inputs of train chunks, kept across epochs (`train.prior_cache_mb`).
+    pub(super) prior_cache: Option<PriorCache>,
 }
 
 impl Data {
@@ -180,6 +183,7 @@ pub(super) fn load_data(
         valid,
         info,
         prior: None,
+        prior_cache: None,
     })
 }
 
@@ -222,6 +226,7 @@ pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: u
             &mut batch,
             &data.contigs[contig],
             data.prior.as_ref(),
+            data.prior_cache.as_ref(),
             s,
             cfg.chunk,
             field,
@@ -259,6 +264,7 @@ pub(super) fn add_sample(
     batch: &mut Batch,
     contig: &Contig,
     prior: Option<&Prior>,
+    cache: Option<&PriorCache>,
     s: Sample,
     chunk: usize,
     field: usize,
@@ -309,9 +315,12 @@ pub(super) fn add_sample(
             start: s.start,
             reverse: s.rc,
         };
+        let cached = cache
+            .filter(|_| s.counted)
+            .and_then(|c| c.inputs(p, contig, start, chunk, field, s.rc));
         batch
             .prior
-            .extend(p.inputs(&padded, field, s.counted, Some(&locus)));
+            .extend(cached.unwrap_or_else(|| p.inputs(&padded, field, s.counted, Some(&locus))));
     }
     batch.input.extend(model_codes(&padded));
     batch.target.extend(target);

@@ -17,6 +17,7 @@ pub mod precision;
 pub mod predictor;
 pub mod presets;
 pub mod prior;
+mod prior_cache;
 mod schedule;
 pub mod train;
 

@@ -196,6 +196,13 @@ impl Prior {
         self.info.channels()
     }
 
+    /// The inputs of a position without a prior: the uniform log-probabilities, zero depth.
+    pub fn uniform_row(&self) -> Vec<f32> {
+        let mut row = vec![0.0; self.channels()];
+        row[..4].fill(LOG_QUARTER);
+        row
+    }
+
     /// The head's prior inputs (L x C, row-major, C = [`channels`](Self::channels)) for
     /// every position of a padded chunk of encoded bases (`field` bases each side of the
     /// central ones): log-probabilities, then the depth channels if asked; flank positions
@@ -213,9 +220,7 @@ impl Prior {
     ) -> Vec<f32> {
         let n = chunk.len();
         let c = self.channels();
-        let mut uniform = vec![0.0; c];
-        uniform[..4].fill(LOG_QUARTER);
-        let mut out = uniform.repeat(n);
+        let mut out = self.uniform_row().repeat(n);
         if n <= 2 * field {
             return out;
         }

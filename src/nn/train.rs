@@ -25,6 +25,7 @@ use super::data::{Batch, Data, Labels, Repeats, Sample, add_sample, load_data};
 use super::folder::FolderConfig;
 use super::precision::autocast;
 use super::prior::{self, Prior};
+use super::prior_cache::PriorCache;
 use super::schedule::{budget_spent, decay_fraction, lr_at};
 use crate::genome::Genome;
 use crate::{Error, Result};
@@ -91,6 +92,24 @@ pub fn train(req: TrainRequest) -> Result<()> {
         ));
     }
     data.prior = prior;
+    if let Some(p) = &data.prior {
+        data.prior_cache = PriorCache::new(&data.contigs, p.channels(), cfg.prior_cache_mb << 20);
+        if !req.quiet {
+            match &data.prior_cache {
+                Some(c) => eprintln!(
+                    "train-model: keeping the prior of {} of {} contigs across epochs ({} MB, train.prior_cache_mb {})",
+                    c.contigs(),
+                    data.contigs.len(),
+                    c.bytes() >> 20,
+                    cfg.prior_cache_mb
+                ),
+                None => eprintln!(
+                    "train-model: not keeping the prior across epochs (train.prior_cache_mb {} holds no contig)",
+                    cfg.prior_cache_mb
+                ),
+            }
+        }
+    }
     let folder_cfg = FolderConfig {
         dnactx_version: crate::VERSION.into(),
         model: req.run.model.clone(),
@@ -369,6 +388,7 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
                 &mut batch,
                 &data.contigs[contig],
                 data.prior.as_ref(),
+                None,
                 s,
                 cfg.chunk,
                 field,

@@ -1,0 +1,223 @@
+//! The prior's inputs of the train positions, kept across epochs: a run of two hours on the
+//! CPU makes about five passes over its train bases, and without this cache each pass looks
+//! every position up in the FM-index again (13% of each step, docs/benchmarks.md).
+//!
+//! The cache holds each position's prior channels as the f32 values [`Prior::inputs`] gives,
+//! per strand, so a batch made from it is bit-identical to one made without it: a position's
+//! prior depends only on the bases within k of it (k <= the field) and, for leave-one-out, on
+//! its position and strand. Contigs are taken in order while `train.prior_cache_mb` lasts;
+//! the others are looked up as before.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::data::Contig;
+use super::prior::Prior;
+use crate::predict::{Locus, padded_chunk, revcomp_codes};
+
+/// A slot not filled yet (a NaN no prior input takes: inputs are logs of at least 1e-12).
+const EMPTY: u32 = u32::MAX;
+
+/// One contig's slots: position-major, `channels` per position, forward then reverse strand.
+struct Slots([Box<[AtomicU32]>; 2]);
+
+/// Prior inputs of counted (train) chunks, filled as chunks are drawn; shared by the loader
+/// threads (a slot's first channel is written last, with release ordering).
+pub(super) struct PriorCache {
+    channels: usize,
+    by_contig: HashMap<String, Slots>,
+    bytes: u64,
+}
+
+impl PriorCache {
+    /// Slots for the contigs, in order, while `budget_bytes` lasts; None when not even the
+    /// first fits (or the budget is 0).
+    pub(super) fn new(
+        contigs: &[Contig],
+        channels: usize,
+        budget_bytes: u64,
+    ) -> Option<PriorCache> {
+        let mut by_contig = HashMap::new();
+        let mut bytes = 0u64;
+        for c in contigs {
+            let need = 2 * 4 * (c.codes.len() * channels) as u64;
+            if bytes + need > budget_bytes {
+                break;
+            }
+            let slots = || {
+                (0..c.codes.len() * channels)
+                    .map(|_| AtomicU32::new(EMPTY))
+                    .collect()
+            };
+            by_contig.insert(c.name.clone(), Slots([slots(), slots()]));
+            bytes += need;
+        }
+        (!by_contig.is_empty()).then_some(PriorCache {
+            channels,
+            by_contig,
+            bytes,
+        })
+    }
+
+    /// Bytes held.
+    pub(super) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Contigs held.
+    pub(super) fn contigs(&self) -> usize {
+        self.by_contig.len()
+    }
+
+    /// What `prior.inputs(padded, field, true, locus)` gives for the counted chunk of targets
+    /// `start..start + chunk` of `contig` (reverse-complemented when `rc`), looking up only
+    /// the positions not held yet; None when the contig is not held or the chunk runs past
+    /// its end.
+    pub(super) fn inputs(
+        &self,
+        prior: &Prior,
+        contig: &Contig,
+        start: usize,
+        chunk: usize,
+        field: usize,
+        rc: bool,
+    ) -> Option<Vec<f32>> {
+        let c = self.channels;
+        let slots = &self.by_contig.get(&contig.name)?.0[usize::from(rc)];
+        if start + chunk > contig.codes.len() {
+            return None;
+        }
+        let held = |pos: usize| slots[pos * c].load(Ordering::Acquire) != EMPTY;
+        let first = (start..start + chunk).find(|&p| !held(p));
+        if let Some(a) = first {
+            let b = (a..start + chunk).rev().find(|&p| !held(p)).unwrap() + 1;
+            let mut sub = padded_chunk(&contig.codes, a, b, field);
+            if rc {
+                sub = revcomp_codes(&sub);
+            }
+            let locus = Locus {
+                contig: &contig.name,
+                start: a as u64,
+                reverse: rc,
+            };
+            let values = prior.inputs(&sub, field, true, Some(&locus));
+            for j in 0..b - a {
+                let pos = if rc { b - 1 - j } else { a + j };
+                let row = &values[(field + j) * c..(field + j + 1) * c];
+                for (ch, v) in row.iter().enumerate().skip(1) {
+                    slots[pos * c + ch].store(v.to_bits(), Ordering::Relaxed);
+                }
+                slots[pos * c].store(row[0].to_bits(), Ordering::Release);
+            }
+        }
+        // flanks: what Prior::inputs gives them (the uniform prior, zero depth)
+        let n = chunk + 2 * field;
+        let flank = prior.uniform_row();
+        let mut out = Vec::with_capacity(n * c);
+        for _ in 0..field {
+            out.extend_from_slice(&flank);
+        }
+        for i in 0..chunk {
+            let pos = if rc { start + chunk - 1 - i } else { start + i };
+            out.extend(
+                slots[pos * c..(pos + 1) * c]
+                    .iter()
+                    .map(|s| f32::from_bits(s.load(Ordering::Relaxed))),
+            );
+        }
+        for _ in 0..field {
+            out.extend_from_slice(&flank);
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+    use crate::markov::MarkovSettings;
+    use crate::markov::build::{TextBuilder, tests::meta};
+    use crate::nn::prior::PriorSettings;
+    use crate::regions::IntervalSet;
+    use crate::rng::SplitMix64;
+
+    /// Chunks from the cache, filled piece by piece by overlapping chunks on both strands,
+    /// are bit-identical to the prior's own lookups, with and without depth channels; a
+    /// chunk past the contig's end, and a contig over the budget, are left to the lookups.
+    #[test]
+    fn cached_inputs_are_the_lookups() {
+        let mut rng = SplitMix64(11);
+        // a genome with a repeat (so leave-one-out matters) and a run of Ns
+        let mut bases: Vec<u8> = (0..2000).map(|_| b"ACGT"[rng.below(4) as usize]).collect();
+        let copy = bases[300..500].to_vec();
+        bases[1200..1400].copy_from_slice(&copy);
+        bases[900..910].fill(b'N');
+        let seq = EncodedSeq::from_ascii(&bases).unwrap();
+        let mut text = TextBuilder::new();
+        text.add_contig(
+            0,
+            "t",
+            seq.codes(),
+            &IntervalSet::from_unsorted(vec![(0, 1500)]),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.fmd");
+        text.finish(meta()).unwrap().save(&path).unwrap();
+        let held = |name: &str| Contig {
+            name: name.into(),
+            codes: seq.codes().to_vec(),
+            repeats: None,
+        };
+        let contigs = [held("t"), held("u")];
+        let (contig, other) = (&contigs[0], &contigs[1]);
+        for depth in [false, true] {
+            let settings = PriorSettings {
+                pseudocount: 1.0,
+                markov: MarkovSettings {
+                    k: 4,
+                    alpha: 2.0,
+                    min_order: 0,
+                    leave_one_out: true,
+                },
+                depth,
+            };
+            let prior = Prior::load(&path, &settings, true).unwrap();
+            let c = prior.channels();
+            // room for the first contig only
+            let cache = PriorCache::new(&contigs, c, 8 * 2000 * c as u64).unwrap();
+            assert_eq!((cache.contigs(), cache.bytes()), (1, 8 * 2000 * c as u64));
+            let (field, chunk) = (6, 64);
+            for _ in 0..400 {
+                let start = rng.below((2000 - chunk) as u64 + 1) as usize;
+                let rc = rng.next_u64() & 1 == 1;
+                let mut padded = padded_chunk(&contig.codes, start, start + chunk, field);
+                if rc {
+                    padded = revcomp_codes(&padded);
+                }
+                let locus = Locus {
+                    contig: "t",
+                    start: start as u64,
+                    reverse: rc,
+                };
+                let want = prior.inputs(&padded, field, true, Some(&locus));
+                let got = cache
+                    .inputs(&prior, contig, start, chunk, field, rc)
+                    .unwrap();
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "chunk at {start}, rc {rc}");
+            }
+            assert!(
+                cache
+                    .inputs(&prior, contig, 1990, chunk, field, false)
+                    .is_none()
+            );
+            assert!(
+                cache
+                    .inputs(&prior, other, 0, chunk, field, false)
+                    .is_none()
+            );
+            assert!(PriorCache::new(&contigs, c, 1000).is_none());
+        }
+    }
+}

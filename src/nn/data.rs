@@ -73,7 +73,22 @@ pub(super) struct Data {
     pub(super) prior_cache: Option<PriorCache>,
 }
 
+/// Where a chunk's prior inputs come from: the prior, and its cache of train positions.
+#[derive(Clone, Copy)]
+pub(super) struct PriorSource<'a> {
+    pub(super) prior: &'a Prior,
+    pub(super) cache: Option<&'a PriorCache>,
+}
+
 impl Data {
+    /// The prior's inputs, cached for counted chunks where the cache holds them.
+    pub(super) fn prior_source(&self) -> Option<PriorSource<'_>> {
+        self.prior.as_ref().map(|prior| PriorSource {
+            prior,
+            cache: self.prior_cache.as_ref(),
+        })
+    }
+
     /// Whether any base of the train and valid chromosomes is a repeat (in the repeat BED,
     /// or soft-masked without one).
     pub(super) fn has_repeats(&self) -> bool {
@@ -225,8 +240,7 @@ pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: u
         add_sample(
             &mut batch,
             &data.contigs[contig],
-            data.prior.as_ref(),
-            data.prior_cache.as_ref(),
+            data.prior_source(),
             s,
             cfg.chunk,
             field,
@@ -263,8 +277,7 @@ pub(super) struct Sample {
 pub(super) fn add_sample(
     batch: &mut Batch,
     contig: &Contig,
-    prior: Option<&Prior>,
-    cache: Option<&PriorCache>,
+    prior: Option<PriorSource>,
     s: Sample,
     chunk: usize,
     field: usize,
@@ -309,7 +322,7 @@ pub(super) fn add_sample(
             None => i64::from(r),
         };
     }
-    if let Some(p) = prior {
+    if let Some(PriorSource { prior: p, cache }) = prior {
         let locus = crate::predict::Locus {
             contig: &contig.name,
             start: s.start,

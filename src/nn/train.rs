@@ -387,8 +387,7 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
             add_sample(
                 &mut batch,
                 &data.contigs[contig],
-                data.prior.as_ref(),
-                None,
+                data.prior_source(),
                 s,
                 cfg.chunk,
                 field,

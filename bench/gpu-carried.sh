@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # On a lent GPU machine, with .gpu/ from bench/gpu-carry.sh carried along: dnactx built for the
-# machine's PyTorch, run with its libraries; then bench/gpu.sh bench-gpu MINUTES. Writes its log
+# machine's PyTorch, run with its libraries; then bench/gpu.sh bench-gpu MINUTES, or another
+# bench script given with its arguments after the workdir (bench/gpu-sweep.sh). Writes its log
 # and results to $OUT (the device tool's folder), or to bench-gpu/ without it.
+#   bash bench/gpu-carried.sh [MINUTES]
+#   bash bench/gpu-carried.sh bench/gpu-sweep.sh [ARGS after the workdir]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-minutes=${1:-1}
+script=bench/gpu.sh
+case "${1:-}" in *.sh) script=$1; shift ;; esac
+[ $# -gt 0 ] || [ "$script" != bench/gpu.sh ] || set -- 1
 OUT=${OUT:-bench-gpu}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
@@ -26,8 +31,10 @@ ldd /tmp/realbin/train-model | grep -E "not found|torch|c10"
 mkdir -p bench-gpu && cp .gpu/work/*.bed .gpu/work/*.parquet bench-gpu/ && xz -dc .gpu/work/train.fmd.xz > bench-gpu/train.fmd || exit 3
 # the binaries load (bench/gpu.sh then checks that libtorch sees the device)
 target/release/train-model --list-presets | head -20
-bench/gpu.sh bench-gpu "$minutes" | tee "$OUT/gpu.md"
+bash "$script" bench-gpu "$@" | tee "$OUT/$(basename "$script" .sh).md"
 rc=${PIPESTATUS[0]}
 tar -czf "$OUT/models.tgz" bench-gpu/models/*/config.yaml bench-gpu/models/*/metrics.parquet \
-    bench-gpu/models/*.log bench-gpu/scores/*/metrics.tsv bench-gpu/rates.tsv 2>/dev/null
-echo "bench/gpu.sh exit $rc"; date -u
+    bench-gpu/models/*.log bench-gpu/scores/*/metrics.tsv bench-gpu/rates.tsv \
+    bench-gpu/gsweep/*/config.yaml bench-gpu/gsweep/*/metrics.parquet bench-gpu/gsweep/*.log \
+    bench-gpu/gsweep/scores-*/metrics.tsv 2>/dev/null
+echo "$script exit $rc"; date -u

@@ -6,7 +6,8 @@
 # this checkout (only tch's version pin differs), and packs into .gpu/ (ignore it in
 # .git/info/exclude): the stripped binaries, pyBigWig for Python 3.12, the quality split's
 # windows, repeats and FM-index, and bench/gpu-carried.sh's caller. There, in the checkout:
-#   bash bench/gpu-carried.sh MINUTES      # with .gpu carried along
+#   bash bench/gpu-carried.sh MINUTES      # with .gpu carried along: bench/gpu.sh
+#   bash bench/gpu-carried.sh bench/gpu-sweep.sh 6    # or bench/gpu-sweep.sh
 #
 #   bench/gpu-carry.sh [torch version, default 2.11.0] [tch version, default 0.24.0]
 set -euo pipefail

@@ -11,7 +11,9 @@
 #   - b8-lr3: b8 with a peak learning rate of 0.003 instead of 0.002,
 #   - c2k-b4-lr3: chunks of 2,048 targets, 4 per step (b8-lr3's targets per step, half the
 #     flank padding), 32 validation chunks (the same validation positions per score),
-#   - c2k-b2: chunks of 2,048 targets, 2 per step (b4's targets per step), lr 0.002.
+#   - c2k-b2: chunks of 2,048 targets, 2 per step (b4's targets per step), lr 0.002,
+#   - c2k-b4-lr3-wd05, c2k-b4-lr3-wd1: c2k-b4-lr3 with weight decay 0.05 and 0.1 (0.01 before).
+# SWEEP_CORE: the core of the first run (default 0; the next run takes the other core).
 # Since the prior cache (train.prior_cache_mb), runs look each train position's prior up once.
 # Then each is scored with 2 threads on the test positions, as it is and with --rc-average
 # (both strands). Finished models and score folders are reused: delete them to redo them.
@@ -34,14 +36,19 @@ printf 'train:\n  batch: 4\n  warmup: 1200\n  valid_every: 1000\n' > sweep/b4.ya
 printf 'train:\n  batch: 8\n  warmup: 600\n  valid_every: 500\n  lr: 0.003\n' > sweep/b8-lr3.yaml
 printf 'train:\n  chunk: 2048\n  batch: 4\n  warmup: 600\n  valid_every: 500\n  valid_chunks: 32\n  lr: 0.003\n' > sweep/c2k-b4-lr3.yaml
 printf 'train:\n  chunk: 2048\n  batch: 2\n  warmup: 1200\n  valid_every: 1000\n  valid_chunks: 32\n' > sweep/c2k-b2.yaml
+for wd in 05 1; do
+    sed "\$a\\  weight_decay: 0.$wd" sweep/c2k-b4-lr3.yaml > "sweep/c2k-b4-lr3-wd$wd.yaml"
+done
 declare -A what=([b16]="16 chunks per step (the preset)" [b8]="8 chunks per step"
     [b4]="4 chunks per step" [b8-lr3]="8 chunks per step, peak lr 0.003"
-    [c2k-b4-lr3]="4 chunks of 2,048 per step, peak lr 0.003" [c2k-b2]="2 chunks of 2,048 per step")
+    [c2k-b4-lr3]="4 chunks of 2,048 per step, peak lr 0.003" [c2k-b2]="2 chunks of 2,048 per step"
+    [c2k-b4-lr3-wd05]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.05"
+    [c2k-b4-lr3-wd1]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.1")
 model_dir() { [ "$1" = b16 ] && echo "budget/cnn+markov-$minutes" || echo "sweep/cnn-$1-$minutes"; }
 for v in "${variants[@]}"; do
     [ -n "${what[$v]:-}" ] || { echo "bench/sweep.sh: unknown variant $v (${!what[*]})" >&2; exit 1; }
 done
-core=0
+core=${SWEEP_CORE:-0}
 for v in "${variants[@]}"; do
     m=$(model_dir "$v")
     flags=()

@@ -7,7 +7,9 @@
 # with the CPU rows of bench/sweep.sh; the first variant is bench/sweep.sh's c2k-b4-lr3 itself,
 # to show how far a GPU run of the same recipe lands from the CPU's.
 #
-#   bench/gpu-sweep.sh [workdir, default bench-gpu] [minutes, a cap on each training, default 6]
+#   bench/gpu-sweep.sh [workdir, default bench-gpu] [minutes, a cap on each training, default 6] [set]
+# Sets: recipe (default: weight decay and network size), wd (around weight decay 0.1: another
+# seed, a higher peak rate, a wider head).
 # Needs the quality split's inputs in the workdir (w.parquet, w.bed, soft.bed, train.fmd: see
 # bench/gpu-carry.sh) and the torch build on PATH. GPU_SWEEP_DEVICE=cpu: a dry run on the CPU
 # with budgets a thousand times smaller (checks the script, measures nothing). Prints Markdown.
@@ -18,6 +20,7 @@ repo=$PWD
 . bench/lib.sh
 work=${1:-bench-gpu}
 cap=${2:-6}
+set=${3:-recipe}
 device=${GPU_SWEEP_DEVICE:-cuda}
 cd "$work"
 g=$repo/data/ztritici_IPO323.fa.gz
@@ -35,14 +38,24 @@ mkdir -p gsweep
 # 120 minutes on one core here; a larger network sees fewer, in proportion to its FLOPs per base
 # (1.62 times for 128 channels, 1.38 for 7 layers, whose field of 509 also pads each chunk more).
 base='train:\n  chunk: 2048\n  batch: 4\n  warmup: 600\n  valid_every: 500\n  valid_chunks: 32\n  lr: 0.003\n'
-variants=(
+case "$set" in
+recipe) variants=(
     "c2k-b4-lr3|128000000|c2k-b4-lr3 (weight decay 0.01), as on the CPU|$base"
     "wd1|128000000|weight decay 0.1|$base  weight_decay: 0.1\n"
     "wd3|128000000|weight decay 0.3|$base  weight_decay: 0.3\n"
     "ch128|78000000|128 channels|${base}model:\n  channels: 128\n"
     "ch128-wd1|78000000|128 channels, weight decay 0.1|$base  weight_decay: 0.1\nmodel:\n  channels: 128\n"
     "l7|85000000|7 layers (dilations up to 64)|${base}model:\n  kernel_sizes: [5, 5, 5, 5, 5, 5, 5]\n  dilations: [1, 2, 4, 8, 16, 32, 64]\n"
-)
+) ;;
+wd) wd="$base  weight_decay: 0.1\n"
+    variants=(
+    "wd1|128000000|weight decay 0.1|$wd"
+    "wd1-seed2|128000000|weight decay 0.1, seed 2|$wd  seed: 2\n"
+    "wd1-lr5|128000000|weight decay 0.1, peak lr 0.005|${wd/lr: 0.003/lr: 0.005}"
+    "wd1-dense512|104000000|weight decay 0.1, a head of 512 then 256|${wd}model:\n  dense: [512, 256]\n"
+) ;;
+*) echo "bench/gpu-sweep.sh: unknown set $set (recipe, wd)" >&2; exit 1 ;;
+esac
 cores=$(nproc)
 loaders=$(((cores - ${#variants[@]}) / ${#variants[@]}))
 [ "$loaders" -ge 1 ] || loaders=1

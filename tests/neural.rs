@@ -396,6 +396,12 @@ fn a_killed_run_with_a_target_budget_resumes_to_the_same_weights() {
     killed_run_resumes("steps: 0\n  max_targets: 400000");
 }
 
+/// The same with an average of the weights (train.ema): its tensors are in the checkpoint.
+#[test]
+fn a_killed_run_with_weight_averaging_resumes_to_the_same_weights() {
+    killed_run_resumes("steps: 120\n  ema: 0.9");
+}
+
 /// Metrics rows of a finished model folder: (step, lr, wall_seconds).
 fn metric_rows(folder: &Path) -> Vec<(u64, f64, f64)> {
     let step = metric_column(folder, "step");

@@ -118,7 +118,7 @@ impl AdamW {
 }
 
 /// Trainable variables sorted by name, so the order is stable across runs.
-fn sorted_vars(vs: &nn::VarStore) -> Vec<(String, Tensor)> {
+pub(super) fn sorted_vars(vs: &nn::VarStore) -> Vec<(String, Tensor)> {
     let mut vars: Vec<(String, Tensor)> = vs
         .variables()
         .into_iter()

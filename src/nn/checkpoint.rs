@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tch::{Tensor, nn};
 
 use super::adamw::AdamW;
+use super::ema::Ema;
 use super::folder::{self, CheckpointState, FolderConfig};
 use crate::io::parquet::{self as pq, Metadata};
 use crate::{Error, Result};
@@ -42,13 +43,14 @@ pub(super) struct SavedState {
     pub(super) config: Option<FolderConfig>,
 }
 
-/// Restores the checkpoint of the folder `out` into `vs` and `opt` (`--resume`); it must
-/// have been written for the model and training config of `cfg`.
+/// Restores the checkpoint of the folder `out` into `vs`, `opt` and `ema` (`--resume`); it
+/// must have been written for the model and training config of `cfg`.
 pub(super) fn resume_folder(
     out: &Path,
     cfg: &FolderConfig,
     vs: &nn::VarStore,
     opt: &mut AdamW,
+    ema: Option<&mut Ema>,
 ) -> Result<SavedState> {
     let checkpoint = out.join(folder::CHECKPOINT);
     if !checkpoint.is_file() {
@@ -105,6 +107,14 @@ pub(super) fn resume_folder(
     if !opt.restore(&tensors) {
         return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
     }
+    if let Some(ema) = ema
+        && !ema.restore(&tensors)
+    {
+        return Err(Error::invalid(
+            &checkpoint,
+            "lacks the average of the weights (train.ema)",
+        ));
+    }
     if !out.join(folder::CONFIG).is_file() {
         folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
     }
@@ -141,11 +151,12 @@ pub(super) fn create_folder(
     })
 }
 
-/// Writes weights + optimizer state, progress and metrics, each atomically.
+/// Writes weights + optimizer state (and the average of the weights), progress and metrics,
+/// each atomically.
 pub(super) fn write_checkpoint(
     out: &Path,
     vs: &nn::VarStore,
-    opt: &AdamW,
+    (opt, ema): (&AdamW, Option<&Ema>),
     state: &SavedState,
 ) -> Result<()> {
     let mut tensors: Vec<(String, Tensor)> = vs
@@ -154,6 +165,9 @@ pub(super) fn write_checkpoint(
         .map(|(n, t)| (format!("model.{n}"), t))
         .collect();
     tensors.extend(opt.state());
+    if let Some(ema) = ema {
+        tensors.extend(ema.state());
+    }
     let dest = out.join(folder::CHECKPOINT);
     let temp = crate::io::TempOutput::new(&dest)?;
     Tensor::write_safetensors(&tensors, temp.path())
@@ -163,8 +177,17 @@ pub(super) fn write_checkpoint(
     write_metrics(&out.join(folder::METRICS), &state.rows)
 }
 
-/// The final weights, then the checkpoint is removed.
-pub(super) fn finish(out: &Path, vs: &nn::VarStore, state: &SavedState) -> Result<()> {
+/// The final weights (the average of the weights with `train.ema`), then the checkpoint is
+/// removed.
+pub(super) fn finish(
+    out: &Path,
+    vs: &nn::VarStore,
+    ema: Option<&mut Ema>,
+    state: &SavedState,
+) -> Result<()> {
+    if let Some(ema) = ema {
+        ema.swap(vs);
+    }
     let dest = out.join(folder::WEIGHTS);
     let temp = crate::io::TempOutput::new(&dest)?;
     let tmp_name: PathBuf = temp.path().with_extension("safetensors");

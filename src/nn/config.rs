@@ -163,6 +163,10 @@ pub struct TrainConfig {
     /// the rate reaches its minimum exactly when the first budget to run out does.
     pub warmup: usize,
     pub min_lr_ratio: f64,
+    /// Keep an exponential moving average of the weights with this decay per step (e.g.
+    /// 0.999); validation and the final weights use the average (0: off).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ema: f64,
     /// Clip the gradient norm (0: off).
     pub grad_clip: f64,
     /// Train on the reverse complement of a chunk with probability 1/2.
@@ -223,6 +227,7 @@ impl Default for TrainConfig {
             weight_decay: 0.01,
             warmup: 500,
             min_lr_ratio: 0.05,
+            ema: 0.0,
             grad_clip: 1.0,
             rc_augment: true,
             repeat_weight: 1.0,
@@ -252,6 +257,10 @@ impl TrainConfig {
         };
         how(self) == how(other)
     }
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// The YAML given to train-model: a model and its training.

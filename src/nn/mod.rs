@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod device;
+mod ema;
 pub mod flops;
 pub mod folder;
 pub mod fusion;

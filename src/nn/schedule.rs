@@ -119,5 +119,19 @@ mod tests {
             })
             .is_ok()
         );
+        // an average of the weights decays by less than 1 per step
+        for (ema, ok) in [
+            (0.999, true),
+            (1.0, false),
+            (-0.5, false),
+            (f64::NAN, false),
+        ] {
+            let c = TrainConfig {
+                max_targets: 5,
+                ema,
+                ..cfg()
+            };
+            assert_eq!(check_train_config(&c).is_ok(), ok, "ema {ema}");
+        }
     }
 }

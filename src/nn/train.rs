@@ -22,6 +22,7 @@ pub use super::checkpoint::{MetricsRow, write_metrics};
 use super::checkpoint::{SavedState, create_folder, finish, resume_folder, write_checkpoint};
 use super::config::{RunConfig, TrainConfig};
 use super::data::{Batch, Data, Labels, Repeats, Sample, add_sample, load_data};
+use super::ema::Ema;
 use super::folder::FolderConfig;
 use super::precision::autocast;
 use super::prior::{self, Prior};
@@ -123,8 +124,9 @@ pub fn train(req: TrainRequest) -> Result<()> {
         prior: data.prior.as_ref().map(|p| p.info.clone()),
     };
     let mut opt = AdamW::new(&vs, cfg.weight_decay);
+    let mut ema = Ema::new(&vs, cfg.ema);
     let mut state = if req.resume {
-        resume_folder(req.out, &folder_cfg, &vs, &mut opt)?
+        resume_folder(req.out, &folder_cfg, &vs, &mut opt, ema.as_mut())?
     } else {
         let prior_table = req
             .prior
@@ -156,12 +158,12 @@ pub fn train(req: TrainRequest) -> Result<()> {
             &data,
             net.as_ref(),
             &vs,
-            &mut opt,
+            (&mut opt, ema.as_mut()),
             &mut state,
             &batches,
         )
     })?;
-    finish(req.out, &vs, &state)
+    finish(req.out, &vs, ema.as_mut(), &state)
 }
 
 pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
@@ -177,6 +179,9 @@ pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     }
     if cfg.lr.is_nan() || cfg.lr <= 0.0 {
         return bad("lr must be above 0");
+    }
+    if !(0.0..1.0).contains(&cfg.ema) {
+        return bad("ema must be 0 (off) or a decay below 1, e.g. 0.999");
     }
     if cfg.valid_every == 0 {
         return bad("valid_every must be at least 1");
@@ -208,7 +213,7 @@ fn run_loop(
     data: &Data,
     net: &dyn ContextNet,
     vs: &nn::VarStore,
-    opt: &mut AdamW,
+    (opt, mut ema): (&mut AdamW, Option<&mut Ema>),
     state: &mut SavedState,
     batches: &Batches,
 ) -> Result<()> {
@@ -274,6 +279,9 @@ fn run_loop(
         let fraction = decayed;
         lr = lr_at(cfg, step, fraction);
         opt.step(vs, lr, cfg.grad_clip);
+        if let Some(ema) = ema.as_deref_mut() {
+            ema.update(vs);
+        }
         let loss = loss.double_value(&[]);
         if !loss.is_finite() {
             return Err(Error::Config(format!(
@@ -290,7 +298,16 @@ fn run_loop(
         if step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + horizon) {
             state.progress.wall_seconds = now;
             let wait = waited / (now - since).max(1e-9);
-            report(req, data, net, vs, opt, state, (lr, wait), &pb)?;
+            report(
+                req,
+                data,
+                net,
+                vs,
+                (opt, ema.as_deref_mut()),
+                state,
+                (lr, wait),
+                &pb,
+            )?;
             (waited, since) = (0.0, wall_before + started.elapsed().as_secs_f64());
         }
     }
@@ -298,27 +315,36 @@ fn run_loop(
         let now = wall_before + started.elapsed().as_secs_f64();
         state.progress.wall_seconds = now;
         let wait = waited / (now - since).max(1e-9);
-        report(req, data, net, vs, opt, state, (lr, wait), &pb)?;
+        report(req, data, net, vs, (opt, ema), state, (lr, wait), &pb)?;
     }
     pb.finish_and_clear();
     Ok(())
 }
 
-/// Scores the valid split, appends a metrics row (with the learning rate and the share of
-/// time spent waiting for data since the last row) and writes a checkpoint.
+/// Scores the valid split (by the average of the weights with `train.ema`), appends a
+/// metrics row (with the learning rate and the share of time spent waiting for data since
+/// the last row) and writes a checkpoint.
 #[allow(clippy::too_many_arguments)]
 fn report(
     req: &TrainRequest,
     data: &Data,
     net: &dyn ContextNet,
     vs: &nn::VarStore,
-    opt: &AdamW,
+    (opt, mut ema): (&AdamW, Option<&mut Ema>),
     state: &mut SavedState,
     (lr, data_wait): (f64, f64),
     pb: &indicatif::ProgressBar,
 ) -> Result<()> {
     let cfg = &req.run.train;
-    let (valid_loss, valid_accuracy) = validate(data, net, cfg, req.device);
+    let (valid_loss, valid_accuracy) = match ema.as_deref_mut() {
+        Some(ema) => {
+            ema.swap(vs);
+            let scores = validate(data, net, cfg, req.device);
+            ema.swap(vs);
+            scores
+        }
+        None => validate(data, net, cfg, req.device),
+    };
     let previous = state
         .rows
         .last()
@@ -354,7 +380,7 @@ fn report(
         row.valid_accuracy, row.valid_bits
     ));
     state.rows.push(row);
-    write_checkpoint(req.out, vs, opt, state)
+    write_checkpoint(req.out, vs, (opt, ema.as_deref()), state)
 }
 
 /// Mean loss (nats) and accuracy over the fixed valid chunks; NaN without valid windows.

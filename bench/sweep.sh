@@ -18,7 +18,8 @@
 #   - c2k-b4-lr3-wd1-min0: c2k-b4-lr3-wd1 with the rate decayed to 0 (min_lr_ratio 0, not
 #     0.05), the "decay to zero" of Bergsma et al. 2025 for long runs over few parameters,
 #   - c2k-b4-lr3-wd1-ema: c2k-b4-lr3-wd1 validated and saved as the average of its weights
-#     (train.ema 0.999: about the last 1,000 of its 15,000 steps).
+#     (train.ema 0.999: about the last 1,000 of its 15,000 steps),
+#   - c2k-b4-lr3-wd1-s2: c2k-b4-lr3-wd1 with seed 2 (other weights at the start, other batches).
 # SWEEP_CORE: the core of the first run (default 0; the next run takes the other core).
 # Since the prior cache (train.prior_cache_mb), runs look each train position's prior up once.
 # Then each is scored with 2 threads on the test positions, as it is and with --rc-average
@@ -39,10 +40,10 @@ variants=("$@")
 mkdir -p budget sweep scores
 # every variant spells out its whole train section: the cpu-small preset itself changed to
 # c2k-b4-lr3-wd1 on 2026-11-27, and these are the recipes the runs of docs/benchmarks.md used
-# recipe NAME CHUNK BATCH WARMUP VALID_EVERY VALID_CHUNKS LR WEIGHT_DECAY [MIN_LR_RATIO, 0.05] [EMA, 0]
+# recipe NAME CHUNK BATCH WARMUP VALID_EVERY VALID_CHUNKS LR WEIGHT_DECAY [MIN_LR_RATIO, 0.05] [EMA, 0] [SEED, 1]
 recipe() {
-    printf 'train:\n  chunk: %s\n  batch: %s\n  warmup: %s\n  valid_every: %s\n  valid_chunks: %s\n  lr: %s\n  weight_decay: %s\n  min_lr_ratio: %s\n  ema: %s\n' \
-        "${@:2:7}" "${9:-0.05}" "${10:-0}" > "sweep/$1.yaml"
+    printf 'train:\n  chunk: %s\n  batch: %s\n  warmup: %s\n  valid_every: %s\n  valid_chunks: %s\n  lr: %s\n  weight_decay: %s\n  min_lr_ratio: %s\n  ema: %s\n  seed: %s\n' \
+        "${@:2:7}" "${9:-0.05}" "${10:-0}" "${11:-1}" > "sweep/$1.yaml"
 }
 recipe b16 1024 16 300 250 128 0.002 0.01
 recipe b8 1024 8 600 500 128 0.002 0.01
@@ -55,6 +56,7 @@ recipe c2k-b4-lr3-wd1 2048 4 600 500 32 0.003 0.1
 recipe c2k-b4-lr3-wd1-r2 2048 4 600 500 32 0.003 0.1
 recipe c2k-b4-lr3-wd1-min0 2048 4 600 500 32 0.003 0.1 0
 recipe c2k-b4-lr3-wd1-ema 2048 4 600 500 32 0.003 0.1 0.05 0.999
+recipe c2k-b4-lr3-wd1-s2 2048 4 600 500 32 0.003 0.1 0.05 0 2
 declare -A what=([b16]="16 chunks per step (the preset until 2026-11-27)" [b8]="8 chunks per step"
     [b4]="4 chunks per step" [b8-lr3]="8 chunks per step, peak lr 0.003"
     [c2k-b4-lr3]="4 chunks of 2,048 per step, peak lr 0.003" [c2k-b2]="2 chunks of 2,048 per step"
@@ -62,7 +64,8 @@ declare -A what=([b16]="16 chunks per step (the preset until 2026-11-27)" [b8]="
     [c2k-b4-lr3-wd1]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.1"
     [c2k-b4-lr3-wd1-r2]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.1 (the preset), rerun on a quiet machine"
     [c2k-b4-lr3-wd1-min0]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.1, decay to 0"
-    [c2k-b4-lr3-wd1-ema]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.1, average of the weights (ema 0.999)")
+    [c2k-b4-lr3-wd1-ema]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.1, average of the weights (ema 0.999)"
+    [c2k-b4-lr3-wd1-s2]="4 chunks of 2,048 per step, peak lr 0.003, weight decay 0.1, seed 2")
 model_dir() { [ "$1" = b16 ] && echo "budget/cnn+markov-$minutes" || echo "sweep/cnn-$1-$minutes"; }
 for v in "${variants[@]}"; do
     [ -n "${what[$v]:-}" ] || { echo "bench/sweep.sh: unknown variant $v (${!what[*]})" >&2; exit 1; }

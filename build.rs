@@ -27,7 +27,7 @@ fn main() {
         return;
     };
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
-    autocast_shim(&lib);
+    libtorch_shim(&lib);
     let cuda = lib.join("libtorch_cuda.so");
     let link_cuda = match std::env::var("DNACTX_LINK_CUDA").as_deref() {
         Ok("1") => true,
@@ -45,21 +45,21 @@ fn main() {
     }
 }
 
-/// Compiles src/nn/autocast.cpp (autocast in bfloat16, which tch does not offer) against
-/// libtorch's headers; libtorch itself is linked by torch-sys.
-fn autocast_shim(lib: &std::path::Path) {
-    println!("cargo:rerun-if-changed=src/nn/autocast.cpp");
+/// Compiles src/nn/shim.cpp (what tch does not offer: autocast in bfloat16, the fused AdamW
+/// step, the profiler) against libtorch's headers; libtorch itself is linked by torch-sys.
+fn libtorch_shim(lib: &std::path::Path) {
+    println!("cargo:rerun-if-changed=src/nn/shim.cpp");
     let root = lib.parent().expect("libtorch's lib folder has a parent");
     cc::Build::new()
         .cpp(true)
-        .file("src/nn/autocast.cpp")
+        .file("src/nn/shim.cpp")
         .include(root.join("include"))
         .include(root.join("include/torch/csrc/api/include"))
         .flag("-std=c++17")
         .warnings(false)
         .extra_warnings(false)
         .flag_if_supported("-w")
-        .compile("dnactx_autocast");
+        .compile("dnactx_shim");
 }
 
 fn libtorch_lib() -> Option<PathBuf> {

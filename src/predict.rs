@@ -59,6 +59,21 @@ pub trait Predictor: Send + Sync {
         let _ = loci;
         self.predict_chunks(chunks)
     }
+
+    /// The mean of the forward and reverse-complement predictions of `chunks` (as
+    /// [`predict_strands`] averages them) in one pass, where the model does that faster than
+    /// two calls of [`Predictor::predict_chunks`]; `None` where it does not (the default). Only
+    /// for a model that leaves out nothing by locus.
+    fn predict_chunks_both(&self, chunks: &[Vec<u8>]) -> Option<Result<Vec<Vec<Probs>>>> {
+        let _ = chunks;
+        None
+    }
+
+    /// Seconds spent predicting so far, and of them waiting for inputs to be prepared (a
+    /// device idle for want of data), where the model keeps count.
+    fn data_wait(&self) -> Option<(f64, f64)> {
+        None
+    }
 }
 
 /// Cuts merged regions into pieces of at most `size` bases.
@@ -110,6 +125,9 @@ pub fn revcomp_codes(codes: &[u8]) -> Vec<u8> {
 /// `sink` after `map(start, probs)` (run in parallel) turned it into a per-chunk result.
 /// With `rc_average`, each prediction is the mean of the forward one and the reverse
 /// complement's (complemented back).
+///
+/// The model predicts one group of chunks while the previous group is mapped and handed to
+/// `sink`, so a device need not wait for the tracks to be written.
 pub fn score_regions<T: Send>(
     predictor: &dyn Predictor,
     contig: &str,
@@ -122,7 +140,7 @@ pub fn score_regions<T: Send>(
     let (chunk_len, per_call) = predictor.chunking();
     let flank = predictor.flank();
     let chunks = chunk_regions(regions, chunk_len.max(1) as u64);
-    for group in chunks.chunks(per_call.max(1)) {
+    let predict = |group: &[(u64, u64)]| -> Result<Vec<Vec<Probs>>> {
         let inputs: Vec<Vec<u8>> = group
             .par_iter()
             .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, flank))
@@ -135,17 +153,32 @@ pub fn score_regions<T: Send>(
                 reverse: false,
             })
             .collect();
-        let probs = predict_strands(predictor, &inputs, Some(&loci), rc_average)?;
+        predict_strands(predictor, &inputs, Some(&loci), rc_average)
+    };
+    let mut consume = |group: &[(u64, u64)], probs: Vec<Vec<Probs>>| -> Result<()> {
         let results: Vec<T> = group
             .par_iter()
             .zip(probs.par_iter())
             .map(|(&(s, _), p)| map(s, p))
             .collect();
-        for r in results {
-            sink(r)?;
+        results.into_iter().try_for_each(&mut sink)
+    };
+    let groups: Vec<&[(u64, u64)]> = chunks.chunks(per_call.max(1)).collect();
+    std::thread::scope(|scope| {
+        let mut previous: Option<(&[(u64, u64)], Vec<Vec<Probs>>)> = None;
+        for &group in &groups {
+            let next = scope.spawn(|| predict(group));
+            if let Some((g, probs)) = previous.take() {
+                consume(g, probs)?;
+            }
+            let probs = next.join().expect("a prediction thread panicked")?;
+            previous = Some((group, probs));
         }
-    }
-    Ok(())
+        match previous {
+            Some((g, probs)) => consume(g, probs),
+            None => Ok(()),
+        }
+    })
 }
 
 /// [`Predictor::predict_chunks`] (or [`Predictor::predict_chunks_at`] given the chunks'
@@ -157,6 +190,9 @@ pub fn predict_strands(
     loci: Option<&[Locus]>,
     rc_average: bool,
 ) -> Result<Vec<Vec<Probs>>> {
+    if rc_average && let Some(both) = predictor.predict_chunks_both(inputs) {
+        return both;
+    }
     let mut probs = match loci {
         Some(l) => predictor.predict_chunks_at(inputs, l)?,
         None => predictor.predict_chunks(inputs)?,

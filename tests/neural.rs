@@ -123,6 +123,67 @@ const YEAST_CNN: [&str; 6] = [
     "cnn.yaml",
 ];
 
+/// The encoded bases of the yeast chromosome in `d` (y.fa.gz).
+fn yeast_codes(d: &Path) -> Vec<u8> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(d.join("y.fa.gz")).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let seq: Vec<u8> = text.lines().skip(1).flat_map(|l| l.trim().bytes()).collect();
+    dnactx::genome::EncodedSeq::from_ascii(&seq)
+        .unwrap()
+        .codes()
+        .to_vec()
+}
+
+/// Bases `start..end` of the yeast chromosome in `d` with `flank` bases a side.
+fn padded_chunk_of(d: &Path, start: usize, end: usize, flank: usize) -> Vec<u8> {
+    dnactx::predict::padded_chunk(&yeast_codes(d), start, end, flank)
+}
+
+/// What `--rc-average` runs for a neural model, both strands in one pass with the reverse
+/// complement made on the device (and its prior mirrored), gives what two passes averaged
+/// give, within 1e-5: on chunks of several lengths (so of several paddings in one batch),
+/// one at the chromosome's start (unknown bases beyond it).
+fn both_strands_match_two_passes(d: &Path, folder: &str) {
+    use dnactx::predict::{Predictor, padded_chunk, revcomp_codes};
+    let model = dnactx::nn::NeuralModel::load(
+        &d.join(folder),
+        tch::Device::Cpu,
+        dnactx::nn::precision::Precision::F32,
+    )
+    .unwrap();
+    let codes = yeast_codes(d);
+    let flank = model.flank();
+    let inputs: Vec<Vec<u8>> = [(5000, 5300), (0, 90), (7000, 7101), (12345, 13000)]
+        .iter()
+        .map(|&(s, e)| padded_chunk(&codes, s, e, flank))
+        .collect();
+    let both = model
+        .predict_chunks_both(&inputs)
+        .expect("a base model with a strand-symmetric prior runs both strands at once")
+        .unwrap();
+    let fwd = model.predict_chunks(&inputs).unwrap();
+    let rc: Vec<Vec<u8>> = inputs.iter().map(|c| revcomp_codes(c)).collect();
+    let rev = model.predict_chunks(&rc).unwrap();
+    for (c, ((b, f), r)) in both.iter().zip(&fwd).zip(&rev).enumerate() {
+        let n = f.len();
+        assert_eq!(b.len(), n, "{folder}: chunk {c}");
+        for i in 0..n {
+            for k in 0..4 {
+                let want = 0.5 * (f[i][k] + r[n - 1 - i][3 - k]);
+                assert!(
+                    (b[i][k] - want).abs() < 1e-5,
+                    "{folder}: chunk {c} position {i} base {k}: {} against {want}",
+                    b[i][k]
+                );
+            }
+        }
+    }
+}
+
 fn weights(path: &Path) -> HashMap<String, Vec<f32>> {
     tch::Tensor::read_safetensors(path)
         .unwrap()
@@ -266,6 +327,7 @@ fn training_writes_a_self_describing_folder_and_scores() {
         a != b && (a - b).abs() < 0.5,
         "rc averaging changes the predictions a little: {a} {b}"
     );
+    both_strands_match_two_passes(d, "m");
 }
 
 #[test]
@@ -302,6 +364,16 @@ fn a_kmer_prior_travels_with_the_model() {
     std::fs::remove_file(d.join("k4.parquet")).unwrap();
     score_regions(d, "moved", "s");
     assert_eq!(metric(&d.join("s/metrics.tsv"), "all", "all", "n"), "4000");
+    // a table of the forward strand alone (count-kmers' default) is not strand-symmetric:
+    // --rc-average then looks the prior up on each strand, in two passes
+    let model = dnactx::nn::NeuralModel::load(
+        &d.join("moved"),
+        tch::Device::Cpu,
+        dnactx::nn::precision::Precision::F32,
+    )
+    .unwrap();
+    let chunk = vec![padded_chunk_of(d, 5000, 5100, dnactx::predict::Predictor::flank(&model))];
+    assert!(dnactx::predict::Predictor::predict_chunks_both(&model, &chunk).is_none());
 }
 
 /// An FM-index prior with its depth channels (`--prior-depth`): saved in the folder's
@@ -334,6 +406,7 @@ fn an_fm_index_prior_with_depth_channels() {
     std::fs::remove_file(d.join("y.fmd")).unwrap();
     score_regions(d, "m", "s");
     assert_eq!(metric(&d.join("s/metrics.tsv"), "all", "all", "n"), "4000");
+    both_strands_match_two_passes(d, "m");
     count_kmers(d, 4);
     training_refuses_with(
         d,

@@ -6,6 +6,14 @@
 //! so position p sees bases before p; the right stream does the same on the reversed
 //! sequence, and its output is reversed back, so p sees bases after p. Neither sees base p.
 //! A dense head joins the two at each position into 4 logits (2 for a two-class target).
+//!
+//! Activations are laid out N x L x C (channels last): a layer norm then runs over contiguous
+//! channels, convolutions run channels-last (what cuDNN's fastest kernels and oneDNN read), and
+//! the head is a plain matrix product. The right stream runs on the sequence as it is, with
+//! its kernels reversed (an anti-causal convolution), so nothing is flipped. Streams written
+//! channels-first (N x C x L) run through [`CausalStream::forward_nlc`]'s default, which
+//! permutes and flips around them; [`super::arch::reference`] keeps the whole channels-first
+//! network of before as the reference the tests compare against.
 
 use tch::nn::{self, Module};
 use tch::{Kind, Tensor};
@@ -31,11 +39,12 @@ pub fn model_codes(codes: &[u8]) -> Vec<i64> {
 
 /// N x L codes (i64) -> N x 4 x L one-hot floats (an unknown base is all zeros).
 pub fn one_hot(codes: &Tensor) -> Tensor {
-    codes
-        .one_hot(5)
-        .narrow(2, 0, 4)
-        .to_kind(Kind::Float)
-        .permute([0, 2, 1])
+    one_hot_nlc(codes).permute([0, 2, 1])
+}
+
+/// N x L codes (i64) -> N x L x 4 one-hot floats (an unknown base is all zeros).
+pub fn one_hot_nlc(codes: &Tensor) -> Tensor {
+    codes.one_hot(5).narrow(2, 0, 4).to_kind(Kind::Float)
 }
 
 /// Moves every position one step to the right along the last axis (zero enters at 0).
@@ -52,6 +61,19 @@ pub fn flip(x: &Tensor) -> Tensor {
 /// A causal stream: N x C_in x L in, N x C_out x L out, position p seeing inputs <= p.
 pub trait CausalStream: std::fmt::Debug + Send {
     fn forward(&self, x: &Tensor) -> Tensor;
+
+    /// The stream over N x L x 4 one-hot bases, as N x L x C_out: position p sees the bases
+    /// before p (`reverse` false: the left stream), or after p (`reverse` true: the right
+    /// stream, run on the sequence reversed), never p itself. By default through
+    /// [`CausalStream::forward`], channels-first, shifting and flipping around it.
+    fn forward_nlc(&self, x: &Tensor, reverse: bool) -> Tensor {
+        let x = x.permute([0, 2, 1]);
+        if reverse {
+            flip(&self.forward(&shift_right(&flip(&x)))).permute([0, 2, 1])
+        } else {
+            self.forward(&shift_right(&x)).permute([0, 2, 1])
+        }
+    }
 }
 
 /// A 1-D convolution padded on the left only, so output p sees inputs p-(k-1)d ..= p.
@@ -59,6 +81,7 @@ pub trait CausalStream: std::fmt::Debug + Send {
 pub struct CausalConv {
     conv: nn::Conv1D,
     pad: i64,
+    dilation: i64,
 }
 
 impl CausalConv {
@@ -70,6 +93,7 @@ impl CausalConv {
         CausalConv {
             conv: nn::conv1d(vs, c_in as i64, c_out as i64, kernel as i64, cfg),
             pad: ((kernel - 1) * dilation) as i64,
+            dilation: dilation as i64,
         }
     }
 
@@ -82,6 +106,39 @@ impl CausalConv {
 impl Module for CausalConv {
     fn forward(&self, x: &Tensor) -> Tensor {
         x.constant_pad_nd([self.pad, 0]).apply(&self.conv)
+    }
+}
+
+impl CausalConv {
+    /// The convolution over N x L x C_in, channels-last, as N x L x C_out: output p sees
+    /// inputs p-(k-1)d ..= p, or with `reverse` p ..= p+(k-1)d (the kernel reversed); with
+    /// `shift`, one base further (p-1 and before, or p+1 and after), so that a stream's first
+    /// layer reads the unshifted bases. Zero beyond both ends, as the channels-first form pads.
+    pub fn forward_nlc(&self, x: &Tensor, reverse: bool, shift: bool) -> Tensor {
+        let l = x.size()[1];
+        let s = shift as i64;
+        // symmetric padding of reach + shift: output i sees inputs i - pad + j d, j = 0..k
+        let pad = self.pad + s;
+        // C_out x C_in x 1 x k, channels-last like the input (the tap's channels contiguous)
+        let w = if reverse {
+            self.conv.ws.flip([2])
+        } else {
+            self.conv.ws.shallow_clone()
+        };
+        let w = w.permute([0, 2, 1]).contiguous().unsqueeze(1).permute([0, 3, 1, 2]);
+        // N x C x 1 x L with channels-last strides: no copy of x
+        let y = x.unsqueeze(1).permute([0, 3, 1, 2]).conv2d(
+            &w,
+            self.conv.bs.as_ref(),
+            [1, 1],
+            [0, pad],
+            [1, self.dilation],
+            1,
+        );
+        // L + reach + 2 shift outputs: the causal ones start at 0, the anti-causal ones at
+        // reach + 2 shift
+        let start = if reverse { self.pad + 2 * s } else { 0 };
+        y.squeeze_dim(2).narrow(2, start, l).permute([0, 2, 1])
     }
 }
 
@@ -120,10 +177,21 @@ impl Head {
 }
 
 impl Module for Head {
+    /// N x C x L in, N x outputs x L out (the channels-first form: 1x1 convolutions).
     fn forward(&self, x: &Tensor) -> Tensor {
         self.layers
             .iter()
             .fold(x.shallow_clone(), |h, l| h.relu().apply(l))
+    }
+}
+
+impl Head {
+    /// N x L x C in, N x L x outputs out: the same weights as matrix products over the
+    /// channels.
+    pub fn forward_nlc(&self, x: &Tensor) -> Tensor {
+        self.layers.iter().fold(x.shallow_clone(), |h, l| {
+            h.relu().linear(&l.ws.squeeze_dim(-1), l.bs.as_ref())
+        })
     }
 }
 
@@ -149,38 +217,51 @@ pub enum PriorResidual {
 }
 
 impl<S: CausalStream> TwoStream<S> {
-    /// N x L codes -> N x C x L: the two streams joined, the head's input (the prior aside).
+    /// N x L codes -> N x L x C: the two streams joined, the head's input (the prior aside).
     pub fn joined(&self, codes: &Tensor) -> Tensor {
-        let x = one_hot(codes);
-        let l = self.left.forward(&shift_right(&x));
-        let r = flip(&self.right.forward(&shift_right(&flip(&x))));
+        let x = one_hot_nlc(codes);
+        let l = self.left.forward_nlc(&x, false);
+        let r = self.right.forward_nlc(&x, true);
         match self.join {
-            Join::Concat => Tensor::cat(&[l, r], 1),
+            Join::Concat => Tensor::cat(&[l, r], 2),
             Join::Sum => l + r,
         }
     }
 
     /// N x L codes (and an optional N x L x P prior: 4 log-probabilities, then any depth
-    /// channels) -> N x L x C logits.
-    pub fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
-        let mut h = self.joined(codes);
-        if let Some(p) = prior {
-            h = Tensor::cat(&[h, p.permute([0, 2, 1])], 1);
+    /// channels) -> N x len x C logits of positions `start .. start + len` (the streams see
+    /// every position; the head runs on the span only).
+    pub fn forward_span(
+        &self,
+        codes: &Tensor,
+        prior: Option<&Tensor>,
+        start: i64,
+        len: i64,
+    ) -> Tensor {
+        let mut h = self.joined(codes).narrow(1, start, len);
+        let prior = prior.map(|p| p.narrow(1, start, len));
+        if let Some(p) = &prior {
+            // in the streams' precision: the head's first product reads it so under autocast
+            h = Tensor::cat(&[&h, &p.to_kind(h.kind())], 2);
         }
-        let logits = self.head.forward(&h).permute([0, 2, 1]);
+        let logits = self.head.forward_nlc(&h);
         let prior = prior.map(|p| p.narrow(2, 0, 4));
-        let prior = prior.as_ref();
-        match (prior, &self.residual) {
-            // The head learns a correction to the prior's log-probabilities.
-            (Some(p), PriorResidual::Bases) => logits + p,
-            // summed in float32 (a matrix product would run in bfloat16 under autocast)
-            (Some(p), PriorResidual::Classes(m)) => {
-                logits
-                    + (p.exp().unsqueeze(-1) * m)
-                        .sum_dim_intlist(-2, false, Kind::Float)
-                        .log()
-            }
-            _ => logits,
+        residual(logits, prior.as_ref(), &self.residual)
+    }
+}
+
+/// The head's logits with the prior's log-probabilities added as `residual` says.
+pub(crate) fn residual(logits: Tensor, prior: Option<&Tensor>, residual: &PriorResidual) -> Tensor {
+    match (prior, residual) {
+        // The head learns a correction to the prior's log-probabilities.
+        (Some(p), PriorResidual::Bases) => logits + p,
+        // summed in float32 (a matrix product would run in bfloat16 under autocast)
+        (Some(p), PriorResidual::Classes(m)) => {
+            logits
+                + (p.exp().unsqueeze(-1) * m)
+                    .sum_dim_intlist(-2, false, Kind::Float)
+                    .log()
         }
+        _ => logits,
     }
 }

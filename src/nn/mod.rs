@@ -15,6 +15,7 @@ pub mod folder;
 pub mod fusion;
 pub mod layers;
 pub mod precision;
+pub mod shim;
 pub mod predictor;
 pub mod presets;
 pub mod prior;

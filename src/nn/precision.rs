@@ -1,7 +1,7 @@
 //! `train.precision` and `--dtype`: float32 everywhere (strict IEEE on CUDA too), TF32 matrix
 //! products and convolutions on CUDA (float32 storage, 10-bit mantissas in the products), or
 //! bfloat16 autocast (matrix products and convolutions in bfloat16, weights, norms, softmax and
-//! the loss in float32), through libtorch's own autocast (src/nn/autocast.cpp: tch offers only
+//! the loss in float32), through libtorch's own autocast (src/nn/shim.cpp: tch offers only
 //! float16). On CUDA, cuDNN also picks its fastest kernels for each shape (benchmark mode).
 
 use serde::{Deserialize, Serialize};

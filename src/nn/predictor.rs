@@ -1,11 +1,15 @@
 //! A trained model folder as a [`Predictor`]: chunks are stacked into a batch, run without
 //! gradients, and turned into probabilities of the central positions. While the device runs
 //! one batch, a second thread prepares the next (encoding, prior lookup, pinned memory for
-//! CUDA).
+//! CUDA). Both strands (`--rc-average`) run in one pass: the reverse complement is made on the
+//! device from the same prepared batch, its prior the forward prior mirrored where the prior
+//! is strand-symmetric, and the two strands' probabilities are averaged there.
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
+use std::time::Instant;
 
 use tch::{Device, Kind, Tensor, nn};
 
@@ -29,6 +33,10 @@ pub struct NeuralModel {
     bf16: bool,
     chunk: usize,
     batch: usize,
+    /// Nanoseconds spent in [`NeuralModel::predict_classes`] and, of them, waiting for the
+    /// preparing thread (the device idle for want of data).
+    busy_ns: AtomicU64,
+    wait_ns: AtomicU64,
 }
 
 /// One group of chunks as CPU tensors, ready for the device.
@@ -77,6 +85,8 @@ impl NeuralModel {
             chunk,
             batch: config.train.batch.max(1),
             config,
+            busy_ns: AtomicU64::new(0),
+            wait_ns: AtomicU64::new(0),
         })
     }
 }
@@ -105,10 +115,10 @@ impl Predictor for NeuralModel {
         self.config.train.target
     }
 
-    /// Eight batches per call, so that preparing the next batch overlaps all but the first
-    /// of them with the device's work.
+    /// 32 batches per call, so that preparing the next batch overlaps all but the first of
+    /// them with the device's work.
     fn chunking(&self) -> (usize, usize) {
-        (self.chunk, 8 * self.batch)
+        (self.chunk, 32 * self.batch)
     }
 
     /// Runs the network on groups of chunks of at most `batch x (chunk + 2 field)` bases, the
@@ -124,6 +134,30 @@ impl Predictor for NeuralModel {
             .map(|v| v.chunks_exact(c).map(|q| target.spread(q)).collect())
             .collect())
     }
+
+    /// Both strands in one pass on the device, for a base model whose prior (if any) is
+    /// strand-symmetric.
+    fn predict_chunks_both(&self, chunks: &[Vec<u8>]) -> Option<Result<Vec<Vec<Probs>>>> {
+        let symmetric = self.prior.as_ref().is_none_or(Prior::strand_symmetric);
+        if !self.config.train.target.is_base() || !symmetric {
+            return None;
+        }
+        Some(self.predict_timed(chunks, true).map(|out| {
+            out.into_iter()
+                .map(|v| {
+                    v.chunks_exact(4)
+                        .map(|q| [q[0], q[1], q[2], q[3]])
+                        .collect()
+                })
+                .collect()
+        }))
+    }
+
+    fn data_wait(&self) -> Option<(f64, f64)> {
+        let busy = self.busy_ns.load(Ordering::Relaxed) as f64 * 1e-9;
+        let wait = self.wait_ns.load(Ordering::Relaxed) as f64 * 1e-9;
+        (busy > 0.0).then_some((busy, wait))
+    }
 }
 
 impl NeuralModel {
@@ -131,11 +165,30 @@ impl NeuralModel {
     /// positions of each chunk in order) at the central positions of `chunks`, padded as
     /// for [`Predictor::predict_chunks`].
     pub fn predict_classes(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<f32>>> {
+        self.predict_timed(chunks, false)
+    }
+
+    /// [`NeuralModel::predict_classes`], or with `both` the mean of the forward strand's and
+    /// the reverse complement's (a base model with a strand-symmetric prior), counting the
+    /// time spent and the time waiting for prepared inputs.
+    fn predict_timed(&self, chunks: &[Vec<u8>], both: bool) -> Result<Vec<Vec<f32>>> {
+        let started = Instant::now();
+        let out = self.predict_groups(chunks, both);
+        self.busy_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        out
+    }
+
+    fn predict_groups(&self, chunks: &[Vec<u8>], both: bool) -> Result<Vec<Vec<f32>>> {
         let groups = self.groups(chunks);
         let mut out = Vec::with_capacity(chunks.len());
         if groups.len() < 2 {
             for g in groups {
-                out.extend(self.run_group(self.prepare_group(g), g)?);
+                let asked = Instant::now();
+                let prepared = self.prepare_group(g);
+                self.wait_ns
+                    .fetch_add(asked.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                out.extend(self.run_group(prepared, g, both)?);
             }
             return Ok(out);
         }
@@ -151,8 +204,11 @@ impl NeuralModel {
                 }
             });
             for g in &groups {
+                let asked = Instant::now();
                 let prepared = rx.recv().expect("the preparing thread stopped");
-                out.extend(self.run_group(prepared, g)?);
+                self.wait_ns
+                    .fetch_add(asked.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                out.extend(self.run_group(prepared, g, both)?);
             }
             Ok(out)
         })
@@ -184,10 +240,11 @@ impl NeuralModel {
     /// tensor on the host (pinned for CUDA), and the width.
     fn codes_tensor(&self, chunks: &[Vec<u8>]) -> (Tensor, usize) {
         let width = chunks.iter().map(Vec::len).max().unwrap_or(0);
-        let mut flat = Vec::with_capacity(chunks.len() * width);
+        // one byte a base to the device, widened to the int64 one_hot reads there
+        let mut flat: Vec<u8> = Vec::with_capacity(chunks.len() * width);
         for c in chunks {
-            flat.extend(model_codes(c));
-            flat.resize(flat.len() + width - c.len(), UNKNOWN_CODE);
+            flat.extend(model_codes(c).into_iter().map(|x| x as u8));
+            flat.resize(flat.len() + width - c.len(), UNKNOWN_CODE as u8);
         }
         let t = Tensor::from_slice(&flat).view([chunks.len() as i64, width as i64]);
         (self.host(t), width)
@@ -258,7 +315,9 @@ impl NeuralModel {
     /// The features of one group: N x width x dim values (f32, on the host), width, dim.
     fn run_features(&self, group: &[Vec<u8>]) -> Result<(Vec<f32>, usize, usize)> {
         let (input, width) = self.codes_tensor(group);
-        let input = input.to_device_(self.device, input.kind(), true, false);
+        let input = input
+            .to_device_(self.device, input.kind(), true, false)
+            .to_kind(Kind::Int64);
         let guard = self
             .net
             .lock()
@@ -306,8 +365,14 @@ impl NeuralModel {
     }
 
     /// One forward pass over a prepared group of `chunks`: per chunk, the class
-    /// probabilities of its central positions (C per position).
-    fn run_group(&self, prepared: Prepared, chunks: &[Vec<u8>]) -> Result<Vec<Vec<f32>>> {
+    /// probabilities of its central positions (C per position); with `both`, averaged with
+    /// the reverse complement's, run in the same pass.
+    fn run_group(
+        &self,
+        prepared: Prepared,
+        chunks: &[Vec<u8>],
+        both: bool,
+    ) -> Result<Vec<Vec<f32>>> {
         let Prepared {
             input,
             prior,
@@ -317,18 +382,33 @@ impl NeuralModel {
         if chunks.is_empty() {
             return Ok(Vec::new());
         }
+        let span = width - 2 * field;
         let to_device = |t: &Tensor| t.to_device_(self.device, t.kind(), true, false);
-        let input = to_device(&input);
-        let prior = prior.as_ref().map(to_device);
+        let mut input = to_device(&input).to_kind(Kind::Int64);
+        let mut prior = prior.as_ref().map(to_device);
+        let n = chunks.len() as i64;
+        if both {
+            input = Tensor::cat(&[&input, &revcomp_on_device(&input)], 0);
+            prior = prior.map(|p| Tensor::cat(&[&p, &revcomp_prior(&p)], 0));
+        }
         let guard = self
             .net
             .lock()
             .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
         let probs = tch::no_grad(|| {
-            autocast(self.device, self.bf16, || {
-                guard.1.forward(&input, prior.as_ref())
+            let p = autocast(self.device, self.bf16, || {
+                guard
+                    .1
+                    .forward_span(&input, prior.as_ref(), field as i64, span as i64)
             })
-            .softmax(-1, Kind::Float)
+            .softmax(-1, Kind::Float);
+            if both {
+                // the reverse strand's positions and bases back in forward order
+                let rc = p.narrow(0, n, n).flip([1, 2]);
+                (p.narrow(0, 0, n) + rc) * 0.5
+            } else {
+                p
+            }
         })
         .to_device(Device::Cpu)
         .contiguous();
@@ -341,9 +421,29 @@ impl NeuralModel {
             .enumerate()
             .map(|(i, c)| {
                 let n = c.len() - 2 * field;
-                let start = (i * width + field) * classes;
+                let start = i * span * classes;
                 values[start..start + n * classes].to_vec()
             })
             .collect())
+    }
+}
+
+/// The reverse complement of N x L model codes on their device: A<->T, C<->G, unknown kept,
+/// positions reversed.
+fn revcomp_on_device(codes: &Tensor) -> Tensor {
+    let known = codes.lt(UNKNOWN_CODE);
+    (codes.neg() + 3).where_self(&known, codes).flip([1])
+}
+
+/// A strand-symmetric prior (N x L x P) of the reverse complement: positions reversed, the
+/// four log-probabilities complemented, any depth channels as they are.
+fn revcomp_prior(prior: &Tensor) -> Tensor {
+    let p = prior.flip([1]);
+    let c = p.size()[2];
+    let bases = p.narrow(2, 0, 4).flip([2]);
+    if c == 4 {
+        bases
+    } else {
+        Tensor::cat(&[bases, p.narrow(2, 4, c - 4)], 2)
     }
 }

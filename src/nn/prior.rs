@@ -191,6 +191,16 @@ impl Prior {
         }
     }
 
+    /// Whether the prior of a reverse-complemented chunk is the forward one mirrored (positions
+    /// reversed, bases complemented, depth as it is): an FM-index holds both strands, a count
+    /// table when counted on both. Scoring then looks the prior up once for both strands.
+    pub fn strand_symmetric(&self) -> bool {
+        match &self.model {
+            PriorModel::Kmer { both_strands, .. } => *both_strands,
+            PriorModel::Markov(_) => true,
+        }
+    }
+
     /// Channels per position of [`inputs`](Self::inputs).
     pub fn channels(&self) -> usize {
         self.info.channels()

@@ -242,6 +242,9 @@ fn run_loop(
     let mut decayed = 0.0f64;
     // seconds spent waiting for batches, and when, since the last report
     let (mut waited, mut since) = (0.0f64, wall_before);
+    // the losses since they were last read back: on CUDA every LOSS_READS steps and at each
+    // report, so that the host does not wait for the device at every step
+    let mut losses = Losses::new(req.device);
     loop {
         let now = wall_before + started.elapsed().as_secs_f64();
         let mut horizon = step_secs;
@@ -278,24 +281,22 @@ fn run_loop(
         }
         let fraction = decayed;
         lr = lr_at(cfg, step, fraction);
-        opt.step(vs, lr, cfg.grad_clip);
+        opt.step(lr, cfg.grad_clip)?;
         if let Some(ema) = ema.as_deref_mut() {
             ema.update(vs);
         }
-        let loss = loss.double_value(&[]);
-        if !loss.is_finite() {
-            return Err(Error::Config(format!(
-                "training diverged at step {step} (loss {loss}): lower train.lr"
-            )));
-        }
+        losses.add(&loss);
         step += 1;
         state.progress.step = step;
-        state.progress.loss_sum += loss;
-        state.progress.loss_steps += 1;
         state.progress.targets_seen = targets;
         pb.set_position(state.progress.targets_seen);
         let now = wall_before + started.elapsed().as_secs_f64();
-        if step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + horizon) {
+        let due =
+            step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + horizon);
+        if due || losses.full() {
+            losses.read(state, step)?;
+        }
+        if due {
             state.progress.wall_seconds = now;
             let wait = waited / (now - since).max(1e-9);
             report(
@@ -311,6 +312,7 @@ fn run_loop(
             (waited, since) = (0.0, wall_before + started.elapsed().as_secs_f64());
         }
     }
+    losses.read(state, step)?;
     if state.rows.last().map(|r| r.step) != Some(step) {
         let now = wall_before + started.elapsed().as_secs_f64();
         state.progress.wall_seconds = now;
@@ -319,6 +321,65 @@ fn run_loop(
     }
     pb.finish_and_clear();
     Ok(())
+}
+
+/// Steps whose loss is read back to the host together on CUDA (each read waits for the device).
+const LOSS_READS: usize = 50;
+
+/// The training losses of the steps since they were last read back, summed on the device.
+struct Losses {
+    sum: Tensor,
+    steps: usize,
+    /// Steps to sum before a read: 1 on the CPU (nothing to wait for), [`LOSS_READS`] on CUDA.
+    every: usize,
+}
+
+impl Losses {
+    fn new(device: Device) -> Losses {
+        Losses {
+            sum: Tensor::zeros([], (Kind::Double, device)),
+            steps: 0,
+            every: if device.is_cuda() { LOSS_READS } else { 1 },
+        }
+    }
+
+    fn add(&mut self, loss: &Tensor) {
+        tch::no_grad(|| {
+            let _ = self.sum.g_add_(&loss.detach().to_kind(Kind::Double));
+        });
+        self.steps += 1;
+    }
+
+    fn full(&self) -> bool {
+        self.steps >= self.every
+    }
+
+    /// Adds the losses summed so far to the run's (`step`: the steps done); an error when
+    /// they are not finite (the run diverged).
+    fn read(&mut self, state: &mut SavedState, step: usize) -> Result<()> {
+        if self.steps == 0 {
+            return Ok(());
+        }
+        let sum = self.sum.double_value(&[]);
+        if !sum.is_finite() {
+            let at = if self.steps == 1 {
+                format!("at step {}", step - 1)
+            } else {
+                format!("between steps {} and {}", step - self.steps, step - 1)
+            };
+            return Err(Error::Config(format!(
+                "training diverged {at} (loss {}): lower train.lr",
+                sum / self.steps as f64
+            )));
+        }
+        state.progress.loss_sum += sum;
+        state.progress.loss_steps += self.steps;
+        tch::no_grad(|| {
+            let _ = self.sum.zero_();
+        });
+        self.steps = 0;
+        Ok(())
+    }
 }
 
 /// Scores the valid split (by the average of the weights with `train.ema`), appends a
@@ -467,8 +528,7 @@ fn forward_batch(
     let target = on(&batch.target, device);
     let prior = batch.prior.as_ref().map(|p| on(p, device));
     let logp = autocast(device, bf16, || {
-        net.forward(&input, prior.as_ref())
-            .narrow(1, field as i64, chunk as i64)
+        net.forward_span(&input, prior.as_ref(), field as i64, chunk as i64)
     })
     .log_softmax(-1, Kind::Float);
     let mask = target.ge(0).to_kind(Kind::Float);

@@ -18,6 +18,7 @@ struct CnnStream {
 }
 
 impl CausalStream for CnnStream {
+    /// Channels-first, the layout before 2026-12 (see [`super::reference`]).
     fn forward(&self, x: &Tensor) -> Tensor {
         let mut h = x.shallow_clone();
         for (i, conv) in self.convs.iter().enumerate() {
@@ -30,11 +31,37 @@ impl CausalStream for CnnStream {
         }
         h
     }
+
+    /// Channels-last: the norms run over contiguous channels in the activations' precision,
+    /// the convolutions channels-last; the first convolution takes the one-base shift.
+    fn forward_nlc(&self, x: &Tensor, reverse: bool) -> Tensor {
+        let mut h = x.shallow_clone();
+        for (i, conv) in self.convs.iter().enumerate() {
+            let y = match self.norms.get(i.wrapping_sub(1)) {
+                Some(norm) => conv.forward_nlc(&norm_nlc(norm, &h), reverse, i == 0),
+                None => conv.forward_nlc(&h, reverse, i == 0),
+            }
+            .relu();
+            h = if self.residual && i > 0 { h + y } else { y };
+        }
+        h
+    }
 }
 
 /// N x C x L -> the same, each position normalized over its C channels (so causality holds).
 fn channel_norm(norm: &nn::LayerNorm, x: &Tensor) -> Tensor {
     x.transpose(1, 2).apply(norm).transpose(1, 2)
+}
+
+/// The layer norm's epsilon (tch's default, which the norms are built with).
+const NORM_EPS: f64 = 1e-5;
+
+/// N x L x C -> the same, each position normalized over its C channels, in `x`'s precision.
+fn norm_nlc(norm: &nn::LayerNorm, x: &Tensor) -> Tensor {
+    match (&norm.ws, &norm.bs) {
+        (Some(w), Some(b)) => crate::nn::shim::layer_norm(x, w, b, NORM_EPS),
+        _ => unreachable!("the CNN's norms are built with weights"),
+    }
 }
 
 /// The CNN `c` describes, its settings checked; `head`: the prior among its inputs, and its outputs.

@@ -17,6 +17,10 @@ impl CausalStream for MlpStream {
     fn forward(&self, x: &Tensor) -> Tensor {
         self.0.forward(x)
     }
+
+    fn forward_nlc(&self, x: &Tensor, reverse: bool) -> Tensor {
+        self.0.forward_nlc(x, reverse, true)
+    }
 }
 
 /// The MLP `c` describes, its settings checked; `head`: the prior among its inputs, and its outputs.

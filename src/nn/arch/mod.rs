@@ -5,6 +5,7 @@
 mod cnn;
 mod lstm;
 mod mlp;
+pub mod reference;
 mod transformer;
 
 use tch::Tensor;
@@ -27,7 +28,14 @@ pub trait ContextNet: std::fmt::Debug + Send {
         self.field()
     }
     /// `prior`: N x L x 4 k-mer log-probabilities, for a network built with a prior.
-    fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor;
+    fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
+        let len = codes.size()[1];
+        self.forward_span(codes, prior, 0, len)
+    }
+    /// [`ContextNet::forward`]'s logits of positions `start .. start + len` only (N x len x
+    /// C): what training and scoring keep, the chunk's central positions.
+    fn forward_span(&self, codes: &Tensor, prior: Option<&Tensor>, start: i64, len: i64)
+    -> Tensor;
     /// N x L codes -> N x L x C features: the head's input without the prior (the left
     /// and right streams joined), a representation of each position's two flanks.
     fn features(&self, codes: &Tensor) -> Tensor;
@@ -50,11 +58,17 @@ impl<S: CausalStream> ContextNet for Built<S> {
     fn min_field(&self) -> usize {
         self.min_field
     }
-    fn forward(&self, codes: &Tensor, prior: Option<&Tensor>) -> Tensor {
-        self.net.forward(codes, prior)
+    fn forward_span(
+        &self,
+        codes: &Tensor,
+        prior: Option<&Tensor>,
+        start: i64,
+        len: i64,
+    ) -> Tensor {
+        self.net.forward_span(codes, prior, start, len)
     }
     fn features(&self, codes: &Tensor) -> Tensor {
-        self.net.joined(codes).permute([0, 2, 1])
+        self.net.joined(codes)
     }
     fn features_concat(&self) -> bool {
         matches!(self.net.join, Join::Concat)
@@ -69,6 +83,8 @@ pub(super) struct HeadSpec {
     prior: usize,
     /// What the network predicts: its classes are the head's outputs.
     target: Target,
+    /// Build the channels-first network of before ([`reference`]) instead.
+    reference: bool,
 }
 
 /// Builds the network under `vs` as `cfg` describes it, predicting `target`; `prior` is the
@@ -79,7 +95,29 @@ pub fn build(
     prior: usize,
     target: Target,
 ) -> Result<Box<dyn ContextNet>> {
-    let head = HeadSpec { prior, target };
+    build_spec(vs, cfg, HeadSpec {
+        prior,
+        target,
+        reference: false,
+    })
+}
+
+/// [`build`] in the channels-first form of before (the same variables, so the same weights
+/// load into either): the reference the tests and `examples/step_bench.rs` compare against.
+pub fn build_reference(
+    vs: &nn::Path,
+    cfg: &ModelConfig,
+    prior: usize,
+    target: Target,
+) -> Result<Box<dyn ContextNet>> {
+    build_spec(vs, cfg, HeadSpec {
+        prior,
+        target,
+        reference: true,
+    })
+}
+
+fn build_spec(vs: &nn::Path, cfg: &ModelConfig, head: HeadSpec) -> Result<Box<dyn ContextNet>> {
     Ok(match cfg {
         ModelConfig::Mlp(c) => mlp::build(vs, c, head)?,
         ModelConfig::Cnn(c) => cnn::build(vs, c, head)?,
@@ -136,14 +174,22 @@ impl Frame<'_> {
                 )
             }
         };
+        let net = TwoStream {
+            left: make(vs / "left"),
+            right: make(vs / "right"),
+            join: self.join,
+            head: Head::new(vs / "head", head_in, self.dense, classes),
+            residual,
+        };
+        if spec.reference {
+            return Box::new(reference::Reference {
+                net,
+                field: self.field,
+                min_field: self.min_field,
+            });
+        }
         Box::new(Built {
-            net: TwoStream {
-                left: make(vs / "left"),
-                right: make(vs / "right"),
-                join: self.join,
-                head: Head::new(vs / "head", head_in, self.dense, classes),
-                residual,
-            },
+            net,
             field: self.field,
             min_field: self.min_field,
         })
@@ -254,6 +300,80 @@ mod tests {
                 "{}: only {changed_inside} changes inside the field mattered",
                 cfg.name()
             );
+        }
+    }
+
+    /// Max |a - b| over two tensors of the same shape.
+    fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+        assert_eq!(a.size(), b.size());
+        (a - b).abs().max().double_value(&[])
+    }
+
+    /// The channels-last network computes what the channels-first one of before computed:
+    /// the same weights, saved by the reference and loaded into the new network (the
+    /// checkpoint format is unchanged), give the same probabilities within 1e-4 in float32,
+    /// for every architecture, with and without a prior (and its depth channels), for base,
+    /// two-class and repeat targets, on sequence with unknown bases; so do the features, and
+    /// the span of central positions.
+    #[test]
+    fn the_channels_last_network_matches_the_reference() {
+        use crate::nn::presets::find;
+        let mut configs: Vec<(ModelConfig, usize, Target)> = Vec::new();
+        for cfg in small_configs() {
+            for (prior, target) in [
+                (0, Target::Base),
+                (4, Target::Base),
+                (6, Target::Base),
+                (4, Target::Pair),
+                (4, Target::Repeat),
+            ] {
+                configs.push((cfg.clone(), prior, target));
+            }
+        }
+        for name in ["cpu-small", "seed-cnn", "gpu-large"] {
+            configs.push((find(name, None).unwrap().run_config().model, 4, Target::Base));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("weights.safetensors");
+        for (i, (cfg, prior, target)) in configs.iter().enumerate() {
+            tch::manual_seed(i as i64);
+            let vs_ref = nn::VarStore::new(tch::Device::Cpu);
+            let reference = build_reference(&vs_ref.root(), cfg, *prior, *target).unwrap();
+            // weights away from their initial values (norms at 1 and 0 hide a wrong affine)
+            tch::no_grad(|| {
+                for (_, mut v) in vs_ref.variables() {
+                    let noise = v.randn_like() * 0.05;
+                    let _ = v.g_add_(&noise);
+                }
+            });
+            vs_ref.save(&path).unwrap();
+            let mut vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build(&vs.root(), cfg, *prior, *target).unwrap();
+            vs.load(&path).unwrap();
+            let field = net.field() as i64;
+            let (n, len) = (2, 2 * field + 150);
+            let mut rng = SplitMix64(i as u64);
+            let codes: Vec<i64> = (0..n * len).map(|_| rng.below(5) as i64).collect();
+            let x = Tensor::from_slice(&codes).view([n, len]);
+            let p = (*prior > 0).then(|| {
+                let p = Tensor::rand([n, len, *prior as i64], (tch::Kind::Float, tch::Device::Cpu));
+                let bases = (p.narrow(2, 0, 4) + 0.1).log();
+                Tensor::cat(&[bases, p.narrow(2, 4, *prior as i64 - 4)], 2)
+            });
+            let label = format!("{} prior {prior} {target:?}", cfg.name());
+            tch::no_grad(|| {
+                let want = reference.forward(&x, p.as_ref()).softmax(-1, tch::Kind::Float);
+                let got = net.forward(&x, p.as_ref()).softmax(-1, tch::Kind::Float);
+                let d = max_diff(&want, &got);
+                assert!(d <= 1e-4, "{label}: probabilities differ by {d}");
+                let span = net.forward_span(&x, p.as_ref(), field, len - 2 * field);
+                let d = max_diff(&want.narrow(1, field, len - 2 * field), &span.softmax(-1, tch::Kind::Float));
+                assert!(d <= 1e-4, "{label}: the span differs by {d}");
+                let (fa, fb) = (reference.features(&x), net.features(&x));
+                let scale = fa.abs().max().double_value(&[]).max(1.0);
+                let d = max_diff(&fa, &fb) / scale;
+                assert!(d <= 1e-5, "{label}: features differ by {d} (relative)");
+            });
         }
     }
 

@@ -1,0 +1,417 @@
+//! Training steps and scoring passes of the presets, before and after the channels-last
+//! network and the fused optimizer, side by side in one process (bench/gpu.sh on a GPU,
+//! bench/nn.sh on the CPU):
+//!
+//! - `before`: the channels-first network of before ([`dnactx::nn::arch::build_reference`]),
+//!   AdamW as a loop of operations per variable with the gradient norm read back, the loss read
+//!   back at every step; scoring runs the head over every position and copies them all back,
+//!   one strand per pass.
+//! - `after`: the channels-last network, the fused AdamW step, the loss read back every 50
+//!   steps; scoring runs the head on the central positions, both strands in one pass.
+//!
+//! Random bases and a random prior (4 log-probabilities) stand in for data: the inputs come
+//! from pinned host memory each step, as the loaders hand them over. FLOP/s count the matrix
+//! products of every position a step computes (a chunk's field of context on both sides
+//! included), forward and backward (x3). With `--profile DIR`, two more steps of each run are
+//! recorded by libtorch's profiler into DIR/{preset}-{precision}-{variant}.tsv
+//! (bench/kernels.py sums them by kernel kind).
+//!
+//!   cargo run --release --features torch --example step_bench -- [--device cuda] \
+//!       [--presets gpu-large,seed-cnn] [--precisions bf16,tf32] [--seconds 3] \
+//!       [--shapes 2048x32,4096x16] [--repeats 1] [--profile DIR] [--score]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use dnactx::nn::adamw::AdamW;
+use dnactx::nn::arch::{ContextNet, build, build_reference};
+use dnactx::nn::flops::forward_per_position;
+use dnactx::nn::precision::{Precision, autocast, pinned};
+use dnactx::nn::presets::find;
+use dnactx::nn::shim::Profiler;
+use tch::{Device, Kind, Tensor, nn};
+
+/// The dense bf16 peak of an H100/H200 SXM (NVIDIA's datasheet), the reference for shares.
+const DENSE_BF16_PEAK: f64 = 989e12;
+
+struct Args {
+    device: Device,
+    presets: Vec<String>,
+    precisions: Vec<Precision>,
+    seconds: f64,
+    shapes: Vec<(usize, usize)>,
+    repeats: usize,
+    profile: Option<PathBuf>,
+    score: bool,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        device: Device::Cpu,
+        presets: vec!["gpu-large".into(), "seed-cnn".into()],
+        precisions: vec![Precision::Bf16, Precision::Tf32],
+        seconds: 3.0,
+        shapes: Vec::new(),
+        repeats: 1,
+        profile: None,
+        score: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
+        match k.as_str() {
+            "--device" => a.device = dnactx::nn::device::parse_device(&v()).unwrap(),
+            "--presets" => a.presets = v().split(',').map(String::from).collect(),
+            "--precisions" => {
+                a.precisions = v()
+                    .split(',')
+                    .map(|p| Precision::parse(p).unwrap())
+                    .collect()
+            }
+            "--seconds" => a.seconds = v().parse().unwrap(),
+            "--shapes" => {
+                a.shapes = v()
+                    .split(',')
+                    .map(|s| {
+                        let (c, b) = s.split_once('x').expect("shapes: CHUNKxBATCH");
+                        (c.parse().unwrap(), b.parse().unwrap())
+                    })
+                    .collect()
+            }
+            "--repeats" => a.repeats = v().parse().unwrap(),
+            "--profile" => a.profile = Some(PathBuf::from(v())),
+            "--score" => a.score = true,
+            _ => panic!("unknown argument {k}"),
+        }
+    }
+    a
+}
+
+fn sync(device: Device) {
+    if let Device::Cuda(i) = device {
+        tch::Cuda::synchronize(i as i64);
+    }
+}
+
+/// A batch as the loaders hand it over: host tensors, pinned for CUDA.
+struct HostBatch {
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor,
+    prior: Tensor,
+}
+
+fn host_batches(n: usize, chunk: usize, field: usize, device: Device) -> Vec<HostBatch> {
+    let width = (chunk + 2 * field) as i64;
+    let (n, chunk) = (n as i64, chunk as i64);
+    let host = |t: Tensor| if device.is_cuda() { pinned(&t) } else { t };
+    (0..4)
+        .map(|_| {
+            let input = Tensor::randint(4, [n, width], (Kind::Int64, Device::Cpu));
+            let target = input.narrow(1, field as i64, chunk).contiguous();
+            let prior = (Tensor::rand([n, width, 4], (Kind::Float, Device::Cpu)) + 0.1)
+                .log_softmax(-1, Kind::Float);
+            HostBatch {
+                input: host(input),
+                target: host(target),
+                weight: host(Tensor::ones([n, chunk], (Kind::Float, Device::Cpu))),
+                prior: host(prior),
+            }
+        })
+        .collect()
+}
+
+fn on(t: &Tensor, device: Device) -> Tensor {
+    t.to_device_(device, t.kind(), true, false)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Before,
+    After,
+}
+
+impl Variant {
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Before => "before",
+            Variant::After => "after",
+        }
+    }
+}
+
+struct Net {
+    vs: nn::VarStore,
+    net: Box<dyn ContextNet>,
+}
+
+fn make_net(cfg: &dnactx::nn::ModelConfig, variant: Variant, device: Device) -> Net {
+    tch::manual_seed(1);
+    let vs = nn::VarStore::new(device);
+    let target = Default::default();
+    let net = match variant {
+        Variant::Before => build_reference(&vs.root(), cfg, 4, target),
+        Variant::After => build(&vs.root(), cfg, 4, target),
+    }
+    .unwrap();
+    Net { vs, net }
+}
+
+/// Targets per second of training steps (and the seconds of the run).
+fn train_rate(
+    a: &Args,
+    preset: &str,
+    precision: Precision,
+    variant: Variant,
+    (chunk, batch): (usize, usize),
+) -> (f64, Option<u64>) {
+    let device = a.device;
+    let cfg = find(preset, None).unwrap().run_config();
+    precision.apply(device);
+    let bf16 = precision.bf16_on(device);
+    let Net { vs, net } = make_net(&cfg.model, variant, device);
+    let field = net.field();
+    let batches = host_batches(batch, chunk, field, device);
+    let mut opt = AdamW::new(&vs, 0.01);
+    let mut pending = Tensor::zeros([], (Kind::Double, device));
+    let mut pending_steps = 0;
+    let mut step = |i: usize, opt: &mut AdamW| {
+        let b = &batches[i % batches.len()];
+        let (input, target, weight, prior) = (
+            on(&b.input, device),
+            on(&b.target, device),
+            on(&b.weight, device),
+            on(&b.prior, device),
+        );
+        let logp = autocast(device, bf16, || {
+            net.forward_span(&input, Some(&prior), field as i64, chunk as i64)
+        })
+        .log_softmax(-1, Kind::Float);
+        let picked = logp.gather(2, &target.unsqueeze(-1), false).squeeze_dim(-1);
+        let loss = -(picked * &weight).sum(Kind::Float) / weight.sum(Kind::Float);
+        loss.backward();
+        match variant {
+            Variant::Before => {
+                opt.step_per_tensor(&vs, 1e-4, 1.0);
+                let _ = loss.double_value(&[]);
+            }
+            Variant::After => {
+                opt.step(1e-4, 1.0).unwrap();
+                tch::no_grad(|| {
+                    let _ = pending.g_add_(&loss.detach().to_kind(Kind::Double));
+                });
+                pending_steps += 1;
+                if pending_steps == 50 {
+                    let _ = pending.double_value(&[]);
+                    pending_steps = 0;
+                }
+            }
+        }
+    };
+    for i in 0..3 {
+        step(i, &mut opt);
+    }
+    sync(device);
+    let t = Instant::now();
+    let mut n = 0;
+    while t.elapsed().as_secs_f64() < a.seconds || n < 2 {
+        step(n, &mut opt);
+        n += 1;
+        if n % 10 == 0 {
+            sync(device);
+        }
+    }
+    sync(device);
+    let rate = (n * batch * chunk) as f64 / t.elapsed().as_secs_f64();
+    let kernels = a.profile.as_ref().map(|dir| {
+        std::fs::create_dir_all(dir).unwrap();
+        let p = Profiler::start(device.is_cuda()).unwrap();
+        step(n, &mut opt);
+        step(n + 1, &mut opt);
+        sync(device);
+        let path = dir.join(format!(
+            "{preset}-{}-{}-{chunk}x{batch}.tsv",
+            precision.name_on(device),
+            variant.name()
+        ));
+        p.stop(&path).unwrap()
+    });
+    (rate, kernels)
+}
+
+/// Bases per second per strand (strand-bases) of scoring passes (no gradients), batches of `batch` chunks:
+/// before, one strand per pass with every position's probabilities copied back; after, both
+/// strands in one pass (the reverse complement made on the device) with the central ones.
+fn score_rate(
+    a: &Args,
+    preset: &str,
+    precision: Precision,
+    variant: Variant,
+    (chunk, batch): (usize, usize),
+) -> f64 {
+    let device = a.device;
+    let cfg = find(preset, None).unwrap().run_config();
+    precision.apply(device);
+    let bf16 = precision.bf16_on(device);
+    let Net { vs: _vs, net } = make_net(&cfg.model, variant, device);
+    let field = net.field() as i64;
+    let batches = host_batches(batch, chunk, field as usize, device);
+    let n = batch as i64;
+    let pass = |i: usize| {
+        let b = &batches[i % batches.len()];
+        let (input, prior) = (on(&b.input, device), on(&b.prior, device));
+        let probs = tch::no_grad(|| match variant {
+            Variant::Before => autocast(device, bf16, || net.forward(&input, Some(&prior)))
+                .softmax(-1, Kind::Float),
+            Variant::After => {
+                let rc_input = (input.neg() + 3).flip([1]);
+                let rc_prior = prior.flip([1, 2]);
+                let x = Tensor::cat(&[&input, &rc_input], 0);
+                let p = Tensor::cat(&[&prior, &rc_prior], 0);
+                let out = autocast(device, bf16, || {
+                    net.forward_span(&x, Some(&p), field, chunk as i64)
+                })
+                .softmax(-1, Kind::Float);
+                (out.narrow(0, 0, n) + out.narrow(0, n, n).flip([1, 2])) * 0.5
+            }
+        });
+        let _ = probs.to_device(Device::Cpu);
+    };
+    pass(0);
+    pass(1);
+    let t = Instant::now();
+    let mut k = 0;
+    while t.elapsed().as_secs_f64() < a.seconds || k < 2 {
+        pass(k);
+        k += 1;
+    }
+    // strand-bases: each pass after scores both strands of its bases
+    let strands = if variant == Variant::After { 2 } else { 1 };
+    (k * batch * chunk * strands) as f64 / t.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let a = parse_args();
+    println!(
+        "Device: {}; each figure measured for at least {} s{}.\n",
+        dnactx::nn::device::device_name(a.device),
+        a.seconds,
+        if a.repeats > 1 {
+            format!(", best of {} alternating runs", a.repeats)
+        } else {
+            String::new()
+        }
+    );
+    println!("### Training steps\n");
+    println!(
+        "| preset | precision | chunk x batch | before: targets/s | after: targets/s | speed-up | after: TFLOP/s executed | share of 989 TFLOP/s (dense bf16) |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for preset in &a.presets {
+        let cfg = find(preset, None).unwrap().run_config();
+        let field = {
+            let vs = nn::VarStore::new(Device::Cpu);
+            build(&vs.root(), &cfg.model, 4, Default::default())
+                .unwrap()
+                .field()
+        };
+        let flops = forward_per_position(&cfg.model);
+        let mut shapes = vec![(cfg.train.chunk, cfg.train.batch)];
+        if preset == "gpu-large" {
+            let own = shapes[0];
+            shapes.extend(a.shapes.iter().copied().filter(|s| *s != own));
+        }
+        if !a.device.is_cuda() && preset == "gpu-large" {
+            shapes = vec![(cfg.train.chunk, 1)];
+        }
+        for &precision in &a.precisions {
+            for (si, &shape) in shapes.iter().enumerate() {
+                let (chunk, batch) = shape;
+                // the other shapes are measured after only
+                let variants: &[Variant] = if si == 0 {
+                    &[Variant::Before, Variant::After]
+                } else {
+                    &[Variant::After]
+                };
+                let mut best = [0.0f64; 2];
+                for _ in 0..a.repeats.max(1) {
+                    for &v in variants {
+                        let (rate, kernels) = train_rate(&a, preset, precision, v, shape);
+                        if let Some(k) = kernels {
+                            eprintln!(
+                                "{preset} {} {} {chunk}x{batch}: {k} device kernels profiled",
+                                precision.name_on(a.device),
+                                v.name()
+                            );
+                        }
+                        let slot = (v == Variant::After) as usize;
+                        best[slot] = best[slot].max(rate);
+                    }
+                }
+                let positions = (chunk + 2 * field) as f64 / chunk as f64;
+                let tflops = best[1] * positions * flops * 3.0 / 1e12;
+                let before = if si == 0 {
+                    format!("{:.0}", best[0])
+                } else {
+                    "-".into()
+                };
+                let speedup = if si == 0 {
+                    format!("{:.2}x", best[1] / best[0])
+                } else {
+                    "-".into()
+                };
+                println!(
+                    "| {preset} | {} | {chunk} x {batch} | {before} | {:.0} | {speedup} | {tflops:.1} | {:.1}% |",
+                    precision.name_on(a.device),
+                    best[1],
+                    100.0 * tflops * 1e12 / DENSE_BF16_PEAK
+                );
+            }
+        }
+    }
+    if !a.score {
+        return;
+    }
+    println!("\n### Scoring passes (bases per second per strand)\n");
+    println!(
+        "| preset | precision | chunk x batch | before: one strand a pass | after: both strands a pass | speed-up | 3.1 Gb, both strands (after) | after: TFLOP/s executed |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for preset in &a.presets {
+        let cfg = find(preset, None).unwrap().run_config();
+        let shape = if a.device.is_cuda() || preset != "gpu-large" {
+            (cfg.train.chunk, cfg.train.batch)
+        } else {
+            (cfg.train.chunk, 1)
+        };
+        let field = {
+            let vs = nn::VarStore::new(Device::Cpu);
+            build(&vs.root(), &cfg.model, 4, Default::default())
+                .unwrap()
+                .field()
+        };
+        let flops = forward_per_position(&cfg.model);
+        for &precision in &a.precisions {
+            let mut best = [0.0f64; 2];
+            for _ in 0..a.repeats.max(1) {
+                for v in [Variant::Before, Variant::After] {
+                    let r = score_rate(&a, preset, precision, v, shape);
+                    let slot = (v == Variant::After) as usize;
+                    best[slot] = best[slot].max(r);
+                }
+            }
+            let positions = (shape.0 + 2 * field) as f64 / shape.0 as f64;
+            println!(
+                "| {preset} | {} | {} x {} | {:.0} | {:.0} | {:.2}x | {:.2} h | {:.1} |",
+                precision.name_on(a.device),
+                shape.0,
+                shape.1,
+                best[0],
+                best[1],
+                best[1] / best[0],
+                2.0 * 3.1e9 / best[1] / 3600.0,
+                best[1] * positions * flops / 1e12
+            );
+        }
+    }
+}

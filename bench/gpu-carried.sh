@@ -20,8 +20,9 @@ python3 -c "import torch; print('python torch', torch.__version__, torch.cuda.is
 # preload the machine's libtorch_cuda so that libtorch registers CUDA
 mkdir -p target/release /tmp/realbin
 tar -xJf .gpu/bin.tar.xz -C /tmp/realbin || exit 3
-for b in train-model score-genome; do
-    printf '#!/bin/sh\nLD_PRELOAD=%s/libtorch_cuda.so exec /tmp/realbin/%s "$@"\n' "$torchlib" "$b" > target/release/$b
+mkdir -p target/release/examples
+for b in train-model score-genome examples/step_bench; do
+    printf '#!/bin/sh\nLD_PRELOAD=%s/libtorch_cuda.so exec /tmp/realbin/%s "$@"\n' "$torchlib" "$(basename "$b")" > target/release/$b
     chmod +x target/release/$b
 done
 cp /tmp/realbin/make-windows target/release/
@@ -34,7 +35,9 @@ target/release/train-model --list-presets | head -20
 bash "$script" bench-gpu "$@" | tee "$OUT/$(basename "$script" .sh).md"
 rc=${PIPESTATUS[0]}
 tar -czf "$OUT/models.tgz" bench-gpu/models/*/config.yaml bench-gpu/models/*/metrics.parquet \
-    bench-gpu/models/*.log bench-gpu/scores/*/metrics.tsv bench-gpu/rates.tsv \
+    bench-gpu/models/*.log bench-gpu/scores/*/metrics.tsv bench-gpu/scores/*.log bench-gpu/rates.tsv \
+    bench-gpu/*.md bench-gpu/step_bench.log \
     bench-gpu/gsweep/*/config.yaml bench-gpu/gsweep/*/metrics.parquet bench-gpu/gsweep/*.log \
     bench-gpu/gsweep/scores-*/metrics.tsv 2>/dev/null
+[ -d bench-gpu/prof ] && tar -czf "$OUT/prof.tgz" bench-gpu/prof
 echo "$script exit $rc"; date -u

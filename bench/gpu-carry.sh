@@ -4,7 +4,7 @@
 # A CUDA libtorch 2.13 is several GB, so this builds dnactx against the PyTorch already on the
 # machine (give its version; 2.11.0 there in 2026-11) with the tch release for it, in a copy of
 # this checkout (only tch's version pin differs), and packs into .gpu/ (ignore it in
-# .git/info/exclude): the stripped binaries, pyBigWig for Python 3.12, the quality split's
+# .git/info/exclude): the stripped binaries and examples/step_bench, pyBigWig for Python 3.12, the quality split's
 # windows, repeats and FM-index, and bench/gpu-carried.sh's caller. There, in the checkout:
 #   bash bench/gpu-carried.sh MINUTES      # with .gpu carried along: bench/gpu.sh
 #   bash bench/gpu-carried.sh bench/gpu-sweep.sh 6    # or bench/gpu-sweep.sh
@@ -26,17 +26,18 @@ if [ ! -d "$scratch/torch-$torch_version/torch/include" ]; then
         -d "$scratch/torch-$torch_version"
 fi
 rm -rf "$scratch/src" && mkdir -p "$scratch/src"
-git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$scratch/src"
+git ls-files -z | xargs -0 tar -cf - | tar -xmf - -C "$scratch/src"   # -m: new mtimes, so cargo rebuilds what changed since
 cd "$scratch/src"
 sed -i "s/^tch = { version = \"[^\"]*\"/tch = { version = \"=$tch_version\"/" Cargo.toml
 cargo update -q -p tch --precise "$tch_version"
 export LIBTORCH=$scratch/torch-$torch_version/torch CARGO_TARGET_DIR=$scratch/target
-cargo build --release --features torch --bin train-model --bin score-genome
+cargo build --release --features torch --bin train-model --bin score-genome --example step_bench
 cargo build --release --bin make-windows
 mkdir -p "$scratch/bin"
 for b in train-model score-genome make-windows; do strip -o "$scratch/bin/$b" "$CARGO_TARGET_DIR/release/$b"; done
+strip -o "$scratch/bin/step_bench" "$CARGO_TARGET_DIR/release/examples/step_bench"
 cd "$repo"
-tar -C "$scratch/bin" -cf - train-model score-genome make-windows | xz -T0 -6 > .gpu/bin.tar.xz
+tar -C "$scratch/bin" -cf - train-model score-genome make-windows step_bench | xz -T0 -6 > .gpu/bin.tar.xz
 "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .gpu/whl pyBigWig==0.3.29
 # the quality split's inputs (bench/quality.sh makes them), so the machine need not

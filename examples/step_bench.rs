@@ -12,8 +12,10 @@
 //! Random bases and a random prior (4 log-probabilities) stand in for data: the inputs come
 //! from pinned host memory each step, as the loaders hand them over. FLOP/s count the matrix
 //! products of every position a step computes (a chunk's field of context on both sides
-//! included), forward and backward (x3). With `--profile DIR`, two more steps of each run are
-//! recorded by libtorch's profiler into DIR/{preset}-{precision}-{variant}.tsv
+//! included), forward and backward (x3). With `--profile DIR`, after the tables, each preset and
+//! variant (and precision: the first, and every one for gpu-large) at the preset's own shape
+//! steps three times to warm up and twice
+//! recorded by libtorch's profiler into DIR/{preset}-{precision}-{variant}-{chunk}x{batch}.tsv
 //! (bench/kernels.py sums them by kernel kind).
 //!
 //!   cargo run --release --features torch --example step_bench -- [--device cuda] \
@@ -157,86 +159,139 @@ fn make_net(cfg: &dnactx::nn::ModelConfig, variant: Variant, device: Device) -> 
     Net { vs, net }
 }
 
-/// Targets per second of training steps (and the seconds of the run).
-fn train_rate(
-    a: &Args,
-    preset: &str,
-    precision: Precision,
+/// One preset's training, ready to step: the network, its optimizer and host batches.
+struct Run {
+    vs: nn::VarStore,
+    net: Box<dyn ContextNet>,
+    opt: AdamW,
+    batches: Vec<HostBatch>,
+    pending: Tensor,
+    pending_steps: usize,
     variant: Variant,
-    (chunk, batch): (usize, usize),
-) -> (f64, Option<u64>) {
-    let device = a.device;
-    let cfg = find(preset, None).unwrap().run_config();
-    precision.apply(device);
-    let bf16 = precision.bf16_on(device);
-    let Net { vs, net } = make_net(&cfg.model, variant, device);
-    let field = net.field();
-    let batches = host_batches(batch, chunk, field, device);
-    let mut opt = AdamW::new(&vs, 0.01);
-    let mut pending = Tensor::zeros([], (Kind::Double, device));
-    let mut pending_steps = 0;
-    let mut step = |i: usize, opt: &mut AdamW| {
-        let b = &batches[i % batches.len()];
+    device: Device,
+    bf16: bool,
+    chunk: usize,
+    field: usize,
+}
+
+impl Run {
+    fn new(
+        device: Device,
+        preset: &str,
+        precision: Precision,
+        variant: Variant,
+        (chunk, batch): (usize, usize),
+    ) -> Run {
+        let cfg = find(preset, None).unwrap().run_config();
+        precision.apply(device);
+        let Net { vs, net } = make_net(&cfg.model, variant, device);
+        let field = net.field();
+        Run {
+            opt: AdamW::new(&vs, 0.01),
+            vs,
+            net,
+            batches: host_batches(batch, chunk, field, device),
+            pending: Tensor::zeros([], (Kind::Double, device)),
+            pending_steps: 0,
+            variant,
+            device,
+            bf16: precision.bf16_on(device),
+            chunk,
+            field,
+        }
+    }
+
+    /// One training step on the i-th host batch (in turn).
+    fn step(&mut self, i: usize) {
+        let device = self.device;
+        let b = &self.batches[i % self.batches.len()];
         let (input, target, weight, prior) = (
             on(&b.input, device),
             on(&b.target, device),
             on(&b.weight, device),
             on(&b.prior, device),
         );
-        let logp = autocast(device, bf16, || {
-            net.forward_span(&input, Some(&prior), field as i64, chunk as i64)
+        let (field, chunk) = (self.field as i64, self.chunk as i64);
+        let logp = autocast(device, self.bf16, || {
+            self.net.forward_span(&input, Some(&prior), field, chunk)
         })
         .log_softmax(-1, Kind::Float);
         let picked = logp.gather(2, &target.unsqueeze(-1), false).squeeze_dim(-1);
         let loss = -(picked * &weight).sum(Kind::Float) / weight.sum(Kind::Float);
         loss.backward();
-        match variant {
+        match self.variant {
             Variant::Before => {
-                opt.step_per_tensor(&vs, 1e-4, 1.0);
+                self.opt.step_per_tensor(&self.vs, 1e-4, 1.0);
                 let _ = loss.double_value(&[]);
             }
             Variant::After => {
-                opt.step(1e-4, 1.0).unwrap();
+                self.opt.step(1e-4, 1.0).unwrap();
                 tch::no_grad(|| {
-                    let _ = pending.g_add_(&loss.detach().to_kind(Kind::Double));
+                    let _ = self.pending.g_add_(&loss.detach().to_kind(Kind::Double));
                 });
-                pending_steps += 1;
-                if pending_steps == 50 {
-                    let _ = pending.double_value(&[]);
-                    pending_steps = 0;
+                self.pending_steps += 1;
+                if self.pending_steps == 50 {
+                    let _ = self.pending.double_value(&[]);
+                    self.pending_steps = 0;
                 }
             }
         }
-    };
+    }
+}
+
+/// Targets per second of training steps.
+fn train_rate(
+    a: &Args,
+    preset: &str,
+    precision: Precision,
+    variant: Variant,
+    (chunk, batch): (usize, usize),
+) -> f64 {
+    let device = a.device;
+    let mut run = Run::new(device, preset, precision, variant, (chunk, batch));
     for i in 0..3 {
-        step(i, &mut opt);
+        run.step(i);
     }
     sync(device);
     let t = Instant::now();
     let mut n = 0;
     while t.elapsed().as_secs_f64() < a.seconds || n < 2 {
-        step(n, &mut opt);
+        run.step(n);
         n += 1;
         if n % 10 == 0 {
             sync(device);
         }
     }
     sync(device);
-    let rate = (n * batch * chunk) as f64 / t.elapsed().as_secs_f64();
-    let kernels = a.profile.as_ref().map(|dir| {
-        std::fs::create_dir_all(dir).unwrap();
-        let p = Profiler::start(device.is_cuda()).unwrap();
-        step(n, &mut opt);
-        step(n + 1, &mut opt);
-        sync(device);
-        let path = dir.join(format!(
-            "{preset}-{}-{}-{chunk}x{batch}.tsv",
-            precision.name_on(device),
-            variant.name()
-        ));
-        p.stop(&path).unwrap()
-    });
-    (rate, kernels)
+    (n * batch * chunk) as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Two training steps (after three to warm up) recorded by libtorch's profiler into
+/// `dir/{preset}-{precision}-{variant}-{chunk}x{batch}.tsv`; the device kernels recorded.
+fn profile_steps(
+    device: Device,
+    dir: &std::path::Path,
+    preset: &str,
+    precision: Precision,
+    variant: Variant,
+    (chunk, batch): (usize, usize),
+) -> dnactx::Result<u64> {
+    let mut run = Run::new(device, preset, precision, variant, (chunk, batch));
+    for i in 0..3 {
+        run.step(i);
+    }
+    sync(device);
+    std::fs::create_dir_all(dir).map_err(|e| dnactx::Error::io(dir, e))?;
+    let p = Profiler::start(device.is_cuda())?;
+    run.step(3);
+    run.step(4);
+    sync(device);
+    let path = dir.join(format!(
+        "{preset}-{}-{}-{chunk}x{batch}.tsv",
+        precision.name_on(device),
+        variant.name()
+    ));
+    p.stop(&path)
 }
 
 /// Bases per second per strand (strand-bases) of scoring passes (no gradients), batches of `batch` chunks:
@@ -324,7 +379,9 @@ fn main() {
         if !a.device.is_cuda() && preset == "gpu-large" {
             shapes = vec![(cfg.train.chunk, 1)];
         }
-        for &precision in &a.precisions {
+        for (pi, &precision) in a.precisions.iter().enumerate() {
+            // the other shapes in the first precision only
+            let shapes = if pi == 0 { &shapes[..] } else { &shapes[..1] };
             for (si, &shape) in shapes.iter().enumerate() {
                 let (chunk, batch) = shape;
                 // the other shapes are measured after only
@@ -336,14 +393,7 @@ fn main() {
                 let mut best = [0.0f64; 2];
                 for _ in 0..a.repeats.max(1) {
                     for &v in variants {
-                        let (rate, kernels) = train_rate(&a, preset, precision, v, shape);
-                        if let Some(k) = kernels {
-                            eprintln!(
-                                "{preset} {} {} {chunk}x{batch}: {k} device kernels profiled",
-                                precision.name_on(a.device),
-                                v.name()
-                            );
-                        }
+                        let rate = train_rate(&a, preset, precision, v, shape);
                         let slot = (v == Variant::After) as usize;
                         best[slot] = best[slot].max(rate);
                     }
@@ -369,9 +419,39 @@ fn main() {
             }
         }
     }
-    if !a.score {
-        return;
+    if a.score {
+        score_table(&a);
     }
+    // last, so that the tables are out whatever the profiler does
+    if let Some(dir) = &a.profile {
+        for preset in &a.presets {
+            let cfg = find(preset, None).unwrap().run_config();
+            let shape = if a.device.is_cuda() || preset != "gpu-large" {
+                (cfg.train.chunk, cfg.train.batch)
+            } else {
+                (cfg.train.chunk, 1)
+            };
+            // every preset in the first precision, gpu-large in the others too
+            for (pi, &precision) in a.precisions.iter().enumerate() {
+                if pi > 0 && preset != "gpu-large" {
+                    continue;
+                }
+                for v in [Variant::Before, Variant::After] {
+                    match profile_steps(a.device, dir, preset, precision, v, shape) {
+                        Ok(k) => eprintln!(
+                            "{preset} {} {}: {k} device kernels profiled",
+                            precision.name_on(a.device),
+                            v.name()
+                        ),
+                        Err(e) => eprintln!("{preset}: the profiler failed: {e}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn score_table(a: &Args) {
     println!("\n### Scoring passes (bases per second per strand)\n");
     println!(
         "| preset | precision | chunk x batch | before: one strand a pass | after: both strands a pass | speed-up | 3.1 Gb, both strands (after) | after: TFLOP/s executed |"
@@ -395,7 +475,7 @@ fn main() {
             let mut best = [0.0f64; 2];
             for _ in 0..a.repeats.max(1) {
                 for v in [Variant::Before, Variant::After] {
-                    let r = score_rate(&a, preset, precision, v, shape);
+                    let r = score_rate(a, preset, precision, v, shape);
                     let slot = (v == Variant::After) as usize;
                     best[slot] = best[slot].max(r);
                 }

@@ -51,6 +51,10 @@ pub struct Args {
     /// Average each prediction with the reverse complement's.
     #[arg(long)]
     pub rc_average: bool,
+    /// Print the positions scored per second and, for a neural model, the share of its time
+    /// spent waiting for inputs to be prepared (the device idle for want of data).
+    #[arg(long)]
+    pub profile: bool,
     /// Decimals kept in the tracks' values (0 to 6), so that equal neighbours merge and the
     /// bigWigs shrink; the metrics always use the unrounded values. `full` keeps every digit
     /// of an f32. At 3 a value is off by at most 0.0005, and p_ref takes 2.8 bytes per base
@@ -125,7 +129,25 @@ pub fn run(args: Args) -> Result<()> {
         decimals: args.precision.0,
         quiet: args.common.quiet,
     };
+    let started = std::time::Instant::now();
     let metrics = scores::score_to_folder(&request, &args.out_dir, &meta)?;
+    if args.profile {
+        let secs = started.elapsed().as_secs_f64();
+        let bases: u64 = regions.values().map(crate::regions::IntervalSet::covered).sum();
+        let strands = if args.rc_average { ", both strands" } else { "" };
+        let wait = match model.data_wait() {
+            Some((busy, wait)) => format!(
+                "; the model predicted {:.0}% of the time and waited for prepared inputs {:.1}% of it",
+                100.0 * busy / secs.max(1e-9),
+                100.0 * wait / busy.max(1e-9)
+            ),
+            None => String::new(),
+        };
+        eprintln!(
+            "score-genome: {bases} positions{strands} in {secs:.2} s, {:.0} positions/s{wait}",
+            bases as f64 / secs.max(1e-9)
+        );
+    }
     let all = metrics.overall().all;
     if !args.common.quiet {
         let t = metrics.target;

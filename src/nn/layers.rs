@@ -219,9 +219,14 @@ pub enum PriorResidual {
 impl<S: CausalStream> TwoStream<S> {
     /// N x L codes -> N x L x C: the two streams joined, the head's input (the prior aside).
     pub fn joined(&self, codes: &Tensor) -> Tensor {
+        self.joined_span(codes, 0, codes.size()[1])
+    }
+
+    /// [`TwoStream::joined`] at positions `start .. start + len` only.
+    fn joined_span(&self, codes: &Tensor, start: i64, len: i64) -> Tensor {
         let x = one_hot_nlc(codes);
-        let l = self.left.forward_nlc(&x, false);
-        let r = self.right.forward_nlc(&x, true);
+        let l = self.left.forward_nlc(&x, false).narrow(1, start, len);
+        let r = self.right.forward_nlc(&x, true).narrow(1, start, len);
         match self.join {
             Join::Concat => Tensor::cat(&[l, r], 2),
             Join::Sum => l + r,
@@ -238,7 +243,7 @@ impl<S: CausalStream> TwoStream<S> {
         start: i64,
         len: i64,
     ) -> Tensor {
-        let mut h = self.joined(codes).narrow(1, start, len);
+        let mut h = self.joined_span(codes, start, len);
         let prior = prior.map(|p| p.narrow(1, start, len));
         if let Some(p) = &prior {
             // in the streams' precision: the head's first product reads it so under autocast

@@ -64,9 +64,12 @@ echo
 
 # 1. before and after, step by step, with the kernels of two profiled steps of each
 rm -rf prof && mkdir -p prof
+# GPU_BENCH_PRESETS: the presets stepped; GPU_BENCH_E2E: those run end to end (default the
+# same); GPU_BENCH_SHAPES: gpu-large's other chunk x batch sizes; GPU_BENCH_LAYOUTS=0: skip 5.
 presets=${GPU_BENCH_PRESETS:-gpu-large,seed-cnn}
-shapes=4096x16,8192x8,2048x64
-[ "$device" = cuda ] || { presets=seed-cnn; shapes=; }
+e2e=${GPU_BENCH_E2E:-$presets}
+shapes=${GPU_BENCH_SHAPES-4096x16,8192x8,2048x64}
+[ "$device" = cuda ] || { presets=seed-cnn; e2e=seed-cnn; shapes=; }
 stage() { echo "bench/gpu.sh: $(date -u +%T) $*" >&2; }
 stage "steps before and after"
 "$step_bench" --device "$device" --presets "$presets" --precisions bf16,tf32 --seconds "$seconds" \
@@ -98,7 +101,8 @@ echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 # be read between the first report and the last even in a short run
 printf 'train:\n  valid_every: 50\n  valid_chunks: 64\n' > short.yaml
 precision=bf16
-for preset in ${presets//,/ }; do
+rm -f rates.tsv
+for preset in ${e2e//,/ }; do
     m=models/$preset-$precision
     rm -rf "$m" "scores/$preset-$precision"
     mkdir -p models
@@ -143,13 +147,13 @@ echo "### The same weights on CUDA and on the CPU (f32)"
 echo
 # 4 kb at the start of three test windows: enough positions, and gpu-large stays quick on the CPU
 head -n 3 test_positions.bed | awk -v OFS='\t' '{print $1, $2, $2 + 4000}' > small.bed
-for preset in ${presets//,/ }; do
+for preset in ${e2e//,/ }; do
     m=models/$preset-$precision
     [ -f "$m/weights.safetensors" ] || continue
     for dev in cpu "$device"; do
         rm -rf "cmp/$preset-$dev"
         score-genome -g "$g" -m "$m" --regions small.bed --device "$dev" --dtype f32 -t "$cores" \
-            --tracks -o "cmp/$preset-$dev" -q || echo "- $preset: score-genome failed on $dev"
+            --tracks --precision full -o "cmp/$preset-$dev" -q || echo "- $preset: score-genome failed on $dev"
     done
     python3 - "cmp/$preset-cpu/p_ref.bw" "cmp/$preset-$device/p_ref.bw" "$preset" <<'PY' || true
 import sys, numpy as np, pyBigWig
@@ -177,12 +181,13 @@ rows = [l.rstrip("\n").split("\t") for l in open("rates.tsv")]
 print("| model | precision | one pass over a 1.5 Gb train split | scoring 3.1 Gb, both strands |")
 print("| --- | --- | --- | --- |")
 hours = lambda bases, rate: f"{bases / float(rate) / 3600:.2f} h" if float(rate) > 0 else "- (no rate)"
-for preset, precision, train, score, wait in rows[-2:]:
+for preset, precision, train, score, wait in rows:
     print(f"| {preset} | {precision} | {hours(1.5e9, train)} | {hours(3.1e9, score)} |")
 PY
 
 # 5. one convolution written several ways (PyTorch on the device)
-if [ "$device" = cuda ] && python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+if [ "$device" = cuda ] && [ "${GPU_BENCH_LAYOUTS:-1}" != 0 ] \
+        && python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
     stage "one convolution several ways"
     echo
     python3 "$repo/bench/conv_layouts.py" | tee layouts.md || echo "(bench/conv_layouts.py failed)"

@@ -20,9 +20,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # (kind, pattern) in order: the first that matches a kernel's name gives its kind
 KINDS = [
-    ("conv: forward", r"fprop|implicit_convolve|conv2d_.*fwd|convolve_sgemm|xmma_fprop"),
-    ("conv: input gradient", r"dgrad"),
-    ("conv: weight gradient", r"wgrad|conv2d_.*bwd_filter|cudnn::.*filter"),
+    ("conv: forward", r"fprop|implicit_convolve|conv2d_.*fwd|convolve_sgemm|convFwd"),
+    ("conv: input gradient", r"dgrad|convBwdData"),
+    ("conv: weight gradient", r"wgrad|convBwdFilter|conv2d_.*bwd_filter"),
     ("optimizer (fused AdamW, foreach)", r"multi_tensor_apply|fused_adamw|FusedAdam|foreach"),
     ("matrix products (head, cuBLAS)", r"gemm|nvjet|cutlass|Kernel2|s16816|splitK"),
     ("layer norm", r"layer_norm|LayerNorm"),

@@ -5,7 +5,7 @@
 # of each architecture at the seed's sizes, with FLOPs per base and the projected time to
 # score a 3.1 Gb genome on one H100. Then every preset before and after the channels-last
 # network and the fused optimizer (examples/step_bench.rs, the best of two alternating runs of
-# each; gpu-large with one chunk a step), which must not be slower on the CPU. Prints Markdown.
+# each; gpu-large with one chunk of 1,024 a step), which must not be slower on the CPU. Prints Markdown.
 #
 #   bench/nn.sh [seconds per measurement, default 20] [presets only: any second argument]
 # Needs libtorch (scripts/setup.sh --torch). Run it on a quiet machine.

@@ -74,6 +74,11 @@ pub trait Predictor: Send + Sync {
     fn data_wait(&self) -> Option<(f64, f64)> {
         None
     }
+
+    /// Where the model's time went, in words, where it keeps count.
+    fn profile(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Cuts merged regions into pieces of at most `size` bases.

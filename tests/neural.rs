@@ -131,7 +131,11 @@ fn yeast_codes(d: &Path) -> Vec<u8> {
         &mut text,
     )
     .unwrap();
-    let seq: Vec<u8> = text.lines().skip(1).flat_map(|l| l.trim().bytes()).collect();
+    let seq: Vec<u8> = text
+        .lines()
+        .skip(1)
+        .flat_map(|l| l.trim().bytes())
+        .collect();
     dnactx::genome::EncodedSeq::from_ascii(&seq)
         .unwrap()
         .codes()
@@ -146,7 +150,8 @@ fn padded_chunk_of(d: &Path, start: usize, end: usize, flank: usize) -> Vec<u8> 
 /// What `--rc-average` runs for a neural model, both strands in one pass with the reverse
 /// complement made on the device (and its prior mirrored), gives what two passes averaged
 /// give, within 1e-5: on chunks of several lengths (so of several paddings in one batch),
-/// one at the chromosome's start (unknown bases beyond it).
+/// one at the chromosome's start (unknown bases beyond it); each no longer than a training
+/// chunk with its field, so that the fixed shape pads them.
 fn both_strands_match_two_passes(d: &Path, folder: &str) {
     use dnactx::predict::{Predictor, padded_chunk, revcomp_codes};
     let model = dnactx::nn::NeuralModel::load(
@@ -157,7 +162,7 @@ fn both_strands_match_two_passes(d: &Path, folder: &str) {
     .unwrap();
     let codes = yeast_codes(d);
     let flank = model.flank();
-    let inputs: Vec<Vec<u8>> = [(5000, 5300), (0, 90), (7000, 7101), (12345, 13000)]
+    let inputs: Vec<Vec<u8>> = [(5000, 5200), (0, 90), (7000, 7101), (12345, 12600)]
         .iter()
         .map(|&(s, e)| padded_chunk(&codes, s, e, flank))
         .collect();
@@ -168,6 +173,31 @@ fn both_strands_match_two_passes(d: &Path, folder: &str) {
     let fwd = model.predict_chunks(&inputs).unwrap();
     let rc: Vec<Vec<u8>> = inputs.iter().map(|c| revcomp_codes(c)).collect();
     let rev = model.predict_chunks(&rc).unwrap();
+    // every group padded to the training batch's shape (CUDA's default) predicts the same
+    let fixed = dnactx::nn::NeuralModel::load(
+        &d.join(folder),
+        tch::Device::Cpu,
+        dnactx::nn::precision::Precision::F32,
+    )
+    .unwrap()
+    .with_fixed_shapes(true);
+    let fixed_both = fixed.predict_chunks_both(&inputs).unwrap().unwrap();
+    let fixed_fwd = fixed.predict_chunks(&inputs).unwrap();
+    for (a, b) in both.iter().flatten().chain(fwd.iter().flatten()).zip(
+        fixed_both
+            .iter()
+            .flatten()
+            .chain(fixed_fwd.iter().flatten()),
+    ) {
+        for k in 0..4 {
+            assert!(
+                (a[k] - b[k]).abs() < 1e-5,
+                "{folder}: fixed shapes {} against {}",
+                b[k],
+                a[k]
+            );
+        }
+    }
     for (c, ((b, f), r)) in both.iter().zip(&fwd).zip(&rev).enumerate() {
         let n = f.len();
         assert_eq!(b.len(), n, "{folder}: chunk {c}");
@@ -372,7 +402,12 @@ fn a_kmer_prior_travels_with_the_model() {
         dnactx::nn::precision::Precision::F32,
     )
     .unwrap();
-    let chunk = vec![padded_chunk_of(d, 5000, 5100, dnactx::predict::Predictor::flank(&model))];
+    let chunk = vec![padded_chunk_of(
+        d,
+        5000,
+        5100,
+        dnactx::predict::Predictor::flank(&model),
+    )];
     assert!(dnactx::predict::Predictor::predict_chunks_both(&model, &chunk).is_none());
 }
 

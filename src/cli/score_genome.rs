@@ -133,8 +133,15 @@ pub fn run(args: Args) -> Result<()> {
     let metrics = scores::score_to_folder(&request, &args.out_dir, &meta)?;
     if args.profile {
         let secs = started.elapsed().as_secs_f64();
-        let bases: u64 = regions.values().map(crate::regions::IntervalSet::covered).sum();
-        let strands = if args.rc_average { ", both strands" } else { "" };
+        let bases: u64 = regions
+            .values()
+            .map(crate::regions::IntervalSet::covered)
+            .sum();
+        let strands = if args.rc_average {
+            ", both strands"
+        } else {
+            ""
+        };
         let wait = match model.data_wait() {
             Some((busy, wait)) => format!(
                 "; the model predicted {:.0}% of the time and waited for prepared inputs {:.1}% of it",
@@ -147,6 +154,9 @@ pub fn run(args: Args) -> Result<()> {
             "score-genome: {bases} positions{strands} in {secs:.2} s, {:.0} positions/s{wait}",
             bases as f64 / secs.max(1e-9)
         );
+        if let Some(p) = model.profile() {
+            eprintln!("score-genome: {p}");
+        }
     }
     let all = metrics.overall().all;
     if !args.common.quiet {

@@ -221,7 +221,11 @@ mod tests {
             for ((name, x), (_, y)) in a.iter().zip(&b) {
                 let d = (x - y).abs().max().double_value(&[]);
                 assert!(d < 1e-6, "clip {clip}: {name} differs by {d}");
-                assert_eq!(x.grad().abs().max().double_value(&[]), 0.0, "{name}: grad kept");
+                assert_eq!(
+                    x.grad().abs().max().double_value(&[]),
+                    0.0,
+                    "{name}: grad kept"
+                );
             }
             for ((n, x), (_, y)) in fused.state().iter().zip(reference.state()) {
                 let d = (x.to_kind(Kind::Double) - y.to_kind(Kind::Double))

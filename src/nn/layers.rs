@@ -10,10 +10,11 @@
 //! Activations are laid out N x L x C (channels last): a layer norm then runs over contiguous
 //! channels, convolutions run channels-last (what cuDNN's fastest kernels and oneDNN read), and
 //! the head is a plain matrix product. The right stream runs on the sequence as it is, with
-//! its kernels reversed (an anti-causal convolution), so nothing is flipped. Streams written
-//! channels-first (N x C x L) run through [`CausalStream::forward_nlc`]'s default, which
-//! permutes and flips around them; [`super::arch::reference`] keeps the whole channels-first
-//! network of before as the reference the tests compare against.
+//! its kernels reversed (an anti-causal convolution), so nothing is flipped. That is CUDA's
+//! layout ([`super::arch::Layout`]); streams written channels-first only (N x C x L: the LSTM
+//! and the transformer) run in it through [`CausalStream::forward_nlc`]'s default, which
+//! permutes and flips around them. The CPU runs every network channels-first, as before
+//! 2026-12 ([`super::arch::reference`], also the reference of the tests).
 
 use tch::nn::{self, Module};
 use tch::{Kind, Tensor};
@@ -61,6 +62,12 @@ pub fn flip(x: &Tensor) -> Tensor {
 /// A causal stream: N x C_in x L in, N x C_out x L out, position p seeing inputs <= p.
 pub trait CausalStream: std::fmt::Debug + Send {
     fn forward(&self, x: &Tensor) -> Tensor;
+
+    /// Input lengths this stream runs fastest on are multiples of this (the widest dilation of
+    /// a CNN: its convolutions then crop nothing); 1 by default.
+    fn length_multiple(&self) -> i64 {
+        1
+    }
 
     /// The stream over N x L x 4 one-hot bases, as N x L x C_out: position p sees the bases
     /// before p (`reverse` false: the left stream), or after p (`reverse` true: the right
@@ -114,31 +121,53 @@ impl CausalConv {
     /// inputs p-(k-1)d ..= p, or with `reverse` p ..= p+(k-1)d (the kernel reversed); with
     /// `shift`, one base further (p-1 and before, or p+1 and after), so that a stream's first
     /// layer reads the unshifted bases. Zero beyond both ends, as the channels-first form pads.
+    ///
+    /// The dilation is taken out of the kernel: with the input padded to a whole number of
+    /// rows of d positions (position p = row * d + phase, a free view of N x L x C), the
+    /// dilated kernel is a k x 1 kernel over rows, which cuDNN runs on its fast implicit-GEMM
+    /// kernels in every direction (its dilated weight gradient fell back to a slow kernel).
+    /// The output needs no cropping when d divides L.
     pub fn forward_nlc(&self, x: &Tensor, reverse: bool, shift: bool) -> Tensor {
-        let l = x.size()[1];
+        let (n, l, c) = x.size3().expect("an N x L x C input");
+        let d = self.dilation;
         let s = shift as i64;
-        // symmetric padding of reach + shift: output i sees inputs i - pad + j d, j = 0..k
-        let pad = self.pad + s;
-        // C_out x C_in x 1 x k, channels-last like the input (the tap's channels contiguous)
+        // zeros where the kernel reaches beyond an end, and up to a whole number of rows; the
+        // shift moves the input by one (a negative pad crops)
+        let tail = (d - l % d) % d;
+        let (before, after) = if reverse {
+            (-s, self.pad + tail + s)
+        } else {
+            (self.pad + s, tail - s)
+        };
+        let xp = if before != 0 || after != 0 {
+            x.constant_pad_nd([0, 0, before, after])
+        } else {
+            x.contiguous()
+        };
+        let rows = (l + self.pad + tail) / d;
+        // N x C x rows x d with channels-last strides: a view of the padded input
+        let x4 = xp.view([n, rows, d, c]).permute([0, 3, 1, 2]);
         let w = if reverse {
             self.conv.ws.flip([2])
         } else {
             self.conv.ws.shallow_clone()
         };
-        let w = w.permute([0, 2, 1]).contiguous().unsqueeze(1).permute([0, 3, 1, 2]);
-        // N x C x 1 x L with channels-last strides: no copy of x
-        let y = x.unsqueeze(1).permute([0, 3, 1, 2]).conv2d(
-            &w,
-            self.conv.bs.as_ref(),
-            [1, 1],
-            [0, pad],
-            [1, self.dilation],
-            1,
-        );
-        // L + reach + 2 shift outputs: the causal ones start at 0, the anti-causal ones at
-        // reach + 2 shift
-        let start = if reverse { self.pad + 2 * s } else { 0 };
-        y.squeeze_dim(2).narrow(2, start, l).permute([0, 2, 1])
+        // C_out x C_in x k x 1, channels-last like the input
+        let w4 = w
+            .permute([0, 2, 1])
+            .contiguous()
+            .unsqueeze(2)
+            .permute([0, 3, 1, 2]);
+        let y = x4.conv2d(&w4, self.conv.bs.as_ref(), [1, 1], [0, 0], [1, 1], 1);
+        // N x C_out x (L + tail) / d x d -> N x (L + tail) x C_out
+        let out_rows = y.size()[2];
+        let y = y.permute([0, 2, 3, 1]).reshape([n, out_rows * d, -1]);
+        if tail > 0 { y.narrow(1, 0, l) } else { y }
+    }
+
+    /// The dilation: inputs whose length it divides run without cropping.
+    pub fn dilation(&self) -> usize {
+        self.dilation as usize
     }
 }
 

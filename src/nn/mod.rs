@@ -15,12 +15,12 @@ pub mod folder;
 pub mod fusion;
 pub mod layers;
 pub mod precision;
-pub mod shim;
 pub mod predictor;
 pub mod presets;
 pub mod prior;
 mod prior_cache;
 mod schedule;
+pub mod shim;
 pub mod train;
 
 pub use config::{ModelConfig, RunConfig, TrainConfig};

@@ -37,6 +37,12 @@ pub struct NeuralModel {
     /// preparing thread (the device idle for want of data).
     busy_ns: AtomicU64,
     wait_ns: AtomicU64,
+    /// Of the busy time, in the device's forward passes (to the probabilities on the host);
+    /// and the preparing thread's time (encoding, prior lookup, pinned copies).
+    device_ns: AtomicU64,
+    prepare_ns: AtomicU64,
+    /// Every group padded to one shape (batch x (chunk + 2 field)): on by default on CUDA.
+    fixed_shapes: bool,
 }
 
 /// One group of chunks as CPU tensors, ready for the device.
@@ -87,6 +93,9 @@ impl NeuralModel {
             config,
             busy_ns: AtomicU64::new(0),
             wait_ns: AtomicU64::new(0),
+            device_ns: AtomicU64::new(0),
+            prepare_ns: AtomicU64::new(0),
+            fixed_shapes: device.is_cuda(),
         })
     }
 }
@@ -158,9 +167,28 @@ impl Predictor for NeuralModel {
         let wait = self.wait_ns.load(Ordering::Relaxed) as f64 * 1e-9;
         (busy > 0.0).then_some((busy, wait))
     }
+
+    fn profile(&self) -> Option<String> {
+        let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 * 1e-9;
+        (s(&self.busy_ns) > 0.0).then(|| {
+            format!(
+                "forward passes on the device {:.2} s, preparing inputs {:.2} s (on another thread)",
+                s(&self.device_ns),
+                s(&self.prepare_ns)
+            )
+        })
+    }
 }
 
 impl NeuralModel {
+    /// Pads every group of chunks to one shape (the training batch's), or not. On by default
+    /// on CUDA, where cuDNN's benchmark mode then tunes its kernels once rather than for each
+    /// new shape; the predictions are the same either way.
+    pub fn with_fixed_shapes(mut self, on: bool) -> NeuralModel {
+        self.fixed_shapes = on;
+        self
+    }
+
     /// The probabilities of the network's classes (`target().classes()` per position, the
     /// positions of each chunk in order) at the central positions of `chunks`, padded as
     /// for [`Predictor::predict_chunks`].
@@ -336,6 +364,14 @@ impl NeuralModel {
     /// The tensors of `chunks`, padded to the longest with unknown bases, on the host
     /// (pinned for CUDA).
     fn prepare_group(&self, chunks: &[Vec<u8>]) -> Prepared {
+        let started = Instant::now();
+        let prepared = self.prepare_group_untimed(chunks);
+        self.prepare_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        prepared
+    }
+
+    fn prepare_group_untimed(&self, chunks: &[Vec<u8>]) -> Prepared {
         let field = self.config.field;
         let (input, width) = self.codes_tensor(chunks);
         let host = |t: Tensor| self.host(t);
@@ -382,11 +418,28 @@ impl NeuralModel {
         if chunks.is_empty() {
             return Ok(Vec::new());
         }
-        let span = width - 2 * field;
+        let started = Instant::now();
         let to_device = |t: &Tensor| t.to_device_(self.device, t.kind(), true, false);
         let mut input = to_device(&input).to_kind(Kind::Int64);
         let mut prior = prior.as_ref().map(to_device);
         let n = chunks.len() as i64;
+        let (mut rows, mut width) = (n, width as i64);
+        // with fixed shapes (CUDA) every group takes one shape, padded with unknown bases, so
+        // that cuDNN's benchmark mode tunes its kernels once rather than for each new shape
+        let (rows_fixed, width_fixed) = (self.batch as i64, (self.chunk + 2 * field) as i64);
+        if self.fixed_shapes
+            && rows <= rows_fixed
+            && width <= width_fixed
+            && (rows, width) != (rows_fixed, width_fixed)
+        {
+            input = padded(&input, &[rows_fixed, width_fixed], UNKNOWN_CODE);
+            prior = prior.map(|p| {
+                let c = p.size()[2];
+                padded(&p, &[rows_fixed, width_fixed, c], 0)
+            });
+            (rows, width) = (rows_fixed, width_fixed);
+        }
+        let span = width - 2 * field as i64;
         if both {
             input = Tensor::cat(&[&input, &revcomp_on_device(&input)], 0);
             prior = prior.map(|p| Tensor::cat(&[&p, &revcomp_prior(&p)], 0));
@@ -399,19 +452,22 @@ impl NeuralModel {
             let p = autocast(self.device, self.bf16, || {
                 guard
                     .1
-                    .forward_span(&input, prior.as_ref(), field as i64, span as i64)
+                    .forward_span(&input, prior.as_ref(), field as i64, span)
             })
             .softmax(-1, Kind::Float);
-            if both {
+            let p = if both {
                 // the reverse strand's positions and bases back in forward order
-                let rc = p.narrow(0, n, n).flip([1, 2]);
-                (p.narrow(0, 0, n) + rc) * 0.5
+                let rc = p.narrow(0, rows, rows).flip([1, 2]);
+                (p.narrow(0, 0, rows) + rc) * 0.5
             } else {
                 p
-            }
+            };
+            p.narrow(0, 0, n)
         })
         .to_device(Device::Cpu)
         .contiguous();
+        self.device_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         drop(guard);
         let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
             .map_err(|e| Error::Config(format!("reading predictions: {e}")))?;
@@ -421,11 +477,22 @@ impl NeuralModel {
             .enumerate()
             .map(|(i, c)| {
                 let n = c.len() - 2 * field;
-                let start = i * span * classes;
+                let start = i * span as usize * classes;
                 values[start..start + n * classes].to_vec()
             })
             .collect())
     }
+}
+
+/// `t` in a tensor of `shape` (no smaller in any axis) filled with `fill` elsewhere.
+fn padded(t: &Tensor, shape: &[i64], fill: i64) -> Tensor {
+    let out = Tensor::full(shape, fill, (t.kind(), t.device()));
+    let mut view = out.shallow_clone();
+    for (axis, &len) in t.size().iter().enumerate() {
+        view = view.narrow(axis as i64, 0, len);
+    }
+    tch::no_grad(|| view.copy_(t));
+    out
 }
 
 /// The reverse complement of N x L model codes on their device: A<->T, C<->G, unknown kept,

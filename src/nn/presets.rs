@@ -211,7 +211,7 @@ mod tests {
         let (run, name) = resolve(yaml("train:\n  batch: 3\n"), Some("gpu-large")).unwrap();
         assert_eq!(name, Some("gpu-large"));
         assert_eq!(run.train.batch, 3);
-        assert_eq!(run.train.chunk, 2048);
+        assert_eq!(run.train.chunk, 4096);
         let ModelConfig::Cnn(c) = &run.model else {
             panic!()
         };

@@ -10,8 +10,12 @@ use tch::Tensor;
 use crate::{Error, Result};
 
 unsafe extern "C" {
-    fn dnactx_layer_norm(x: *const c_void, w: *const c_void, b: *const c_void, eps: f64)
-    -> *mut c_void;
+    fn dnactx_layer_norm(
+        x: *const c_void,
+        w: *const c_void,
+        b: *const c_void,
+        eps: f64,
+    ) -> *mut c_void;
     fn dnactx_last_error() -> *const std::ffi::c_char;
     fn dnactx_adamw_step(
         params: *const *mut c_void,
@@ -51,7 +55,11 @@ pub fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Tenso
             eps,
         )
     };
-    assert!(!p.is_null(), "libtorch's layer norm failed on {:?}", x.size());
+    assert!(
+        !p.is_null(),
+        "libtorch's layer norm failed on {:?}",
+        x.size()
+    );
     unsafe { Tensor::from_ptr(p.cast()) }
 }
 
@@ -79,7 +87,9 @@ pub fn adamw_step(
 ) -> Result<()> {
     let n = params.len();
     assert!(exp_avg.len() == n && exp_avg_sq.len() == n && steps.len() == n);
-    let ptrs = |ts: &[Tensor]| -> Vec<*mut c_void> { ts.iter().map(|t| t.as_ptr() as *mut c_void).collect() };
+    let ptrs = |ts: &[Tensor]| -> Vec<*mut c_void> {
+        ts.iter().map(|t| t.as_ptr() as *mut c_void).collect()
+    };
     let (p, m, v, s) = (ptrs(params), ptrs(exp_avg), ptrs(exp_avg_sq), ptrs(steps));
     // SAFETY: four arrays of n live at::Tensor* (tch's tensors, borrowed for the call); the
     // shim updates the tensors in place and keeps no pointer.

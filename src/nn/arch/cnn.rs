@@ -18,7 +18,7 @@ struct CnnStream {
 }
 
 impl CausalStream for CnnStream {
-    /// Channels-first, the layout before 2026-12 (see [`super::reference`]).
+    /// Channels-first ([`super::Layout::ChannelsFirst`]: the CPU's, and the reference).
     fn forward(&self, x: &Tensor) -> Tensor {
         let mut h = x.shallow_clone();
         for (i, conv) in self.convs.iter().enumerate() {
@@ -32,8 +32,16 @@ impl CausalStream for CnnStream {
         h
     }
 
-    /// Channels-last: the norms run over contiguous channels in the activations' precision,
-    /// the convolutions channels-last; the first convolution takes the one-base shift.
+    fn length_multiple(&self) -> i64 {
+        self.convs
+            .iter()
+            .map(|c| c.dilation() as i64)
+            .fold(1, |m, d| m / gcd(m, d) * d)
+    }
+
+    /// Channels-last ([`super::Layout::ChannelsLast`], CUDA's): the norms run over contiguous
+    /// channels in the activations' precision, the convolutions channels-last; the first
+    /// convolution takes the one-base shift.
     fn forward_nlc(&self, x: &Tensor, reverse: bool) -> Tensor {
         let mut h = x.shallow_clone();
         for (i, conv) in self.convs.iter().enumerate() {
@@ -46,6 +54,10 @@ impl CausalStream for CnnStream {
         }
         h
     }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 /// N x C x L -> the same, each position normalized over its C channels (so causality holds).

@@ -12,7 +12,7 @@ use tch::Tensor;
 use tch::nn;
 
 use super::config::ModelConfig;
-use super::layers::{CausalStream, Head, Join, PriorResidual, TwoStream};
+use super::layers::{CausalStream, Head, Join, PriorResidual, TwoStream, UNKNOWN_CODE};
 use crate::target::Target;
 use crate::{Error, Result};
 
@@ -34,8 +34,7 @@ pub trait ContextNet: std::fmt::Debug + Send {
     }
     /// [`ContextNet::forward`]'s logits of positions `start .. start + len` only (N x len x
     /// C): what training and scoring keep, the chunk's central positions.
-    fn forward_span(&self, codes: &Tensor, prior: Option<&Tensor>, start: i64, len: i64)
-    -> Tensor;
+    fn forward_span(&self, codes: &Tensor, prior: Option<&Tensor>, start: i64, len: i64) -> Tensor;
     /// N x L codes -> N x L x C features: the head's input without the prior (the left
     /// and right streams joined), a representation of each position's two flanks.
     fn features(&self, codes: &Tensor) -> Tensor;
@@ -58,13 +57,18 @@ impl<S: CausalStream> ContextNet for Built<S> {
     fn min_field(&self) -> usize {
         self.min_field
     }
-    fn forward_span(
-        &self,
-        codes: &Tensor,
-        prior: Option<&Tensor>,
-        start: i64,
-        len: i64,
-    ) -> Tensor {
+    /// With the span at least a field from the end, unknown bases are appended up to a
+    /// multiple of the streams' [`CausalStream::length_multiple`]: no position of the span
+    /// sees them, and no convolution then crops its output.
+    fn forward_span(&self, codes: &Tensor, prior: Option<&Tensor>, start: i64, len: i64) -> Tensor {
+        let (n, w) = (codes.size()[0], codes.size()[1]);
+        let m = self.net.left.length_multiple();
+        let wide = (w + m - 1) / m * m;
+        if wide != w && start + len + self.field as i64 <= w {
+            let tail = Tensor::full([n, wide - w], UNKNOWN_CODE, (codes.kind(), codes.device()));
+            let codes = Tensor::cat(&[codes, &tail], 1);
+            return self.net.forward_span(&codes, prior, start, len);
+        }
         self.net.forward_span(codes, prior, start, len)
     }
     fn features(&self, codes: &Tensor) -> Tensor {
@@ -83,38 +87,77 @@ pub(super) struct HeadSpec {
     prior: usize,
     /// What the network predicts: its classes are the head's outputs.
     target: Target,
-    /// Build the channels-first network of before ([`reference`]) instead.
-    reference: bool,
+    /// How the network lays its activations out.
+    layout: Layout,
+}
+
+/// How a network lays out its activations. Both layouts have the same variables, so the same
+/// weights load into either, and compute the same function (the tests hold the channels-last
+/// network to the channels-first one within 1e-4 in float32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// N x L x C throughout: layer norms over contiguous channels, channels-last convolutions
+    /// with the dilation taken out of the kernel, the right stream anti-causal, the head on
+    /// the chunk's central positions. CUDA's.
+    ChannelsLast,
+    /// N x C x L, as dnactx computed every network before 2026-12 ([`reference`]): the CPU's,
+    /// as oneDNN runs the CPU presets' small convolutions and 1x1 heads faster so (bench/nn.sh,
+    /// 2026-12-04: the channels-last head cost the MLP presets a fifth of their scoring
+    /// speed), and the reference of the tests and the "before" of `examples/step_bench.rs`.
+    ChannelsFirst,
+}
+
+impl Layout {
+    /// The layout for a network on `device`.
+    pub fn for_device(device: tch::Device) -> Layout {
+        if device.is_cuda() {
+            Layout::ChannelsLast
+        } else {
+            Layout::ChannelsFirst
+        }
+    }
 }
 
 /// Builds the network under `vs` as `cfg` describes it, predicting `target`; `prior` is the
-/// number of prior channels added to the head's input (0: none, 4: the log-probabilities).
+/// number of prior channels added to the head's input (0: none, 4: the log-probabilities);
+/// laid out for the device of `vs` ([`Layout::for_device`]).
 pub fn build(
     vs: &nn::Path,
     cfg: &ModelConfig,
     prior: usize,
     target: Target,
 ) -> Result<Box<dyn ContextNet>> {
-    build_spec(vs, cfg, HeadSpec {
-        prior,
-        target,
-        reference: false,
-    })
+    build_layout(vs, cfg, prior, target, Layout::for_device(vs.device()))
 }
 
-/// [`build`] in the channels-first form of before (the same variables, so the same weights
-/// load into either): the reference the tests and `examples/step_bench.rs` compare against.
+/// [`build`] channels-first ([`Layout::ChannelsFirst`], whatever the device): the reference
+/// the tests and `examples/step_bench.rs` compare the channels-last network against.
 pub fn build_reference(
     vs: &nn::Path,
     cfg: &ModelConfig,
     prior: usize,
     target: Target,
 ) -> Result<Box<dyn ContextNet>> {
-    build_spec(vs, cfg, HeadSpec {
-        prior,
-        target,
-        reference: true,
-    })
+    build_layout(vs, cfg, prior, target, Layout::ChannelsFirst)
+}
+
+/// [`build`] in the given layout.
+pub fn build_layout(
+    vs: &nn::Path,
+    cfg: &ModelConfig,
+    prior: usize,
+    target: Target,
+    layout: Layout,
+) -> Result<Box<dyn ContextNet>> {
+    build_spec(
+        vs,
+        cfg,
+        HeadSpec {
+            prior,
+            target,
+            layout,
+        },
+    )
 }
 
 fn build_spec(vs: &nn::Path, cfg: &ModelConfig, head: HeadSpec) -> Result<Box<dyn ContextNet>> {
@@ -181,7 +224,7 @@ impl Frame<'_> {
             head: Head::new(vs / "head", head_in, self.dense, classes),
             residual,
         };
-        if spec.reference {
+        if spec.layout == Layout::ChannelsFirst {
             return Box::new(reference::Reference {
                 net,
                 field: self.field,
@@ -257,10 +300,15 @@ mod tests {
     /// bases beyond the declared field, and does depend on bases inside it.
     #[test]
     fn contract_holds_for_every_architecture() {
-        for cfg in small_configs() {
+        let layouts = [Layout::ChannelsLast, Layout::ChannelsFirst];
+        for (cfg, layout) in small_configs()
+            .into_iter()
+            .flat_map(|c| layouts.map(|l| (c.clone(), l)))
+        {
             tch::manual_seed(3);
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, 0, Target::Base).unwrap();
+            let net = build_layout(&vs.root(), &cfg, 0, Target::Base, layout).unwrap();
+            let name = format!("{} ({layout:?})", cfg.name());
             let (field, min_field) = (net.field(), net.min_field());
             let len = 4 * field + 30;
             let mut rng = SplitMix64(11);
@@ -277,13 +325,13 @@ mod tests {
                 assert!(
                     same(&base, &mutate(i, &codes), i),
                     "{}: output {i} depends on base {i}",
-                    cfg.name()
+                    name
                 );
                 for p in (0..i.saturating_sub(field)).chain(i + field + 1..len) {
                     assert!(
                         same(&base, &mutate(p, &codes), i),
                         "{}: output {i} depends on base {p}, beyond field {field}",
-                        cfg.name()
+                        name
                     );
                 }
                 for d in 1..=min_field {
@@ -298,7 +346,7 @@ mod tests {
             assert!(
                 changed_inside > 12 * min_field,
                 "{}: only {changed_inside} changes inside the field mattered",
-                cfg.name()
+                name
             );
         }
     }
@@ -331,7 +379,11 @@ mod tests {
             }
         }
         for name in ["cpu-small", "seed-cnn", "gpu-large"] {
-            configs.push((find(name, None).unwrap().run_config().model, 4, Target::Base));
+            configs.push((
+                find(name, None).unwrap().run_config().model,
+                4,
+                Target::Base,
+            ));
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("weights.safetensors");
@@ -348,7 +400,7 @@ mod tests {
             });
             vs_ref.save(&path).unwrap();
             let mut vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), cfg, *prior, *target).unwrap();
+            let net = build_layout(&vs.root(), cfg, *prior, *target, Layout::ChannelsLast).unwrap();
             vs.load(&path).unwrap();
             let field = net.field() as i64;
             let (n, len) = (2, 2 * field + 150);
@@ -356,18 +408,26 @@ mod tests {
             let codes: Vec<i64> = (0..n * len).map(|_| rng.below(5) as i64).collect();
             let x = Tensor::from_slice(&codes).view([n, len]);
             let p = (*prior > 0).then(|| {
-                let p = Tensor::rand([n, len, *prior as i64], (tch::Kind::Float, tch::Device::Cpu));
+                let p = Tensor::rand(
+                    [n, len, *prior as i64],
+                    (tch::Kind::Float, tch::Device::Cpu),
+                );
                 let bases = (p.narrow(2, 0, 4) + 0.1).log();
                 Tensor::cat(&[bases, p.narrow(2, 4, *prior as i64 - 4)], 2)
             });
             let label = format!("{} prior {prior} {target:?}", cfg.name());
             tch::no_grad(|| {
-                let want = reference.forward(&x, p.as_ref()).softmax(-1, tch::Kind::Float);
+                let want = reference
+                    .forward(&x, p.as_ref())
+                    .softmax(-1, tch::Kind::Float);
                 let got = net.forward(&x, p.as_ref()).softmax(-1, tch::Kind::Float);
                 let d = max_diff(&want, &got);
                 assert!(d <= 1e-4, "{label}: probabilities differ by {d}");
                 let span = net.forward_span(&x, p.as_ref(), field, len - 2 * field);
-                let d = max_diff(&want.narrow(1, field, len - 2 * field), &span.softmax(-1, tch::Kind::Float));
+                let d = max_diff(
+                    &want.narrow(1, field, len - 2 * field),
+                    &span.softmax(-1, tch::Kind::Float),
+                );
                 assert!(d <= 1e-4, "{label}: the span differs by {d}");
                 let (fa, fb) = (reference.features(&x), net.features(&x));
                 let scale = fa.abs().max().double_value(&[]).max(1.0);
@@ -456,10 +516,15 @@ mod tests {
                 .run_config()
                 .model,
         );
-        for cfg in configs {
+        let layouts = [Layout::ChannelsLast, Layout::ChannelsFirst];
+        for (cfg, layout) in configs
+            .into_iter()
+            .flat_map(|c| layouts.map(|l| (c.clone(), l)))
+        {
             tch::manual_seed(5);
             let vs = nn::VarStore::new(tch::Device::Cpu);
-            let net = build(&vs.root(), &cfg, 4, Target::Base).unwrap();
+            let net = build_layout(&vs.root(), &cfg, 4, Target::Base, layout).unwrap();
+            let name = format!("{} ({layout:?})", cfg.name());
             let mut rng = SplitMix64(3);
             let len = 2 * net.field() + 200;
             let codes: Vec<i64> = (0..2 * len).map(|_| rng.below(5) as i64).collect();
@@ -477,13 +542,9 @@ mod tests {
             assert_eq!(b.kind(), tch::Kind::Float);
             let d = (a - b).abs();
             let (max, mean) = (d.max().double_value(&[]), d.mean(None).double_value(&[]));
-            assert!(max > 0.0, "{}: bf16 changed nothing", cfg.name());
-            assert!(max < 0.03, "{}: bf16 differs by up to {max}", cfg.name());
-            assert!(
-                mean < 0.003,
-                "{}: bf16 differs by {mean} on average",
-                cfg.name()
-            );
+            assert!(max > 0.0, "{}: bf16 changed nothing", name);
+            assert!(max < 0.03, "{}: bf16 differs by up to {max}", name);
+            assert!(mean < 0.003, "{}: bf16 differs by {mean} on average", name);
         }
     }
 }

@@ -1,7 +1,8 @@
-//! The network as dnactx computed it before 2026-12: channels-first (N x C x L) activations,
-//! each layer norm between two transposes, the right stream run on the flipped sequence and
-//! flipped back, the head as 1x1 convolutions over every position. It has the same variables
-//! as [`super::build`]'s network, so the same weights load into either: the tests hold the
+//! The channels-first network ([`super::Layout::ChannelsFirst`]), as dnactx computed every
+//! network before 2026-12 and still does on the CPU: N x C x L activations, each layer norm
+//! between two transposes, the right stream run on the flipped sequence and flipped back, the
+//! head as 1x1 convolutions over every position. It has the same variables as the
+//! channels-last network, so the same weights load into either: the tests hold the
 //! channels-last network to it (the same predictions within 1e-4 in float32), and
 //! `examples/step_bench.rs` times it as the "before".
 
@@ -9,9 +10,7 @@ use tch::Tensor;
 use tch::nn::Module;
 
 use super::ContextNet;
-use crate::nn::layers::{
-    CausalStream, Join, TwoStream, flip, one_hot, residual, shift_right,
-};
+use crate::nn::layers::{CausalStream, Join, TwoStream, flip, one_hot, residual, shift_right};
 
 #[derive(Debug)]
 pub(super) struct Reference<S: CausalStream> {
@@ -41,13 +40,7 @@ impl<S: CausalStream> ContextNet for Reference<S> {
         self.min_field
     }
     /// The head over every position, then the span kept, as before.
-    fn forward_span(
-        &self,
-        codes: &Tensor,
-        prior: Option<&Tensor>,
-        start: i64,
-        len: i64,
-    ) -> Tensor {
+    fn forward_span(&self, codes: &Tensor, prior: Option<&Tensor>, start: i64, len: i64) -> Tensor {
         let mut h = self.joined(codes);
         if let Some(p) = prior {
             h = Tensor::cat(&[h, p.permute([0, 2, 1])], 1);

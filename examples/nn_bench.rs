@@ -34,7 +34,7 @@ fn train_rate(cfg: &ModelConfig, batch: i64, targets: i64, seconds: f64) -> f64 
         let y = x.narrow(1, field, targets);
         let loss = -logp.gather(2, &y.unsqueeze(-1), false).mean(Kind::Float);
         loss.backward();
-        opt.step(&vs, 1e-3, 1.0);
+        opt.step(1e-3, 1.0).unwrap();
     };
     step(&mut opt, net.as_ref());
     let t = Instant::now();

@@ -20,7 +20,7 @@
 //!
 //!   cargo run --release --features torch --example step_bench -- [--device cuda] \
 //!       [--presets gpu-large,seed-cnn] [--precisions bf16,tf32] [--seconds 3] \
-//!       [--shapes 2048x32,4096x16] [--repeats 1] [--profile DIR] [--score]
+//!       [--shapes 2048x32,4096x16] [--repeats 1] [--profile DIR] [--score] [--no-train]
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -48,6 +48,7 @@ struct Args {
     repeats: usize,
     profile: Option<PathBuf>,
     score: bool,
+    train: bool,
 }
 
 fn parse_args() -> Args {
@@ -60,6 +61,7 @@ fn parse_args() -> Args {
         repeats: 1,
         profile: None,
         score: false,
+        train: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -86,6 +88,7 @@ fn parse_args() -> Args {
             "--repeats" => a.repeats = v().parse().unwrap(),
             "--profile" => a.profile = Some(PathBuf::from(v())),
             "--score" => a.score = true,
+            "--no-train" => a.train = false,
             _ => panic!("unknown argument {k}"),
         }
     }
@@ -324,13 +327,22 @@ fn score_rate(
             Variant::After => {
                 let rc_input = (input.neg() + 3).flip([1]);
                 let rc_prior = prior.flip([1, 2]);
-                let x = Tensor::cat(&[&input, &rc_input], 0);
-                let p = Tensor::cat(&[&prior, &rc_prior], 0);
-                let out = autocast(device, bf16, || {
-                    net.forward_span(&x, Some(&p), field, chunk as i64)
-                })
-                .softmax(-1, Kind::Float);
-                (out.narrow(0, 0, n) + out.narrow(0, n, n).flip([1, 2])) * 0.5
+                let run = |x: &Tensor, p: &Tensor| {
+                    autocast(device, bf16, || {
+                        net.forward_span(x, Some(p), field, chunk as i64)
+                    })
+                    .softmax(-1, Kind::Float)
+                };
+                // as NeuralModel does: one pass of both strands on CUDA, two on the CPU
+                let (fwd, rc) = if device.is_cuda() {
+                    let x = Tensor::cat(&[&input, &rc_input], 0);
+                    let p = Tensor::cat(&[&prior, &rc_prior], 0);
+                    let out = run(&x, &p);
+                    (out.narrow(0, 0, n), out.narrow(0, n, n))
+                } else {
+                    (run(&input, &prior), run(&rc_input, &rc_prior))
+                };
+                (fwd + rc.flip([1, 2])) * 0.5
             }
         });
         let _ = probs.to_device(Device::Cpu);
@@ -360,6 +372,19 @@ fn main() {
             String::new()
         }
     );
+    if a.train {
+        train_table(&a);
+    }
+    if a.score {
+        score_table(&a);
+    }
+    // last, so that the tables are out whatever the profiler does
+    if let Some(dir) = &a.profile {
+        profile_all(&a, dir);
+    }
+}
+
+fn train_table(a: &Args) {
     println!("### Training steps\n");
     println!(
         "| preset | precision | chunk x batch | before: targets/s | after: targets/s | speed-up | after: TFLOP/s executed | share of 989 TFLOP/s (dense bf16) |"
@@ -396,7 +421,7 @@ fn main() {
                 let mut best = [0.0f64; 2];
                 for _ in 0..a.repeats.max(1) {
                     for &v in variants {
-                        let rate = train_rate(&a, preset, precision, v, shape);
+                        let rate = train_rate(a, preset, precision, v, shape);
                         let slot = (v == Variant::After) as usize;
                         best[slot] = best[slot].max(rate);
                     }
@@ -422,32 +447,29 @@ fn main() {
             }
         }
     }
-    if a.score {
-        score_table(&a);
-    }
-    // last, so that the tables are out whatever the profiler does
-    if let Some(dir) = &a.profile {
-        for preset in &a.presets {
-            let cfg = find(preset, None).unwrap().run_config();
-            let shape = if a.device.is_cuda() || preset != "gpu-large" {
-                (cfg.train.chunk, cfg.train.batch)
-            } else {
-                CPU_GPU_LARGE
-            };
-            // every preset in the first precision, gpu-large in the others too
-            for (pi, &precision) in a.precisions.iter().enumerate() {
-                if pi > 0 && preset != "gpu-large" {
-                    continue;
-                }
-                for v in [Variant::Before, Variant::After] {
-                    match profile_steps(a.device, dir, preset, precision, v, shape) {
-                        Ok(k) => eprintln!(
-                            "{preset} {} {}: {k} device kernels profiled",
-                            precision.name_on(a.device),
-                            v.name()
-                        ),
-                        Err(e) => eprintln!("{preset}: the profiler failed: {e}"),
-                    }
+}
+
+fn profile_all(a: &Args, dir: &std::path::Path) {
+    for preset in &a.presets {
+        let cfg = find(preset, None).unwrap().run_config();
+        let shape = if a.device.is_cuda() || preset != "gpu-large" {
+            (cfg.train.chunk, cfg.train.batch)
+        } else {
+            CPU_GPU_LARGE
+        };
+        // every preset in the first precision, gpu-large in the others too
+        for (pi, &precision) in a.precisions.iter().enumerate() {
+            if pi > 0 && preset != "gpu-large" {
+                continue;
+            }
+            for v in [Variant::Before, Variant::After] {
+                match profile_steps(a.device, dir, preset, precision, v, shape) {
+                    Ok(k) => eprintln!(
+                        "{preset} {} {}: {k} device kernels profiled",
+                        precision.name_on(a.device),
+                        v.name()
+                    ),
+                    Err(e) => eprintln!("{preset}: the profiler failed: {e}"),
                 }
             }
         }

@@ -1,9 +1,10 @@
 //! A trained model folder as a [`Predictor`]: chunks are stacked into a batch, run without
 //! gradients, and turned into probabilities of the central positions. While the device runs
 //! one batch, a second thread prepares the next (encoding, prior lookup, pinned memory for
-//! CUDA). Both strands (`--rc-average`) run in one pass: the reverse complement is made on the
-//! device from the same prepared batch, its prior the forward prior mirrored where the prior
-//! is strand-symmetric, and the two strands' probabilities are averaged there.
+//! CUDA). Both strands (`--rc-average`) are scored from one prepared batch: the reverse
+//! complement is made on the device, its prior the forward prior mirrored where the prior is
+//! strand-symmetric, the two strands run in one pass on CUDA (two on the CPU), and their
+//! probabilities are averaged there.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -402,7 +403,7 @@ impl NeuralModel {
 
     /// One forward pass over a prepared group of `chunks`: per chunk, the class
     /// probabilities of its central positions (C per position); with `both`, averaged with
-    /// the reverse complement's, run in the same pass.
+    /// the reverse complement's, made on the device from the same inputs.
     fn run_group(
         &self,
         prepared: Prepared,
@@ -440,27 +441,38 @@ impl NeuralModel {
             (rows, width) = (rows_fixed, width_fixed);
         }
         let span = width - 2 * field as i64;
-        if both {
-            input = Tensor::cat(&[&input, &revcomp_on_device(&input)], 0);
-            prior = prior.map(|p| Tensor::cat(&[&p, &revcomp_prior(&p)], 0));
-        }
         let guard = self
             .net
             .lock()
             .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
-        let probs = tch::no_grad(|| {
-            let p = autocast(self.device, self.bf16, || {
-                guard
-                    .1
-                    .forward_span(&input, prior.as_ref(), field as i64, span)
+        let pass = |input: &Tensor, prior: Option<&Tensor>| {
+            autocast(self.device, self.bf16, || {
+                guard.1.forward_span(input, prior, field as i64, span)
             })
-            .softmax(-1, Kind::Float);
+            .softmax(-1, Kind::Float)
+        };
+        let probs = tch::no_grad(|| {
             let p = if both {
+                let rc_input = revcomp_on_device(&input);
+                let rc_prior = prior.as_ref().map(revcomp_prior);
+                // one pass of both strands on CUDA (larger products); two on the CPU, whose
+                // caches hold one strand's activations better
+                let (fwd, rc) = if self.device.is_cuda() {
+                    let x = Tensor::cat(&[&input, &rc_input], 0);
+                    let p = prior.as_ref().zip(rc_prior.as_ref());
+                    let p = p.map(|(a, b)| Tensor::cat(&[a, b], 0));
+                    let out = pass(&x, p.as_ref());
+                    (out.narrow(0, 0, rows), out.narrow(0, rows, rows))
+                } else {
+                    (
+                        pass(&input, prior.as_ref()),
+                        pass(&rc_input, rc_prior.as_ref()),
+                    )
+                };
                 // the reverse strand's positions and bases back in forward order
-                let rc = p.narrow(0, rows, rows).flip([1, 2]);
-                (p.narrow(0, 0, rows) + rc) * 0.5
+                (fwd + rc.flip([1, 2])) * 0.5
             } else {
-                p
+                pass(&input, prior.as_ref())
             };
             p.narrow(0, 0, n)
         })

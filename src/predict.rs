@@ -126,6 +126,9 @@ pub fn revcomp_codes(codes: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// The predictions of a group of chunks: per chunk, per central position.
+type Predicted = Vec<Vec<Probs>>;
+
 /// Scores `regions` of one contig, chunk by chunk, and hands each chunk, in order, to
 /// `sink` after `map(start, probs)` (run in parallel) turned it into a per-chunk result.
 /// With `rc_average`, each prediction is the mean of the forward one and the reverse
@@ -170,7 +173,7 @@ pub fn score_regions<T: Send>(
     };
     let groups: Vec<&[(u64, u64)]> = chunks.chunks(per_call.max(1)).collect();
     std::thread::scope(|scope| {
-        let mut previous: Option<(&[(u64, u64)], Vec<Vec<Probs>>)> = None;
+        let mut previous: Option<(&[(u64, u64)], Predicted)> = None;
         for &group in &groups {
             let next = scope.spawn(|| predict(group));
             if let Some((g, probs)) = previous.take() {

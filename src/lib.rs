@@ -8,6 +8,7 @@
 //! `genome + windows --count-kmers--> kmers.parquet`,
 //! `genome + windows + model --score-genome--> tracks/*.bw + metrics`.
 
+pub mod assembly;
 pub mod cli;
 pub mod error;
 pub mod explain;

@@ -33,6 +33,8 @@ pub struct Args {
     /// Only these chromosomes (comma-separated or repeated): one shard per chromosome.
     #[arg(long = "chrom")]
     pub chroms: Vec<String>,
+    #[command(flatten)]
+    pub job: super::JobArgs,
     /// Bases of context on each side (1..=14).
     #[arg(short, default_value_t = 5)]
     pub k: usize,
@@ -66,7 +68,7 @@ pub fn run(args: Args) -> Result<()> {
     let genome_path = args.genome.as_ref().context("--genome is required")?;
     let genome = Genome::open(genome_path)
         .with_context(|| format!("opening genome {}", genome_path.display()))?;
-    let chroms = super::flatten_list(&args.chroms);
+    let chroms = args.job.or_chroms(&args.chroms)?;
     genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
     let regions = regions_to_count(&genome, args.windows.as_ref(), args.split, &chroms)?;
     // An empty shard (a chromosome with no windows of the split) is fine; an empty

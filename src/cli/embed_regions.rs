@@ -80,6 +80,7 @@ pub fn run(args: Args) -> Result<()> {
         args.split,
         args.regions.as_deref(),
         &args.chroms,
+        &super::JobArgs::default(),
         "embed",
     )?;
     let total: u64 = regions.values().map(|s| s.covered()).sum();

@@ -45,6 +45,17 @@ pub struct Args {
     /// Seed for --valid-fraction (overrides the config).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Split plan (plan-splits' table): each contig's split from it instead of the lists.
+    #[arg(long, conflicts_with_all = ["config", "train", "valid", "test"])]
+    pub plan: Option<PathBuf>,
+    /// With --plan: the windows of this crossfit fold's run (its contigs test, every other
+    /// fold's train), e.g. `fold2`.
+    #[arg(long, requires = "plan")]
+    pub fold: Option<String>,
+    /// With --plan: write the plan with each contig's windows and A/C/G/T bases, and the
+    /// contigs left with nothing to score, here (the workflow's results/splits.tsv).
+    #[arg(long, requires = "plan")]
+    pub splits_out: Option<PathBuf>,
     /// Window size in bases.
     #[arg(long, default_value_t = 100_000)]
     pub size: u64,
@@ -63,11 +74,30 @@ pub fn run(args: Args) -> Result<()> {
     let inputs = [&args.genome]
         .into_iter()
         .chain(&args.config)
+        .chain(&args.plan)
         .chain(&args.repeats);
-    crate::io::refuse_overwrite(inputs, [&args.output].into_iter().chain(&args.bed))?;
+    let outputs = [&args.output]
+        .into_iter()
+        .chain(&args.bed)
+        .chain(&args.splits_out);
+    crate::io::refuse_overwrite(inputs, outputs)?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let splits = split_config(&args)?;
+    let (splits, assigned, plan) = match &args.plan {
+        Some(p) => {
+            let plan = crate::assembly::Plan::read_tsv(p)?;
+            let assigned = match &args.fold {
+                Some(f) => plan.fold_split_map(parse_fold(f)?),
+                None => plan.split_map(),
+            };
+            (split_config(&args, true)?, assigned, Some(plan))
+        }
+        None => {
+            let cfg = split_config(&args, false)?;
+            let assigned = cfg.assign(&genome)?;
+            (cfg, assigned, None)
+        }
+    };
     let repeats = match &args.repeats {
         Some(p) => Some(bed::read_sets(p, &genome)?),
         None => None,
@@ -81,14 +111,24 @@ pub fn run(args: Args) -> Result<()> {
         "make-windows",
         args.common.quiet,
     );
-    let rows = windows::make_windows(&genome, &spec, &splits, repeats.as_ref(), |_| pb.inc(1))?;
+    let rows = windows::make_windows_assigned(
+        &genome,
+        &spec,
+        &assigned,
+        &splits,
+        repeats.as_ref(),
+        |_| pb.inc(1),
+    )?;
     pb.finish_and_clear();
     if rows.is_empty() {
         anyhow::bail!(
             "no windows: no chromosome is in a split, or every window is mostly unknown bases"
         );
     }
-    warn_unusable_splits(&rows, &splits, &genome)?;
+    warn_unusable_splits(&rows, &assigned);
+    if let (Some(plan), Some(dest)) = (&plan, &args.splits_out) {
+        write_splits(plan, &rows, args.max_unknown, dest)?;
+    }
     let mut meta = Metadata::new();
     meta.insert("dnactx.kind".into(), "windows".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
@@ -113,8 +153,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Warns about a split that has chromosomes but no A/C/G/T base in any of its windows: every
 /// tool that uses it would find nothing to count, train on or score.
-fn warn_unusable_splits(rows: &[WindowRow], splits: &SplitConfig, genome: &Genome) -> Result<()> {
-    let assigned = splits.assign(genome)?;
+fn warn_unusable_splits(rows: &[WindowRow], assigned: &std::collections::HashMap<String, Split>) {
     for split in Split::ALL {
         let chroms = assigned.values().filter(|&&s| s == split).count();
         let bases: u64 = rows
@@ -128,10 +167,51 @@ fn warn_unusable_splits(rows: &[WindowRow], splits: &SplitConfig, genome: &Genom
             ));
         }
     }
+}
+
+/// `fold2` (or `2`) as the fold's number.
+fn parse_fold(s: &str) -> Result<usize> {
+    s.strip_prefix("fold")
+        .unwrap_or(s)
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--fold '{s}': give a fold as fold1, fold2, ..."))
+}
+
+/// The plan with each contig's windows and A/C/G/T bases; a contig of a split left with no
+/// window says so in its reason.
+fn write_splits(
+    plan: &crate::assembly::Plan,
+    rows: &[WindowRow],
+    max_unknown: f64,
+    dest: &std::path::Path,
+) -> Result<()> {
+    use std::io::Write;
+    let mut per: std::collections::HashMap<&str, (u64, u64)> = Default::default();
+    for r in rows {
+        let e = per.entry(r.chrom.as_str()).or_default();
+        e.0 += 1;
+        e.1 += r.n_acgt;
+    }
+    let mut out = crate::io::OutputFile::create(dest)?;
+    let tsv = plan.to_tsv();
+    let mut lines = tsv.lines();
+    let header = lines.next().unwrap_or_default();
+    writeln!(out, "{header}\twindows\tacgt_bases").map_err(|e| crate::Error::io(dest, e))?;
+    for (line, row) in lines.zip(&plan.rows) {
+        let (n, acgt) = per.get(row.info.name.as_str()).copied().unwrap_or((0, 0));
+        let mut line = line.to_string();
+        if row.split.is_some() && acgt == 0 {
+            line.push_str(&format!(
+                "; nothing to score: no window of it has at most {max_unknown} unknown bases and an A/C/G/T base"
+            ));
+        }
+        writeln!(out, "{line}\t{n}\t{acgt}").map_err(|e| crate::Error::io(dest, e))?;
+    }
+    out.commit()?;
     Ok(())
 }
 
-fn split_config(args: &Args) -> Result<SplitConfig> {
+fn split_config(args: &Args, from_plan: bool) -> Result<SplitConfig> {
     let mut cfg = match &args.config {
         Some(p) => SplitConfig::from_yaml(p)?,
         None => SplitConfig::default(),
@@ -151,7 +231,7 @@ fn split_config(args: &Args) -> Result<SplitConfig> {
     if let Some(v) = args.seed {
         cfg.seed = v;
     }
-    if cfg == SplitConfig::default() {
+    if cfg == SplitConfig::default() && !from_plan {
         anyhow::bail!(
             "no splits given: use --config or --train/--valid/--test (e.g. --train chr1 --test rest)"
         );

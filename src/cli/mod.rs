@@ -10,6 +10,8 @@ pub mod make_windows;
 pub mod mask_repeats;
 pub mod merge_scores;
 pub mod model;
+pub mod plan_splits;
+pub mod prepare_genome;
 pub mod query_index;
 pub mod score_genome;
 pub mod score_variants;
@@ -52,7 +54,39 @@ pub fn main<A>(args: A, run: fn(A) -> anyhow::Result<()>) -> ExitCode {
     }
 }
 
-/// Splits comma-separated and repeated values into one list.
+/// `--plan` and `--job`: the contigs of one job of a split plan (plan-splits' table), which
+/// the workflow gives instead of `--chrom` so that names with commas, `*` or `:` pass
+/// unchanged and a job with nothing left to do is no error.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct JobArgs {
+    /// Split plan (plan-splits' table, the workflow's results/plan.tsv) whose --job picks
+    /// the contigs.
+    #[arg(long, requires = "job", conflicts_with = "chroms")]
+    pub plan: Option<std::path::PathBuf>,
+    /// The job of --plan whose contigs to work on.
+    #[arg(long, requires = "plan")]
+    pub job: Option<String>,
+}
+
+impl JobArgs {
+    /// The job's contigs; `None` without --plan.
+    pub fn contigs(&self) -> anyhow::Result<Option<Vec<String>>> {
+        let (Some(plan), Some(job)) = (&self.plan, &self.job) else {
+            return Ok(None);
+        };
+        let plan = crate::assembly::Plan::read_tsv(plan)?;
+        Ok(Some(plan.job_contigs(job)?))
+    }
+
+    /// The chromosomes to work on: the job's, else `--chrom`'s (comma-separated or repeated).
+    pub fn or_chroms(&self, chroms: &[String]) -> anyhow::Result<Vec<String>> {
+        Ok(match self.contigs()? {
+            Some(c) => c,
+            None => flatten_list(chroms),
+        })
+    }
+}
+
 /// The positions a tool works on: the `split` windows of `windows`, or the BED `regions`,
 /// on the `chroms` given (comma-separated or repeated; all when none); `what` names the
 /// work in the error when nothing is left ("score", "embed").
@@ -62,9 +96,10 @@ pub fn chosen_regions(
     split: crate::regions::splits::Split,
     regions: Option<&std::path::Path>,
     chroms: &[String],
+    job: &JobArgs,
     what: &str,
 ) -> anyhow::Result<std::collections::HashMap<String, crate::regions::IntervalSet>> {
-    let chroms = flatten_list(chroms);
+    let chroms = job.or_chroms(chroms)?;
     genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
     let mut out = match (windows, regions) {
         (Some(w), _) => crate::regions::windows::split_regions(w, genome, split)?,
@@ -76,12 +111,22 @@ pub fn chosen_regions(
     if !chroms.is_empty() {
         out.retain(|c, _| chroms.contains(c));
     }
+    if out.values().all(|s| s.covered() == 0) && job.job.is_some() {
+        // a job of contigs that are all N, or lost every window: empty outputs, no error
+        crate::progress::warn(format_args!(
+            "nothing to {what} in job {}: no regions on {}",
+            job.job.as_deref().unwrap_or(""),
+            chroms.join(", ")
+        ));
+        return Ok(chroms.into_iter().map(|c| (c, Default::default())).collect());
+    }
     if out.values().all(|s| s.covered() == 0) {
         anyhow::bail!("nothing to {what}: no regions on the chosen chromosomes");
     }
     Ok(out)
 }
 
+/// Splits comma-separated and repeated values into one list.
 pub fn flatten_list(values: &[String]) -> Vec<String> {
     values
         .iter()
@@ -116,6 +161,8 @@ mod tests {
     fn every_cli_is_consistent() {
         super::mask_repeats::Args::command().debug_assert();
         super::make_windows::Args::command().debug_assert();
+        super::plan_splits::Args::command().debug_assert();
+        super::prepare_genome::Args::command().debug_assert();
         super::count_kmers::Args::command().debug_assert();
         super::score_genome::Args::command().debug_assert();
         super::merge_scores::Args::command().debug_assert();

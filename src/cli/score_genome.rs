@@ -33,6 +33,8 @@ pub struct Args {
     /// Only these chromosomes (comma-separated or repeated).
     #[arg(long = "chrom")]
     pub chroms: Vec<String>,
+    #[command(flatten)]
+    pub job: super::JobArgs,
     /// Repeat BED (from mask-repeats) for the repeat/non-repeat metrics; soft-masked bases
     /// count as repeats without it.
     #[arg(long)]
@@ -71,7 +73,8 @@ pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
     let inputs = [&args.genome, &args.model.path]
         .into_iter()
-        .chain(&args.windows);
+        .chain(&args.windows)
+        .chain(&args.job.plan);
     let inputs = inputs
         .chain(&args.regions)
         .chain(&args.repeats)
@@ -85,6 +88,7 @@ pub fn run(args: Args) -> Result<()> {
         args.split,
         args.regions.as_deref(),
         &args.chroms,
+        &args.job,
         "score",
     )?;
     let repeats = match &args.repeats {

@@ -7,6 +7,7 @@ pub mod fai_check;
 mod faidx;
 pub mod fasta;
 mod indexed;
+pub mod prepare;
 mod raw;
 
 use std::collections::{HashMap, HashSet};

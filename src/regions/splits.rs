@@ -15,6 +15,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::assembly::ContigClass;
 use crate::genome::Genome;
 use crate::rng::SplitMix64;
 use crate::{Error, Result};
@@ -99,6 +100,11 @@ pub struct SplitConfig {
     pub valid_fraction: f64,
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Contig classes beyond primary sequence that the splits take (`random`, `unplaced`,
+    /// `alt`, `decoy`, `hla`, `mito`, `other`): `rest` takes unplaced, mito and other ones;
+    /// alt, random, decoy and HLA contigs go with their parent.
+    #[serde(default)]
+    pub include: Vec<String>,
 }
 
 fn default_seed() -> u64 {
@@ -118,7 +124,18 @@ impl SplitConfig {
         serde_yaml::from_value(value).map_err(|e| yaml_error(path, e))
     }
 
-    fn list(&self, split: Split) -> &ChromList {
+    /// The classes of `include`, checked.
+    pub fn included(&self) -> Result<std::collections::HashSet<ContigClass>> {
+        self.include
+            .iter()
+            .map(|c| {
+                c.parse()
+                    .map_err(|e| Error::Config(format!("splits.include: {e}")))
+            })
+            .collect()
+    }
+
+    pub fn list(&self, split: Split) -> &ChromList {
         match split {
             Split::Train => &self.train,
             Split::Valid => &self.valid,
@@ -126,7 +143,9 @@ impl SplitConfig {
         }
     }
 
-    /// The split of every contig of `genome` (contigs in no split are left out).
+    /// The split of every contig of `genome` (contigs in no split are left out): named
+    /// contigs where they are named, `rest` over primary sequence and the included classes,
+    /// placed contigs with their parents ([`crate::assembly::Plan`]).
     pub fn assign(&self, genome: &Genome) -> Result<HashMap<String, Split>> {
         if !(0.0..=1.0).contains(&self.valid_fraction) {
             return Err(Error::Config(format!(
@@ -134,41 +153,13 @@ impl SplitConfig {
                 self.valid_fraction
             )));
         }
-        let mut out = HashMap::new();
-        let mut rest = None;
-        for split in Split::ALL {
-            match self.list(split) {
-                ChromList::Keyword(k) if k == REST => {
-                    if let Some(other) = rest.replace(split) {
-                        return Err(Error::Config(format!(
-                            "only one split may be '{REST}', but {other} and {split} both are"
-                        )));
-                    }
-                }
-                ChromList::Keyword(k) => {
-                    return Err(Error::Config(format!(
-                        "split {split}: '{k}' is neither a list of chromosomes nor '{REST}'"
-                    )));
-                }
-                ChromList::List(names) => {
-                    genome
-                        .check_names(names.iter().map(String::as_str), &format!("split {split}"))?;
-                    for n in names {
-                        if let Some(prev) = out.insert(n.clone(), split) {
-                            return Err(Error::Config(format!(
-                                "chromosome {n} is in two splits: {prev} and {split}"
-                            )));
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(split) = rest {
-            for c in genome.contigs() {
-                out.entry(c.name.clone()).or_insert(split);
-            }
-        }
-        Ok(out)
+        let contigs = crate::assembly::classify(&genome.contig_lengths(), &Default::default());
+        let settings = crate::assembly::PlanSettings {
+            splits: self.clone(),
+            crossfit: None,
+            max_jobs: 1,
+        };
+        Ok(crate::assembly::Plan::build(contigs, &settings)?.split_map())
     }
 }
 

@@ -41,7 +41,7 @@ pub fn make_windows(
     spec: &TileSpec,
     splits: &SplitConfig,
     repeats: Option<&BTreeMap<String, IntervalSet>>,
-    mut on_contig: impl FnMut(&str),
+    on_contig: impl FnMut(&str),
 ) -> Result<Vec<WindowRow>> {
     if spec.size == 0 {
         return Err(Error::Config("window size must be at least 1".into()));
@@ -53,6 +53,19 @@ pub fn make_windows(
         )));
     }
     let assigned = splits.assign(genome)?;
+    make_windows_assigned(genome, spec, &assigned, splits, repeats, on_contig)
+}
+
+/// [`make_windows`] with each contig's split given (a split plan's, or a crossfit fold's);
+/// `splits` gives the valid fraction and seed.
+pub fn make_windows_assigned(
+    genome: &Genome,
+    spec: &TileSpec,
+    assigned: &std::collections::HashMap<String, Split>,
+    splits: &SplitConfig,
+    repeats: Option<&BTreeMap<String, IntervalSet>>,
+    mut on_contig: impl FnMut(&str),
+) -> Result<Vec<WindowRow>> {
     let names: Vec<String> = genome
         .contigs()
         .iter()

@@ -12,40 +12,151 @@ def tool(name):
     return os.path.join(bin_dir, name) if bin_dir else name
 
 
-def genome_contigs():
-    """Contig names in file order: from the .fai index when there is one, else the FASTA."""
-    genome = config["genome"]
-    fai = f"{genome}.fai"
-    if os.path.exists(fai):
-        with open(fai) as f:
-            return [line.split("\t")[0] for line in f if line.strip()]
-    opener = gzip.open if genome.endswith(".gz") else open
-    with opener(genome, "rt") as f:
-        return [line[1:].split()[0] for line in f if line.startswith(">")]
+def config_path(path):
+    """A path from the config: absolute as given; relative to the config file's folder when
+    it names a file there; else as given (relative to the working folder, e.g. --config)."""
+    if not path or os.path.isabs(path):
+        return path
+    beside = os.path.join(CONFIG_DIR, path)
+    return beside if os.path.exists(beside) else path
 
 
-def split_chroms(split):
-    """Chromosomes of a split, expanding the 'rest' keyword."""
-    splits = config["splits"]
-    value = splits.get(split, [])
-    if value == "rest":
-        named = set()
-        for other in ("train", "valid", "test"):
-            if other != split and splits.get(other, []) != "rest":
-                named.update(splits.get(other, []))
-        return [c for c in genome_contigs() if c not in named]
-    return list(value)
+SOURCE_GENOME = config_path(config["genome"])
+if not os.path.exists(SOURCE_GENOME):
+    raise ValueError(f"config: genome {SOURCE_GENOME} does not exist (relative paths are taken from {CONFIG_DIR})")
+config["repeats"]["beds"] = [config_path(b) for b in config["repeats"]["beds"]]
+config["score"]["classes"] = [config_path(b) for b in config["score"]["classes"]]
 
 
-def contig_lengths():
-    """Contig lengths from the genome's .fai index; None when there is none."""
-    fai = f"{config['genome']}.fai"
-    if not os.path.exists(fai):
-        return None
-    with open(fai) as f:
-        return {
-            cols[0]: int(cols[1]) for cols in (line.split("\t") for line in f if line.strip())
-        }
+def is_bgzf(path):
+    """bgzip's magic: gzip with the BC extra field."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    return len(head) >= 14 and head[:2] == b"\x1f\x8b" and head[3] & 4 and head[12:14] == b"BC"
+
+
+def reads_fast(path):
+    """Whether every job can read any contig of `path` without decompressing the rest: bgzip
+    or plain FASTA with its .fai (and .gzi for bgzip)."""
+    if not os.path.exists(f"{path}.fai"):
+        return False
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    return not gz or (is_bgzf(path) and os.path.exists(f"{path}.gzi"))
+
+
+# The genome every job reads: the user's when it reads fast, else a bgzip copy that
+# prepare_genome writes once (plain gzip as downloaded, ragged lines, no index).
+PREPARED = not reads_fast(SOURCE_GENOME)
+GENOME = (
+    "results/genome/" + re.sub(r"(\.(fa|fasta|fna|gz|bgz))+$", "", os.path.basename(SOURCE_GENOME)) + ".fa.gz"
+    if PREPARED
+    else SOURCE_GENOME
+)
+
+
+# The split plan (plan-splits): every contig's class, parent, split, crossfit fold and job,
+# computed when the workflow is read, printed before any job runs, written to
+# results/plan.tsv (rewritten only when it changes, so that its date says when the
+# assignment changed) and, with windows counted, to results/splits.tsv.
+PLAN = "results/plan.tsv"
+
+
+def write_if_changed(path, text):
+    if os.path.exists(path) and open(path).read() == text:
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def plan_flags():
+    flags = []
+    for key, flag in (("assembly_report", "--assembly-report"), ("contig_table", "--contig-table")):
+        if config.get(key):
+            flags += [flag, config_path(config[key])]
+    return flags
+
+
+def make_plan():
+    """Runs plan-splits on the config's splits and crossfit sections; returns its rows."""
+    import subprocess
+    import yaml
+
+    sections = {"splits": config["splits"]}
+    if config.get("crossfit"):
+        sections["crossfit"] = config["crossfit"]
+    settings = "results/.plan-config.yaml"
+    write_if_changed(settings, yaml.safe_dump(sections, sort_keys=True))
+    readable = GENOME if os.path.exists(f"{GENOME}.fai") else SOURCE_GENOME
+    cmd = [tool("plan-splits"), "-g", readable, "--config", settings, *plan_flags(), "-o", "-", "-q"]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise ValueError(f"{cmd[0]} is missing: build dnactx (scripts/setup.sh) and put its binaries on PATH or set bin_dir")
+    if res.returncode != 0:
+        raise ValueError(f"the splits of {SOURCE_GENOME}:\n{res.stderr.strip()}")
+    return res.stdout
+
+
+def read_plan():
+    if workflow.is_main_process or not os.path.exists(PLAN):
+        text = make_plan()
+        if workflow.is_main_process:
+            write_if_changed(PLAN, text)
+    else:
+        text = open(PLAN).read()
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+
+
+PLAN_ROWS = read_plan()
+
+
+def print_summary(rows):
+    """The plan in a few lines on stderr: contigs and bases per split, fold and left-out class."""
+    import sys
+    from collections import Counter
+
+    n, bases = Counter(), Counter()
+    for r in rows:
+        key = r["split"] if r["split"] != "excluded" else f"left out: {r['class']}"
+        n[key] += 1
+        bases[key] += int(r["length"])
+        if r["fold"] != ".":
+            n[f"crossfit {r['fold']}"] += 1
+            bases[f"crossfit {r['fold']}"] += int(r["length"])
+    jobs = {r["job"] for r in rows if r["job"] != "."}
+    print(f"dnactx: splits of {SOURCE_GENOME} ({PLAN}; with windows: results/splits.tsv)", file=sys.stderr)
+    for key in sorted(n, key=lambda k: (k.startswith("left"), k)):
+        print(f"  {key:<24} {n[key]:>7} contigs {bases[key]:>15,} bases", file=sys.stderr)
+    print(f"  {len(jobs)} jobs per model and step", file=sys.stderr)
+
+
+if workflow.is_main_process:
+    print_summary(PLAN_ROWS)
+
+CONTIG_LENGTHS = {r["contig"]: int(r["length"]) for r in PLAN_ROWS}
+CONTIGS = list(CONTIG_LENGTHS)
+
+
+def plan_jobs(keep):
+    """Jobs whose contigs satisfy `keep` (a job's contigs share one split and fold), in order."""
+    return list(dict.fromkeys(r["job"] for r in PLAN_ROWS if r["job"] != "." and keep(r)))
+
+
+TRAIN_JOBS = plan_jobs(lambda r: r["split"] == "train")
+TEST_JOBS = plan_jobs(lambda r: r["split"] == "test")
+TEST_CHROMS = [r["contig"] for r in PLAN_ROWS if r["split"] == "test"]
+TRAIN_CHROMS = [r["contig"] for r in PLAN_ROWS if r["split"] == "train"]
+JOB_FOLD = {r["job"]: r["fold"] for r in PLAN_ROWS if r["job"] != "."}
+if not TEST_JOBS:
+    raise ValueError("config: the test split has no contig (results/plan.tsv says why for each)")
+if not TRAIN_JOBS:
+    raise ValueError("config: the train split has no contig (results/plan.tsv says why for each)")
 
 
 # The largest order (bases each side) score-genome, explain-flanks and train-model use for a
@@ -91,72 +202,9 @@ for _name in MARKOV_MODELS:
 TRACKS = ["p_ref", "entropy"] + (
     ["p_A", "p_C", "p_G", "p_T"] if config["score"]["all_tracks"] else []
 )
-TRAIN_CHROMS = split_chroms("train")
-TEST_CHROMS = split_chroms("test")
-
-
-def fasta_lengths():
-    """Contig lengths, from the .fai when there is one, else by reading the FASTA once."""
-    lengths = contig_lengths()
-    if lengths is not None:
-        return lengths
-    genome = config["genome"]
-    opener = gzip.open if genome.endswith(".gz") else open
-    lengths, name = {}, None
-    with opener(genome, "rt") as f:
-        for line in f:
-            if line.startswith(">"):
-                name = line[1:].split()[0]
-                lengths[name] = 0
-            elif name is not None:
-                lengths[name] += len(line.strip())
-    return lengths
-
-
-def crossfit_folds():
-    """{fold name: chromosomes in genome order} of the crossfit section; {} without one.
-
-    `folds: N` spreads `chroms` (every contig by default) over N folds balanced by length:
-    longest first, each to the fold with the fewest bases so far (the first such fold on a
-    tie), so the assignment depends on the genome alone. `folds: [[chr1, chr2], [chr3]]`
-    names them instead."""
-    cf = config.get("crossfit") or {}
-    if "folds" not in cf:
-        return {}
-    contigs = genome_contigs()
-    if isinstance(cf["folds"], list):
-        if "chroms" in cf:
-            raise ValueError("config: crossfit.chroms is only for folds: N (the lists name them)")
-        folds = [list(f) for f in cf["folds"]]
-    else:
-        chroms = cf.get("chroms") or contigs
-        if cf["folds"] > len(chroms):
-            raise ValueError(
-                f"config: crossfit.folds is {cf['folds']} but there are {len(chroms)} chromosomes"
-            )
-        lengths = fasta_lengths()
-        folds, totals = [[] for _ in range(cf["folds"])], [0] * cf["folds"]
-        for c in sorted(chroms, key=lambda c: -lengths.get(c, 0)):
-            i = totals.index(min(totals))
-            folds[i].append(c)
-            totals[i] += lengths.get(c, 0)
-    seen = {}
-    for i, fold in enumerate(folds):
-        if not fold:
-            raise ValueError(f"config: crossfit fold {i + 1} has no chromosome")
-        for c in fold:
-            if c not in contigs:
-                raise ValueError(f"config: crossfit chromosome '{c}' is not in {config['genome']}")
-            if c in seen:
-                raise ValueError(f"config: crossfit chromosome '{c}' is in folds {seen[c]} and {i + 1}")
-            seen[c] = i + 1
-    order = {c: i for i, c in enumerate(contigs)}
-    return {f"fold{i + 1}": sorted(f, key=order.get) for i, f in enumerate(folds)}
-
-
-FOLDS = crossfit_folds()
-FOLD_OF = {c: f for f, chroms in FOLDS.items() for c in chroms}
-CROSSFIT_CHROMS = [c for c in genome_contigs() if c in FOLD_OF] if FOLDS else []
+FOLDS = sorted({r["fold"] for r in PLAN_ROWS if r["fold"] != "."}, key=lambda f: int(f[4:]))
+FOLD_JOBS = {f: plan_jobs(lambda r, f=f: r["fold"] == f) for f in FOLDS}
+CROSSFIT_JOBS = [j for f in FOLDS for j in FOLD_JOBS[f]]
 if FOLDS and NEURAL_MODELS and not config["splits"].get("valid_fraction", 0):
     raise ValueError(
         "config: crossfit trains neural models on the other folds' chromosomes and validates "
@@ -164,9 +212,9 @@ if FOLDS and NEURAL_MODELS and not config["splits"].get("valid_fraction", 0):
     )
 
 
-def fold_train(fold):
-    """The chromosomes a fold's models train on: every other fold's."""
-    return [c for c in CROSSFIT_CHROMS if FOLD_OF[c] != fold]
+def fold_train_jobs(fold):
+    """The jobs of the contigs a fold's models train on: every other fold's."""
+    return [j for f in FOLDS if f != fold for j in FOLD_JOBS[f]]
 
 
 def alternatives(names):
@@ -175,7 +223,7 @@ def alternatives(names):
 
 
 wildcard_constraints:
-    chrom=alternatives(list(dict.fromkeys(TRAIN_CHROMS + TEST_CHROMS + CROSSFIT_CHROMS))),
+    job=alternatives(list(dict.fromkeys(TRAIN_JOBS + TEST_JOBS + CROSSFIT_JOBS))),
     fold=alternatives(list(FOLDS)),
     kmer=alternatives(KMER_MODELS),
     markov=alternatives(MARKOV_MODELS),
@@ -244,11 +292,8 @@ def markov_flags(name, prefix=""):
 
 
 def train_bases():
-    """Bases of the train chromosomes (the .fai lengths); None without a .fai."""
-    lengths = contig_lengths()
-    if lengths is None:
-        return None
-    return sum(lengths.get(c, 0) for c in TRAIN_CHROMS)
+    """Bases of the train chromosomes (the plan's lengths)."""
+    return sum(CONTIG_LENGTHS[c] for c in TRAIN_CHROMS)
 
 
 def markov_index_mb():
@@ -316,7 +361,7 @@ def score_cmd(model_path):
     """The score-genome command of one model and test chromosome."""
     return (
         f"{{params.exe}} -g {{input.genome}} --model {model_path} "
-        "--windows {input.windows} --split test --chrom {wildcards.chrom} "
+        "--windows {input.windows} --split test --plan {input.plan} --job {wildcards.job} "
         "--repeats {input.repeats} {params.classes} {params.tracks} {params.rc} {params.prec} {params.extra} "
         "-t {threads} -o {params.outdir} -q 2> {log}"
     )
@@ -340,12 +385,12 @@ EXPLAIN_PARAMS = dict(
 
 def fold_file(path):
     """An input function: `path` (with {fold}) for the fold of the job's chromosome."""
-    return lambda wc: path.format(fold=FOLD_OF[wc.chrom], **dict(wc.items()))
+    return lambda wc: path.format(fold=JOB_FOLD[wc.job], **dict(wc.items()))
 
 
 def crossfit_score_outputs(model):
     """The per-chromosome outputs of the crossfit score rules, for the model wildcard `model`."""
-    d = f"results/crossfit/scores/{{{model}}}/chroms/{{chrom}}"
+    d = f"results/crossfit/scores/{{{model}}}/jobs/{{job}}"
     return dict(
         tracks=chrom_output(expand(f"{d}/{{track}}.bw", track=TRACKS, allow_missing=True)),
         metrics=chrom_output(f"{d}/metrics.parquet"),
@@ -372,7 +417,7 @@ def genome_id():
     """The hub's genome name: hub.genome_id, else the FASTA's file name without extensions."""
     if config["hub"]["genome_id"]:
         return config["hub"]["genome_id"]
-    name = os.path.basename(config["genome"])
+    name = os.path.basename(SOURCE_GENOME)
     for ext in (".gz", ".bgz", ".fa", ".fasta", ".fna"):
         name = name[: -len(ext)] if name.endswith(ext) else name
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
@@ -383,5 +428,6 @@ def default_locus():
     when cross-fitting)."""
     if config["hub"]["locus"]:
         return config["hub"]["locus"]
-    chrom = (CROSSFIT_CHROMS or TEST_CHROMS)[0]
-    return f"{chrom}:1-{min(20000, fasta_lengths()[chrom])}"
+    fold_chroms = [r["contig"] for r in PLAN_ROWS if r["fold"] == "fold1"]
+    chrom = (fold_chroms or TEST_CHROMS)[0]
+    return f"{chrom}:1-{min(20000, CONTIG_LENGTHS[chrom])}"

@@ -11,28 +11,27 @@ use rule make_windows as crossfit_windows with:
         parquet="results/crossfit/{fold}/windows.parquet",
         bed="results/crossfit/{fold}/windows.bed",
     params:
-        train=lambda wc: ",".join(fold_train(wc.fold)),
-        valid="",
-        test=lambda wc: ",".join(FOLDS[wc.fold]),
+        select=lambda wc: f"--fold {wc.fold}",
     log:
         "logs/crossfit/{fold}/make_windows.log",
 
 
 use rule count_kmers as crossfit_count_kmers with:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows="results/crossfit/{fold}/windows.parquet",
+        plan=PLAN,
     output:
-        shard="results/crossfit/{fold}/kmers/{kmer}/shards/{chrom}.parquet",
+        shard="results/crossfit/{fold}/kmers/{kmer}/shards/{job}.parquet",
     log:
-        "logs/crossfit/{fold}/count_kmers/{kmer}/{chrom}.log",
+        "logs/crossfit/{fold}/count_kmers/{kmer}/{job}.log",
 
 
 use rule merge_kmers as crossfit_merge_kmers with:
     input:
         shards=lambda wc: expand(
-            "results/crossfit/{fold}/kmers/{kmer}/shards/{chrom}.parquet",
-            fold=wc.fold, kmer=wc.kmer, chrom=fold_train(wc.fold),
+            "results/crossfit/{fold}/kmers/{kmer}/shards/{job}.parquet",
+            fold=wc.fold, kmer=wc.kmer, job=fold_train_jobs(wc.fold),
         ),
     output:
         table="results/crossfit/{fold}/kmers/{kmer}/kmers.parquet",
@@ -42,7 +41,7 @@ use rule merge_kmers as crossfit_merge_kmers with:
 
 use rule index_genome as crossfit_index_genome with:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows="results/crossfit/{fold}/windows.parquet",
     output:
         index="results/crossfit/{fold}/markov/index.fmd",
@@ -52,7 +51,7 @@ use rule index_genome as crossfit_index_genome with:
 
 use rule train_model as crossfit_train_model with:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows="results/crossfit/{fold}/windows.parquet",
         repeats=rules.mask_repeats.output.bed,
         config="results/models/{neural}.yaml",
@@ -67,49 +66,52 @@ use rule train_model as crossfit_train_model with:
 
 use rule score_kmer as crossfit_score_kmer with:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=fold_file("results/crossfit/{fold}/windows.parquet"),
+        plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
         model=fold_file("results/crossfit/{fold}/kmers/{kmer}/kmers.parquet"),
     output:
         **crossfit_score_outputs("kmer"),
     log:
-        "logs/crossfit/score/{kmer}/{chrom}.log",
+        "logs/crossfit/score/{kmer}/{job}.log",
 
 
 use rule score_markov as crossfit_score_markov with:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=fold_file("results/crossfit/{fold}/windows.parquet"),
+        plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
         model=fold_file("results/crossfit/{fold}/markov/index.fmd"),
     output:
         **crossfit_score_outputs("markov"),
     log:
-        "logs/crossfit/score/{markov}/{chrom}.log",
+        "logs/crossfit/score/{markov}/{job}.log",
 
 
 use rule score_neural as crossfit_score_neural with:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=fold_file("results/crossfit/{fold}/windows.parquet"),
+        plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
         weights=fold_file("results/crossfit/{fold}/models/{neural}/weights.safetensors"),
     output:
         **crossfit_score_outputs("neural"),
     log:
-        "logs/crossfit/score/{neural}/{chrom}.log",
+        "logs/crossfit/score/{neural}/{job}.log",
 
 
 use rule merge_scores as crossfit_merge_scores with:
     input:
-        metrics=expand("results/crossfit/scores/{model}/chroms/{chrom}/metrics.parquet", chrom=CROSSFIT_CHROMS, allow_missing=True),
-        tracks=expand("results/crossfit/scores/{model}/chroms/{chrom}/{track}.bw", chrom=CROSSFIT_CHROMS, track=TRACKS, allow_missing=True),
-        tsv=expand("results/crossfit/scores/{model}/chroms/{chrom}/metrics.tsv", chrom=CROSSFIT_CHROMS, allow_missing=True),
-        calibration=expand("results/crossfit/scores/{model}/chroms/{chrom}/calibration.parquet", chrom=CROSSFIT_CHROMS, allow_missing=True),
+        metrics=expand("results/crossfit/scores/{model}/jobs/{job}/metrics.parquet", job=CROSSFIT_JOBS, allow_missing=True),
+        tracks=expand("results/crossfit/scores/{model}/jobs/{job}/{track}.bw", job=CROSSFIT_JOBS, track=TRACKS, allow_missing=True),
+        tsv=expand("results/crossfit/scores/{model}/jobs/{job}/metrics.tsv", job=CROSSFIT_JOBS, allow_missing=True),
+        calibration=expand("results/crossfit/scores/{model}/jobs/{job}/calibration.parquet", job=CROSSFIT_JOBS, allow_missing=True),
     output:
         tracks=expand("results/crossfit/scores/{model}/{track}.bw", track=TRACKS, allow_missing=True),
         metrics="results/crossfit/scores/{model}/metrics.parquet",
@@ -129,7 +131,7 @@ rule crossfit_metrics:
         tsv="results/crossfit/metrics.tsv",
     params:
         names=MODEL_NAMES,
-        folds=FOLDS,
+        folds={f: [r["contig"] for r in PLAN_ROWS if r["fold"] == f] for f in FOLDS},
     log:
         "logs/crossfit/metrics.log",
     threads: 1

@@ -5,7 +5,7 @@
 
 rule explain_kmer:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
         model="results/kmers/{kmer}/kmers.parquet",
     output:
@@ -28,7 +28,7 @@ rule explain_kmer:
 
 rule explain_markov:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
         model=MARKOV_INDEX,
     output:
@@ -51,7 +51,7 @@ rule explain_markov:
 
 rule explain_neural:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
         weights="results/models/{neural}/weights.safetensors",
     output:

@@ -4,7 +4,7 @@
 
 rule hub:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         igv=igv_js,
         tracks=expand("results/scores/{model}/{track}.bw", model=MODEL_NAMES, track=TRACKS),
         crossfit=expand("results/crossfit/scores/{model}/{track}.bw", model=MODEL_NAMES, track=TRACKS)
@@ -30,7 +30,7 @@ rule hub:
         "logs/hub.log",
     threads: 1
     resources:
-        mem_mb=lambda wc: 2000 + max(fasta_lengths().values()) * 3 // 2**20,
+        mem_mb=lambda wc: 2000 + max(CONTIG_LENGTHS.values()) * 3 // 2**20,
         runtime=60,
     conda:
         "../../envs/report.yaml"

@@ -6,7 +6,7 @@
 
 rule index_genome:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
     output:
         index=MARKOV_INDEX,

@@ -28,7 +28,7 @@ rule model_config:
 
 rule train_model:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
         repeats=rules.mask_repeats.output.bed,
         config="results/models/{neural}.yaml",

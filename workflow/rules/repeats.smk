@@ -1,6 +1,6 @@
 rule mask_repeats:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         beds=config["repeats"]["beds"],
     output:
         bed="results/repeats.bed",

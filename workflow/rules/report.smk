@@ -32,6 +32,7 @@ rule report:
         if config["explain"]["enabled"]
         else [],
         crossfit=rules.crossfit_metrics.output.parquet if FOLDS else [],
+        splits=rules.make_windows.output.splits,
     output:
         html="results/report.html",
     params:

@@ -1,21 +1,22 @@
-# Scoring: one score-genome job per model and test chromosome (scatter; neural models on GPU
-# nodes, k-mer and markov models on CPU nodes), then merge-scores gathers each model's
-# chromosomes into one folder. The per-chromosome folders are temporary (removed once merged)
-# unless score.keep_chroms.
+# Scoring: one score-genome job per model and job of test contigs (scatter: results/plan.tsv
+# gives large contigs a job each and packs small ones; neural models on GPU nodes, k-mer and
+# markov models on CPU nodes), then merge-scores gathers each model's jobs into one folder.
+# The per-job folders are temporary (removed once merged) unless score.keep_chroms.
 
 
 rule score_kmer:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
+        plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
         model="results/kmers/{kmer}/kmers.parquet",
     output:
-        tracks=chrom_output(expand("results/scores/{{kmer}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
-        metrics=chrom_output("results/scores/{kmer}/chroms/{chrom}/metrics.parquet"),
-        tsv=chrom_output("results/scores/{kmer}/chroms/{chrom}/metrics.tsv"),
-        calibration=chrom_output("results/scores/{kmer}/chroms/{chrom}/calibration.parquet"),
+        tracks=chrom_output(expand("results/scores/{{kmer}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
+        metrics=chrom_output("results/scores/{kmer}/jobs/{job}/metrics.parquet"),
+        tsv=chrom_output("results/scores/{kmer}/jobs/{job}/metrics.tsv"),
+        calibration=chrom_output("results/scores/{kmer}/jobs/{job}/calibration.parquet"),
     params:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
@@ -28,7 +29,7 @@ rule score_kmer:
         ),
         exe=tool("score-genome"),
     log:
-        "logs/score/{kmer}/{chrom}.log",
+        "logs/score/{kmer}/{job}.log",
     threads: 2
     resources:
         mem_mb=lambda wc: int(MODELS[wc.kmer].get("memory_gb", 4) * 1024) + 4000,
@@ -41,16 +42,17 @@ rule score_kmer:
 
 rule score_markov:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
+        plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
         model=MARKOV_INDEX,
     output:
-        tracks=chrom_output(expand("results/scores/{{markov}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
-        metrics=chrom_output("results/scores/{markov}/chroms/{chrom}/metrics.parquet"),
-        tsv=chrom_output("results/scores/{markov}/chroms/{chrom}/metrics.tsv"),
-        calibration=chrom_output("results/scores/{markov}/chroms/{chrom}/calibration.parquet"),
+        tracks=chrom_output(expand("results/scores/{{markov}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
+        metrics=chrom_output("results/scores/{markov}/jobs/{job}/metrics.parquet"),
+        tsv=chrom_output("results/scores/{markov}/jobs/{job}/metrics.tsv"),
+        calibration=chrom_output("results/scores/{markov}/jobs/{job}/calibration.parquet"),
     params:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         tracks="--tracks" if config["score"]["all_tracks"] else "",
@@ -60,7 +62,7 @@ rule score_markov:
         extra=lambda wc: markov_flags(wc.markov),
         exe=tool("score-genome"),
     log:
-        "logs/score/{markov}/{chrom}.log",
+        "logs/score/{markov}/{job}.log",
     threads: 2
     resources:
         mem_mb=lambda wc: markov_score_mb(),
@@ -73,16 +75,17 @@ rule score_markov:
 
 rule score_neural:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         windows=rules.make_windows.output.parquet,
+        plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
         weights="results/models/{neural}/weights.safetensors",
     output:
-        tracks=chrom_output(expand("results/scores/{{neural}}/chroms/{{chrom}}/{track}.bw", track=TRACKS)),
-        metrics=chrom_output("results/scores/{neural}/chroms/{chrom}/metrics.parquet"),
-        tsv=chrom_output("results/scores/{neural}/chroms/{chrom}/metrics.tsv"),
-        calibration=chrom_output("results/scores/{neural}/chroms/{chrom}/calibration.parquet"),
+        tracks=chrom_output(expand("results/scores/{{neural}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
+        metrics=chrom_output("results/scores/{neural}/jobs/{job}/metrics.parquet"),
+        tsv=chrom_output("results/scores/{neural}/jobs/{job}/metrics.tsv"),
+        calibration=chrom_output("results/scores/{neural}/jobs/{job}/calibration.parquet"),
     params:
         outdir=lambda wc, output: os.path.dirname(output.metrics),
         folder=lambda wc, input: os.path.dirname(input.weights),
@@ -93,7 +96,7 @@ rule score_neural:
         extra=f"--device {config['device']}",
         exe=tool("score-genome"),
     log:
-        "logs/score/{neural}/{chrom}.log",
+        "logs/score/{neural}/{job}.log",
     threads: 4
     resources:
         gpu=1,
@@ -107,11 +110,11 @@ rule score_neural:
 
 rule merge_scores:
     input:
-        metrics=expand("results/scores/{{model}}/chroms/{chrom}/metrics.parquet", chrom=TEST_CHROMS),
+        metrics=expand("results/scores/{{model}}/jobs/{job}/metrics.parquet", job=TEST_JOBS),
         # every per-chromosome file, so that temporary ones stay until they are merged
-        tracks=expand("results/scores/{{model}}/chroms/{chrom}/{track}.bw", chrom=TEST_CHROMS, track=TRACKS),
-        tsv=expand("results/scores/{{model}}/chroms/{chrom}/metrics.tsv", chrom=TEST_CHROMS),
-        calibration=expand("results/scores/{{model}}/chroms/{chrom}/calibration.parquet", chrom=TEST_CHROMS),
+        tracks=expand("results/scores/{{model}}/jobs/{job}/{track}.bw", job=TEST_JOBS, track=TRACKS),
+        tsv=expand("results/scores/{{model}}/jobs/{job}/metrics.tsv", job=TEST_JOBS),
+        calibration=expand("results/scores/{{model}}/jobs/{job}/calibration.parquet", job=TEST_JOBS),
     output:
         tracks=expand("results/scores/{{model}}/{track}.bw", track=TRACKS),
         metrics="results/scores/{model}/metrics.parquet",

@@ -1,14 +1,14 @@
 rule make_windows:
     input:
-        genome=config["genome"],
+        genome=GENOME,
         repeats=rules.mask_repeats.output.bed,
+        plan=PLAN,
     output:
         parquet="results/windows.parquet",
         bed="results/windows.bed",
+        splits="results/splits.tsv",
     params:
-        train=",".join(split_chroms("train")),
-        valid=",".join(split_chroms("valid")),
-        test=",".join(split_chroms("test")),
+        select=lambda wc, output: f"--splits-out {output.splits}",
         fraction=config["splits"]["valid_fraction"],
         seed=config["splits"]["seed"],
         size=config["windows"]["size"],
@@ -24,7 +24,7 @@ rule make_windows:
         "../../envs/dnactx.yaml"
     shell:
         "{params.exe} -g {input.genome} --repeats {input.repeats} "
-        "--train '{params.train}' --valid '{params.valid}' --test '{params.test}' "
+        "--plan {input.plan} {params.select} "
         "--valid-fraction {params.fraction} --seed {params.seed} "
         "--size {params.size} --max-unknown {params.max_unknown} "
         "-o {output.parquet} --bed {output.bed} -q 2> {log}"

@@ -226,13 +226,43 @@ def targets(full):
             "target's cells.</p>", f"<table>{head}{body}</table>"]
 
 
+def splits_section(path):
+    """What each contig went to, from results/splits.tsv: contigs and bases per split (and
+    fold) and class, then the contigs left out or with nothing to score (the first 50)."""
+    if not path:
+        return []
+    df = pl.read_csv(path, separator="\t", infer_schema_length=0).with_columns(
+        pl.col("length").cast(pl.Int64), pl.col("acgt_bases").cast(pl.Int64))
+    groups = (df.group_by("split", "fold", "class", maintain_order=True)
+              .agg(pl.len().alias("contigs"), pl.col("length").sum().alias("bases"),
+                   pl.col("acgt_bases").sum().alias("acgt")))
+    head = "<tr><th>split</th><th>fold</th><th>class</th><th>contigs</th><th>bases</th><th>A/C/G/T in windows</th></tr>"
+    body = "".join(
+        f"<tr><td>{html.escape(r['split'])}</td><td>{html.escape(r['fold'])}</td><td>{html.escape(r['class'])}</td>"
+        f"<td>{r['contigs']:,}</td><td>{r['bases']:,}</td><td>{r['acgt']:,}</td></tr>"
+        for r in groups.iter_rows(named=True))
+    odd = df.filter((pl.col("split") == "excluded") | pl.col("reason").str.contains("nothing to score"))
+    items = "".join(f"<tr><td>{html.escape(r['contig'])}</td><td>{html.escape(r['class'])}</td>"
+                    f"<td>{html.escape(r['reason'])}</td></tr>" for r in odd.head(50).iter_rows(named=True))
+    more = f"<p>... and {odd.height - 50} more in results/splits.tsv.</p>" if odd.height > 50 else ""
+    return [
+        "<h2>Splits</h2>",
+        "<p>Every contig's class, split, fold and the reason (results/splits.tsv). Alt haplotypes, "
+        "fixes, decoys and HLA alleles are copies of a chromosome: they are left out, or go where "
+        "their parent goes, so no test position has its copy in training.</p>",
+        f"<table>{head}{body}</table>",
+        f"<h3>Left out, or nothing to score</h3><table><tr><th>contig</th><th>class</th><th>why</th></tr>{items}</table>{more}"
+        if odd.height else "",
+    ]
+
+
 def own_targets(df):
     """Each model's target: the base when it has base rows, else a two-class model's own."""
     targets = df.group_by("model", maintain_order=True).agg(pl.col("target").unique())
     return {m: "base" if "base" in t else t[0] for m, t in targets.iter_rows()}
 
 
-def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):
+def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None, splits=None):
     full = pl.read_parquet(comparison)
     table = full.filter(pl.col("target") == "base")
     own = own_targets(full)
@@ -258,6 +288,7 @@ def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None):
         "<h2>Flank size</h2>", flank(table),
         "<h2>What the flanks contribute</h2>", explain(explains),
         *crossfit(crossfit_metrics),
+        *splits_section(splits),
     ]
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
@@ -274,4 +305,4 @@ if __name__ == "__main__":
     explains = list(zip(sm.params.explain_names, sm.input.explain))
     crossfit_metrics = sm.input.crossfit  # one file (a str), or [] without cross-fitting
     main(sm.input.comparison, curves, cals, explains, sm.params.title, sm.output.html,
-         crossfit_metrics if isinstance(crossfit_metrics, str) else None)
+         crossfit_metrics if isinstance(crossfit_metrics, str) else None, sm.input.splits)

@@ -1,0 +1,507 @@
+//! The split plan: every contig's class, parent, split, crossfit fold and scoring job, with
+//! the reason, built so that nothing leaks. `rest` takes primary sequence (and the classes a
+//! config includes); alts, fixes, decoys, HLA alleles and random contigs follow their parent
+//! into its split and fold or stay out; a config that separates one from its parent is
+//! refused. Written as `splits.tsv` for the workflow, the tools and the report.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::class::{ContigClass, chromosome_label, classify_name};
+use super::report::Overrides;
+use crate::regions::splits::{ChromList, REST, Split, SplitConfig};
+use crate::{Error, Result};
+
+/// A contig as the plan sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContigInfo {
+    pub name: String,
+    pub len: u64,
+    pub class: ContigClass,
+    /// The contig it is placed on or copied from, when known.
+    pub parent: Option<String>,
+}
+
+/// Classes every contig: the overrides (assembly report, contig table) where they name it,
+/// its name otherwise; a parent from a name is matched to the genome's primary contig with
+/// the same chromosome label (`chr6` for `HLA-A*01:01`, `6` in Ensembl naming).
+pub fn classify(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigInfo> {
+    let by_label: HashMap<String, &str> = contigs
+        .iter()
+        .filter(|(n, _)| classify_name(n).class == ContigClass::Primary)
+        .filter_map(|(n, _)| chromosome_label(n).map(|l| (l.to_ascii_uppercase(), n.as_str())))
+        .collect();
+    contigs
+        .iter()
+        .map(|(name, len)| {
+            let (class, parent) = match overrides.get(name) {
+                Some(g) => (g.class, g.parent.clone()),
+                None => {
+                    let c = classify_name(name);
+                    let parent = c
+                        .parent_label
+                        .and_then(|l| by_label.get(&l.to_ascii_uppercase()).map(|p| p.to_string()));
+                    (c.class, parent)
+                }
+            };
+            ContigInfo { name: name.clone(), len: *len, class, parent }
+        })
+        .collect()
+}
+
+/// The `crossfit:` section of a workflow config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossfitConfig {
+    pub folds: Option<Folds>,
+    /// Only these contigs (with `folds: N`); every eligible contig by default.
+    #[serde(default)]
+    pub chroms: Option<Vec<String>>,
+}
+
+/// `folds: 3` (balanced by length) or `folds: [[chr1, chr2], [chr3]]` (named).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Folds {
+    Count(usize),
+    Lists(Vec<Vec<String>>),
+}
+
+/// One contig's row of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRow {
+    pub info: ContigInfo,
+    pub split: Option<Split>,
+    /// 1-based crossfit fold.
+    pub fold: Option<usize>,
+    /// The job that counts or scores it (contigs of one split and fold packed together).
+    pub job: Option<String>,
+    pub reason: String,
+}
+
+/// Every contig's assignment, in genome order.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub rows: Vec<PlanRow>,
+}
+
+/// What a plan is built from.
+#[derive(Debug, Clone, Default)]
+pub struct PlanSettings {
+    pub splits: SplitConfig,
+    pub crossfit: Option<CrossfitConfig>,
+    /// About how many jobs the assigned contigs are packed into (large contigs alone).
+    pub max_jobs: usize,
+}
+
+impl Plan {
+    /// Assigns every contig a split, a fold and a job.
+    pub fn build(contigs: Vec<ContigInfo>, settings: &PlanSettings) -> Result<Plan> {
+        let include = settings.splits.included()?;
+        let mut rows: Vec<PlanRow> = contigs
+            .into_iter()
+            .map(|info| PlanRow { info, split: None, fold: None, job: None, reason: String::new() })
+            .collect();
+        assign_splits(&mut rows, &settings.splits, &include)?;
+        if let Some(cf) = &settings.crossfit {
+            assign_folds(&mut rows, cf, &include)?;
+        }
+        assign_jobs(&mut rows, settings.max_jobs.max(1));
+        Ok(Plan { rows })
+    }
+
+    /// The split of every contig in one.
+    pub fn split_map(&self) -> HashMap<String, Split> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.split.map(|s| (r.info.name.clone(), s)))
+            .collect()
+    }
+
+    /// The splits of a crossfit fold's run: its own contigs test, every other fold's train.
+    pub fn fold_split_map(&self, fold: usize) -> HashMap<String, Split> {
+        let split = |f: usize| if f == fold { Split::Test } else { Split::Train };
+        self.rows
+            .iter()
+            .filter_map(|r| r.fold.map(|f| (r.info.name.clone(), split(f))))
+            .collect()
+    }
+
+    /// The contigs of a job, in genome order (an error names the jobs there are).
+    pub fn job_contigs(&self, job: &str) -> Result<Vec<String>> {
+        let out: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.job.as_deref() == Some(job))
+            .map(|r| r.info.name.clone())
+            .collect();
+        if out.is_empty() {
+            let mut jobs: Vec<&str> = self.rows.iter().filter_map(|r| r.job.as_deref()).collect();
+            jobs.dedup();
+            return Err(Error::Config(format!(
+                "the plan has no job '{job}'; it has: {}",
+                shorten(&jobs)
+            )));
+        }
+        Ok(out)
+    }
+
+    /// The plan as a tab-separated table with a header line.
+    pub fn to_tsv(&self) -> String {
+        let mut s = String::from("contig\tlength\tclass\tparent\tsplit\tfold\tjob\treason\n");
+        for r in &self.rows {
+            let _ = writeln!(
+                s,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                r.info.name,
+                r.info.len,
+                r.info.class,
+                r.info.parent.as_deref().unwrap_or("."),
+                r.split.map_or("excluded", Split::as_str),
+                r.fold.map_or(".".into(), |f| format!("fold{f}")),
+                r.job.as_deref().unwrap_or("."),
+                r.reason
+            );
+        }
+        s
+    }
+
+    /// Reads a table written by [`Plan::to_tsv`] (extra columns after `reason` ignored).
+    pub fn read_tsv(path: &Path) -> Result<Plan> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut rows = Vec::new();
+        for (i, line) in text.lines().enumerate().skip(1) {
+            let bad = |msg: String| Error::parse(path, i + 1, msg);
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() < 8 {
+                return Err(bad(format!("{} columns, a plan has 8", f.len())));
+            }
+            let opt = |s: &str| (s != ".").then(|| s.to_string());
+            let fold = match f[5] {
+                "." => None,
+                s => Some(s.strip_prefix("fold").and_then(|n| n.parse().ok()).ok_or_else(|| bad(format!("fold '{s}'")))?),
+            };
+            rows.push(PlanRow {
+                info: ContigInfo {
+                    name: f[0].to_string(),
+                    len: f[1].parse().map_err(|_| bad(format!("length '{}'", f[1])))?,
+                    class: f[2].parse().map_err(bad)?,
+                    parent: opt(f[3]),
+                },
+                split: if f[4] == "excluded" { None } else { Some(Split::parse(f[4]).ok_or_else(|| bad(format!("split '{}'", f[4])))?) },
+                fold,
+                job: opt(f[6]),
+                reason: f[7].to_string(),
+            });
+        }
+        Ok(Plan { rows })
+    }
+
+    /// A few lines for the terminal: bases and contigs per split, fold and left-out class,
+    /// and the number of jobs.
+    pub fn summary(&self) -> String {
+        let mut groups: Vec<(String, usize, u64)> = Vec::new();
+        let mut add = |key: String, len: u64| match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => {
+                g.1 += 1;
+                g.2 += len;
+            }
+            None => groups.push((key, 1, len)),
+        };
+        for r in &self.rows {
+            let key = match r.split {
+                Some(s) => format!("{s}"),
+                None => format!("left out: {}", r.info.class),
+            };
+            add(key, r.info.len);
+            if let Some(f) = r.fold {
+                add(format!("crossfit fold{f}"), r.info.len);
+            }
+        }
+        groups.sort_by_key(|g| (g.0.starts_with("left"), g.0.clone()));
+        let mut s = String::new();
+        for (key, n, len) in groups {
+            let _ = writeln!(s, "  {key:<24} {n:>7} contigs {:>16} bases", len);
+        }
+        let jobs: HashSet<&str> = self.rows.iter().filter_map(|r| r.job.as_deref()).collect();
+        let _ = write!(s, "  {} jobs per model and step", jobs.len());
+        s
+    }
+}
+
+fn shorten(names: &[&str]) -> String {
+    match names.len() {
+        0..=20 => names.join(", "),
+        n => format!("{}, ... ({n} in all)", names[..20].join(", ")),
+    }
+}
+
+/// Checks that every named contig is in the genome; the error suggests a name that differs
+/// only in case.
+fn check_named<'a>(rows: &[PlanRow], names: impl IntoIterator<Item = &'a String>, what: &str) -> Result<()> {
+    let have: HashSet<&str> = rows.iter().map(|r| r.info.name.as_str()).collect();
+    let missing: Vec<String> = names
+        .into_iter()
+        .filter(|n| !have.contains(n.as_str()))
+        .map(|n| match rows.iter().find(|r| r.info.name.eq_ignore_ascii_case(n)) {
+            Some(r) => format!("{n} (did you mean {}? names are case-sensitive)", r.info.name),
+            None => n.clone(),
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<&str> = rows.iter().map(|r| r.info.name.as_str()).collect();
+    Err(Error::Config(format!(
+        "{what} names contig(s) the genome lacks: {}; it has: {}",
+        missing.join(", "),
+        shorten(&all)
+    )))
+}
+
+/// Is a contig taken by `rest` (and by crossfit's default)?
+fn takes_rest(class: ContigClass, include: &HashSet<ContigClass>) -> bool {
+    class == ContigClass::Primary || (include.contains(&class) && !class.follows_parent())
+}
+
+fn assign_splits(rows: &mut [PlanRow], cfg: &SplitConfig, include: &HashSet<ContigClass>) -> Result<()> {
+    let mut named: HashMap<String, Split> = HashMap::new();
+    let mut rest = None;
+    for split in Split::ALL {
+        match cfg.list(split) {
+            ChromList::Keyword(k) if k == REST => {
+                if let Some(other) = rest.replace(split) {
+                    return Err(Error::Config(format!(
+                        "only one split may be '{REST}', but {other} and {split} both are"
+                    )));
+                }
+            }
+            ChromList::Keyword(k) => {
+                return Err(Error::Config(format!(
+                    "split {split}: '{k}' is neither a list of chromosomes nor '{REST}'"
+                )));
+            }
+            ChromList::List(names) => {
+                check_named(rows, names, &format!("split {split}"))?;
+                for n in names {
+                    if let Some(prev) = named.insert(n.clone(), split) {
+                        return Err(Error::Config(format!(
+                            "chromosome {n} is in two splits: {prev} and {split}"
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    for r in rows.iter_mut() {
+        let class = r.info.class;
+        if let Some(&s) = named.get(&r.info.name) {
+            r.split = Some(s);
+            r.reason = format!("named in splits.{s}");
+        } else if takes_rest(class, include) {
+            match rest {
+                Some(s) => {
+                    r.split = Some(s);
+                    r.reason = format!("{} (splits.{s}: rest)", class.describe());
+                }
+                None => r.reason = "named in no split".into(),
+            }
+        } else {
+            r.reason = left_out(&r.info, include);
+        }
+    }
+    let show = |s: Split| format!("{s}");
+    follow_parents(rows, include, |r| r.split, |r, s| r.split = s, ("splits", show))
+}
+
+/// Why a contig that no list names stays out.
+fn left_out(info: &ContigInfo, include: &HashSet<ContigClass>) -> String {
+    let class = info.class;
+    let of = info.parent.as_deref().map(|p| format!(" of {p}")).unwrap_or_default();
+    if include.contains(&class) {
+        return format!("{}{of}, whose parent is in no split", class.describe());
+    }
+    format!(
+        "{}{of}: left out by default (splits.include: [{class}] takes it{})",
+        class.describe(),
+        if class.follows_parent() { " with its parent" } else { "" }
+    )
+}
+
+/// Puts included placed contigs where their parents are, and refuses a named one that
+/// a config separated from its parent, or whose parent is unknown.
+fn follow_parents<T: Copy + PartialEq>(
+    rows: &mut [PlanRow],
+    include: &HashSet<ContigClass>,
+    get: impl Fn(&PlanRow) -> Option<T>,
+    set: impl Fn(&mut PlanRow, Option<T>),
+    (what, show): (&str, impl Fn(T) -> String),
+) -> Result<()> {
+    let place: HashMap<String, Option<T>> = rows.iter().map(|r| (r.info.name.clone(), get(r))).collect();
+    let mut orphans = Vec::new();
+    for r in rows.iter_mut().filter(|r| r.info.class.follows_parent()) {
+        let named = get(r).is_some();
+        if !named && !include.contains(&r.info.class) {
+            continue;
+        }
+        let Some(parent) = r.info.parent.clone() else {
+            orphans.push(format!("{} ({})", r.info.name, r.info.class));
+            continue;
+        };
+        let theirs = place.get(&parent).copied().flatten();
+        match (get(r), theirs) {
+            (Some(mine), Some(p)) if mine != p => {
+                return Err(Error::Config(format!(
+                    "{what}: {} ({}) is put in {} but its parent {parent} in {}: a copy of a chromosome must go where the chromosome goes, or training leaks into testing",
+                    r.info.name,
+                    r.info.class.describe(),
+                    show(mine),
+                    show(p)
+                )));
+            }
+            (Some(_), _) => {}
+            (None, Some(p)) => {
+                set(r, Some(p));
+                r.reason = format!("{} with its parent {parent}", r.info.class.describe());
+            }
+            (None, None) => r.reason = left_out(&r.info, include),
+        }
+    }
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = orphans.iter().map(String::as_str).collect();
+    Err(Error::Config(format!(
+        "{what}: these contigs copy or sit on a chromosome their names do not give, so they cannot follow it: {}; \
+         place them with a contig table (contig<TAB>class<TAB>parent) or an NCBI assembly report, or leave their classes out of splits.include",
+        shorten(&names)
+    )))
+}
+
+fn assign_folds(rows: &mut [PlanRow], cf: &CrossfitConfig, include: &HashSet<ContigClass>) -> Result<()> {
+    let Some(folds) = &cf.folds else { return Ok(()) };
+    let mut fold_of: HashMap<String, usize> = HashMap::new();
+    match folds {
+        Folds::Lists(lists) => {
+            if cf.chroms.is_some() {
+                return Err(Error::Config("crossfit.chroms is only for folds: N (the lists name them)".into()));
+            }
+            for (i, fold) in lists.iter().enumerate() {
+                if fold.is_empty() {
+                    return Err(Error::Config(format!("crossfit fold {} has no chromosome", i + 1)));
+                }
+                check_named(rows, fold, "crossfit.folds")?;
+                for c in fold {
+                    if let Some(prev) = fold_of.insert(c.clone(), i + 1) {
+                        return Err(Error::Config(format!("crossfit chromosome '{c}' is in folds {prev} and {}", i + 1)));
+                    }
+                }
+            }
+        }
+        &Folds::Count(n) => {
+            let eligible: Vec<(String, u64)> = match &cf.chroms {
+                Some(names) => {
+                    check_named(rows, names, "crossfit.chroms")?;
+                    let set: HashSet<&String> = names.iter().collect();
+                    rows.iter().filter(|r| set.contains(&r.info.name)).map(|r| (r.info.name.clone(), r.info.len)).collect()
+                }
+                None => rows
+                    .iter()
+                    .filter(|r| takes_rest(r.info.class, include))
+                    .map(|r| (r.info.name.clone(), r.info.len))
+                    .collect(),
+            };
+            if n == 0 || n > eligible.len() {
+                return Err(Error::Config(format!(
+                    "crossfit.folds is {n} but there are {} chromosomes to spread",
+                    eligible.len()
+                )));
+            }
+            // the placed contigs that will follow each parent weigh with it
+            let mut weight: HashMap<&str, u64> = eligible.iter().map(|(c, l)| (c.as_str(), *l)).collect();
+            for r in rows.iter().filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class)) {
+                if let Some(w) = r.info.parent.as_deref().and_then(|p| weight.get_mut(p)) {
+                    *w += r.info.len;
+                }
+            }
+            let mut order: Vec<(&str, u64)> = weight.into_iter().collect();
+            order.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0))));
+            let mut totals = vec![0u64; n];
+            for (c, w) in order {
+                let i = (0..n).min_by_key(|&i| totals[i]).unwrap();
+                totals[i] += w;
+                fold_of.insert(c.to_string(), i + 1);
+            }
+        }
+    }
+    for r in rows.iter_mut() {
+        r.fold = fold_of.get(&r.info.name).copied();
+    }
+    let show = |f: usize| format!("fold{f}");
+    follow_parents(rows, include, |r| r.fold, |r, f| r.fold = f, ("crossfit", show))?;
+    // the split's reasons stay; a fold that came with a parent says so
+    Ok(())
+}
+
+fn genome_pos(rows: &[PlanRow], name: &str) -> usize {
+    rows.iter().position(|r| r.info.name == name).unwrap_or(usize::MAX)
+}
+
+/// Packs the contigs of each (split, fold) into jobs: contigs of at least the target size
+/// alone, smaller ones together (in genome order) up to it, the target being the assigned
+/// bases over `max_jobs` (at least 1 Mb). A job of one contig is named after it (characters
+/// that are not `[A-Za-z0-9._-]` as `_`), a larger one `packN`; names are unique ignoring case.
+fn assign_jobs(rows: &mut [PlanRow], max_jobs: usize) {
+    let assigned = |r: &PlanRow| r.split.is_some() || r.fold.is_some();
+    let total: u64 = rows.iter().filter(|r| assigned(r)).map(|r| r.info.len).sum();
+    let target = total.div_ceil(max_jobs as u64).max(1_000_000);
+    let mut jobs: Vec<Vec<usize>> = Vec::new();
+    let mut open: HashMap<(Option<Split>, Option<usize>), (usize, u64)> = HashMap::new();
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| assigned(r)) {
+        let key = (r.split, r.fold);
+        let len = r.info.len;
+        match open.get_mut(&key) {
+            Some((j, sum)) if len < target && *sum + len <= target => {
+                jobs[*j].push(i);
+                *sum += len;
+            }
+            _ => {
+                jobs.push(vec![i]);
+                if len < target {
+                    open.insert(key, (jobs.len() - 1, len));
+                }
+            }
+        }
+    }
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut packs = 0;
+    for members in jobs {
+        let base = if members.len() == 1 {
+            safe_name(&rows[members[0]].info.name)
+        } else {
+            packs += 1;
+            format!("pack{packs}")
+        };
+        let mut name = base.clone();
+        let mut n = 1;
+        while !taken.insert(name.to_ascii_lowercase()) {
+            n += 1;
+            name = format!("{base}.{n}");
+        }
+        for i in members {
+            rows[i].job = Some(name.clone());
+        }
+    }
+}
+
+/// A contig name as a file name and Snakemake wildcard: `[A-Za-z0-9._-]` kept, the rest `_`.
+pub fn safe_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .collect();
+    if s.starts_with("pack") { format!("_{s}") } else { s }
+}

@@ -1,0 +1,82 @@
+//! A genome as downloaded (plain gzip, which can only be read from the start; ragged lines;
+//! NCBI headers with descriptions) made into the form every job reads fast: bgzip with
+//! 60-base lines, names as the first word of each header, `.fai` and `.gzi` beside it.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use rust_htslib::bgzf;
+
+use super::{Access, Genome};
+use crate::io::{TempOutput, open_reader, with_suffix};
+use crate::{Error, Result};
+
+const LINE: usize = 60;
+
+/// Writes `src` (plain, gzip or bgzip FASTA) to `dest` as bgzip with its `.fai` and `.gzi`,
+/// bases unchanged (case and IUPAC letters kept), each header cut to its first word.
+/// Nothing is left at `dest` unless all of it was written and indexed. `on_bases` is told
+/// how many bases were copied so far.
+pub fn to_bgzip(src: &Path, dest: &Path, threads: u32, mut on_bases: impl FnMut(u64)) -> Result<()> {
+    let temp = TempOutput::new(dest)?;
+    let io = |e: std::io::Error| Error::io(dest, e);
+    let mut w = bgzf::Writer::from_path(temp.path())
+        .map_err(|e| Error::invalid(dest, format!("cannot write bgzip: {e}")))?;
+    let pool = rust_htslib::tpool::ThreadPool::new(threads.max(1)).ok();
+    if let Some(p) = &pool {
+        let _ = w.set_thread_pool(p);
+    }
+    let mut reader = open_reader(src)?;
+    let (mut line, mut held, mut bases) = (Vec::new(), Vec::with_capacity(2 * LINE), 0u64);
+    let mut lineno = 0;
+    loop {
+        line.clear();
+        lineno += 1;
+        if reader.read_until(b'\n', &mut line).map_err(|e| Error::io(src, e))? == 0 {
+            break;
+        }
+        let text = line.trim_ascii();
+        if text.first() == Some(&b'>') {
+            flush_lines(&mut w, &mut held, true).map_err(io)?;
+            let name = text[1..].split(|b| b.is_ascii_whitespace()).next().unwrap_or(b"");
+            if name.is_empty() {
+                return Err(Error::parse(src, lineno, "a header without a name"));
+            }
+            w.write_all(b">").and_then(|_| w.write_all(name)).and_then(|_| w.write_all(b"\n")).map_err(io)?;
+        } else if !text.is_empty() && text[0] != b';' {
+            held.extend(text.iter().filter(|b| !b.is_ascii_whitespace()));
+            bases += text.len() as u64;
+            flush_lines(&mut w, &mut held, false).map_err(io)?;
+            if lineno % 100_000 == 0 {
+                on_bases(bases);
+            }
+        }
+    }
+    flush_lines(&mut w, &mut held, true).map_err(io)?;
+    drop(w);
+    temp.commit()?;
+    let genome = Genome::open(dest);
+    match genome {
+        Ok(g) if g.access() == Access::Indexed => Ok(()),
+        other => {
+            for p in [dest.to_path_buf(), with_suffix(dest, ".fai"), with_suffix(dest, ".gzi")] {
+                let _ = std::fs::remove_file(p);
+            }
+            Err(match other {
+                Err(e) => e,
+                Ok(_) => Error::invalid(src, "its bgzip copy could not be indexed"),
+            })
+        }
+    }
+}
+
+/// Writes the full lines of `held` (all of it with `all`), keeping the rest.
+fn flush_lines(w: &mut impl Write, held: &mut Vec<u8>, all: bool) -> std::io::Result<()> {
+    let full = if all { held.len() } else { held.len() / LINE * LINE };
+    for chunk in held[..full].chunks(LINE) {
+        w.write_all(chunk)?;
+        w.write_all(b"\n")?;
+    }
+    held.drain(..full);
+    Ok(())
+}

@@ -91,6 +91,12 @@ impl TrackSet {
         })
     }
 
+    /// Lets [`TrackSet::finish`] write tracks without a value (a job whose contigs have
+    /// nothing to score: its tracks list the contigs and hold no data).
+    pub fn allow_empty(&mut self) {
+        self.any = true;
+    }
+
     /// Rounds every value pushed from now on to `decimals` decimals (at most
     /// [`MAX_DECIMALS`]), so that equal neighbours merge into runs and the files compress;
     /// `None` keeps full f32 values.

@@ -90,9 +90,9 @@ pub fn run(args: Args) -> Result<()> {
             args.max_positions
         );
     }
-    let dev = device::parse_device(&args.device)?;
     let precision = crate::nn::precision::Precision::parse(&args.dtype)
         .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32, tf32 or bf16", args.dtype))?;
+    let dev = device::parse_device(&args.device)?;
     if !args.model.is_dir() {
         bail!(
             "{}: not a model folder from train-model",

@@ -164,9 +164,9 @@ impl ModelArgs {
         if common.threads > 0 {
             tch::set_num_threads(common.threads as i32);
         }
-        let dev = crate::nn::device::parse_device(&self.device)?;
         let precision = crate::nn::precision::Precision::parse(&self.dtype)
             .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32, tf32 or bf16", self.dtype))?;
+        let dev = crate::nn::device::parse_device(&self.device)?;
         Ok((dev, precision))
     }
 

@@ -89,7 +89,8 @@ pub fn run(args: Args) -> Result<()> {
         crossfit: crossfit_section(config)?,
         max_jobs: args.max_jobs,
     };
-    let plan = Plan::build(infos, &settings)?;
+    let plan = Plan::build(infos, &settings)
+        .with_context(|| format!("the splits of {}", args.genome.display()))?;
     let out = args.output.as_deref().expect("clap requires --output");
     if out.as_os_str() == "-" {
         std::io::stdout().write_all(plan.to_tsv().as_bytes())?;

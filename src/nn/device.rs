@@ -4,12 +4,38 @@ use tch::Device;
 
 use crate::{Error, Result};
 
-/// Parses a device name; `auto` picks CUDA when available. Asking for CUDA where there is
-/// none is an error.
+/// Why libtorch sees no CUDA device here, as far as the node tells.
+pub fn cuda_unavailable_reason() -> String {
+    if !tch::utils::has_cuda() {
+        return "this libtorch is built for the CPU only (a lean install: set DNACTX_TORCH=full and rerun scripts/setup.sh --torch on a CUDA node)".into();
+    }
+    if let Ok(v) = std::env::var("CUDA_VISIBLE_DEVICES") {
+        if v.trim().is_empty() || v.trim() == "-1" {
+            return format!("CUDA_VISIBLE_DEVICES='{v}' hides every GPU (did the scheduler give this job a GPU? on SLURM: --gres=gpu:1)");
+        }
+    }
+    if !std::path::Path::new("/proc/driver/nvidia/version").exists() {
+        return "no NVIDIA driver on this node (/proc/driver/nvidia/version is missing): a CPU node, or a job without a GPU".into();
+    }
+    "the NVIDIA driver is loaded but libtorch finds no usable device (a driver older than libtorch's CUDA, or every GPU busy in exclusive mode)".into()
+}
+
+/// Parses a device name; `auto` picks CUDA when available and otherwise falls back to the
+/// CPU with a warning that says why. Asking for CUDA where there is none is an error that
+/// says why.
 pub fn parse_device(name: &str) -> Result<Device> {
     let cuda_count = || tch::Cuda::device_count();
     match name {
-        "auto" => Ok(Device::cuda_if_available()),
+        "auto" => {
+            if cuda_count() > 0 {
+                return Ok(Device::Cuda(0));
+            }
+            crate::progress::warn(format_args!(
+                "--device auto: running on the CPU, because {}",
+                cuda_unavailable_reason()
+            ));
+            Ok(Device::Cpu)
+        }
         "cpu" => Ok(Device::Cpu),
         _ => {
             let index = match name {
@@ -26,7 +52,8 @@ pub fn parse_device(name: &str) -> Result<Device> {
                 Ok(Device::Cuda(index))
             } else if n == 0 {
                 Err(Error::Config(format!(
-                    "--device {name}: no CUDA device is available here (libtorch sees none); use --device cpu or auto"
+                    "--device {name}: no CUDA device here: {}; use --device cpu, or auto to fall back to the CPU",
+                    cuda_unavailable_reason()
                 )))
             } else {
                 Err(Error::Config(format!(

@@ -159,7 +159,14 @@ impl SplitConfig {
             crossfit: None,
             max_jobs: 1,
         };
-        Ok(crate::assembly::Plan::build(contigs, &settings)?.split_map())
+        let plan = crate::assembly::Plan::build(contigs, &settings).map_err(|e| match e {
+            Error::Config(m) => Error::Config(m.replace(
+                "the genome lacks",
+                &format!("{} lacks", genome.path().display()),
+            )),
+            e => e,
+        })?;
+        Ok(plan.split_map())
     }
 }
 

@@ -363,7 +363,7 @@ def score_cmd(model_path):
         f"{{params.exe}} -g {{input.genome}} --model {model_path} "
         "--windows {input.windows} --split test --plan {input.plan} --job {wildcards.job} "
         "--repeats {input.repeats} {params.classes} {params.tracks} {params.rc} {params.prec} {params.extra} "
-        "-t {threads} -o {params.outdir} -q 2> {log}"
+        "-t {threads} -o {params.outdir} 2> {log}"
     )
 
 
@@ -372,7 +372,7 @@ def explain_cmd(model_path):
     return (
         f"{{params.exe}} -g {{input.genome}} -m {model_path} --windows {{input.windows}} "
         "--split test --positions {params.positions} {params.bands} {params.extra} "
-        "-t {threads} -o {output.parquet} -q 2> {log}"
+        "-t {threads} -o {output.parquet} 2> {log}"
     )
 
 

@@ -23,4 +23,4 @@ if PREPARED:
         conda:
             "../../envs/dnactx.yaml"
         shell:
-            "{params.exe} -g {input.genome} -o {output.fasta} -t {threads} -q 2> {log}"
+            "{params.exe} -g {input.genome} -o {output.fasta} -t {threads} 2> {log}"

@@ -25,7 +25,7 @@ rule count_kmers:
     shell:
         "{params.exe} -g {input.genome} --windows {input.windows} --split train "
         "--plan {input.plan} --job {wildcards.job} -k {params.k} {params.strands} "
-        "--memory-gb {params.memory} -t {threads} -o {output.shard} -q 2> {log}"
+        "--memory-gb {params.memory} -t {threads} -o {output.shard} 2> {log}"
 
 
 rule merge_kmers:
@@ -46,4 +46,4 @@ rule merge_kmers:
         "../../envs/dnactx.yaml"
     shell:
         "{params.exe} --merge {input.shards} --memory-gb {params.memory} "
-        "-o {output.table} -q 2> {log}"
+        "-o {output.table} 2> {log}"

@@ -22,4 +22,4 @@ rule index_genome:
         "../../envs/dnactx.yaml"
     shell:
         "{params.exe} -g {input.genome} --windows {input.windows} --split train "
-        "-o {output.index} -t {threads} -q 2> {log}"
+        "-o {output.index} -t {threads} 2> {log}"

@@ -56,4 +56,4 @@ rule train_model:
         "else resume=; rm -rf {params.folder}; fi; "
         "{params.exe} -g {input.genome} --windows {input.windows} --repeats {input.repeats} "
         "--config {input.config} {params.prior} --device {params.device} -t {threads} "
-        "-o {params.folder} $resume -q 2> {log}"
+        "-o {params.folder} $resume 2> {log}"

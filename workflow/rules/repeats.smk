@@ -19,4 +19,4 @@ rule mask_repeats:
         "../../envs/dnactx.yaml"
     shell:
         "{params.exe} -g {input.genome} -o {output.bed} {params.dust} {params.soft} "
-        "{params.beds} -q 2> {log}"
+        "{params.beds} 2> {log}"

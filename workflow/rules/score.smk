@@ -133,4 +133,4 @@ rule merge_scores:
     conda:
         "../../envs/dnactx.yaml"
     shell:
-        "{params.exe} {params.dirs} -o {params.outdir} -q 2> {log}"
+        "{params.exe} {params.dirs} -o {params.outdir} 2> {log}"

@@ -27,4 +27,4 @@ rule make_windows:
         "--plan {input.plan} {params.select} "
         "--valid-fraction {params.fraction} --seed {params.seed} "
         "--size {params.size} --max-unknown {params.max_unknown} "
-        "-o {output.parquet} --bed {output.bed} -q 2> {log}"
+        "-o {output.parquet} --bed {output.bed} 2> {log}"

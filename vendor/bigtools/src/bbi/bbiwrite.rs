@@ -327,6 +327,10 @@ where
         .collect();
     let mut levels = 0;
     let nodes: RTreeChildren = loop {
+        // dnactx patch: no section at all is an empty leaf (looped forever before)
+        if current_nodes.is_empty() {
+            break RTreeChildren::DataSections(Vec::new());
+        }
         if current_nodes.len() == 1 {
             break current_nodes.pop().unwrap();
         }
@@ -471,6 +475,12 @@ pub(crate) fn write_rtreeindex<W: Write + Seek>(
     file.write_u32::<NativeEndian>(options.block_size)?;
     file.write_u64::<NativeEndian>(section_count)?;
     match &nodes {
+        // dnactx patch: an empty file's index spans nothing (UCSC writes zeros)
+        RTreeChildren::DataSections(sections) if sections.is_empty() => {
+            for _ in 0..4 {
+                file.write_u32::<NativeEndian>(0)?;
+            }
+        }
         RTreeChildren::DataSections(sections) => {
             file.write_u32::<NativeEndian>(sections.first().unwrap().chrom)?;
             file.write_u32::<NativeEndian>(sections.first().unwrap().start)?;

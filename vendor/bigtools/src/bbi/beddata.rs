@@ -105,7 +105,9 @@ impl<S: StreamingBedValues> BBIDataSource for BedParserStreamingIterator<S> {
                 // The first value is an error
                 Some(Err(e)) => return Err(BBIProcessError::SourceError(e)),
                 // There are no values at all
-                None => return Err(BBIProcessError::SourceError(BedValueError::InvalidInput("Input bedGraph is empty.".to_string()))),
+                // dnactx patch: no values at all is a valid, empty file (the chromosome list
+                // and no data), as UCSC's bedGraphToBigWig and pyBigWig write one
+                None => return Ok(()),
                 // The next value is the first
                 Some(Ok((chrom, val))) => {
                     let chrom = chrom.to_string();

@@ -69,3 +69,11 @@ def workflow_run(tmp_path_factory, demo_copy):
     if res.returncode != 0:
         pytest.fail(f"workflow failed:\n{res.stdout}\n{res.stderr}")
     return work
+
+
+def job_of(work, contig):
+    """The job (results/plan.tsv) that counts or scores a contig in a workflow run."""
+    import polars as pl
+
+    plan = pl.read_csv(pathlib.Path(work) / "results/plan.tsv", separator="\t", infer_schema_length=0)
+    return plan.filter(pl.col("contig") == contig)["job"][0]

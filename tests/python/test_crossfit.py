@@ -10,7 +10,7 @@ import pyBigWig
 import pytest
 import yaml
 
-from conftest import REPO, run, tool
+from conftest import job_of, REPO, run, tool
 
 CONFIG = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
 CHROMS = CONFIG["crossfit"]["chroms"]
@@ -89,7 +89,7 @@ def test_each_chromosome_scored_by_a_model_that_never_saw_it(workflow_run, table
     folds = fold_of(table)
     for model in MODELS:
         for chrom in CHROMS:
-            m = meta(workflow_run / f"results/crossfit/scores/{model}/chroms/{chrom}/metrics.parquet")
+            m = meta(workflow_run / f"results/crossfit/scores/{model}/jobs/{job_of(workflow_run, chrom)}/metrics.parquet")
             model_path = workflow_run / m["dnactx.model_path"]
             seen = trained_on(model_path)
             others = {c for c in CHROMS if folds[c] != folds[chrom]}
@@ -148,7 +148,8 @@ def test_rounded_cross_fitted_tracks(workflow_run, tmp_path):
     """merge-scores --precision 3 over the cross-fitted per-chromosome folders: values within
     5e-4 of the full ones, mean p_ref per chromosome within that too, metrics unchanged."""
     model = MODELS[-1]
-    dirs = [workflow_run / f"results/crossfit/scores/{model}/chroms/{c}" for c in CHROMS]
+    dirs = [workflow_run / f"results/crossfit/scores/{model}/jobs/{j}"
+            for j in dict.fromkeys(job_of(workflow_run, c) for c in CHROMS)]
     run([tool("merge-scores"), *map(str, dirs), "--precision", "3", "-o", str(tmp_path), "-q"])
     full = pyBigWig.open(str(workflow_run / f"results/crossfit/scores/{model}/p_ref.bw"))
     rounded = pyBigWig.open(str(tmp_path / "p_ref.bw"))

@@ -13,7 +13,7 @@ import pyBigWig
 import pytest
 import yaml
 
-from conftest import REPO, run
+from conftest import job_of, REPO, run
 
 CONFIG = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
 KMER = next(m for m in CONFIG["models"] if m["kind"] == "kmer")
@@ -57,15 +57,15 @@ def test_every_output_and_log(workflow_run):
         for f in ["metrics.parquet", "metrics.tsv", "calibration.parquet"]:
             assert (w / f"results/scores/{model}/{f}").exists(), f
         for chrom in CONFIG["splits"]["test"]:
-            assert (w / f"logs/score/{model}/{chrom}.log").exists()
+            assert (w / f"logs/score/{model}/{job_of(w, chrom)}.log").exists()
     for f in ["repeats.bed", "windows.parquet", "windows.bed", f"kmers/{MODEL}/kmers.parquet",
               "comparison.parquet", "comparison.tsv", "report.html"]:
         assert (w / "results" / f).exists(), f
     for f in ["config.yaml", "weights.safetensors", "metrics.parquet", "prior.parquet"]:
         assert (w / f"results/models/{NEURAL['name']}/{f}").exists(), f
     for chrom in CONFIG["splits"]["train"]:
-        assert (w / f"results/kmers/{MODEL}/shards/{chrom}.parquet").exists()
-        assert (w / f"logs/count_kmers/{MODEL}/{chrom}.log").exists()
+        assert (w / f"results/kmers/{MODEL}/shards/{job_of(w, chrom)}.parquet").exists()
+        assert (w / f"logs/count_kmers/{MODEL}/{job_of(w, chrom)}.log").exists()
     assert (w / "logs/mask_repeats.log").exists()
     assert (w / f"logs/train_model/{NEURAL['name']}.log").exists()
 

@@ -15,7 +15,7 @@ import pyBigWig
 import pytest
 import yaml
 
-from conftest import BIN, DEMO, REPO, run
+from conftest import job_of, BIN, DEMO, REPO, run
 
 CONFIG = yaml.safe_load(open(REPO / ".test" / "config.yaml"))
 MODELS = [m["name"] for m in CONFIG["models"]]
@@ -90,13 +90,13 @@ def test_gather_matches_the_per_chromosome_outputs(workflow_run):
         merged = pl.read_parquet(workflow_run / f"results/scores/{model}/metrics.parquet")
         total = 0
         for chrom in CONFIG["splits"]["test"]:
-            part = pl.read_parquet(workflow_run / f"results/scores/{model}/chroms/{chrom}/metrics.parquet")
+            part = pl.read_parquet(workflow_run / f"results/scores/{model}/jobs/{job_of(workflow_run, chrom)}/metrics.parquet")
             row = part.filter((pl.col("chrom") == chrom) & (pl.col("class") == "all")).row(0, named=True)
             mrow = merged.filter((pl.col("chrom") == chrom) & (pl.col("class") == "all")).row(0, named=True)
             assert row == mrow
             total += row["n"]
             whole = pyBigWig.open(str(workflow_run / f"results/scores/{model}/p_ref.bw"))
-            piece = pyBigWig.open(str(workflow_run / f"results/scores/{model}/chroms/{chrom}/p_ref.bw"))
+            piece = pyBigWig.open(str(workflow_run / f"results/scores/{model}/jobs/{job_of(workflow_run, chrom)}/p_ref.bw"))
             length = piece.chroms()[chrom]
             assert whole.intervals(chrom, 0, length) == piece.intervals(chrom, 0, length)
         all_row = merged.filter((pl.col("chrom") == "all") & (pl.col("class") == "all")).row(0, named=True)
@@ -113,7 +113,7 @@ def test_gather_matches_the_per_chromosome_outputs(workflow_run):
             assert whole_row["accuracy"] == pytest.approx((per["accuracy"] * per["n"]).sum() / total, abs=1e-12)
             assert whole_row["bits"] == pytest.approx((per["bits"] * per["n"]).sum() / total, rel=1e-9)
             for chrom in CONFIG["splits"]["test"]:
-                part = pl.read_parquet(workflow_run / f"results/scores/{model}/chroms/{chrom}/metrics.parquet")
+                part = pl.read_parquet(workflow_run / f"results/scores/{model}/jobs/{job_of(workflow_run, chrom)}/metrics.parquet")
                 a = part.filter((pl.col("chrom") == chrom) & (pl.col("target") == t)).sort("class")
                 b = merged.filter((pl.col("chrom") == chrom) & (pl.col("target") == t)).sort("class")
                 assert a["n"].to_list() == b["n"].to_list()
@@ -236,7 +236,7 @@ def test_killed_run_finishes_on_rerun(tmp_path, demo_copy):
     for model in MODELS:
         bw = pyBigWig.open(str(tmp_path / f"results/scores/{model}/p_ref.bw"))
         assert bw.isBigWig() and bw.chroms()
-        left = [p for p in (tmp_path / f"results/scores/{model}/chroms").rglob("*") if p.is_file()]
+        left = [p for p in (tmp_path / f"results/scores/{model}/jobs").rglob("*") if p.is_file()]
         assert left == [], f"per-chromosome files left after merging: {left}"
     assert (tmp_path / "results/report.html").exists()
     # a third run has nothing to do

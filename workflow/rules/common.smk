@@ -48,11 +48,8 @@ def reads_fast(path):
 # The genome every job reads: the user's when it reads fast, else a bgzip copy that
 # prepare_genome writes once (plain gzip as downloaded, ragged lines, no index).
 PREPARED = not reads_fast(SOURCE_GENOME)
-GENOME = (
-    "results/genome/" + re.sub(r"(\.(fa|fasta|fna|gz|bgz))+$", "", os.path.basename(SOURCE_GENOME)) + ".fa.gz"
-    if PREPARED
-    else SOURCE_GENOME
-)
+GENOME_STEM = re.sub(r"(\.(fa|fasta|fna|gz|bgz))+$", "", os.path.basename(SOURCE_GENOME))
+GENOME = f"results/genome/{GENOME_STEM}.fa.gz" if PREPARED else SOURCE_GENOME
 
 
 # The split plan (plan-splits): every contig's class, parent, split, crossfit fold and job,

@@ -148,8 +148,11 @@ def test_rounded_cross_fitted_tracks(workflow_run, tmp_path):
     """merge-scores --precision 3 over the cross-fitted per-chromosome folders: values within
     5e-4 of the full ones, mean p_ref per chromosome within that too, metrics unchanged."""
     model = MODELS[-1]
-    dirs = [workflow_run / f"results/crossfit/scores/{model}/jobs/{j}"
-            for j in dict.fromkeys(job_of(workflow_run, c) for c in CHROMS)]
+    # the jobs in the workflow's order: fold by fold, each in genome order
+    plan = pl.read_csv(workflow_run / "results/plan.tsv", separator="\t", infer_schema_length=0)
+    plan = plan.with_row_index().filter(pl.col("fold") != ".")
+    plan = plan.sort(pl.col("fold").str.slice(4).cast(pl.Int32), "index")
+    dirs = [workflow_run / f"results/crossfit/scores/{model}/jobs/{j}" for j in dict.fromkeys(plan["job"])]
     run([tool("merge-scores"), *map(str, dirs), "--precision", "3", "-o", str(tmp_path), "-q"])
     full = pyBigWig.open(str(workflow_run / f"results/crossfit/scores/{model}/p_ref.bw"))
     rounded = pyBigWig.open(str(tmp_path / "p_ref.bw"))

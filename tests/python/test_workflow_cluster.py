@@ -135,7 +135,8 @@ def test_slurm_profile_job_graph(tmp_path):
     only for neural training and scoring; the same scatter per fold when cross-fitting."""
     cfg = {
         "genome": str(DEMO),
-        "splits": {"train": [f"chr_{i}" for i in range(1, 6)], "test": [f"chr_{i}" for i in range(8, 12)]},
+        "splits": {"train": [f"chr_{i}" for i in range(1, 6)], "test": [f"chr_{i}" for i in range(8, 12)],
+                   "valid_fraction": 0.05},
         "models": [
             {"name": "k5", "kind": "kmer", "k": 5},
             {"name": "k6", "kind": "kmer", "k": 6},

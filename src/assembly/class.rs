@@ -131,13 +131,18 @@ pub fn classify_name(name: &str) -> NameClass {
     if lower.starts_with("hla-") {
         return NameClass::new(Hla, Some("6"));
     }
-    let mito = matches!(lower.as_str(), "chrm" | "chrmt" | "mt" | "m" | "nc_012920.1" | "mito")
-        || lower.ends_with("mtdna")
+    let mito = matches!(
+        lower.as_str(),
+        "chrm" | "chrmt" | "mt" | "m" | "nc_012920.1" | "mito"
+    ) || lower.ends_with("mtdna")
         || lower.ends_with("mitochondrion");
     if mito {
         return NameClass::new(Mito, None);
     }
-    if matches!(lower.as_str(), "chrebv" | "ebv" | "nc_007605.1" | "chrc" | "pt" | "chrpt") {
+    if matches!(
+        lower.as_str(),
+        "chrebv" | "ebv" | "nc_007605.1" | "chrc" | "pt" | "chrpt"
+    ) {
         return NameClass::new(Other, None);
     }
     if lower.ends_with("_decoy") {
@@ -195,7 +200,10 @@ fn ensembl_alt_label(name: &str) -> Option<Option<String>> {
 /// version (`KI270728.1`, `GL000195.1`, `KN196487.1`, `JH159146.1`).
 fn is_genbank_scaffold(name: &str) -> bool {
     let b = name.as_bytes();
-    let prefix = matches!(&name.get(..2), Some("KI" | "GL" | "KN" | "KQ" | "KV" | "KZ" | "JH" | "ML" | "MU"));
+    let prefix = matches!(
+        &name.get(..2),
+        Some("KI" | "GL" | "KN" | "KQ" | "KV" | "KZ" | "JH" | "ML" | "MU")
+    );
     prefix
         && b.len() >= 10
         && b[2..8].iter().all(u8::is_ascii_digit)
@@ -207,7 +215,10 @@ fn is_genbank_scaffold(name: &str) -> bool {
 /// human `NC_000006.12` gives `6`, `NC_000023` `X`), for matching placed contigs to their
 /// parent; `None` for names that carry none.
 pub fn chromosome_label(name: &str) -> Option<String> {
-    if let Some(rest) = name.strip_prefix("chr").or_else(|| name.strip_prefix("Chr")) {
+    if let Some(rest) = name
+        .strip_prefix("chr")
+        .or_else(|| name.strip_prefix("Chr"))
+    {
         return (!rest.is_empty() && !rest.contains('_')).then(|| rest.to_string());
     }
     if let Some(acc) = name.strip_prefix("NC_0000") {
@@ -254,7 +265,10 @@ mod tests {
         assert_eq!(class("KI270728.1"), (Unplaced, None));
         assert_eq!(class("GL000195.1"), (Unplaced, None));
         assert_eq!(class("CHR_HSCHR6_MHC_COX_CTG1"), (Alt, Some("6".into())));
-        assert_eq!(class("CHR_HSCHR19KIR_FH05_B_HAP_CTG3_1"), (Alt, Some("19".into())));
+        assert_eq!(
+            class("CHR_HSCHR19KIR_FH05_B_HAP_CTG3_1"),
+            (Alt, Some("19".into()))
+        );
         assert_eq!(class("CHR_HG2216_PATCH"), (Alt, None));
         assert_eq!(class("NC_000001.11"), (Primary, None));
         assert_eq!(class("NC_012920.1"), (Mito, None));
@@ -281,7 +295,15 @@ mod tests {
             assert_eq!(c.as_str().parse::<ContigClass>().unwrap(), c);
         }
         assert_eq!("alt-scaffold".parse::<ContigClass>().unwrap(), Alt);
-        assert_eq!("unlocalized-scaffold".parse::<ContigClass>().unwrap(), Random);
-        assert!("haplotype".parse::<ContigClass>().unwrap_err().contains("primary"));
+        assert_eq!(
+            "unlocalized-scaffold".parse::<ContigClass>().unwrap(),
+            Random
+        );
+        assert!(
+            "haplotype"
+                .parse::<ContigClass>()
+                .unwrap_err()
+                .contains("primary")
+        );
     }
 }

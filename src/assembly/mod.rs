@@ -9,5 +9,7 @@ pub mod report;
 pub mod starter;
 
 pub use class::{ContigClass, classify_name};
-pub use plan::{ContigInfo, CrossfitConfig, Folds, Plan, PlanRow, PlanSettings, classify, safe_name};
+pub use plan::{
+    ContigInfo, CrossfitConfig, Folds, Plan, PlanRow, PlanSettings, classify, safe_name,
+};
 pub use report::{Given, Overrides, read_assembly_report, read_contig_table};

@@ -47,7 +47,12 @@ pub fn classify(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigI
                     (c.class, parent)
                 }
             };
-            ContigInfo { name: name.clone(), len: *len, class, parent }
+            ContigInfo {
+                name: name.clone(),
+                len: *len,
+                class,
+                parent,
+            }
         })
         .collect()
 }
@@ -103,7 +108,13 @@ impl Plan {
         let include = settings.splits.included()?;
         let mut rows: Vec<PlanRow> = contigs
             .into_iter()
-            .map(|info| PlanRow { info, split: None, fold: None, job: None, reason: String::new() })
+            .map(|info| PlanRow {
+                info,
+                split: None,
+                fold: None,
+                job: None,
+                reason: String::new(),
+            })
             .collect();
         assign_splits(&mut rows, &settings.splits, &include)?;
         if let Some(cf) = &settings.crossfit {
@@ -182,16 +193,26 @@ impl Plan {
             let opt = |s: &str| (s != ".").then(|| s.to_string());
             let fold = match f[5] {
                 "." => None,
-                s => Some(s.strip_prefix("fold").and_then(|n| n.parse().ok()).ok_or_else(|| bad(format!("fold '{s}'")))?),
+                s => Some(
+                    s.strip_prefix("fold")
+                        .and_then(|n| n.parse().ok())
+                        .ok_or_else(|| bad(format!("fold '{s}'")))?,
+                ),
             };
             rows.push(PlanRow {
                 info: ContigInfo {
                     name: f[0].to_string(),
-                    len: f[1].parse().map_err(|_| bad(format!("length '{}'", f[1])))?,
+                    len: f[1]
+                        .parse()
+                        .map_err(|_| bad(format!("length '{}'", f[1])))?,
                     class: f[2].parse().map_err(bad)?,
                     parent: opt(f[3]),
                 },
-                split: if f[4] == "excluded" { None } else { Some(Split::parse(f[4]).ok_or_else(|| bad(format!("split '{}'", f[4])))?) },
+                split: if f[4] == "excluded" {
+                    None
+                } else {
+                    Some(Split::parse(f[4]).ok_or_else(|| bad(format!("split '{}'", f[4])))?)
+                },
                 fold,
                 job: opt(f[6]),
                 reason: f[7].to_string(),
@@ -241,15 +262,24 @@ fn shorten(names: &[&str]) -> String {
 
 /// Checks that every named contig is in the genome; the error suggests a name that differs
 /// only in case.
-fn check_named<'a>(rows: &[PlanRow], names: impl IntoIterator<Item = &'a String>, what: &str) -> Result<()> {
+fn check_named<'a>(
+    rows: &[PlanRow],
+    names: impl IntoIterator<Item = &'a String>,
+    what: &str,
+) -> Result<()> {
     let have: HashSet<&str> = rows.iter().map(|r| r.info.name.as_str()).collect();
     let missing: Vec<String> = names
         .into_iter()
         .filter(|n| !have.contains(n.as_str()))
-        .map(|n| match rows.iter().find(|r| r.info.name.eq_ignore_ascii_case(n)) {
-            Some(r) => format!("{n} (did you mean {}? names are case-sensitive)", r.info.name),
-            None => n.clone(),
-        })
+        .map(
+            |n| match rows.iter().find(|r| r.info.name.eq_ignore_ascii_case(n)) {
+                Some(r) => format!(
+                    "{n} (did you mean {}? names are case-sensitive)",
+                    r.info.name
+                ),
+                None => n.clone(),
+            },
+        )
         .collect();
     if missing.is_empty() {
         return Ok(());
@@ -267,7 +297,11 @@ fn takes_rest(class: ContigClass, include: &HashSet<ContigClass>) -> bool {
     class == ContigClass::Primary || (include.contains(&class) && !class.follows_parent())
 }
 
-fn assign_splits(rows: &mut [PlanRow], cfg: &SplitConfig, include: &HashSet<ContigClass>) -> Result<()> {
+fn assign_splits(
+    rows: &mut [PlanRow],
+    cfg: &SplitConfig,
+    include: &HashSet<ContigClass>,
+) -> Result<()> {
     let mut named: HashMap<String, Split> = HashMap::new();
     let mut rest = None;
     for split in Split::ALL {
@@ -314,20 +348,34 @@ fn assign_splits(rows: &mut [PlanRow], cfg: &SplitConfig, include: &HashSet<Cont
         }
     }
     let show = |s: Split| format!("{s}");
-    follow_parents(rows, include, |r| r.split, |r, s| r.split = s, ("splits", show))
+    follow_parents(
+        rows,
+        include,
+        |r| r.split,
+        |r, s| r.split = s,
+        ("splits", show),
+    )
 }
 
 /// Why a contig that no list names stays out.
 fn left_out(info: &ContigInfo, include: &HashSet<ContigClass>) -> String {
     let class = info.class;
-    let of = info.parent.as_deref().map(|p| format!(" of {p}")).unwrap_or_default();
+    let of = info
+        .parent
+        .as_deref()
+        .map(|p| format!(" of {p}"))
+        .unwrap_or_default();
     if include.contains(&class) {
         return format!("{}{of}, whose parent is in no split", class.describe());
     }
     format!(
         "{}{of}: left out by default (splits.include: [{class}] takes it{})",
         class.describe(),
-        if class.follows_parent() { " with its parent" } else { "" }
+        if class.follows_parent() {
+            " with its parent"
+        } else {
+            ""
+        }
     )
 }
 
@@ -340,7 +388,8 @@ fn follow_parents<T: Copy + PartialEq>(
     set: impl Fn(&mut PlanRow, Option<T>),
     (what, show): (&str, impl Fn(T) -> String),
 ) -> Result<()> {
-    let place: HashMap<String, Option<T>> = rows.iter().map(|r| (r.info.name.clone(), get(r))).collect();
+    let place: HashMap<String, Option<T>> =
+        rows.iter().map(|r| (r.info.name.clone(), get(r))).collect();
     let mut orphans = Vec::new();
     for r in rows.iter_mut().filter(|r| r.info.class.follows_parent()) {
         let named = get(r).is_some();
@@ -381,22 +430,36 @@ fn follow_parents<T: Copy + PartialEq>(
     )))
 }
 
-fn assign_folds(rows: &mut [PlanRow], cf: &CrossfitConfig, include: &HashSet<ContigClass>) -> Result<()> {
-    let Some(folds) = &cf.folds else { return Ok(()) };
+fn assign_folds(
+    rows: &mut [PlanRow],
+    cf: &CrossfitConfig,
+    include: &HashSet<ContigClass>,
+) -> Result<()> {
+    let Some(folds) = &cf.folds else {
+        return Ok(());
+    };
     let mut fold_of: HashMap<String, usize> = HashMap::new();
     match folds {
         Folds::Lists(lists) => {
             if cf.chroms.is_some() {
-                return Err(Error::Config("crossfit.chroms is only for folds: N (the lists name them)".into()));
+                return Err(Error::Config(
+                    "crossfit.chroms is only for folds: N (the lists name them)".into(),
+                ));
             }
             for (i, fold) in lists.iter().enumerate() {
                 if fold.is_empty() {
-                    return Err(Error::Config(format!("crossfit fold {} has no chromosome", i + 1)));
+                    return Err(Error::Config(format!(
+                        "crossfit fold {} has no chromosome",
+                        i + 1
+                    )));
                 }
                 check_named(rows, fold, "crossfit.folds")?;
                 for c in fold {
                     if let Some(prev) = fold_of.insert(c.clone(), i + 1) {
-                        return Err(Error::Config(format!("crossfit chromosome '{c}' is in folds {prev} and {}", i + 1)));
+                        return Err(Error::Config(format!(
+                            "crossfit chromosome '{c}' is in folds {prev} and {}",
+                            i + 1
+                        )));
                     }
                 }
             }
@@ -406,7 +469,10 @@ fn assign_folds(rows: &mut [PlanRow], cf: &CrossfitConfig, include: &HashSet<Con
                 Some(names) => {
                     check_named(rows, names, "crossfit.chroms")?;
                     let set: HashSet<&String> = names.iter().collect();
-                    rows.iter().filter(|r| set.contains(&r.info.name)).map(|r| (r.info.name.clone(), r.info.len)).collect()
+                    rows.iter()
+                        .filter(|r| set.contains(&r.info.name))
+                        .map(|r| (r.info.name.clone(), r.info.len))
+                        .collect()
                 }
                 None => rows
                     .iter()
@@ -421,14 +487,21 @@ fn assign_folds(rows: &mut [PlanRow], cf: &CrossfitConfig, include: &HashSet<Con
                 )));
             }
             // the placed contigs that will follow each parent weigh with it
-            let mut weight: HashMap<&str, u64> = eligible.iter().map(|(c, l)| (c.as_str(), *l)).collect();
-            for r in rows.iter().filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class)) {
+            let mut weight: HashMap<&str, u64> =
+                eligible.iter().map(|(c, l)| (c.as_str(), *l)).collect();
+            for r in rows
+                .iter()
+                .filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class))
+            {
                 if let Some(w) = r.info.parent.as_deref().and_then(|p| weight.get_mut(p)) {
                     *w += r.info.len;
                 }
             }
             let mut order: Vec<(&str, u64)> = weight.into_iter().collect();
-            order.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0))));
+            order.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0)))
+            });
             let mut totals = vec![0u64; n];
             for (c, w) in order {
                 let i = (0..n).min_by_key(|&i| totals[i]).unwrap();
@@ -441,13 +514,21 @@ fn assign_folds(rows: &mut [PlanRow], cf: &CrossfitConfig, include: &HashSet<Con
         r.fold = fold_of.get(&r.info.name).copied();
     }
     let show = |f: usize| format!("fold{f}");
-    follow_parents(rows, include, |r| r.fold, |r, f| r.fold = f, ("crossfit", show))?;
+    follow_parents(
+        rows,
+        include,
+        |r| r.fold,
+        |r, f| r.fold = f,
+        ("crossfit", show),
+    )?;
     // the split's reasons stay; a fold that came with a parent says so
     Ok(())
 }
 
 fn genome_pos(rows: &[PlanRow], name: &str) -> usize {
-    rows.iter().position(|r| r.info.name == name).unwrap_or(usize::MAX)
+    rows.iter()
+        .position(|r| r.info.name == name)
+        .unwrap_or(usize::MAX)
 }
 
 /// Packs the contigs of each (split, fold) into jobs: contigs of at least the target size
@@ -456,7 +537,11 @@ fn genome_pos(rows: &[PlanRow], name: &str) -> usize {
 /// that are not `[A-Za-z0-9._-]` as `_`), a larger one `packN`; names are unique ignoring case.
 fn assign_jobs(rows: &mut [PlanRow], max_jobs: usize) {
     let assigned = |r: &PlanRow| r.split.is_some() || r.fold.is_some();
-    let total: u64 = rows.iter().filter(|r| assigned(r)).map(|r| r.info.len).sum();
+    let total: u64 = rows
+        .iter()
+        .filter(|r| assigned(r))
+        .map(|r| r.info.len)
+        .sum();
     let target = total.div_ceil(max_jobs as u64).max(1_000_000);
     let mut jobs: Vec<Vec<usize>> = Vec::new();
     let mut open: HashMap<(Option<Split>, Option<usize>), (usize, u64)> = HashMap::new();
@@ -501,7 +586,17 @@ fn assign_jobs(rows: &mut [PlanRow], max_jobs: usize) {
 pub fn safe_name(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if s.starts_with("pack") { format!("_{s}") } else { s }
+    if s.starts_with("pack") {
+        format!("_{s}")
+    } else {
+        s
+    }
 }

@@ -36,7 +36,10 @@ pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Ov
             return Err(Error::parse(
                 path,
                 i + 1,
-                format!("{} tab-separated columns, an assembly report has at least 9", f.len()),
+                format!(
+                    "{} tab-separated columns, an assembly report has at least 9",
+                    f.len()
+                ),
             ));
         }
         let names = [f[0], f[4], f[6], f.get(9).copied().unwrap_or("na")];
@@ -52,9 +55,13 @@ pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Ov
     let mut out = Overrides::new();
     for (line, f, own) in &rows {
         let Some(own) = own else { continue };
-        let len: u64 = f[8]
-            .parse()
-            .map_err(|_| Error::parse(path, *line, format!("Sequence-Length '{}' is not a number", f[8])))?;
+        let len: u64 = f[8].parse().map_err(|_| {
+            Error::parse(
+                path,
+                *line,
+                format!("Sequence-Length '{}' is not a number", f[8]),
+            )
+        })?;
         if len != lengths[own.as_str()] {
             return Err(Error::parse(
                 path,
@@ -65,8 +72,7 @@ pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Ov
                 ),
             ));
         }
-        let class = report_class(f[1], f[3])
-            .map_err(|e| Error::parse(path, *line, e))?;
+        let class = report_class(f[1], f[3]).map_err(|e| Error::parse(path, *line, e))?;
         let parent = match class.follows_parent() {
             true => molecules.get(f[2]).map(|p| p.to_string()),
             false => None,
@@ -95,7 +101,11 @@ fn report_class(role: &str, location: &str) -> std::result::Result<ContigClass, 
         ("alt-scaffold" | "fix-patch" | "novel-patch", _) => ContigClass::Alt,
         ("unlocalized-scaffold", _) => ContigClass::Random,
         ("unplaced-scaffold", _) => ContigClass::Unplaced,
-        _ => return Err(format!("Sequence-Role '{role}' is not one the report format defines")),
+        _ => {
+            return Err(format!(
+                "Sequence-Role '{role}' is not one the report format defines"
+            ));
+        }
     })
 }
 
@@ -107,28 +117,49 @@ pub fn read_contig_table(path: &Path, contigs: &[(String, u64)]) -> Result<Overr
     let known: HashMap<&str, u64> = contigs.iter().map(|(n, l)| (n.as_str(), *l)).collect();
     let mut out = Overrides::new();
     for (i, line) in text.lines().enumerate() {
-        if line.starts_with('#') || line.trim().is_empty() || (i == 0 && line.starts_with("contig\t")) {
+        if line.starts_with('#')
+            || line.trim().is_empty()
+            || (i == 0 && line.starts_with("contig\t"))
+        {
             continue;
         }
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() < 2 {
-            return Err(Error::parse(path, i + 1, "want contig<TAB>class[<TAB>parent]"));
+            return Err(Error::parse(
+                path,
+                i + 1,
+                "want contig<TAB>class[<TAB>parent]",
+            ));
         }
         let check = |name: &str, what: &str| -> Result<()> {
             match known.contains_key(name) {
                 true => Ok(()),
-                false => Err(Error::parse(path, i + 1, format!("{what} '{name}' is not a contig of the genome"))),
+                false => Err(Error::parse(
+                    path,
+                    i + 1,
+                    format!("{what} '{name}' is not a contig of the genome"),
+                )),
             }
         };
         check(f[0], "contig")?;
         let class: ContigClass = f[1].parse().map_err(|e| Error::parse(path, i + 1, e))?;
-        let parent = f.get(2).map(|p| p.trim()).filter(|p| !p.is_empty() && *p != ".");
+        let parent = f
+            .get(2)
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty() && *p != ".");
         if let Some(p) = parent {
             check(p, "parent")?;
         }
-        let given = Given { class, parent: parent.map(str::to_string) };
+        let given = Given {
+            class,
+            parent: parent.map(str::to_string),
+        };
         if out.insert(f[0].to_string(), given).is_some() {
-            return Err(Error::parse(path, i + 1, format!("contig '{}' is listed twice", f[0])));
+            return Err(Error::parse(
+                path,
+                i + 1,
+                format!("contig '{}' is listed twice", f[0]),
+            ));
         }
     }
     Ok(out)

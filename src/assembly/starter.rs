@@ -63,7 +63,10 @@ pub fn propose_test(contigs: &[ContigInfo]) -> Result<Vec<String>> {
 }
 
 fn yaml_str(s: &str) -> String {
-    serde_yaml::to_string(s).unwrap_or_default().trim_end().to_string()
+    serde_yaml::to_string(s)
+        .unwrap_or_default()
+        .trim_end()
+        .to_string()
 }
 
 /// The text of the config file.
@@ -71,7 +74,12 @@ pub fn config_text(s: &Starter) -> Result<String> {
     let test = propose_test(s.contigs)?;
     let lengths: BTreeMap<&str, u64> = s.contigs.iter().map(|c| (c.name.as_str(), c.len)).collect();
     let test_bases: u64 = test.iter().map(|n| lengths[n.as_str()]).sum();
-    let primary: u64 = s.contigs.iter().filter(|c| c.class == ContigClass::Primary).map(|c| c.len).sum();
+    let primary: u64 = s
+        .contigs
+        .iter()
+        .filter(|c| c.class == ContigClass::Primary)
+        .map(|c| c.len)
+        .sum();
     let mut by_class: BTreeMap<ContigClass, (usize, u64)> = BTreeMap::new();
     for c in s.contigs {
         let e = by_class.entry(c.class).or_default();
@@ -88,25 +96,54 @@ pub fn config_text(s: &Starter) -> Result<String> {
     };
     let mut t = String::new();
     let w = &mut t;
-    let _ = writeln!(w, "# dnactx workflow config for {}, written by plan-splits --init-config.", s.genome.display());
-    let _ = writeln!(w, "# Every setting: config/README.md. Relative paths are taken from this file's folder.");
-    let _ = writeln!(w, "# Check the splits with `snakemake -n` (it prints them and writes results/splits.tsv).");
+    let _ = writeln!(
+        w,
+        "# dnactx workflow config for {}, written by plan-splits --init-config.",
+        s.genome.display()
+    );
+    let _ = writeln!(
+        w,
+        "# Every setting: config/README.md. Relative paths are taken from this file's folder."
+    );
+    let _ = writeln!(
+        w,
+        "# Check the splits with `snakemake -n` (it prints them and writes results/splits.tsv)."
+    );
     let _ = writeln!(w, "genome: {}", abs(s.genome));
     if let Some(p) = s.assembly_report {
-        let _ = writeln!(w, "assembly_report: {}   # classes and parents from NCBI's roles", abs(p));
+        let _ = writeln!(
+            w,
+            "assembly_report: {}   # classes and parents from NCBI's roles",
+            abs(p)
+        );
     }
     if let Some(p) = s.contig_table {
-        let _ = writeln!(w, "contig_table: {}   # your classes and parents (contig, class, parent)", abs(p));
+        let _ = writeln!(
+            w,
+            "contig_table: {}   # your classes and parents (contig, class, parent)",
+            abs(p)
+        );
     }
-    let _ = writeln!(w, "bin_dir: \"\"          # empty: the dnactx binaries on PATH");
+    let _ = writeln!(
+        w,
+        "bin_dir: \"\"          # empty: the dnactx binaries on PATH"
+    );
     let device = match s.node {
         Node::Cpu => "cpu             # a CPU node: no CUDA asked for",
-        Node::Gpu => "cuda            # a GPU node: a job without a usable GPU fails and says why (auto falls back to the CPU)",
+        Node::Gpu => {
+            "cuda            # a GPU node: a job without a usable GPU fails and says why (auto falls back to the CPU)"
+        }
     };
     let _ = writeln!(w, "device: {device}");
     let _ = writeln!(w, "\n# Contigs by class: {}.", classes.join(", "));
-    let _ = writeln!(w, "# `rest` takes primary sequence only; alt/fix, decoy, HLA, random, unplaced, mito and other");
-    let _ = writeln!(w, "# contigs stay out unless `include` names their class (placed ones then go with their parent).");
+    let _ = writeln!(
+        w,
+        "# `rest` takes primary sequence only; alt/fix, decoy, HLA, random, unplaced, mito and other"
+    );
+    let _ = writeln!(
+        w,
+        "# contigs stay out unless `include` names their class (placed ones then go with their parent)."
+    );
     let _ = writeln!(w, "splits:");
     let _ = writeln!(w, "  train: rest");
     let _ = writeln!(w, "  valid: []");
@@ -118,21 +155,48 @@ pub fn config_text(s: &Starter) -> Result<String> {
     );
     let names: Vec<String> = test.iter().map(|n| yaml_str(n)).collect();
     let _ = writeln!(w, "  test: [{}]", names.join(", "));
-    let _ = writeln!(w, "  valid_fraction: 0.05   # a seeded 5% of the train windows validate the networks");
+    let _ = writeln!(
+        w,
+        "  valid_fraction: 0.05   # a seeded 5% of the train windows validate the networks"
+    );
     let _ = writeln!(w, "  seed: 1");
-    let _ = writeln!(w, "  include: []           # e.g. [random, unplaced]; alt, decoy and hla only with known parents");
+    let _ = writeln!(
+        w,
+        "  include: []           # e.g. [random, unplaced]; alt, decoy and hla only with known parents"
+    );
     if let Some(n) = s.folds {
-        let _ = writeln!(w, "\n# Out-of-sample tracks of every primary contig: each fold scored by models trained on the others.");
+        let _ = writeln!(
+            w,
+            "\n# Out-of-sample tracks of every primary contig: each fold scored by models trained on the others."
+        );
         let _ = writeln!(w, "crossfit:\n  folds: {n}");
     }
-    let _ = writeln!(w, "\nwindows:\n  size: 100000          # windows of 100 kb: the unit of the splits' windows and of the valid share");
-    let _ = writeln!(w, "  max_unknown: 0.5      # windows more than half N are dropped (a contig left with none is listed, not scored)");
-    let _ = writeln!(w, "\nrepeats:\n  softmask: true        # lowercase bases are repeats\n  dust: true            # and low-complexity runs (DUST)\n  beds: []              # e.g. [rmsk.bed]");
+    let _ = writeln!(
+        w,
+        "\nwindows:\n  size: 100000          # windows of 100 kb: the unit of the splits' windows and of the valid share"
+    );
+    let _ = writeln!(
+        w,
+        "  max_unknown: 0.5      # windows more than half N are dropped (a contig left with none is listed, not scored)"
+    );
+    let _ = writeln!(
+        w,
+        "\nrepeats:\n  softmask: true        # lowercase bases are repeats\n  dust: true            # and low-complexity runs (DUST)\n  beds: []              # e.g. [rmsk.bed]"
+    );
     let _ = writeln!(w, "\nmodels:");
     models(w, s.node);
-    let _ = writeln!(w, "\nscore:\n  all_tracks: true      # p_A..p_T as well as p_ref and entropy\n  precision: 3          # decimals kept in the tracks (2.8 bytes per base for p_ref)");
-    let _ = writeln!(w, "\nexplain:\n  enabled: false        # explain-flanks costs a window per position and disturbance: turn on for a sample");
-    let _ = writeln!(w, "\nhub:\n  enabled: true         # results/hub/ for UCSC, igv_session.xml and browse.html for IGV");
+    let _ = writeln!(
+        w,
+        "\nscore:\n  all_tracks: true      # p_A..p_T as well as p_ref and entropy\n  precision: 3          # decimals kept in the tracks (2.8 bytes per base for p_ref)"
+    );
+    let _ = writeln!(
+        w,
+        "\nexplain:\n  enabled: false        # explain-flanks costs a window per position and disturbance: turn on for a sample"
+    );
+    let _ = writeln!(
+        w,
+        "\nhub:\n  enabled: true         # results/hub/ for UCSC, igv_session.xml and browse.html for IGV"
+    );
     let title = format!("dnactx: {}", crate::io::file_name(s.genome));
     let _ = writeln!(w, "\nreport:\n  title: {}", yaml_str(&title));
     Ok(t)
@@ -163,20 +227,39 @@ mod tests {
     use super::*;
 
     fn info(name: &str, len: u64, class: ContigClass) -> ContigInfo {
-        ContigInfo { name: name.into(), len, class, parent: None }
+        ContigInfo {
+            name: name.into(),
+            len,
+            class,
+            parent: None,
+        }
     }
 
     #[test]
     fn about_a_third_of_the_primary_bases_every_third_by_length() {
         let mut contigs: Vec<ContigInfo> = (1..=22)
-            .map(|i| info(&format!("chr{i}"), 250_000_000 - i * 9_000_000, ContigClass::Primary))
+            .map(|i| {
+                info(
+                    &format!("chr{i}"),
+                    250_000_000 - i * 9_000_000,
+                    ContigClass::Primary,
+                )
+            })
             .collect();
         contigs.push(info("chr1_KI270762v1_alt", 354_444, ContigClass::Alt));
         let test = propose_test(&contigs).unwrap();
         assert_eq!(test[0], "chr2");
         assert!(test.iter().all(|n| !n.contains("alt")));
-        let total: u64 = contigs.iter().filter(|c| c.class == ContigClass::Primary).map(|c| c.len).sum();
-        let held: u64 = contigs.iter().filter(|c| test.contains(&c.name)).map(|c| c.len).sum();
+        let total: u64 = contigs
+            .iter()
+            .filter(|c| c.class == ContigClass::Primary)
+            .map(|c| c.len)
+            .sum();
+        let held: u64 = contigs
+            .iter()
+            .filter(|c| test.contains(&c.name))
+            .map(|c| c.len)
+            .sum();
         let share = held as f64 / total as f64;
         assert!((0.25..0.4).contains(&share), "{share}");
         assert_eq!(test, propose_test(&contigs).unwrap());

@@ -118,7 +118,10 @@ pub fn chosen_regions(
             job.job.as_deref().unwrap_or(""),
             chroms.join(", ")
         ));
-        return Ok(chroms.into_iter().map(|c| (c, Default::default())).collect());
+        return Ok(chroms
+            .into_iter()
+            .map(|c| (c, Default::default()))
+            .collect());
     }
     if out.values().all(|s| s.covered() == 0) {
         anyhow::bail!("nothing to {what}: no regions on the chosen chromosomes");

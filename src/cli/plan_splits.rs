@@ -80,7 +80,10 @@ pub fn run(args: Args) -> Result<()> {
         out.write_all(text.as_bytes())
             .map_err(|e| crate::Error::io(dest, e))?;
         out.commit()?;
-        eprintln!("plan-splits: wrote {}; check its splits, then `snakemake -n`", dest.display());
+        eprintln!(
+            "plan-splits: wrote {}; check its splits, then `snakemake -n`",
+            dest.display()
+        );
         return Ok(());
     }
     let config = args.config.as_deref().expect("clap requires --config");
@@ -109,12 +112,14 @@ pub fn run(args: Args) -> Result<()> {
 /// The `crossfit:` section of a YAML file, if it has one.
 fn crossfit_section(path: &std::path::Path) -> Result<Option<CrossfitConfig>> {
     let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
-    let value: serde_yaml::Value = serde_yaml::from_str(&text)
-        .map_err(|e| crate::Error::invalid(path, e.to_string()))?;
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(&text).map_err(|e| crate::Error::invalid(path, e.to_string()))?;
     match value.get("crossfit") {
         None | Some(serde_yaml::Value::Null) => Ok(None),
-        Some(v) => Ok(Some(serde_yaml::from_value(v.clone()).map_err(|e| {
-            crate::Error::invalid(path, format!("crossfit: {e}"))
-        })?)),
+        Some(v) => {
+            Ok(Some(serde_yaml::from_value(v.clone()).map_err(|e| {
+                crate::Error::invalid(path, format!("crossfit: {e}"))
+            })?))
+        }
     }
 }

@@ -17,7 +17,12 @@ const LINE: usize = 60;
 /// bases unchanged (case and IUPAC letters kept), each header cut to its first word.
 /// Nothing is left at `dest` unless all of it was written and indexed. `on_bases` is told
 /// how many bases were copied so far.
-pub fn to_bgzip(src: &Path, dest: &Path, threads: u32, mut on_bases: impl FnMut(u64)) -> Result<()> {
+pub fn to_bgzip(
+    src: &Path,
+    dest: &Path,
+    threads: u32,
+    mut on_bases: impl FnMut(u64),
+) -> Result<()> {
     let temp = TempOutput::new(dest)?;
     let io = |e: std::io::Error| Error::io(dest, e);
     let mut w = bgzf::Writer::from_path(temp.path())
@@ -32,17 +37,27 @@ pub fn to_bgzip(src: &Path, dest: &Path, threads: u32, mut on_bases: impl FnMut(
     loop {
         line.clear();
         lineno += 1;
-        if reader.read_until(b'\n', &mut line).map_err(|e| Error::io(src, e))? == 0 {
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(src, e))?
+            == 0
+        {
             break;
         }
         let text = line.trim_ascii();
         if text.first() == Some(&b'>') {
             flush_lines(&mut w, &mut held, true).map_err(io)?;
-            let name = text[1..].split(|b| b.is_ascii_whitespace()).next().unwrap_or(b"");
+            let name = text[1..]
+                .split(|b| b.is_ascii_whitespace())
+                .next()
+                .unwrap_or(b"");
             if name.is_empty() {
                 return Err(Error::parse(src, lineno, "a header without a name"));
             }
-            w.write_all(b">").and_then(|_| w.write_all(name)).and_then(|_| w.write_all(b"\n")).map_err(io)?;
+            w.write_all(b">")
+                .and_then(|_| w.write_all(name))
+                .and_then(|_| w.write_all(b"\n"))
+                .map_err(io)?;
         } else if !text.is_empty() && text[0] != b';' {
             held.extend(text.iter().filter(|b| !b.is_ascii_whitespace()));
             bases += text.len() as u64;
@@ -59,7 +74,11 @@ pub fn to_bgzip(src: &Path, dest: &Path, threads: u32, mut on_bases: impl FnMut(
     match genome {
         Ok(g) if g.access() == Access::Indexed => Ok(()),
         other => {
-            for p in [dest.to_path_buf(), with_suffix(dest, ".fai"), with_suffix(dest, ".gzi")] {
+            for p in [
+                dest.to_path_buf(),
+                with_suffix(dest, ".fai"),
+                with_suffix(dest, ".gzi"),
+            ] {
                 let _ = std::fs::remove_file(p);
             }
             Err(match other {
@@ -72,7 +91,11 @@ pub fn to_bgzip(src: &Path, dest: &Path, threads: u32, mut on_bases: impl FnMut(
 
 /// Writes the full lines of `held` (all of it with `all`), keeping the rest.
 fn flush_lines(w: &mut impl Write, held: &mut Vec<u8>, all: bool) -> std::io::Result<()> {
-    let full = if all { held.len() } else { held.len() / LINE * LINE };
+    let full = if all {
+        held.len()
+    } else {
+        held.len() / LINE * LINE
+    };
     for chunk in held[..full].chunks(LINE) {
         w.write_all(chunk)?;
         w.write_all(b"\n")?;

@@ -9,10 +9,12 @@ pub fn cuda_unavailable_reason() -> String {
     if !tch::utils::has_cuda() {
         return "this libtorch is built for the CPU only (a lean install: set DNACTX_TORCH=full and rerun scripts/setup.sh --torch on a CUDA node)".into();
     }
-    if let Ok(v) = std::env::var("CUDA_VISIBLE_DEVICES") {
-        if v.trim().is_empty() || v.trim() == "-1" {
-            return format!("CUDA_VISIBLE_DEVICES='{v}' hides every GPU (did the scheduler give this job a GPU? on SLURM: --gres=gpu:1)");
-        }
+    if let Ok(v) = std::env::var("CUDA_VISIBLE_DEVICES")
+        && (v.trim().is_empty() || v.trim() == "-1")
+    {
+        return format!(
+            "CUDA_VISIBLE_DEVICES='{v}' hides every GPU (did the scheduler give this job a GPU? on SLURM: --gres=gpu:1)"
+        );
     }
     if !std::path::Path::new("/proc/driver/nvidia/version").exists() {
         return "no NVIDIA driver on this node (/proc/driver/nvidia/version is missing): a CPU node, or a job without a GPU".into();

@@ -76,10 +76,7 @@ pub fn run(args: Args) -> Result<()> {
             assembly_report: args.assembly_report.as_deref(),
             contig_table: args.contig_table.as_deref(),
         })?;
-        let mut out = crate::io::OutputFile::create(dest)?;
-        out.write_all(text.as_bytes())
-            .map_err(|e| crate::Error::io(dest, e))?;
-        out.commit()?;
+        write_text(dest, &text)?;
         eprintln!(
             "plan-splits: wrote {}; check its splits, then `snakemake -n`",
             dest.display()
@@ -98,14 +95,20 @@ pub fn run(args: Args) -> Result<()> {
     if out.as_os_str() == "-" {
         std::io::stdout().write_all(plan.to_tsv().as_bytes())?;
     } else {
-        let mut f = crate::io::OutputFile::create(out)?;
-        f.write_all(plan.to_tsv().as_bytes())
-            .map_err(|e| crate::Error::io(out, e))?;
-        f.commit()?;
+        write_text(out, &plan.to_tsv())?;
     }
     if !args.common.quiet {
         eprintln!("splits of {}:\n{}", args.genome.display(), plan.summary());
     }
+    Ok(())
+}
+
+/// Writes `text` to `dest` atomically.
+fn write_text(dest: &std::path::Path, text: &str) -> Result<()> {
+    let mut out = crate::io::OutputFile::create(dest)?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| crate::Error::io(dest, e))?;
+    out.commit()?;
     Ok(())
 }
 

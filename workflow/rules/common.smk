@@ -88,53 +88,40 @@ def make_plan():
     settings = "results/.plan-config.yaml"
     write_if_changed(settings, yaml.safe_dump(sections, sort_keys=True))
     readable = GENOME if os.path.exists(f"{GENOME}.fai") else SOURCE_GENOME
-    cmd = [tool("plan-splits"), "-g", readable, "--config", settings, *plan_flags(), "-o", "-", "-q"]
+    cmd = [tool("plan-splits"), "-g", readable, "--config", settings, *plan_flags(), "-o", "-"]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True)
     except FileNotFoundError:
         raise ValueError(f"{cmd[0]} is missing: build dnactx (scripts/setup.sh) and put its binaries on PATH or set bin_dir")
     if res.returncode != 0:
         raise ValueError(f"the splits of {SOURCE_GENOME}:\n{res.stderr.strip()}")
-    return res.stdout
+    # stderr: "splits of GENOME:" and the summary lines
+    return res.stdout, "\n".join(res.stderr.strip().splitlines()[1:])
 
 
 def read_plan():
+    """The plan's rows and summary (the summary empty in a job, which reads results/plan.tsv)."""
+    summary = ""
     if workflow.is_main_process or not os.path.exists(PLAN):
-        text = make_plan()
+        text, summary = make_plan()
         if workflow.is_main_process:
             write_if_changed(PLAN, text)
     else:
         text = open(PLAN).read()
     lines = text.splitlines()
     header = lines[0].split("\t")
-    return [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    return [dict(zip(header, line.split("\t"))) for line in lines[1:]], summary
 
 
-PLAN_ROWS = read_plan()
-
-
-def print_summary(rows):
-    """The plan in a few lines on stderr: contigs and bases per split, fold and left-out class."""
-    import sys
-    from collections import Counter
-
-    n, bases = Counter(), Counter()
-    for r in rows:
-        key = r["split"] if r["split"] != "excluded" else f"left out: {r['class']}"
-        n[key] += 1
-        bases[key] += int(r["length"])
-        if r["fold"] != ".":
-            n[f"crossfit {r['fold']}"] += 1
-            bases[f"crossfit {r['fold']}"] += int(r["length"])
-    jobs = {r["job"] for r in rows if r["job"] != "."}
-    print(f"dnactx: splits of {SOURCE_GENOME} ({PLAN}; with windows: results/splits.tsv)", file=sys.stderr)
-    for key in sorted(n, key=lambda k: (k.startswith("left"), k)):
-        print(f"  {key:<24} {n[key]:>7} contigs {bases[key]:>15,} bases", file=sys.stderr)
-    print(f"  {len(jobs)} jobs per model and step", file=sys.stderr)
+PLAN_ROWS, PLAN_SUMMARY = read_plan()
 
 
 if workflow.is_main_process:
-    print_summary(PLAN_ROWS)
+    import sys
+
+    # plan-splits' own summary (Plan::summary): contigs and bases per split, fold and left-out class
+    print(f"dnactx: splits of {SOURCE_GENOME} ({PLAN}; with windows: results/splits.tsv)", file=sys.stderr)
+    print(PLAN_SUMMARY, file=sys.stderr)
 
 CONTIG_LENGTHS = {r["contig"]: int(r["length"]) for r in PLAN_ROWS}
 CONTIGS = list(CONTIG_LENGTHS)

@@ -6,11 +6,11 @@
 //! contig's last base and the next header, and the file ends after the last contig. The reads
 //! go forward through the file, a few small ones per contig, so checking is linear in contigs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::encode::ENCODE;
+use super::format::GenomeFile;
 use super::raw::RawReader;
-use crate::io::{Compression, with_suffix};
 
 /// Longest header zone (blank lines, `>name description`) accepted between two contigs.
 const MAX_HEADER: u64 = 1 << 20;
@@ -41,27 +41,21 @@ pub enum IndexState {
     Older(Vec<FaiEntry>),
 }
 
-/// Paths of the index files htslib uses for `path`.
-pub fn index_paths(path: &Path, compression: Compression) -> Vec<PathBuf> {
-    let mut out = vec![with_suffix(path, ".fai")];
-    if compression == Compression::Bgzf {
-        out.push(with_suffix(path, ".gzi"));
-    }
-    out
-}
-
-/// Compares the index of `path` with the file.
-pub fn check(path: &Path, compression: Compression) -> IndexState {
-    let paths = index_paths(path, compression);
+/// Compares the index of `file` with the file.
+pub fn check(file: &GenomeFile) -> IndexState {
+    let (path, paths) = (file.path.as_path(), file.index_paths());
     if paths.iter().any(|p| !p.exists()) {
         return IndexState::Missing;
     }
-    let entries = match std::fs::read_to_string(&paths[0]) {
+    let entries = match std::fs::read_to_string(paths[0]) {
         Ok(text) => match parse_fai(&text) {
             Ok(e) => e,
             Err(reason) => return IndexState::Stale(reason),
         },
         Err(e) => return IndexState::Stale(format!("cannot read {}: {e}", paths[0].display())),
+    };
+    let Ok(compression) = file.fasta_compression() else {
+        return IndexState::Missing;
     };
     let Some(mut raw) = RawReader::open(path, compression) else {
         return IndexState::Stale(format!(
@@ -83,7 +77,7 @@ pub fn check(path: &Path, compression: Compression) -> IndexState {
 }
 
 /// Whether any index file was modified before the FASTA.
-fn older_than(index: &[PathBuf], fasta: &Path) -> bool {
+fn older_than(index: &[&Path], fasta: &Path) -> bool {
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let Some(fasta_time) = mtime(fasta) else {
         return false;
@@ -248,8 +242,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("g.fa");
         std::fs::write(&p, fasta).unwrap();
-        std::fs::write(with_suffix(&p, ".fai"), fai).unwrap();
-        check(&p, Compression::Plain)
+        let file = GenomeFile::inspect(&p).unwrap();
+        std::fs::write(&file.fai, fai).unwrap();
+        check(&file)
     }
 
     #[test]

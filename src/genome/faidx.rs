@@ -3,24 +3,26 @@
 //! ([`super::fai_check`]).
 
 use std::ffi::CString;
-use std::path::Path;
+use std::path::PathBuf;
 
 use rust_htslib::htslib;
 
-use crate::io::with_suffix;
+use super::format::GenomeFile;
 
-/// Builds `.fai` (and `.gzi` for bgzip) for `path` afresh, into temporary files beside it
+/// Builds `.fai` (and `.gzi` for bgzip) for `file` afresh, into temporary files beside it
 /// that are renamed over the old index only when htslib succeeded. `false` when the
 /// folder is not writable or htslib cannot index the file (ragged lines, plain gzip).
-pub fn build(path: &Path) -> bool {
-    crate::io::quiet_htslib();
+pub fn build(file: &GenomeFile) -> bool {
+    let path = &file.path;
     let Ok(cpath) = CString::new(path.as_os_str().as_encoded_bytes()) else {
         return false;
     };
-    let finals = [with_suffix(path, ".fai"), with_suffix(path, ".gzi")];
-    let temps = finals
-        .clone()
-        .map(|p| with_suffix(&p, &format!(".tmp{}", std::process::id())));
+    let finals = [&file.fai, &file.gzi];
+    let temps = finals.map(|p| {
+        let mut name = p.clone().into_os_string();
+        name.push(format!(".tmp{}", std::process::id()));
+        PathBuf::from(name)
+    });
     let ctemps = temps
         .clone()
         .map(|p| CString::new(p.as_os_str().as_encoded_bytes()).ok());
@@ -35,7 +37,7 @@ pub fn build(path: &Path) -> bool {
             .iter()
             .zip(&finals)
             .rev()
-            .all(|(tmp, dest)| !tmp.exists() || std::fs::rename(tmp, dest).is_ok());
+            .all(|(tmp, &dest)| !tmp.exists() || std::fs::rename(tmp, dest).is_ok());
     for tmp in &temps {
         let _ = std::fs::remove_file(tmp);
     }

@@ -1,24 +1,32 @@
 //! Genome access: FASTA plain, gzip or bgzip. Plain and bgzip files are read through a
 //! faidx index (built when missing and the folder is writable); anything else is streamed.
 //! Bases come as [`EncodedSeq`] (one byte per base, unknown and soft-mask kept apart).
+//!
+//! Opening is this module's job from end to end: [`format`] tells the file's format from
+//! its first bytes (FASTA, gzip, bgzip, UCSC `.2bit`) and names its index files, `open`
+//! checks, builds or refuses the index and decides how bases are read; `crate::io` is only
+//! asked for the first bytes and, when a file is streamed, a decompressing reader.
 
 pub mod encode;
 pub mod fai_check;
 mod faidx;
 pub mod fasta;
+pub mod format;
 mod indexed;
+mod open;
 pub mod prepare;
 mod raw;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use encode::EncodedSeq;
-use fai_check::{FaiEntry, IndexState};
+use fai_check::FaiEntry;
 use fasta::FastaReader;
+pub use format::{Format, GenomeFile};
 use raw::RawReader;
 
-use crate::io::{Compression, open_reader, sniff_compression};
+use crate::io::Compression;
 use crate::{Error, Result};
 
 /// A named sequence of the genome and its length.
@@ -40,7 +48,7 @@ pub enum Access {
 /// An opened genome: its contigs and the way to read them.
 #[derive(Debug, Clone)]
 pub struct Genome {
-    path: PathBuf,
+    file: GenomeFile,
     contigs: Vec<Contig>,
     index: HashMap<String, usize>,
     access: Access,
@@ -54,105 +62,33 @@ impl Genome {
     /// is checked against the file ([`fai_check`]); a missing index is built when the folder
     /// is writable, a stale one rebuilt (or, in a read-only folder, refused), and without an
     /// index the file is streamed.
+    /// A UCSC `.2bit` file is refused with a message that says to convert it with
+    /// `prepare-genome`.
     pub fn open(path: &Path) -> Result<Genome> {
-        Self::open_with(path, folder_writable(path))
+        let file = GenomeFile::inspect(path)?;
+        let writable = file.folder_writable();
+        Self::open_file(file, writable)
     }
 
     /// [`Genome::open`], told whether index files may be written beside `path`.
+    #[cfg(test)]
     fn open_with(path: &Path, writable: bool) -> Result<Genome> {
-        let compression = sniff_compression(path)?;
-        if compression == Compression::Gzip {
-            return Self::from_parts(path, stream_lengths(path)?, Access::Streamed);
-        }
-        let state = fai_check::check(path, compression);
-        if let IndexState::Fresh(entries) = state {
-            return Self::indexed(path, entries, compression);
-        }
-        let fai = crate::io::with_suffix(path, ".fai");
-        if !writable {
-            return match state {
-                IndexState::Older(entries) => {
-                    crate::progress::warn(format_args!(
-                        "{} is older than {} (its layout matches the file, so it is used; \
-                         rebuild it with `samtools faidx` if the FASTA was edited)",
-                        fai.display(),
-                        path.display()
-                    ));
-                    Self::indexed(path, entries, compression)
-                }
-                IndexState::Stale(reason) => Err(Error::invalid(
-                    path,
-                    format!(
-                        "its index {} is stale ({reason}) and the folder is not writable: \
-                         rebuild it with `samtools faidx`, or delete it to stream the file",
-                        fai.display()
-                    ),
-                )),
-                _ => Self::from_parts(path, stream_lengths(path)?, Access::Streamed),
-            };
-        }
-        // Validate by streaming once (errors name the line), then let htslib index it.
-        let lengths = stream_lengths(path)?;
-        match &state {
-            IndexState::Stale(reason) => crate::progress::warn(format_args!(
-                "{} does not match {} ({reason}): rebuilding it",
-                fai.display(),
-                path.display()
-            )),
-            IndexState::Older(_) => crate::progress::warn(format_args!(
-                "{} is older than {}: rebuilding it",
-                fai.display(),
-                path.display()
-            )),
-            _ => {}
-        }
-        let built = faidx::build(path).then(|| fai_check::check(path, compression));
-        match built {
-            Some(IndexState::Fresh(entries)) if same_contigs(&entries, &lengths) => {
-                Self::indexed(path, entries, compression)
-            }
-            built => {
-                // htslib cannot index it (lines of uneven width), or its index disagrees with
-                // the records (it counts `;` comment lines inside a sequence as bases): stream
-                // it, and take away the index so that no tool reads wrong bases through it.
-                let disagrees = matches!(built, Some(IndexState::Fresh(_)));
-                let stale = matches!(state, IndexState::Stale(_) | IndexState::Older(_));
-                if disagrees || stale {
-                    for p in fai_check::index_paths(path, compression) {
-                        let _ = std::fs::remove_file(&p);
-                    }
-                    let why = if disagrees {
-                        "holds records that htslib indexes differently (';' comment lines inside a sequence?)"
-                    } else {
-                        "cannot be indexed (lines of uneven width?)"
-                    };
-                    let removed = if stale {
-                        "removed its stale index"
-                    } else {
-                        "not indexed"
-                    };
-                    crate::progress::warn(format_args!(
-                        "{} {why}: {removed}, reading it from the start",
-                        path.display()
-                    ));
-                }
-                Self::from_parts(path, lengths, Access::Streamed)
-            }
-        }
+        Self::open_file(GenomeFile::inspect(path)?, writable)
     }
 
-    fn indexed(path: &Path, entries: Vec<FaiEntry>, compression: Compression) -> Result<Genome> {
-        let lengths = entries
-            .iter()
-            .map(|e| (e.name.clone(), e.len as usize))
-            .collect();
-        let mut genome = Self::from_parts(path, lengths, Access::Indexed)?;
-        genome.layout = entries;
-        genome.compression = compression;
+    fn open_file(file: GenomeFile, writable: bool) -> Result<Genome> {
+        let opened = open::open(&file, writable)?;
+        let mut genome = Self::from_parts(file, opened.lengths, opened.access)?;
+        genome.layout = opened.layout;
         Ok(genome)
     }
 
-    fn from_parts(path: &Path, lengths: Vec<(String, usize)>, access: Access) -> Result<Genome> {
+    fn from_parts(
+        file: GenomeFile,
+        lengths: Vec<(String, usize)>,
+        access: Access,
+    ) -> Result<Genome> {
+        let path = file.path.as_path();
         if lengths.is_empty() {
             return Err(Error::invalid(path, "no sequences in the FASTA index"));
         }
@@ -173,18 +109,19 @@ impl Genome {
             }
             contigs.push(Contig { name, len });
         }
+        let compression = file.fasta_compression()?;
         Ok(Genome {
-            path: path.to_path_buf(),
+            file,
             contigs,
             index,
             access,
             layout: Vec::new(),
-            compression: Compression::Plain,
+            compression,
         })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.file.path
     }
 
     pub fn access(&self) -> Access {
@@ -217,7 +154,7 @@ impl Genome {
         Err(Error::Config(format!(
             "{what} names chromosome(s) {} that {} lacks; it has: {}",
             missing.join(", "),
-            self.path.display(),
+            self.path().display(),
             self.contig_list()
         )))
     }
@@ -250,7 +187,7 @@ impl Genome {
         let contig = self.contig(name).ok_or_else(|| {
             Error::Config(format!(
                 "{} has no contig '{name}'; it has: {}",
-                self.path.display(),
+                self.path().display(),
                 self.contig_list()
             ))
         })?;
@@ -262,7 +199,8 @@ impl Genome {
                     found = Some(seq);
                     Ok(())
                 })?;
-                found.ok_or_else(|| Error::invalid(&self.path, format!("contig '{name}' vanished")))
+                found
+                    .ok_or_else(|| Error::invalid(self.path(), format!("contig '{name}' vanished")))
             }
         }
     }
@@ -270,7 +208,7 @@ impl Genome {
     /// Reads a contig at the place the index gives ([`indexed::read_contig`]).
     fn fetch_indexed(&self, raw: &mut RawReader, contig: &Contig) -> Result<EncodedSeq> {
         let i = self.index[&contig.name];
-        indexed::read_contig(raw, &self.layout[i], &self.path)
+        indexed::read_contig(raw, &self.layout[i], self.path())
     }
 
     /// Calls `f` with each named contig, in file order, holding one contig in memory at a
@@ -316,7 +254,7 @@ impl Genome {
         wanted: &HashSet<&str>,
         mut f: impl FnMut(&Contig, EncodedSeq) -> Result<()>,
     ) -> Result<()> {
-        let mut reader = FastaReader::new(open_reader(&self.path)?, &self.path);
+        let mut reader = FastaReader::new(self.file.text()?, self.path());
         let mut left = wanted.len();
         while left > 0 {
             let Some(rec) = reader.next_record_with(|n| wanted.contains(n))? else {
@@ -325,7 +263,7 @@ impl Genome {
             if let Some(seq) = rec.seq {
                 let Some(&i) = self.index.get(&rec.name) else {
                     return Err(Error::invalid(
-                        &self.path,
+                        self.path(),
                         format!("contig '{}' appeared while reading", rec.name),
                     ));
                 };
@@ -338,35 +276,15 @@ impl Genome {
     }
 
     fn open_raw(&self) -> Result<RawReader> {
-        RawReader::open(&self.path, self.compression)
-            .ok_or_else(|| Error::invalid(&self.path, "cannot open it (or its .gzi) for reading"))
+        RawReader::open(self.path(), self.compression)
+            .ok_or_else(|| Error::invalid(self.path(), "cannot open it (or its .gzi) for reading"))
     }
-}
-
-/// Does the index list the contigs, and lengths, that the parser read?
-fn same_contigs(entries: &[FaiEntry], lengths: &[(String, usize)]) -> bool {
-    let indexed = entries.iter().map(|e| (e.name.as_str(), e.len));
-    indexed.eq(lengths.iter().map(|(n, l)| (n.as_str(), *l as u64)))
-}
-
-/// Whether a file can be created beside `path` (for its index).
-fn folder_writable(path: &Path) -> bool {
-    let probe = crate::io::with_suffix(path, &format!(".probe{}", std::process::id()));
-    if probe.exists() {
-        return false;
-    }
-    let ok = std::fs::File::create(&probe).is_ok();
-    let _ = std::fs::remove_file(&probe);
-    ok
-}
-
-fn stream_lengths(path: &Path) -> Result<Vec<(String, usize)>> {
-    FastaReader::new(open_reader(path)?, path).lengths()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// Sets the mtime of `p`'s `.fai` to now plus `secs` (negative: in the past).
     fn set_fai_mtime(p: &Path, secs: i64) {
@@ -429,8 +347,8 @@ mod tests {
         Genome::open_with(&p, true).unwrap();
         set_fai_mtime(&p, -3600);
         assert!(matches!(
-            fai_check::check(&p, Compression::Plain),
-            IndexState::Older(_)
+            fai_check::check(&GenomeFile::inspect(&p).unwrap()),
+            fai_check::IndexState::Older(_)
         ));
         assert_eq!(
             Genome::open_with(&p, false).unwrap().access(),

@@ -59,7 +59,6 @@ pub struct Bgzf {
 
 impl Bgzf {
     fn open(path: &Path) -> Option<Bgzf> {
-        crate::io::quiet_htslib();
         let cpath = CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
         let fp = unsafe { htslib::bgzf_open(cpath.as_ptr(), c"r".as_ptr()) };
         if fp.is_null() {

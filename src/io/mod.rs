@@ -26,7 +26,13 @@ pub enum Compression {
 
 /// Tells the compression of `path` from its magic bytes.
 pub fn sniff_compression(path: &Path) -> Result<Compression> {
-    let mut head = [0u8; 16];
+    Ok(Compression::from_magic(&read_head(path)?))
+}
+
+/// The first bytes of `path` (up to 16; fewer in a shorter file): enough for any magic
+/// number the tools tell formats by.
+pub fn read_head(path: &Path) -> Result<Vec<u8>> {
+    let mut head = vec![0u8; 16];
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut got = 0;
     while got < head.len() {
@@ -36,19 +42,23 @@ pub fn sniff_compression(path: &Path) -> Result<Compression> {
             Err(e) => return Err(Error::io(path, e)),
         }
     }
-    Ok(classify_magic(&head[..got]))
+    head.truncate(got);
+    Ok(head)
 }
 
-fn classify_magic(head: &[u8]) -> Compression {
-    if head.len() < 2 || head[0] != 0x1f || head[1] != 0x8b {
-        return Compression::Plain;
-    }
-    // FEXTRA flag, extra subfield id 'B' 'C' (SAM spec, BGZF section).
-    let is_bgzf = head.len() >= 14 && head[3] & 4 != 0 && head[12] == b'B' && head[13] == b'C';
-    if is_bgzf {
-        Compression::Bgzf
-    } else {
-        Compression::Gzip
+impl Compression {
+    /// The compression that a file starting with `head` has.
+    pub fn from_magic(head: &[u8]) -> Compression {
+        if head.len() < 2 || head[0] != 0x1f || head[1] != 0x8b {
+            return Compression::Plain;
+        }
+        // FEXTRA flag, extra subfield id 'B' 'C' (SAM spec, BGZF section).
+        let is_bgzf = head.len() >= 14 && head[3] & 4 != 0 && head[12] == b'B' && head[13] == b'C';
+        if is_bgzf {
+            Compression::Bgzf
+        } else {
+            Compression::Gzip
+        }
     }
 }
 
@@ -127,7 +137,11 @@ pub fn quiet_htslib() {
 
 /// Opens `path` for buffered reading, decompressing gzip and bgzip transparently.
 pub fn open_reader(path: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let compression = sniff_compression(path)?;
+    open_decoded(path, sniff_compression(path)?)
+}
+
+/// Opens `path`, whose compression the caller has told already, for buffered reading.
+pub fn open_decoded(path: &Path, compression: Compression) -> Result<Box<dyn BufRead + Send>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     Ok(match compression {
         Compression::Plain => Box::new(BufReader::with_capacity(1 << 16, file)),
@@ -151,12 +165,18 @@ mod tests {
 
     #[test]
     fn magic_bytes() {
-        assert_eq!(classify_magic(b">chr1\nACGT\n"), Compression::Plain);
-        assert_eq!(classify_magic(&[0x1f, 0x8b, 8, 0, 0, 0]), Compression::Gzip);
+        assert_eq!(
+            Compression::from_magic(b">chr1\nACGT\n"),
+            Compression::Plain
+        );
+        assert_eq!(
+            Compression::from_magic(&[0x1f, 0x8b, 8, 0, 0, 0]),
+            Compression::Gzip
+        );
         let bgzf = [
             0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0,
         ];
-        assert_eq!(classify_magic(&bgzf), Compression::Bgzf);
-        assert_eq!(classify_magic(&[]), Compression::Plain);
+        assert_eq!(Compression::from_magic(&bgzf), Compression::Bgzf);
+        assert_eq!(Compression::from_magic(&[]), Compression::Plain);
     }
 }

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use bigtools::BigWigRead;
 use clap::Parser;
 
+use crate::markov::CopyBand;
 use crate::metrics::{Calibration, MetricsTable};
 use crate::scores::{self, TRACKS};
 use crate::tracks::TrackSet;
@@ -110,7 +111,6 @@ pub fn run(args: Args) -> Result<()> {
         }
         let (m, md) = MetricsTable::read(&dir.join("metrics.parquet"))?;
         if meta.is_none() {
-            metrics.labels = m.labels.clone();
             metrics.target = m.target;
         } else if m.target != metrics.target {
             bail!(
@@ -120,16 +120,17 @@ pub fn run(args: Args) -> Result<()> {
                 args.inputs[0].display(),
                 metrics.target
             );
-        } else if m.labels != metrics.labels {
+        } else if user_classes(&m.labels) != user_classes(&metrics.labels) {
+            // the copy bands are each job's own (find-copies); other classes must agree
             bail!(
                 "{}: annotation classes {:?}, but {} has {:?} (score every folder with the same --classes)",
                 dir.display(),
-                m.labels,
+                user_classes(&m.labels),
                 args.inputs[0].display(),
-                metrics.labels
+                user_classes(&metrics.labels)
             );
         }
-        metrics.chroms.extend(m.chroms);
+        metrics.append(m);
         meta.get_or_insert(md);
         calibration.merge(&Calibration::read(&dir.join("calibration.parquet"))?);
         pb.inc(1);
@@ -139,6 +140,15 @@ pub fn run(args: Args) -> Result<()> {
     meta.insert("dnactx.merged_from".into(), args.inputs.len().to_string());
     scores::write(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
     Ok(())
+}
+
+/// The annotation classes other than the copy bands, in their order.
+fn user_classes(labels: &[String]) -> Vec<&str> {
+    labels
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !CopyBand::is_label(l))
+        .collect()
 }
 
 fn tracks_of(dir: &Path) -> Vec<&'static str> {

@@ -5,6 +5,7 @@ pub mod count_kmers;
 #[cfg(feature = "torch")]
 pub mod embed_regions;
 pub mod explain_flanks;
+pub mod find_copies;
 pub mod index_genome;
 pub mod make_windows;
 pub mod mask_repeats;
@@ -173,6 +174,7 @@ mod tests {
         super::explain_flanks::Args::command().debug_assert();
         super::index_genome::Args::command().debug_assert();
         super::query_index::Args::command().debug_assert();
+        super::find_copies::Args::command().debug_assert();
         #[cfg(feature = "torch")]
         super::train_model::Args::command().debug_assert();
     }

@@ -3,9 +3,11 @@
 //! [`model::K_MAX`], no count table.
 
 pub mod build;
+pub mod copies;
 pub mod index;
 pub mod model;
 pub mod rank;
 
+pub use copies::{CopyBand, copy_bands};
 pub use index::FmdIndex;
 pub use model::{MarkovModel, MarkovSettings, Reach};

@@ -77,6 +77,23 @@ pub struct Reach {
     pub count: u64,
 }
 
+/// For each position of a chunk, the largest order (capped at `k`) whose window around it is
+/// all A/C/G/T: the clean bases on its left and on its right, the fewer of the two.
+pub(super) fn clean_orders(chunk: &[u8], k: usize) -> Vec<usize> {
+    let mut left = vec![0usize; chunk.len()];
+    let mut run = 0;
+    for (i, &c) in chunk.iter().enumerate() {
+        left[i] = run.min(k);
+        run = if encode::is_acgt(c) { run + 1 } else { 0 };
+    }
+    run = 0;
+    for (i, &c) in chunk.iter().enumerate().rev() {
+        left[i] = left[i].min(run.min(k));
+        run = if encode::is_acgt(c) { run + 1 } else { 0 };
+    }
+    left
+}
+
 /// An FMD-index with its settings, ready to predict.
 pub struct MarkovModel {
     index: FmdIndex,
@@ -181,32 +198,25 @@ impl MarkovModel {
     pub fn predict_reach(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<([f64; 4], Reach)> {
         let k = self.settings.k;
         let m = chunk.len().saturating_sub(2 * k);
-        let own = match locus {
-            Some(l) => self.own_orders(l, m),
-            None => vec![None; m],
-        };
-        // clean bases left and right of each position, capped at k
-        let mut left = vec![0usize; chunk.len()];
-        let mut run = 0;
-        for (i, &c) in chunk.iter().enumerate() {
-            left[i] = run.min(k);
-            run = if encode::is_acgt(c) { run + 1 } else { 0 };
-        }
-        let mut right = vec![0usize; chunk.len()];
-        run = 0;
-        for (i, &c) in chunk.iter().enumerate().rev() {
-            right[i] = run.min(k);
-            run = if encode::is_acgt(c) { run + 1 } else { 0 };
-        }
+        let own = self.own_orders_at(locus, m);
+        let top = clean_orders(chunk, k);
         (0..m)
             .map(|x| {
                 let i = x + k;
                 if !encode::is_acgt(chunk[i]) {
                     return ([f64::NAN; 4], Reach::default());
                 }
-                self.position(chunk, i, left[i].min(right[i]), own[x])
+                self.position(chunk, i, top[i], own[x])
             })
             .collect()
+    }
+
+    /// [`own_orders`](Self::own_orders) at `locus`; none without one.
+    pub(super) fn own_orders_at(&self, locus: Option<&Locus>, m: usize) -> Vec<Option<usize>> {
+        match locus {
+            Some(l) => self.own_orders(l, m),
+            None => vec![None; m],
+        }
     }
 
     /// The prediction at `chunk[i]`, whose windows are clean up to order `top`, and the

@@ -214,6 +214,41 @@ impl MetricsTable {
         self.chroms.push((chrom.to_string(), sums));
     }
 
+    /// Adds `other`'s chromosomes, their annotation classes matched by name: a class one
+    /// table lacks has no positions on that table's chromosomes (a job's copy bands differ
+    /// from another's; see [`crate::markov::CopyBand`]).
+    pub fn append(&mut self, other: MetricsTable) {
+        for l in &other.labels {
+            if !self.labels.contains(l) {
+                self.labels.push(l.clone());
+            }
+        }
+        let n = self.labels.len();
+        for (_, sums) in &mut self.chroms {
+            sums.labels.resize(n, ClassSums::default());
+        }
+        let at: Vec<usize> = other
+            .labels
+            .iter()
+            .map(|l| {
+                self.labels
+                    .iter()
+                    .position(|x| x == l)
+                    .expect("added above")
+            })
+            .collect();
+        for (chrom, sums) in other.chroms {
+            let mut moved = Sums {
+                labels: vec![ClassSums::default(); n],
+                ..sums
+            };
+            for (i, c) in sums.labels.iter().enumerate() {
+                moved.labels[at[i]] = *c;
+            }
+            self.chroms.push((chrom, moved));
+        }
+    }
+
     pub fn overall(&self) -> Sums {
         let mut all = Sums::default();
         for (_, s) in &self.chroms {
@@ -380,6 +415,31 @@ mod tests {
         assert!(t.class_mut("repeats", &[]).is_none());
         let names: Vec<&str> = s.classes(&[]).iter().map(|(name, _)| *name).collect();
         assert_eq!(names, CLASSES);
+    }
+
+    #[test]
+    fn append_matches_classes_by_name() {
+        let p = [0.5, 0.25, 0.125, 0.125];
+        let table = |labels: &[&str], chrom: &str| {
+            let mut s = Sums::with_labels(labels.len());
+            for i in 0..labels.len() {
+                for _ in 0..=i {
+                    s.add_label(i, 0, &p);
+                }
+            }
+            MetricsTable {
+                chroms: vec![(chrom.into(), s)],
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                target: Target::Base,
+            }
+        };
+        let mut m = MetricsTable::default();
+        m.append(table(&["x", "y"], "c1"));
+        m.append(table(&["z", "x"], "c2"));
+        assert_eq!(m.labels, ["x", "y", "z"]);
+        let n = |c: usize| m.chroms[c].1.labels.iter().map(|s| s.n).collect::<Vec<_>>();
+        assert_eq!(n(0), [1, 2, 0]);
+        assert_eq!(n(1), [2, 0, 1]);
     }
 
     #[test]

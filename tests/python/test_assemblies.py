@@ -258,3 +258,64 @@ def test_workflow_from_plain_gzip_with_a_generated_config(hg38like_run):
         for r in fw.iter_rows(named=True):
             own = splits[r["chrom"]]["fold"] == fold
             assert (r["split"] == "test") == own, r
+
+
+def read_fasta(path):
+    """Name -> upper-case sequence of a (gzip) FASTA."""
+    seqs, name, parts = {}, None, []
+    with gzip.open(path, "rt") as f:
+        for line in f:
+            if line.startswith(">"):
+                if name is not None:
+                    seqs[name] = "".join(parts).upper()
+                name, parts = line[1:].split()[0], []
+            else:
+                parts.append(line.strip())
+    seqs[name] = "".join(parts).upper()
+    return seqs
+
+
+def test_copies_in_training_measured_for_every_model(hg38like_run):
+    """find-copies' bands against a naive search of the train windows' sequence, and every
+    model's metrics split by band (the bands add up to all test positions)."""
+    work, cfg, _ = hg38like_run
+    seqs = read_fasta(work / "results/genome/hg38like.fa.gz")
+    w = pl.read_parquet(work / "results/windows.parquet")
+    train = "|".join(seqs[r["chrom"]][r["start"]:r["end"]]
+                     for r in w.filter(pl.col("split") == "train").iter_rows(named=True))
+    comp = str.maketrans("ACGT", "TGCA")
+    beds = sorted((work / "results/copies").glob("*.bed"))
+    assert beds
+    bands = [line.split("\t") for b in beds for line in b.read_text().splitlines()]
+    assert {b[3] for b in bands} == {"train_copy_none", "train_copy_21_31bp", "train_copy_33bp"}
+    # a sample of positions of each band, checked by a substring search of either strand
+    import random
+    rng = random.Random(5)
+    for name in ("train_copy_none", "train_copy_21_31bp", "train_copy_33bp"):
+        runs = [b for b in bands if b[3] == name]
+        for chrom, start, end, _ in rng.sample(runs, min(40, len(runs))):
+            pos = rng.randrange(int(start), int(end))
+            s, best = seqs[chrom], -1
+            for j in range(17):
+                if pos - j < 0 or pos + j >= len(s):
+                    break
+                win = s[pos - j:pos + j + 1]
+                if "N" in win or not (win in train or win.translate(comp)[::-1] in train):
+                    break
+                best = j
+            want = "train_copy_33bp" if best == 16 else "train_copy_21_31bp" if best >= 10 else "train_copy_none"
+            assert name == want, (chrom, pos, best)
+    # every model kind has the band rows, on the test split and cross-fitted
+    for path in ["results/comparison.parquet", "results/crossfit/metrics.parquet"]:
+        m = pl.read_parquet(work / path).filter((pl.col("chrom") == "all") & (pl.col("target") == "base"))
+        if "fold" in m.columns:
+            m = m.filter(pl.col("fold") == "all")
+        for model in {x["name"] for x in cfg["models"]}:
+            r = {x["class"]: x for x in m.filter(pl.col("model") == model).iter_rows(named=True)}
+            assert sum(r[b]["n"] for b in ("train_copy_none", "train_copy_21_31bp", "train_copy_33bp")) == r["all"]["n"], (path, model)
+    # the markov model finds what a copy gives it: near-perfect on copies, far from it elsewhere
+    m = pl.read_parquet(work / "results/comparison.parquet").filter(
+        (pl.col("chrom") == "all") & (pl.col("target") == "base") & (pl.col("model") == "markov10"))
+    acc = dict(zip(m["class"], m["accuracy"]))
+    assert acc["train_copy_33bp"] > 0.9 > 0.5 > acc["train_copy_none"]
+    assert "Copies in training" in (work / "results/report.html").read_text()

@@ -338,7 +338,20 @@ def chrom_output(paths):
 
 
 CLASS_BEDS = config["score"]["classes"]
-CLASS_FLAGS = " ".join(f"--classes {b}" for b in CLASS_BEDS)
+
+
+def copies_bed(path):
+    """An input function: the job's find-copies BED (`path`, with {job} and maybe {fold}) when
+    score.train_copies, else nothing."""
+    if not config["score"]["train_copies"]:
+        return lambda wc: []
+    return lambda wc: path.format(fold=JOB_FOLD.get(wc.job, "."), job=wc.job)
+
+
+def classes_flags(wc, input):
+    """--classes for the annotation BEDs and the job's copies BED."""
+    copies = [input.copies] if isinstance(input.copies, str) else list(input.copies)
+    return " ".join(f"--classes {b}" for b in [*CLASS_BEDS, *copies])
 
 
 def score_cmd(model_path):

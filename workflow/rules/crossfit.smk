@@ -71,6 +71,7 @@ use rule score_kmer as crossfit_score_kmer with:
         plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
+        copies=copies_bed("results/crossfit/{fold}/copies/{job}.bed"),
         model=fold_file("results/crossfit/{fold}/kmers/{kmer}/kmers.parquet"),
     output:
         **crossfit_score_outputs("kmer"),
@@ -85,6 +86,7 @@ use rule score_markov as crossfit_score_markov with:
         plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
+        copies=copies_bed("results/crossfit/{fold}/copies/{job}.bed"),
         model=fold_file("results/crossfit/{fold}/markov/index.fmd"),
     output:
         **crossfit_score_outputs("markov"),
@@ -99,6 +101,7 @@ use rule score_neural as crossfit_score_neural with:
         plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
+        copies=copies_bed("results/crossfit/{fold}/copies/{job}.bed"),
         weights=fold_file("results/crossfit/{fold}/models/{neural}/weights.safetensors"),
     output:
         **crossfit_score_outputs("neural"),

@@ -11,6 +11,7 @@ rule score_kmer:
         plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
+        copies=copies_bed("results/copies/{job}.bed"),
         model="results/kmers/{kmer}/kmers.parquet",
     output:
         tracks=chrom_output(expand("results/scores/{{kmer}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
@@ -22,7 +23,7 @@ rule score_kmer:
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
         prec=f"--precision {config['score']['precision']}",
-        classes=CLASS_FLAGS,
+        classes=classes_flags,
         extra=lambda wc: "--pseudocount {} {}".format(
             MODELS[wc.kmer].get("pseudocount", 4),
             "" if MODELS[wc.kmer].get("backoff", True) else "--no-backoff",
@@ -47,6 +48,7 @@ rule score_markov:
         plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
+        copies=copies_bed("results/copies/{job}.bed"),
         model=MARKOV_INDEX,
     output:
         tracks=chrom_output(expand("results/scores/{{markov}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
@@ -58,7 +60,7 @@ rule score_markov:
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
         prec=f"--precision {config['score']['precision']}",
-        classes=CLASS_FLAGS,
+        classes=classes_flags,
         extra=lambda wc: markov_flags(wc.markov),
         exe=tool("score-genome"),
     log:
@@ -80,6 +82,7 @@ rule score_neural:
         plan=PLAN,
         repeats=rules.mask_repeats.output.bed,
         classes=CLASS_BEDS,
+        copies=copies_bed("results/copies/{job}.bed"),
         weights="results/models/{neural}/weights.safetensors",
     output:
         tracks=chrom_output(expand("results/scores/{{neural}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
@@ -92,7 +95,7 @@ rule score_neural:
         tracks="--tracks" if config["score"]["all_tracks"] else "",
         rc="--rc-average" if config["score"]["rc_average"] else "",
         prec=f"--precision {config['score']['precision']}",
-        classes=CLASS_FLAGS,
+        classes=classes_flags,
         extra=f"--device {config['device']}",
         exe=tool("score-genome"),
     log:

@@ -142,10 +142,52 @@ def summary_table(table):
     return f"<table>{head}{body}</table>"
 
 
+COPY_BANDS = {
+    "train_copy_33bp": "a 33-base copy (the whole order-16 window)",
+    "train_copy_21_31bp": "a copy of 21 to 31 bases",
+    "train_copy_none": "no copy of 21 bases or more",
+}
+
+
+def train_copies(table, cross=None):
+    """Accuracy and bits of every model by the longest window around each test position that
+    the train split holds (find-copies bands), with each band's share of the test positions;
+    the cross-fitted genome's too when given (fold `all` of results/crossfit/metrics)."""
+    sets = [("Test split", table.filter(pl.col("chrom") == "all"))]
+    if cross is not None:
+        c = cross.filter((pl.col("fold") == "all") & (pl.col("target") == "base"))
+        if c.filter(pl.col("class").is_in(list(COPY_BANDS))).height:
+            sets.append(("Cross-fitted, every chromosome", c))
+    if not table.filter(pl.col("class").is_in(list(COPY_BANDS))).height:
+        return ["<p>Not measured (score.train_copies: false).</p>"]
+    out = ["<p>Each test position's band is the longest window centred on it (up to 33 bases) "
+           "found on either strand in the train split's FM-index (find-copies; "
+           "results/copies/). A model scores sequence with a copy in training (alt haplotypes, "
+           "segmental duplications, young repeats) far better than the rest: read its accuracy "
+           "on \"no copy\" as the one that carries to new sequence.</p>"]
+    for name, rows in sets:
+        models = list(dict.fromkeys(rows["model"].to_list()))
+        cell = {(r["model"], r["class"]): r for r in rows.iter_rows(named=True)}
+        total = cell[(models[0], "all")]["n"]
+        head = "<tr><th>band</th><th>positions</th><th>share</th>" + "".join(
+            f"<th>{html.escape(m)} accuracy</th><th>bits</th>" for m in models) + "</tr>"
+        fmt = lambda r, k: "NA" if r is None or r[k] is None else f"{r[k]:.4f}"
+        body = ""
+        for band, what in [*COPY_BANDS.items(), ("all", "every test position")]:
+            first = cell.get((models[0], band))
+            n = first["n"] if first else 0
+            body += (f"<tr><td>{what}</td><td>{n}</td><td>{100 * n / max(total, 1):.2f}%</td>"
+                     + "".join(f"<td>{fmt(cell.get((m, band)), 'accuracy')}</td>"
+                               f"<td>{fmt(cell.get((m, band)), 'bits')}</td>" for m in models)
+                     + "</tr>")
+        out += [f"<h3>{name}</h3>", f"<table>{head}{body}</table>"]
+    return out
+
+
 def annotation_classes(table):
     """Accuracy and bits per annotation class (score.classes) and model, over all scored
-    chromosomes, beside all / repeat / non-repeat."""
-    rows = table.filter(pl.col("chrom") == "all")
+    chromosomes, beside all / repeat / non-repeat (the copy bands have their own section)."""
+    rows = table.filter((pl.col("chrom") == "all") & ~pl.col("class").is_in(list(COPY_BANDS)))
     classes = list(dict.fromkeys(rows["class"].to_list()))
     if classes == ["all", "repeat", "non_repeat"]:
         return ["<p>No annotation classes (score.classes in the config).</p>"]
@@ -281,6 +323,8 @@ def main(comparison, curves, cals, explains, title, out, crossfit_metrics=None, 
         "<h2>Overall</h2>", note, summary_table(table),
         "<h2>Per chromosome</h2>", per_chromosome(table),
         "<h2>Repeats</h2>", repeats(table),
+        "<h2>Copies in training</h2>",
+        *train_copies(table, pl.read_parquet(crossfit_metrics) if crossfit_metrics else None),
         "<h2>Annotation classes</h2>", *annotation_classes(table),
         "<h2>Base, pair and type</h2>", *targets(full),
         "<h2>Learning curves</h2>", learning_curves(curves),

@@ -1,0 +1,98 @@
+//! `find-copies`: where test sequence has a copy in the train split, by the train split's
+//! FM-index, as a BED of bands that score-genome takes as metrics classes.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use crate::genome::Genome;
+use crate::markov::{CopyBand, MarkovSettings, copy_bands};
+use crate::regions::bed;
+use crate::regions::splits::Split;
+
+/// For every A/C/G/T position of a split's windows, the longest window centred on it (up to
+/// 33 bases) that the train split's FM-index holds on either strand, as BED bands:
+/// train_copy_33bp (the whole order-16 window), train_copy_21_31bp, train_copy_none.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Example:\n  find-copies -g genome.fa.gz -m train.fmd --windows windows.parquet --split test -o copies.bed\n  score-genome ... --classes copies.bed   # metrics rows per band, for any model\n\nThe band of a position is that of the longest window around it found in the index, its own\noccurrence left out (an index of the whole genome finds no position itself). Prints the share\nof positions in each band."
+)]
+pub struct Args {
+    /// Genome FASTA (plain, gzip or bgzip), the one the index was built from.
+    #[arg(short, long)]
+    pub genome: PathBuf,
+    /// FM-index of the train split (index-genome).
+    #[arg(short = 'm', long = "model")]
+    pub model: PathBuf,
+    /// Windows table from make-windows; its --split windows are searched.
+    #[arg(long, required_unless_present = "regions", conflicts_with = "regions")]
+    pub windows: Option<PathBuf>,
+    /// Split to search.
+    #[arg(long, value_enum, default_value_t = Split::Test)]
+    pub split: Split,
+    /// BED of regions to search instead of windows.
+    #[arg(long)]
+    pub regions: Option<PathBuf>,
+    /// Only these chromosomes (comma-separated or repeated).
+    #[arg(long = "chrom")]
+    pub chroms: Vec<String>,
+    #[command(flatten)]
+    pub job: super::JobArgs,
+    /// Output BED (chrom, start, end, band), runs of one band merged.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub common: super::Common,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    args.common.init()?;
+    let inputs = [&args.genome, &args.model]
+        .into_iter()
+        .chain(&args.windows)
+        .chain(&args.regions)
+        .chain(&args.job.plan);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
+    let genome = Genome::open(&args.genome)
+        .with_context(|| format!("opening genome {}", args.genome.display()))?;
+    let regions = super::chosen_regions(
+        &genome,
+        args.windows.as_deref(),
+        args.split,
+        args.regions.as_deref(),
+        &args.chroms,
+        &args.job,
+        "search",
+    )?;
+    let markov = super::model::MarkovArgs {
+        max_order: crate::markov::model::K_MAX,
+        alpha: MarkovSettings::DEFAULT_ALPHA,
+        min_order: 0,
+        no_leave_one_out: false,
+        other_genome: false,
+    };
+    let model = markov.load(&args.model, &genome)?;
+    let (records, counts) = copy_bands(&model, &genome, &regions, args.common.quiet)?;
+    bed::write_bed(&args.output, records)?;
+    let total: u64 = counts.values().sum();
+    let shares: Vec<String> = CopyBand::ALL
+        .iter()
+        .map(|b| {
+            let n = counts[b];
+            format!(
+                "{} {n} ({:.2}%)",
+                b.label(),
+                100.0 * n as f64 / total.max(1) as f64
+            )
+        })
+        .collect();
+    eprintln!(
+        "find-copies: {total} positions against {} ({} bases indexed): {}",
+        crate::io::file_name(&args.model),
+        model.index().meta.bases,
+        shares.join(", ")
+    );
+    Ok(())
+}

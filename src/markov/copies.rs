@@ -1,0 +1,313 @@
+//! Copies in training: for each position, the longest window centred on it (the base and
+//! `j` bases each side, `j` up to [`K_MAX`]) that occurs in an FMD-index of the train split,
+//! on either strand, the position's own occurrence left out. A test position with a long
+//! copy in training is one a model may have memorised (an alt haplotype, a segmental
+//! duplication, a young repeat); its [`CopyBand`] puts it in a metrics class of its own, so
+//! that accuracy on such sequence is read apart from the rest.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::MarkovModel;
+use super::model::{K_MAX, clean_orders};
+use crate::genome::{Genome, encode};
+use crate::predict::{Locus, padded_chunk};
+use crate::regions::IntervalSet;
+use crate::regions::bed::BedRecord;
+
+/// How long a copy of a position's surroundings the train split holds, by the half-width
+/// `j` of the longest window found (2j+1 bases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CopyBand {
+    /// No window of 21 bases or more (j < 10): at 21 bases a chance match is rare even in
+    /// a human train split (3 G positions against 4^21 = 4.4 T strings).
+    None,
+    /// A window of 21 to 31 bases (j 10..=15), not the whole order-16 one.
+    Partial,
+    /// The whole 33-base window of an order-16 Markov model: a copy.
+    Full,
+}
+
+impl CopyBand {
+    pub const ALL: [CopyBand; 3] = [CopyBand::None, CopyBand::Partial, CopyBand::Full];
+    /// The smallest half-width of a partial copy.
+    pub const PARTIAL_FROM: usize = 10;
+
+    /// The band of a position whose longest window found has half-width `j` (`None`: not
+    /// even the base, or the base is not A/C/G/T).
+    pub fn of(j: Option<usize>) -> CopyBand {
+        match j {
+            Some(K_MAX) => CopyBand::Full,
+            Some(j) if j >= Self::PARTIAL_FROM => CopyBand::Partial,
+            _ => CopyBand::None,
+        }
+    }
+
+    /// True for a band's label.
+    pub fn is_label(name: &str) -> bool {
+        Self::ALL.iter().any(|b| b.label() == name)
+    }
+
+    /// The metrics class (and BED name) of the band.
+    pub fn label(self) -> &'static str {
+        match self {
+            CopyBand::None => "train_copy_none",
+            CopyBand::Partial => "train_copy_21_31bp",
+            CopyBand::Full => "train_copy_33bp",
+        }
+    }
+}
+
+impl MarkovModel {
+    /// For each central position of a chunk (the model's `k` bases of flank each side), the
+    /// largest `j <= k` such that the `2j + 1` bases centred on it occur in the index (its
+    /// own occurrence left out, as when scoring); `None` where the base is not A/C/G/T.
+    pub fn copy_orders(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<Option<usize>> {
+        let k = self.settings().k;
+        let m = chunk.len().saturating_sub(2 * k);
+        let own = self.own_orders_at(locus, m);
+        let top = clean_orders(chunk, k);
+        (0..m)
+            .map(|x| {
+                let i = x + k;
+                encode::is_acgt(chunk[i]).then(|| self.copy_order(chunk, i, top[i], own[x]))
+            })
+            .collect()
+    }
+
+    /// The largest half-width up to `top` whose window around `chunk[i]` the index holds,
+    /// beyond the position's own occurrence (in the index up to order `own`). The window's
+    /// reverse complement never equals it (its centre would be its own complement), so the
+    /// own occurrence counts once.
+    fn copy_order(&self, chunk: &[u8], i: usize, top: usize, own: Option<usize>) -> usize {
+        let idx = self.index();
+        let mut iv = idx.base(encode::base(chunk[i]));
+        let mut found = 0;
+        for j in 0..=top {
+            if j > 0 {
+                let l = encode::base(chunk[i - j]);
+                let r = encode::base(chunk[i + j]);
+                iv = idx.extend_right(idx.extend_left(iv, l), r);
+            }
+            let own_here = own.is_some_and(|o| j <= o) as u64;
+            if iv.size <= own_here {
+                break;
+            }
+            found = j;
+        }
+        found
+    }
+}
+
+/// The bands of every A/C/G/T position of `regions` (contigs in the genome's order), as BED
+/// records of maximal runs of one band, and the positions in each band.
+pub fn copy_bands(
+    model: &MarkovModel,
+    genome: &Genome,
+    regions: &HashMap<String, IntervalSet>,
+    quiet: bool,
+) -> crate::Result<(Vec<BedRecord>, HashMap<CopyBand, u64>)> {
+    let k = model.settings().k;
+    let order: Vec<String> = genome
+        .contigs()
+        .iter()
+        .filter(|c| regions.contains_key(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+    let total: u64 = regions.values().map(IntervalSet::covered).sum();
+    let pb = crate::progress::bar(total, "find-copies", quiet);
+    let mut records = Vec::new();
+    let mut counts: HashMap<CopyBand, u64> = CopyBand::ALL.iter().map(|&b| (b, 0)).collect();
+    genome.visit(&order, |contig, seq| {
+        let codes = seq.codes();
+        // pieces of at most 64 kb, scored in parallel and written in order
+        let pieces: Vec<(u64, u64)> = regions[&contig.name]
+            .intervals()
+            .iter()
+            .flat_map(|&(s, e)| {
+                (s..e)
+                    .step_by(1 << 16)
+                    .map(move |a| (a, e.min(a + (1 << 16))))
+            })
+            .collect();
+        let bands: Vec<Vec<Option<CopyBand>>> = pieces
+            .par_iter()
+            .map(|&(s, e)| {
+                let chunk = padded_chunk(codes, s as usize, e as usize, k);
+                let locus = Locus {
+                    contig: &contig.name,
+                    start: s,
+                    reverse: false,
+                };
+                let acgt = |x: usize| encode::is_acgt(codes[s as usize + x]);
+                let orders = model.copy_orders(&chunk, Some(&locus));
+                let out = orders
+                    .into_iter()
+                    .enumerate()
+                    .map(|(x, j)| acgt(x).then(|| CopyBand::of(j)))
+                    .collect();
+                pb.inc(e - s);
+                out
+            })
+            .collect();
+        for (&(s, _), piece) in pieces.iter().zip(&bands) {
+            for (x, band) in piece.iter().enumerate() {
+                let Some(band) = *band else { continue };
+                *counts.get_mut(&band).expect("every band counted") += 1;
+                push_base(&mut records, &contig.name, s + x as u64, band);
+            }
+        }
+        Ok(())
+    })?;
+    pb.finish_and_clear();
+    Ok((records, counts))
+}
+
+/// Adds one position of `band` to the runs, extending the last run when it is the same
+/// band and ends at `pos`.
+fn push_base(records: &mut Vec<BedRecord>, chrom: &str, pos: u64, band: CopyBand) {
+    let label = band.label();
+    if let Some(last) = records.last_mut()
+        && last.end == pos
+        && last.chrom == chrom
+        && last.name.as_deref() == Some(label)
+    {
+        last.end += 1;
+        return;
+    }
+    records.push(BedRecord {
+        chrom: chrom.to_string(),
+        start: pos,
+        end: pos + 1,
+        name: Some(label.to_string()),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+    use crate::markov::build::TextBuilder;
+    use crate::markov::index::{IndexMeta, KIND};
+    use crate::markov::{FmdIndex, MarkovSettings};
+
+    fn model_of(train: &[u8]) -> MarkovModel {
+        let codes = EncodedSeq::from_ascii(train).unwrap().into_codes();
+        let mut b = TextBuilder::new();
+        let all = IntervalSet::from_unsorted(vec![(0, codes.len() as u64)]);
+        b.add_contig(0, "train", &codes, &all);
+        let meta = IndexMeta {
+            kind: KIND.into(),
+            version: "test".into(),
+            genome: "test".into(),
+            genome_contigs: vec![("train".into(), codes.len() as u64)],
+            checksum: String::new(),
+            split: "train".into(),
+            chroms: "train".into(),
+            bases: 0,
+        };
+        let index: FmdIndex = b.finish(meta).unwrap();
+        let settings = MarkovSettings {
+            k: K_MAX,
+            alpha: 24.0,
+            min_order: 0,
+            leave_one_out: true,
+        };
+        MarkovModel::new(index, settings).unwrap()
+    }
+
+    /// The naive answer: the largest j whose window (or its reverse complement) is a
+    /// substring of `train`.
+    fn naive(train: &str, test: &str, i: usize) -> usize {
+        let rc = |s: &str| -> String {
+            s.bytes()
+                .rev()
+                .map(|b| match b {
+                    b'A' => 'T',
+                    b'C' => 'G',
+                    b'G' => 'C',
+                    _ => 'A',
+                })
+                .collect()
+        };
+        let mut best = 0;
+        for j in 0..=K_MAX.min(i).min(test.len() - 1 - i) {
+            let w = &test[i - j..=i + j];
+            if train.contains(w) || train.contains(&rc(w)) {
+                best = j;
+            } else {
+                break;
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn copy_orders_match_a_naive_search() {
+        let mut rng = crate::rng::SplitMix64(7);
+        let random = |rng: &mut crate::rng::SplitMix64, n: usize| -> String {
+            (0..n)
+                .map(|_| b"ACGT"[rng.below(4) as usize] as char)
+                .collect()
+        };
+        let train = random(&mut rng, 3000);
+        // a test sequence with an exact copy, a reverse-complement copy and a mutated copy
+        // of training sequence between random stretches
+        let mut test = random(&mut rng, 200);
+        test.push_str(&train[500..600]);
+        test.push_str(&random(&mut rng, 50));
+        let rc: String = train[1000..1080]
+            .bytes()
+            .rev()
+            .map(|b| match b {
+                b'A' => 'T',
+                b'C' => 'G',
+                b'G' => 'C',
+                _ => 'A',
+            })
+            .collect();
+        test.push_str(&rc);
+        let mut mutated = train[2000..2100].as_bytes().to_vec();
+        for p in (5..100).step_by(13) {
+            mutated[p] = if mutated[p] == b'A' { b'C' } else { b'A' };
+        }
+        test.push_str(std::str::from_utf8(&mutated).unwrap());
+        test.push_str(&random(&mut rng, 200));
+        let model = model_of(train.as_bytes());
+        let codes = EncodedSeq::from_ascii(test.as_bytes())
+            .unwrap()
+            .into_codes();
+        let chunk = padded_chunk(&codes, 0, codes.len(), K_MAX);
+        let got = model.copy_orders(&chunk, None);
+        for (i, j) in got.iter().enumerate() {
+            assert_eq!(*j, Some(naive(&train, &test, i)), "position {i}");
+        }
+        let bands: Vec<CopyBand> = got.iter().map(|&j| CopyBand::of(j)).collect();
+        assert_eq!(bands[250], CopyBand::Full);
+        assert_eq!(bands[100], CopyBand::None);
+    }
+
+    #[test]
+    fn own_occurrence_is_left_out() {
+        let mut rng = crate::rng::SplitMix64(3);
+        let train: String = (0..2000)
+            .map(|_| b"ACGT"[rng.below(4) as usize] as char)
+            .collect();
+        let model = model_of(train.as_bytes());
+        let codes = EncodedSeq::from_ascii(train.as_bytes())
+            .unwrap()
+            .into_codes();
+        let chunk = padded_chunk(&codes, 0, codes.len(), K_MAX);
+        let locus = Locus {
+            contig: "train",
+            start: 0,
+            reverse: false,
+        };
+        let with_own = model.copy_orders(&chunk, Some(&locus));
+        // random sequence holds no other 33-base copy of itself
+        assert!(with_own[100..1900].iter().all(|j| j.unwrap() < K_MAX));
+        let without = model.copy_orders(&chunk, None);
+        assert!(without[100..1900].iter().all(|&j| j == Some(K_MAX)));
+    }
+}

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
+use crate::io::OutputFile;
 use crate::markov::{CopyBand, MarkovSettings, copy_bands};
-use crate::regions::bed;
 use crate::regions::splits::Split;
 
 /// For every A/C/G/T position of a split's windows, the longest window centred on it (up to
@@ -74,8 +74,19 @@ pub fn run(args: Args) -> Result<()> {
         other_genome: false,
     };
     let model = markov.load(&args.model, &genome)?;
-    let (records, counts) = copy_bands(&model, &genome, &regions, args.common.quiet)?;
-    bed::write_bed(&args.output, records)?;
+    let mut out = OutputFile::create(&args.output)?;
+    let counts = copy_bands(
+        &model,
+        &genome,
+        &regions,
+        &mut out,
+        &args.output,
+        args.common.quiet,
+    )?;
+    out.commit()?;
+    if args.common.quiet {
+        return Ok(());
+    }
     let total: u64 = counts.values().sum();
     let shares: Vec<String> = CopyBand::ALL
         .iter()

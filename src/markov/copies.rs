@@ -6,6 +6,8 @@
 //! that accuracy on such sequence is read apart from the rest.
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
 
 use rayon::prelude::*;
 
@@ -14,7 +16,6 @@ use super::model::{K_MAX, clean_orders};
 use crate::genome::{Genome, encode};
 use crate::predict::{Locus, padded_chunk};
 use crate::regions::IntervalSet;
-use crate::regions::bed::BedRecord;
 
 /// How long a copy of a position's surroundings the train split holds, by the half-width
 /// `j` of the longest window found (2j+1 bases).
@@ -100,15 +101,17 @@ impl MarkovModel {
     }
 }
 
-/// The bands of every A/C/G/T position of `regions` (contigs in the genome's order), as BED
-/// records of maximal runs of one band, and the positions in each band.
+/// Writes the band of every A/C/G/T position of `regions` (contigs in the genome's order) to
+/// `out` as BED lines (chrom, start, end, band) of maximal runs of one band, contig by
+/// contig; returns the positions in each band. `dest` names the output in errors.
 pub fn copy_bands(
     model: &MarkovModel,
     genome: &Genome,
     regions: &HashMap<String, IntervalSet>,
+    out: &mut impl Write,
+    dest: &Path,
     quiet: bool,
-) -> crate::Result<(Vec<BedRecord>, HashMap<CopyBand, u64>)> {
-    let k = model.settings().k;
+) -> crate::Result<HashMap<CopyBand, u64>> {
     let order: Vec<String> = genome
         .contigs()
         .iter()
@@ -117,71 +120,76 @@ pub fn copy_bands(
         .collect();
     let total: u64 = regions.values().map(IntervalSet::covered).sum();
     let pb = crate::progress::bar(total, "find-copies", quiet);
-    let mut records = Vec::new();
     let mut counts: HashMap<CopyBand, u64> = CopyBand::ALL.iter().map(|&b| (b, 0)).collect();
     genome.visit(&order, |contig, seq| {
-        let codes = seq.codes();
-        // pieces of at most 64 kb, scored in parallel and written in order
-        let pieces: Vec<(u64, u64)> = regions[&contig.name]
-            .intervals()
-            .iter()
-            .flat_map(|&(s, e)| {
-                (s..e)
-                    .step_by(1 << 16)
-                    .map(move |a| (a, e.min(a + (1 << 16))))
-            })
-            .collect();
-        let bands: Vec<Vec<Option<CopyBand>>> = pieces
-            .par_iter()
-            .map(|&(s, e)| {
-                let chunk = padded_chunk(codes, s as usize, e as usize, k);
-                let locus = Locus {
-                    contig: &contig.name,
-                    start: s,
-                    reverse: false,
-                };
-                let acgt = |x: usize| encode::is_acgt(codes[s as usize + x]);
-                let orders = model.copy_orders(&chunk, Some(&locus));
-                let out = orders
-                    .into_iter()
-                    .enumerate()
-                    .map(|(x, j)| acgt(x).then(|| CopyBand::of(j)))
-                    .collect();
-                pb.inc(e - s);
-                out
-            })
-            .collect();
-        for (&(s, _), piece) in pieces.iter().zip(&bands) {
-            for (x, band) in piece.iter().enumerate() {
-                let Some(band) = *band else { continue };
-                *counts.get_mut(&band).expect("every band counted") += 1;
-                push_base(&mut records, &contig.name, s + x as u64, band);
-            }
+        let runs = contig_runs(
+            model,
+            &contig.name,
+            seq.codes(),
+            &regions[&contig.name],
+            &pb,
+        );
+        for &(s, e, band) in &runs {
+            *counts.get_mut(&band).expect("every band counted") += e - s;
+            writeln!(out, "{}\t{s}\t{e}\t{}", contig.name, band.label())
+                .map_err(|err| crate::Error::io(dest, err))?;
         }
         Ok(())
     })?;
     pb.finish_and_clear();
-    Ok((records, counts))
+    Ok(counts)
 }
 
-/// Adds one position of `band` to the runs, extending the last run when it is the same
-/// band and ends at `pos`.
-fn push_base(records: &mut Vec<BedRecord>, chrom: &str, pos: u64, band: CopyBand) {
-    let label = band.label();
-    if let Some(last) = records.last_mut()
-        && last.end == pos
-        && last.chrom == chrom
-        && last.name.as_deref() == Some(label)
-    {
-        last.end += 1;
-        return;
+/// The runs of one band (start, end, band) over a contig's `set`, searched in pieces of at
+/// most 64 kb in parallel.
+fn contig_runs(
+    model: &MarkovModel,
+    contig: &str,
+    codes: &[u8],
+    set: &IntervalSet,
+    pb: &indicatif::ProgressBar,
+) -> Vec<(u64, u64, CopyBand)> {
+    const PIECE: u64 = 1 << 16;
+    let k = model.settings().k;
+    let pieces: Vec<(u64, u64)> = set
+        .intervals()
+        .iter()
+        .flat_map(|&(s, e)| {
+            (s..e)
+                .step_by(PIECE as usize)
+                .map(move |a| (a, e.min(a + PIECE)))
+        })
+        .collect();
+    let bands: Vec<Vec<Option<CopyBand>>> = pieces
+        .par_iter()
+        .map(|&(s, e)| {
+            let chunk = padded_chunk(codes, s as usize, e as usize, k);
+            let locus = Locus {
+                contig,
+                start: s,
+                reverse: false,
+            };
+            let orders = model.copy_orders(&chunk, Some(&locus));
+            pb.inc(e - s);
+            orders
+                .into_iter()
+                .enumerate()
+                .map(|(x, j)| encode::is_acgt(codes[s as usize + x]).then(|| CopyBand::of(j)))
+                .collect()
+        })
+        .collect();
+    let mut runs: Vec<(u64, u64, CopyBand)> = Vec::new();
+    for (&(s, _), piece) in pieces.iter().zip(&bands) {
+        for (x, band) in piece.iter().enumerate() {
+            let Some(band) = *band else { continue };
+            let pos = s + x as u64;
+            match runs.last_mut() {
+                Some(last) if last.1 == pos && last.2 == band => last.1 += 1,
+                _ => runs.push((pos, pos + 1, band)),
+            }
+        }
     }
-    records.push(BedRecord {
-        chrom: chrom.to_string(),
-        start: pos,
-        end: pos + 1,
-        name: Some(label.to_string()),
-    });
+    runs
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! Coordinates are 0-based and half-open everywhere in this crate, as in BED:
 //! an interval `[start, end)` holds the bases `start..end`.
 //!
-//! Data flow (one binary per arrow, see the README):
+//! Data flow (one binary per arrow, see docs/cli.md):
 //! `genome --mask-repeats--> repeats.bed`, `genome + repeats --make-windows--> windows.parquet`,
 //! `genome + windows --count-kmers--> kmers.parquet`,
 //! `genome + windows + model --score-genome--> tracks/*.bw + metrics`.

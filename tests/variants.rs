@@ -28,7 +28,7 @@ fn genome_seq(d: &Path) -> Vec<u8> {
 /// Counts of one order: (left, right) context to counts of A, C, G, T.
 type OrderCounts = HashMap<(Vec<u8>, Vec<u8>), [f64; 4]>;
 
-/// Naive k-mer model with backoff, straight from the README's formula.
+/// Naive k-mer model with backoff, straight from the formula in docs/cli.md ("The k-mer model").
 struct Naive {
     k: usize,
     counts: Vec<OrderCounts>,

@@ -215,7 +215,7 @@ impl ModelArgs {
         let c = &model.config;
         if c.train.target == crate::target::Target::Repeat {
             bail!(
-                "{}: is a repeat classifier (train.target: repeat): it predicts repeats, not bases; use it in a fusion model (a YAML file naming it, see the README)",
+                "{}: is a repeat classifier (train.target: repeat): it predicts repeats, not bases; use it in a fusion model (a YAML file naming it, see docs/cli.md, train-model)",
                 self.path.display()
             );
         }

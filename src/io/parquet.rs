@@ -1,6 +1,6 @@
 //! Parquet reading and writing through polars, with file-level key/value metadata and
 //! checks that name the file and the missing columns. The schemas themselves are typed
-//! row structs in their own modules and documented in the README.
+//! row structs in their own modules and documented in docs/formats.md.
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -28,7 +28,7 @@ def read_genome(path):
 
 
 class NaiveKmer:
-    """Backoff k-mer model from the README's formula, counted straight from the sequence."""
+    """Backoff k-mer model from the formula in docs/cli.md ("The k-mer model"), counted straight from the sequence."""
 
     def __init__(self, seq, k, alpha):
         self.k, self.alpha = k, alpha

@@ -171,7 +171,7 @@ def test_kmer_table(workflow_run):
 
 
 class KmerModel:
-    """An independent implementation of the backoff formula in config/README.md."""
+    """An independent implementation of the backoff formula in docs/cli.md ("The k-mer model")."""
 
     def __init__(self, path, alpha):
         df = pl.read_parquet(path)

@@ -37,18 +37,22 @@ def is_bgzf(path):
 
 def reads_fast(path):
     """Whether every job can read any contig of `path` without decompressing the rest: bgzip
-    or plain FASTA with its .fai (and .gzi for bgzip)."""
+    or plain FASTA with its .fai (and .gzi for bgzip); never a UCSC .2bit (its magic, in
+    either byte order), which prepare-genome converts."""
     if not os.path.exists(f"{path}.fai"):
         return False
     with open(path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
+        head = f.read(4)
+    if head in (b"\x43\x27\x41\x1a", b"\x1a\x41\x27\x43"):
+        return False
+    gz = head[:2] == b"\x1f\x8b"
     return not gz or (is_bgzf(path) and os.path.exists(f"{path}.gzi"))
 
 
 # The genome every job reads: the user's when it reads fast, else a bgzip copy that
-# prepare_genome writes once (plain gzip as downloaded, ragged lines, no index).
+# prepare_genome writes once (plain gzip as downloaded, ragged lines, no index, .2bit).
 PREPARED = not reads_fast(SOURCE_GENOME)
-GENOME_STEM = re.sub(r"(\.(fa|fasta|fna|gz|bgz))+$", "", os.path.basename(SOURCE_GENOME))
+GENOME_STEM = re.sub(r"(\.(fa|fasta|fna|2bit|gz|bgz))+$", "", os.path.basename(SOURCE_GENOME))
 GENOME = f"results/genome/{GENOME_STEM}.fa.gz" if PREPARED else SOURCE_GENOME
 
 
@@ -168,7 +172,7 @@ for _name in NEURAL_MODELS:
         raise ValueError(
             f"config: model {_name} is a repeat classifier (train: {{target: repeat}}), which predicts "
             "repeats, not bases, so the workflow cannot score it; train it with train-model and use "
-            "it in a fusion model (README, 'Repeat classifier and fusion')"
+            "it in a fusion model (docs/cli.md, 'Repeat classifier and fusion')"
         )
 # explain-flanks needs a model of the base: models of the pair or type (train: {target: ...})
 # are scored, but not explained

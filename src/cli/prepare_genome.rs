@@ -6,15 +6,17 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Parser;
 
-/// Copy a FASTA (plain, gzip or bgzip; ragged lines; NCBI headers) to bgzip with 60-base
-/// lines and names cut to the header's first word, and index it (.fai, .gzi).
+use crate::genome::{Format, GenomeFile};
+
+/// Copy a FASTA (plain, gzip or bgzip; ragged lines; NCBI headers) or a UCSC .2bit to bgzip
+/// with 60-base lines and names cut to the header's first word, and index it (.fai, .gzi).
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Example:\n  prepare-genome -g hg38.fa.gz -o results/genome/hg38.fa.gz\n\nBases are copied unchanged (soft-masking and IUPAC letters kept). The output and its\nindexes appear only when all of it was written and indexed."
+    after_help = "Examples:\n  prepare-genome -g hg38.fa.gz -o results/genome/hg38.fa.gz\n  prepare-genome -g hg38.2bit -o results/genome/hg38.fa.gz\n\nBases are copied unchanged (soft-masking, N runs and IUPAC letters kept). A .2bit is\ntold by its first bytes, whatever its name. The output and its indexes appear only when\nall of it was written and indexed."
 )]
 pub struct Args {
-    /// Genome FASTA as downloaded (plain, gzip or bgzip).
+    /// Genome as downloaded: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// Output bgzip FASTA (its .fai and .gzi are written beside it).
@@ -30,8 +32,12 @@ pub fn run(args: Args) -> Result<()> {
     let size = std::fs::metadata(&args.genome)
         .map_err(|e| crate::Error::io(&args.genome, e))?
         .len();
-    // gzip holds about 3.5 bases per byte: the bar's total is a guess, its rate is not
-    let pb = crate::progress::bar(size * 3, "prepare-genome", args.common.quiet);
+    // gzip holds about 3.5 bases per byte, .2bit 4: the bar's total is a guess, its rate is not
+    let per_byte = match GenomeFile::inspect(&args.genome)?.format {
+        Format::TwoBit => 4,
+        Format::Fasta(_) => 3,
+    };
+    let pb = crate::progress::bar(size * per_byte, "prepare-genome", args.common.quiet);
     let threads = rayon::current_num_threads() as u32;
     crate::genome::prepare::to_bgzip(&args.genome, &args.output, threads, |n| pb.set_position(n))?;
     pb.finish_and_clear();

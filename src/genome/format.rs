@@ -18,7 +18,7 @@ const TWOBIT_BE: [u8; 4] = [0x1A, 0x41, 0x27, 0x43];
 pub enum Format {
     /// FASTA, plain or compressed.
     Fasta(Compression),
-    /// UCSC `.2bit` (either byte order): converted by `prepare-genome`, not read directly.
+    /// UCSC `.2bit` (either byte order).
     TwoBit,
 }
 
@@ -56,17 +56,13 @@ impl GenomeFile {
         })
     }
 
-    /// The compression of a FASTA; a `.2bit` file is refused, naming the tool that converts it.
+    /// The compression of a FASTA; a `.2bit` file, which is no FASTA text, is refused.
     pub fn fasta_compression(&self) -> Result<Compression> {
         match self.format {
             Format::Fasta(c) => Ok(c),
             Format::TwoBit => Err(Error::invalid(
                 &self.path,
-                format!(
-                    "a UCSC .2bit genome, which the tools do not read directly: convert it once \
-                     with `prepare-genome -g {} -o genome.fa.gz` and give them genome.fa.gz",
-                    self.path.display()
-                ),
+                "a UCSC .2bit genome, not FASTA text (prepare-genome converts it to FASTA)",
             )),
         }
     }

@@ -1,5 +1,6 @@
-//! Genome access: FASTA plain, gzip or bgzip. Plain and bgzip files are read through a
-//! faidx index (built when missing and the folder is writable); anything else is streamed.
+//! Genome access: FASTA plain, gzip or bgzip, or UCSC `.2bit`. Plain and bgzip files are
+//! read through a faidx index (built when missing and the folder is writable), `.2bit`
+//! through its own index; anything else is streamed.
 //! Bases come as [`EncodedSeq`] (one byte per base, unknown and soft-mask kept apart).
 //!
 //! Opening is this module's job from end to end: [`format`] tells the file's format from
@@ -16,18 +17,18 @@ mod indexed;
 mod open;
 pub mod prepare;
 mod raw;
+mod two_bit;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use crate::{Error, Result};
 pub use encode::EncodedSeq;
 use fai_check::FaiEntry;
 use fasta::FastaReader;
 pub use format::{Format, GenomeFile};
 use raw::RawReader;
-
-use crate::io::Compression;
-use crate::{Error, Result};
+use two_bit::TwoBitReader;
 
 /// A named sequence of the genome and its length.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub enum Access {
     Indexed,
     /// Streamed from the start of the file (gzip, ragged lines, no writable index).
     Streamed,
+    /// From a UCSC `.2bit`, one sequence at a time through the file's own index.
+    TwoBit,
 }
 
 /// An opened genome: its contigs and the way to read them.
@@ -52,9 +55,8 @@ pub struct Genome {
     contigs: Vec<Contig>,
     index: HashMap<String, usize>,
     access: Access,
-    /// Where each contig's bases lie (indexed access only), and how the file is compressed.
+    /// Where each contig's bases lie (indexed access only).
     layout: Vec<FaiEntry>,
-    compression: Compression,
 }
 
 impl Genome {
@@ -62,8 +64,8 @@ impl Genome {
     /// is checked against the file ([`fai_check`]); a missing index is built when the folder
     /// is writable, a stale one rebuilt (or, in a read-only folder, refused), and without an
     /// index the file is streamed.
-    /// A UCSC `.2bit` file is refused with a message that says to convert it with
-    /// `prepare-genome`.
+    /// A UCSC `.2bit` file is read directly (`prepare-genome` makes it the bgzip FASTA that
+    /// the workflow's jobs read).
     pub fn open(path: &Path) -> Result<Genome> {
         let file = GenomeFile::inspect(path)?;
         let writable = file.folder_writable();
@@ -109,14 +111,12 @@ impl Genome {
             }
             contigs.push(Contig { name, len });
         }
-        let compression = file.fasta_compression()?;
         Ok(Genome {
             file,
             contigs,
             index,
             access,
             layout: Vec::new(),
-            compression,
         })
     }
 
@@ -193,6 +193,7 @@ impl Genome {
         })?;
         match self.access {
             Access::Indexed => self.fetch_indexed(&mut self.open_raw()?, contig),
+            Access::TwoBit => TwoBitReader::open(self.path())?.read(name),
             Access::Streamed => {
                 let mut found = None;
                 self.stream(&HashSet::from([name]), |_, seq| {
@@ -223,6 +224,7 @@ impl Genome {
         match self.access {
             Access::Indexed => self.visit_indexed(&wanted, f),
             Access::Streamed => self.stream(&wanted, f),
+            Access::TwoBit => self.visit_two_bit(&wanted, f),
         }
     }
 
@@ -232,6 +234,7 @@ impl Genome {
         match self.access {
             Access::Indexed => self.visit_indexed(&wanted, f),
             Access::Streamed => self.stream(&wanted, f),
+            Access::TwoBit => self.visit_two_bit(&wanted, f),
         }
     }
 
@@ -244,6 +247,20 @@ impl Genome {
         for contig in &self.contigs {
             if wanted.contains(contig.name.as_str()) {
                 f(contig, self.fetch_indexed(&mut raw, contig)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_two_bit(
+        &self,
+        wanted: &HashSet<&str>,
+        mut f: impl FnMut(&Contig, EncodedSeq) -> Result<()>,
+    ) -> Result<()> {
+        let mut reader = TwoBitReader::open(self.path())?;
+        for contig in &self.contigs {
+            if wanted.contains(contig.name.as_str()) {
+                f(contig, reader.read(&contig.name)?)?;
             }
         }
         Ok(())
@@ -276,7 +293,8 @@ impl Genome {
     }
 
     fn open_raw(&self) -> Result<RawReader> {
-        RawReader::open(self.path(), self.compression)
+        let compression = self.file.fasta_compression()?;
+        RawReader::open(self.path(), compression)
             .ok_or_else(|| Error::invalid(self.path(), "cannot open it (or its .gzi) for reading"))
     }
 }

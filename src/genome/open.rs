@@ -1,11 +1,12 @@
-//! How a FASTA is read, decided once when it is opened: through its faidx index when the
-//! index is checked against the file ([`super::fai_check`]), after building or rebuilding it
-//! when the folder is writable; streamed from the start otherwise (gzip, ragged lines, a
-//! read-only folder without an index).
+//! How a genome is read, decided once when it is opened: a FASTA through its faidx index
+//! when the index is checked against the file ([`super::fai_check`]), after building or
+//! rebuilding it when the folder is writable; streamed from the start otherwise (gzip,
+//! ragged lines, a read-only folder without an index). A `.2bit` through its own index.
 
 use super::fai_check::{self, FaiEntry, IndexState};
 use super::fasta::FastaReader;
-use super::format::GenomeFile;
+use super::format::{Format, GenomeFile};
+use super::two_bit::TwoBitReader;
 use super::{Access, faidx};
 use crate::io::Compression;
 use crate::{Error, Result};
@@ -42,6 +43,13 @@ impl Opened {
 
 /// Opens `file`, told whether index files may be written beside it.
 pub(super) fn open(file: &GenomeFile, writable: bool) -> Result<Opened> {
+    if file.format == Format::TwoBit {
+        return Ok(Opened {
+            lengths: TwoBitReader::open(&file.path)?.lengths(),
+            access: Access::TwoBit,
+            layout: Vec::new(),
+        });
+    }
     let compression = file.fasta_compression()?;
     if compression == Compression::Gzip {
         return Ok(Opened::streamed(stream_lengths(file)?));

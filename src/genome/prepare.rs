@@ -1,37 +1,52 @@
 //! A genome as downloaded (plain gzip, which can only be read from the start; ragged lines;
-//! NCBI headers with descriptions) made into the form every job reads fast: bgzip with
-//! 60-base lines, names as the first word of each header, `.fai` and `.gzi` beside it.
+//! NCBI headers with descriptions; UCSC `.2bit`) made into the form every job reads fast:
+//! bgzip with 60-base lines, names as the first word of each header, `.fai` and `.gzi`
+//! beside it.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
 
 use rust_htslib::bgzf;
 
-use super::{Access, Genome};
-use crate::io::{TempOutput, open_reader, with_suffix};
+use super::format::{Format, GenomeFile};
+use super::{Access, Genome, two_bit};
+use crate::io::{TempOutput, with_suffix};
 use crate::{Error, Result};
 
 const LINE: usize = 60;
 
-/// Writes `src` (plain, gzip or bgzip FASTA) to `dest` as bgzip with its `.fai` and `.gzi`,
-/// bases unchanged (case and IUPAC letters kept), each header cut to its first word.
-/// Nothing is left at `dest` unless all of it was written and indexed. `on_bases` is told
-/// how many bases were copied so far.
-pub fn to_bgzip(
-    src: &Path,
-    dest: &Path,
-    threads: u32,
-    mut on_bases: impl FnMut(u64),
-) -> Result<()> {
+/// Writes `src` (plain, gzip or bgzip FASTA, or UCSC `.2bit`, told by its first bytes) to
+/// `dest` as bgzip with its `.fai` and `.gzi`, bases unchanged (case, N runs and IUPAC
+/// letters kept), each header cut to its first word. Nothing is left at `dest` unless all
+/// of it was written and indexed. `on_bases` is told how many bases were copied so far.
+pub fn to_bgzip(src: &Path, dest: &Path, threads: u32, on_bases: impl FnMut(u64)) -> Result<()> {
+    let file = GenomeFile::inspect(src)?;
     let temp = TempOutput::new(dest)?;
-    let io = |e: std::io::Error| Error::io(dest, e);
     let mut w = bgzf::Writer::from_path(temp.path())
         .map_err(|e| Error::invalid(dest, format!("cannot write bgzip: {e}")))?;
     let pool = rust_htslib::tpool::ThreadPool::new(threads.max(1)).ok();
     if let Some(p) = &pool {
         let _ = w.set_thread_pool(p);
     }
-    let mut reader = open_reader(src)?;
+    match file.format {
+        Format::TwoBit => two_bit::to_fasta(src, &mut w, LINE, dest, on_bases)?,
+        Format::Fasta(_) => copy_fasta(&file, &mut w, dest, on_bases)?,
+    }
+    w.flush().map_err(|e| Error::io(dest, e))?;
+    drop(w);
+    temp.commit()?;
+    index(src, dest)
+}
+
+/// Copies the FASTA records of `file` to `w` in `LINE`-base lines, headers cut to their name.
+fn copy_fasta(
+    file: &GenomeFile,
+    w: &mut impl Write,
+    dest: &Path,
+    mut on_bases: impl FnMut(u64),
+) -> Result<()> {
+    let (src, io) = (file.path.as_path(), |e: std::io::Error| Error::io(dest, e));
+    let mut reader = file.text()?;
     let (mut line, mut held, mut bases) = (Vec::new(), Vec::with_capacity(2 * LINE), 0u64);
     let mut lineno = 0;
     loop {
@@ -46,7 +61,7 @@ pub fn to_bgzip(
         }
         let text = line.trim_ascii();
         if text.first() == Some(&b'>') {
-            flush_lines(&mut w, &mut held, true).map_err(io)?;
+            flush_lines(w, &mut held, true).map_err(io)?;
             let name = text[1..]
                 .split(|b| b.is_ascii_whitespace())
                 .next()
@@ -61,15 +76,19 @@ pub fn to_bgzip(
         } else if !text.is_empty() && text[0] != b';' {
             held.extend(text.iter().filter(|b| !b.is_ascii_whitespace()));
             bases += text.len() as u64;
-            flush_lines(&mut w, &mut held, false).map_err(io)?;
+            flush_lines(w, &mut held, false).map_err(io)?;
             if lineno % 100_000 == 0 {
                 on_bases(bases);
             }
         }
     }
-    flush_lines(&mut w, &mut held, true).map_err(io)?;
-    drop(w);
-    temp.commit()?;
+    flush_lines(w, &mut held, true).map_err(io)?;
+    Ok(())
+}
+
+/// Indexes the bgzip copy at `dest` and checks it reads through the index; removes it
+/// (and any index) when not.
+fn index(src: &Path, dest: &Path) -> Result<()> {
     let genome = Genome::open(dest);
     match genome {
         Ok(g) if g.access() == Access::Indexed => Ok(()),

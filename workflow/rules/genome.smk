@@ -1,6 +1,6 @@
-# The genome as every job reads it: a genome downloaded as plain gzip (or without an index
-# beside it) is copied once into bgzip with .fai and .gzi (prepare-genome); NCBI headers are
-# cut to their first word, the name every tool uses.
+# The genome as every job reads it: a genome downloaded as plain gzip or UCSC .2bit (or
+# without an index beside it) is copied once into bgzip with .fai and .gzi (prepare-genome);
+# NCBI headers are cut to their first word, the name every tool uses.
 
 
 if PREPARED:

@@ -113,6 +113,9 @@ impl FromStr for ContigClass {
 pub struct NameClass {
     pub class: ContigClass,
     pub parent_label: Option<String>,
+    /// The name cannot settle the class: an NCBI `NT_`/`NW_` scaffold may be unplaced,
+    /// unlocalised or an alt haplotype; only an assembly report tells which.
+    pub unsure: bool,
 }
 
 impl NameClass {
@@ -120,6 +123,7 @@ impl NameClass {
         NameClass {
             class,
             parent_label: parent_label.map(str::to_string),
+            unsure: false,
         }
     }
 }
@@ -173,7 +177,10 @@ pub fn classify_name(name: &str) -> NameClass {
     // NCBI RefSeq: NC_ chromosomes, NT_/NW_ scaffolds (unplaced, unlocalised or alt: only an
     // assembly report tells which, so they are left out as unplaced until one does).
     if lower.starts_with("nt_") || lower.starts_with("nw_") {
-        return NameClass::new(Unplaced, None);
+        return NameClass {
+            unsure: true,
+            ..NameClass::new(Unplaced, None)
+        };
     }
     // Ensembl/GenBank unplaced and unlocalised scaffolds: KI270728.1, GL000195.1
     if is_genbank_scaffold(name) {
@@ -273,6 +280,7 @@ mod tests {
         assert_eq!(class("NC_000001.11"), (Primary, None));
         assert_eq!(class("NC_012920.1"), (Mito, None));
         assert_eq!(class("NT_187361.1"), (Unplaced, None));
+        assert!(classify_name("NW_021159987.1").unsure && !classify_name("KI270728.1").unsure);
         assert_eq!(class("scaffold_12345"), (Primary, None));
         assert_eq!(class("chr_1"), (Primary, None)); // the demo's names
         assert_eq!(class("CHROMOSOME_I"), (Primary, None));

@@ -23,12 +23,31 @@ pub struct ContigInfo {
     pub class: ContigClass,
     /// The contig it is placed on or copied from, when known.
     pub parent: Option<String>,
+    /// The class is the name's guess, which only an assembly report settles
+    /// ([`super::class::NameClass::unsure`]).
+    pub unsure: bool,
 }
 
 /// Classes every contig: the overrides (assembly report, contig table) where they name it,
 /// its name otherwise; a parent from a name is matched to the genome's primary contig with
 /// the same chromosome label (`chr6` for `HLA-A*01:01`, `6` in Ensembl naming).
+///
+/// A genome none of whose contigs is primary by name or override is a scaffold-level
+/// assembly: its scaffolds (NCBI `NW_`, GenBank accessions) are its primary sequence.
 pub fn classify(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigInfo> {
+    let mut out = classify_each(contigs, overrides);
+    if !out.iter().any(|c| c.class == ContigClass::Primary) {
+        for c in out.iter_mut() {
+            if c.class == ContigClass::Unplaced && !overrides.contains_key(&c.name) {
+                c.class = ContigClass::Primary;
+                c.unsure = false;
+            }
+        }
+    }
+    out
+}
+
+fn classify_each(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigInfo> {
     let by_label: HashMap<String, &str> = contigs
         .iter()
         .filter(|(n, _)| classify_name(n).class == ContigClass::Primary)
@@ -37,14 +56,14 @@ pub fn classify(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigI
     contigs
         .iter()
         .map(|(name, len)| {
-            let (class, parent) = match overrides.get(name) {
-                Some(g) => (g.class, g.parent.clone()),
+            let (class, parent, unsure) = match overrides.get(name) {
+                Some(g) => (g.class, g.parent.clone(), false),
                 None => {
                     let c = classify_name(name);
                     let parent = c
                         .parent_label
                         .and_then(|l| by_label.get(&l.to_ascii_uppercase()).map(|p| p.to_string()));
-                    (c.class, parent)
+                    (c.class, parent, c.unsure)
                 }
             };
             ContigInfo {
@@ -52,6 +71,7 @@ pub fn classify(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigI
                 len: *len,
                 class,
                 parent,
+                unsure,
             }
         })
         .collect()
@@ -106,6 +126,7 @@ impl Plan {
     /// Assigns every contig a split, a fold and a job.
     pub fn build(contigs: Vec<ContigInfo>, settings: &PlanSettings) -> Result<Plan> {
         let include = settings.splits.included()?;
+        refuse_unsure(&contigs, &include)?;
         let mut rows: Vec<PlanRow> = contigs
             .into_iter()
             .map(|info| PlanRow {
@@ -207,6 +228,7 @@ impl Plan {
                         .map_err(|_| bad(format!("length '{}'", f[1])))?,
                     class: f[2].parse().map_err(bad)?,
                     parent: opt(f[3]),
+                    unsure: false,
                 },
                 split: if f[4] == "excluded" {
                     None
@@ -295,6 +317,30 @@ fn check_named<'a>(
 /// Is a contig taken by `rest` (and by crossfit's default)?
 fn takes_rest(class: ContigClass, include: &HashSet<ContigClass>) -> bool {
     class == ContigClass::Primary || (include.contains(&class) && !class.follows_parent())
+}
+
+/// Refuses to take unplaced contigs while some of them may be alt haplotypes (NCBI
+/// scaffolds without an assembly report): one would enter a split apart from its parent.
+fn refuse_unsure(contigs: &[ContigInfo], include: &HashSet<ContigClass>) -> Result<()> {
+    if !include.contains(&ContigClass::Unplaced) {
+        return Ok(());
+    }
+    let unsure: Vec<&str> = contigs
+        .iter()
+        .filter(|c| c.unsure && c.class == ContigClass::Unplaced)
+        .map(|c| c.name.as_str())
+        .collect();
+    if unsure.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "splits.include takes unplaced contigs, but {} NCBI scaffolds ({}) may be unplaced, \
+         unlocalised or alt haplotypes, which their names do not tell: give the assembly's \
+         *_assembly_report.txt (config assembly_report, plan-splits --assembly-report) or a \
+         contig table (contig_table) that places them, or leave unplaced out of splits.include",
+        unsure.len(),
+        shorten(&unsure)
+    )))
 }
 
 fn assign_splits(
@@ -598,5 +644,91 @@ pub fn safe_name(name: &str) -> String {
         format!("_{s}")
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assembly::Given;
+
+    fn settings(yaml: &str) -> PlanSettings {
+        PlanSettings {
+            splits: serde_yaml::from_str(yaml).unwrap(),
+            crossfit: None,
+            max_jobs: 24,
+        }
+    }
+
+    fn contigs(names: &[&str]) -> Vec<(String, u64)> {
+        names.iter().map(|n| (n.to_string(), 2_000_000)).collect()
+    }
+
+    #[test]
+    fn a_scaffold_level_assembly_is_primary_sequence() {
+        let infos = classify(
+            &contigs(&["NW_1.1", "NW_2.1", "KI270728.1"]),
+            &Overrides::new(),
+        );
+        assert!(
+            infos
+                .iter()
+                .all(|c| c.class == ContigClass::Primary && !c.unsure)
+        );
+        let plan = Plan::build(infos, &settings("{train: rest, test: [NW_2.1]}")).unwrap();
+        assert_eq!(plan.split_map().len(), 3);
+        // beside chromosomes, NCBI scaffolds stay unplaced (and unsure)
+        let infos = classify(
+            &contigs(&["NC_000001.11", "NT_187361.1"]),
+            &Overrides::new(),
+        );
+        assert_eq!(infos[1].class, ContigClass::Unplaced);
+        assert!(infos[1].unsure);
+    }
+
+    #[test]
+    fn unplaced_ncbi_scaffolds_need_a_report_to_be_included() {
+        let names = contigs(&[
+            "NC_000001.11",
+            "NC_000002.12",
+            "NT_187361.1",
+            "NW_003315905.1",
+        ]);
+        let cfg = "{train: rest, test: [NC_000002.12], include: [unplaced]}";
+        let e = Plan::build(classify(&names, &Overrides::new()), &settings(cfg))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("NT_187361.1, NW_003315905.1") && e.contains("assembly_report"),
+            "{e}"
+        );
+        // left out by default, no report needed
+        let plan = Plan::build(
+            classify(&names, &Overrides::new()),
+            &settings("{train: rest, test: [NC_000002.12]}"),
+        )
+        .unwrap();
+        assert_eq!(plan.split_map().len(), 2);
+        // a report that places them settles it: the alt, when included, goes with its parent
+        let mut given = Overrides::new();
+        given.insert(
+            "NT_187361.1".into(),
+            Given {
+                class: ContigClass::Unplaced,
+                parent: None,
+            },
+        );
+        given.insert(
+            "NW_003315905.1".into(),
+            Given {
+                class: ContigClass::Alt,
+                parent: Some("NC_000001.11".into()),
+            },
+        );
+        let with_alts = "{train: rest, test: [NC_000002.12], include: [unplaced, alt]}";
+        let plan = Plan::build(classify(&names, &given), &settings(with_alts)).unwrap();
+        let m = plan.split_map();
+        assert_eq!(m["NW_003315905.1"], m["NC_000001.11"]);
+        assert_eq!(m["NT_187361.1"], Split::Train);
     }
 }

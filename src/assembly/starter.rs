@@ -232,6 +232,7 @@ mod tests {
             len,
             class,
             parent: None,
+            unsure: false,
         }
     }
 

@@ -21,7 +21,7 @@ use crate::regions::windows;
     after_help = "Examples:\n  count-kmers -g genome.fa.gz --windows windows.parquet --split train -k 5 -o kmers.parquet\n  count-kmers -g genome.fa.gz --windows windows.parquet --chrom chr_1 -k 5 -o chr_1.parquet\n  count-kmers --merge chr_*.parquet -o kmers.parquet"
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long, required_unless_present = "merge")]
     pub genome: Option<PathBuf>,
     /// Windows table from make-windows; without it every base of the genome is a center.

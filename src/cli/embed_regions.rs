@@ -22,7 +22,7 @@ use crate::regions::splits::Split;
     after_help = "Example:\n  embed-regions -g genome.fa.gz -m results/models/cnn --regions sites.bed -o sites.features.parquet\n\nColumns: chrom, pos (0-based), ref (the base), soft (soft-masked), f0..f{D-1} (float32).\nOne row per A/C/G/T position of the regions, in genome order."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// A model folder from train-model.

@@ -26,7 +26,7 @@ use crate::rng::SplitMix64;
     after_help = "Example:\n  explain-flanks -g genome.fa.gz -m models/cnn --windows windows.parquet --split test -o flanks.parquet\n\nWrites a Parquet table and a TSV beside it (same name, .tsv)."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     #[command(flatten)]

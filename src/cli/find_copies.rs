@@ -20,7 +20,7 @@ use crate::regions::splits::Split;
     after_help = "Example:\n  find-copies -g genome.fa.gz -m train.fmd --windows windows.parquet --split test -o copies.bed\n  score-genome ... --classes copies.bed   # metrics rows per band, for any model\n\nThe band of a position is that of the longest window around it found in the index, its own\noccurrence left out (an index of the whole genome finds no position itself). Prints the share\nof positions in each band."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip), the one the index was built from.
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit, the one the index was built from.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// FM-index of the train split (index-genome).

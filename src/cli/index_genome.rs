@@ -21,7 +21,7 @@ use crate::regions::splits::Split;
     after_help = "Examples:\n  index-genome -g genome.fa.gz --windows windows.parquet --split train -o train.fmd\n  index-genome -g genome.fa.gz --chrom chr_1,chr_2 -o chr1-2.fmd\n  score-genome -g genome.fa.gz -m train.fmd --max-order 12 --windows windows.parquet --split test --out-dir scores/markov\n\nMemory: about 5 bytes per indexed position (both strands: 10 per base) while sorting,\n9 above 2^31 positions; the file holds about 1 byte per base."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// Windows table from make-windows; without it whole contigs are indexed.

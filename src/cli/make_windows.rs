@@ -18,7 +18,7 @@ use crate::regions::windows::{self, TileSpec, WindowRow};
     after_help = "Examples:\n  make-windows -g genome.fa.gz --train chr_1,chr_2 --test rest -o windows.parquet\n  make-windows -g genome.fa.gz --config config/config.yaml --repeats repeats.bed -o windows.parquet --bed windows.bed"
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// Output Parquet table of windows.

@@ -20,7 +20,7 @@ use crate::repeats::{self, DustParams, Labelled};
     after_help = "Example:\n  mask-repeats -g genome.fa.gz --dust --bed rmsk.bed -o repeats.bed"
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// Output BED (chrom, start, end, sources), sorted in genome order.

@@ -20,7 +20,7 @@ use crate::regions::splits::SplitConfig;
     after_help = "Examples:\n  plan-splits -g hg38.fa.gz --config my.yaml -o splits.tsv\n  plan-splits -g GCF_000001405.40_GRCh38.p14_genomic.fna.gz --assembly-report GCF_000001405.40_GRCh38.p14_assembly_report.txt --config my.yaml -o -\n  plan-splits -g hg38.fa.gz --init-config my.yaml --node gpu\n\nThe table: contig, length, class, parent, split (train, valid, test or excluded), fold, job, reason."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// Workflow config (or any YAML) with the `splits:` and, optionally, `crossfit:` sections.

@@ -21,7 +21,7 @@ use crate::regions::bed;
     after_help = "Example:\n  query-index -g genome.fa.gz -m train.fmd --regions sites.bed --max-order 10 -o probs.tsv\n\nColumns: chrom, pos (0-based), ref, p_A, p_C, p_G, p_T (nan where the base is not A/C/G/T)."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     /// FM-index from index-genome.

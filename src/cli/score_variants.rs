@@ -17,7 +17,7 @@ use crate::variants::{self, Request, ScoreOptions, Summary};
     after_help = "Examples:\n  score-variants -g genome.fa.gz -m kmers.parquet -i calls.vcf.gz -o scored.vcf.gz --index\n  score-variants -g hg38.fa.gz -m models/cnn -i clinvar.vcf.gz --chr-prefix add --parquet scores.parquet\n\nINFO fields: DNACTX_P_REF, DNACTX_P_ALT (per ALT), DNACTX_LLR (per ALT), DNACTX_PRED,\nDNACTX_ENTROPY, and the flags DNACTX_NOT_SNV and DNACTX_REF_MISMATCH."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long)]
     pub genome: PathBuf,
     #[command(flatten)]

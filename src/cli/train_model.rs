@@ -23,7 +23,7 @@ use crate::regions::bed;
     after_help = "Examples:\n  train-model -g genome.fa.gz --windows windows.parquet --config cnn.yaml -o models/cnn\n  train-model -g genome.fa.gz --windows windows.parquet --config cnn.yaml -o models/cnn --resume\n\nThe folder gets config.yaml, weights.safetensors and metrics.parquet (and a checkpoint while training)."
 )]
 pub struct Args {
-    /// Genome FASTA (plain, gzip or bgzip).
+    /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
     #[arg(short, long, required_unless_present = "list_presets")]
     pub genome: Option<PathBuf>,
     /// Windows table from make-windows: trains on `train`, scores `valid` as it goes.

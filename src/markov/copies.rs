@@ -276,7 +276,7 @@ mod tests {
             })
             .collect();
         test.push_str(&rc);
-        let mut mutated = train[2000..2100].as_bytes().to_vec();
+        let mut mutated = train.as_bytes()[2000..2100].to_vec();
         for p in (5..100).step_by(13) {
             mutated[p] = if mutated[p] == b'A' { b'C' } else { b'A' };
         }

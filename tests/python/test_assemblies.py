@@ -117,6 +117,9 @@ def test_ncbi_with_its_assembly_report(asm, tmp_path):
     # without the report the NT_/NW_ scaffolds are unplaced: left out, never tested
     df, _ = plan(g, {"splits": {"train": ["NC_000020.11"], "test": "rest"}}, tmp_path)
     assert set(df.filter(pl.col("contig").str.starts_with("NT_"))["split"]) == {"excluded"}
+    # and asked for, they are refused: an NT_ name does not say unplaced from alt
+    res = plan(g, {"splits": {"train": ["NC_000020.11"], "test": "rest", "include": ["unplaced"]}}, tmp_path, check=False)
+    assert res.returncode != 0 and "NT_187577.1" in res.stderr and "assembly_report" in res.stderr, res.stderr
     df, _ = plan(g, cfg, tmp_path, "--assembly-report", str(report))
     r = rows(df)
     assert (r["NT_187577.1"]["class"], r["NT_187577.1"]["parent"], r["NT_187577.1"]["split"]) == ("alt", "NC_000020.11", "train")

@@ -103,6 +103,16 @@ def test_other_tools_read_a_2bit_directly_as_its_fasta(source, tmp_path):
     assert tables[0].equals(tables[1])
     assert tables[0]["n_repeat"].sum() > 0 and tables[0].height > 5
     assert (tmp_path / "from_2bit.bed").read_text() == (tmp_path / "from_fasta.bed").read_text()
+    # the k-mer counts and the FM-index (whole-genome readers) see the same sequence too
+    for genome, out in [(twobit, "from_2bit"), (fasta, "from_fasta")]:
+        run([tool("count-kmers"), "-g", str(genome), "--windows", str(tmp_path / f"{out}.parquet"),
+             "--split", "train", "-k", "3", "-o", str(tmp_path / f"{out}.k3.parquet"), "-q"])
+        run([tool("index-genome"), "-g", str(genome), "--chrom", "chr_20", "-o", str(tmp_path / f"{out}.fmd"), "-q"])
+    assert pl.read_parquet(tmp_path / "from_2bit.k3.parquet").equals(pl.read_parquet(tmp_path / "from_fasta.k3.parquet"))
+    def index_body(path):  # after the 64-byte header and the metadata (which names the genome file)
+        data = path.read_bytes()
+        return data[64 + int.from_bytes(data[16:24], "little"):]
+    assert index_body(tmp_path / "from_2bit.fmd") == index_body(tmp_path / "from_fasta.fmd")
     assert not (tmp_path / "genome.fa.fai").exists(), "a .2bit needs no .fai"
 
 

@@ -48,9 +48,15 @@ def test_comparison_table_and_report(workflow_run):
     for model in MODELS:
         rows = comp.filter((pl.col("model") == model) & (pl.col("target") == TARGET[model]))
         assert set(rows["chrom"]) == chroms
-        classes = ["all", "repeat", "non_repeat", "first_100kb", "ends", "late"]  # .test/classes.bed's after the built-in
+        bands = ["train_copy_none", "train_copy_21_31bp", "train_copy_33bp"]  # find-copies' (score.train_copies)
+        # .test/classes.bed's after the built-in, then the copy bands
+        classes = ["all", "repeat", "non_repeat", "first_100kb", "ends", "late", *bands]
         assert rows["class"].unique(maintain_order=True).to_list() == classes
         assert rows.height == len(chroms) * len(classes)
+        per_chrom = rows.group_by("chrom").agg(
+            pl.col("n").filter(pl.col("class").is_in(bands)).sum().alias("bands"),
+            pl.col("n").filter(pl.col("class") == "all").first().alias("all"))
+        assert per_chrom["bands"].to_list() == per_chrom["all"].to_list(), "the bands partition the test positions"
         merged = pl.read_parquet(workflow_run / f"results/scores/{model}/metrics.parquet")
         a = rows.filter(pl.col("chrom") == "all").sort("class")
         b = merged.filter((pl.col("chrom") == "all") & (pl.col("target") == TARGET[model])).sort("class")

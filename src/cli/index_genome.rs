@@ -7,8 +7,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::markov::build::TextBuilder;
+use crate::markov::build::{BuildProgress, TextBuilder};
 use crate::markov::index::{IndexMeta, KIND};
+use crate::markov::memory::{MemoryPlan, TextSize, human};
 use crate::regions::splits::Split;
 
 /// Index the A/C/G/T runs of a split's windows (or of whole chromosomes) and their reverse
@@ -18,7 +19,7 @@ use crate::regions::splits::Split;
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Examples:\n  index-genome -g genome.fa.gz --windows windows.parquet --split train -o train.fmd\n  index-genome -g genome.fa.gz --chrom chr_1,chr_2 -o chr1-2.fmd\n  score-genome -g genome.fa.gz -m train.fmd --max-order 12 --windows windows.parquet --split test --out-dir scores/markov\n\nMemory: about 5 bytes per indexed position (both strands: 10 per base) while sorting,\n9 above 2^31 positions; the file holds about 1 byte per base."
+    after_help = "Examples:\n  index-genome -g genome.fa.gz --windows windows.parquet --split train -o train.fmd\n  index-genome -g genome.fa.gz --chrom chr_1,chr_2 -o chr1-2.fmd\n  score-genome -g genome.fa.gz -m train.fmd --max-order 12 --windows windows.parquet --split test --out-dir scores/markov\n\nMemory: one pass takes about 5 bytes per indexed position (both strands: 10 per base). A\ntext that does not fit --max-memory, or has 2^31 positions or more, is sorted in parts\nbelow 2^31 positions merged one by one: about 4.5 bytes per position of the largest part\nplus 0.5 per position of the rest, and 1.1 per position while merging (a human genome,\n6.2 G positions: 16 GB). The counts are the same either way; the file holds about 1 byte\nper base."
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
@@ -36,6 +37,10 @@ pub struct Args {
     /// Output index file (.fmd).
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Peak memory to stay within, e.g. 12G: the text is sorted in parts that fit (default:
+    /// the cgroup's limit or the memory available).
+    #[arg(long, value_parser = crate::markov::memory::parse_size)]
+    pub max_memory: Option<u64>,
     #[command(flatten)]
     pub common: super::Common,
 }
@@ -69,11 +74,25 @@ pub fn run(args: Args) -> Result<()> {
         .map(|(i, c)| (c.name.as_str(), i))
         .collect();
     let total: u64 = regions.values().map(|s| s.covered()).sum();
+    let plan = memory_plan(&genome, &regions, args.max_memory)?;
+    if !args.common.quiet && plan.parts > 1 {
+        eprintln!(
+            "index-genome: about {} positions, sorted in {} parts of at most {} and merged \
+             (expected peak {})",
+            2 * total,
+            plan.parts,
+            plan.part_limit,
+            human(plan.peak)
+        );
+    }
     let pb = crate::progress::bar(total, "index-genome: reading", args.common.quiet);
-    let mut text = TextBuilder::new();
+    let mut text = TextBuilder::with_part_limit(plan.part_limit).with_progress(Box::new(Steps {
+        quiet: args.common.quiet,
+        bar: Default::default(),
+    }));
     genome.visit(&names, |contig, seq| {
         let set = &regions[&contig.name];
-        text.add_contig(number[contig.name.as_str()], &contig.name, seq.codes(), set);
+        text.add_contig(number[contig.name.as_str()], &contig.name, seq.codes(), set)?;
         pb.inc(set.covered());
         Ok(())
     })?;
@@ -84,6 +103,7 @@ pub fn run(args: Args) -> Result<()> {
         genome: crate::io::file_name(&args.genome),
         genome_contigs: genome.contig_lengths(),
         checksum: String::new(),
+        contig_checksums: Vec::new(),
         split: if args.windows.is_some() {
             args.split.to_string()
         } else {
@@ -93,12 +113,7 @@ pub fn run(args: Args) -> Result<()> {
         bases: 0,
     };
     let bases = text.bases();
-    let spinner = crate::progress::spinner(
-        &format!("index-genome: sorting {} positions", 2 * bases),
-        args.common.quiet,
-    );
     let index = text.finish(meta)?;
-    spinner.finish_and_clear();
     index.save(&args.output)?;
     if !args.common.quiet {
         eprintln!(
@@ -110,4 +125,62 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// How the build fits the memory bound (`--max-memory`, or what this process may use).
+fn memory_plan(
+    genome: &Genome,
+    regions: &std::collections::HashMap<String, crate::regions::IntervalSet>,
+    bound: Option<u64>,
+) -> Result<MemoryPlan> {
+    let intervals = regions.values().flat_map(|s| s.intervals());
+    let (runs, longest) = intervals.fold((0u64, 0u64), |(n, l), &(s, e)| (n + 1, l.max(e - s)));
+    let covered: u64 = regions.values().map(|s| s.covered()).sum();
+    let largest_contig = genome
+        .contigs()
+        .iter()
+        .filter(|c| regions.contains_key(&c.name))
+        .map(|c| c.len as u64)
+        .max()
+        .unwrap_or(0);
+    let size = TextSize {
+        positions: 2 * covered + 2 * runs,
+        longest_run: 2 * longest + 2,
+        runs,
+        reader: 2 * largest_contig,
+    };
+    let bound = match bound.or_else(crate::markov::memory::available) {
+        Some(b) => b,
+        None => {
+            crate::progress::warn(
+                "index-genome: cannot tell the memory available; assuming 16 GB (--max-memory)",
+            );
+            16 << 30
+        }
+    };
+    Ok(size.plan(bound)?)
+}
+
+/// Each step as a line, and a bar over each merge.
+struct Steps {
+    quiet: bool,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl BuildProgress for Steps {
+    fn step(&self, what: &str) {
+        if let Some(pb) = self.bar.lock().unwrap().take() {
+            pb.finish_and_clear();
+        }
+        if !self.quiet {
+            eprintln!("index-genome: {what}");
+        }
+    }
+
+    fn merged(&self, rows: u64, of: u64) {
+        let mut bar = self.bar.lock().unwrap();
+        let pb = bar
+            .get_or_insert_with(|| crate::progress::bar(of, "index-genome: merging", self.quiet));
+        pb.set_position(rows);
+    }
 }

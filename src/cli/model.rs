@@ -78,7 +78,8 @@ impl MarkovArgs {
         let model = MarkovModel::new(index, self.settings())
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         match model.check_genome(&genome.contig_lengths()) {
-            Ok(()) => Ok(model),
+            Ok(()) if self.other_genome => Ok(model.without_leave_one_out()),
+            Ok(()) => Ok(model.with_contig_check(genome.clone())),
             Err(_) if self.other_genome => Ok(model.without_leave_one_out()),
             Err(e) => bail!(
                 "{}: {e}; not the genome scored, {} (pass --other-genome to score it anyway, without leave-one-out)",

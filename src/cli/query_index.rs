@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<()> {
                 writeln!(out).map_err(io)?;
             }
         }
-        Ok(())
+        model.check_failure()
     })?;
     out.commit()?;
     Ok(())

@@ -2,10 +2,16 @@
 //! and their reverse complements, each followed by a separator, into one text; its BWT
 //! through libsais (the fastest suffix sorter, and its BWT mode keeps only the text and one
 //! 4-byte array, 8-byte above 2^31 positions); then the rank blocks.
+//!
+//! With a part limit ([`TextBuilder::with_part_limit`]) the text is sorted in parts of at
+//! most that many positions (whole runs; a run longer than the limit is a part of its own),
+//! each merged into the BWT of the parts before it ([`super::merge`]): the peak memory follows
+//! the part, not the text ([`MemoryPlan`]).
 
 use libsais::BwtConstruction;
 
 use super::index::{FmdIndex, IndexMeta, Run};
+use super::merge::{Bwt, PartBwt, merge};
 use super::rank::BlockBuilder;
 use crate::genome::encode;
 use crate::regions::IntervalSet;
@@ -14,25 +20,69 @@ use crate::{Error, Result};
 /// Separator symbol in the text; bases are 1..=4.
 const SEP: u8 = 0;
 
+/// What the builder reports as it goes: a step's description, or rows merged so far.
+pub trait BuildProgress {
+    fn step(&self, _what: &str) {}
+    fn merged(&self, _rows: u64, _of: u64) {}
+}
+
+/// Reports nothing.
+pub struct Silent;
+impl BuildProgress for Silent {}
+
 /// Collects runs into the text to index.
-#[derive(Default)]
 pub struct TextBuilder {
     text: Vec<u8>,
     runs: Vec<Run>,
     checksum: u64,
+    contig_checksums: Vec<(String, String)>,
+    part_limit: u64,
+    merged: Option<Bwt>,
+    parts: usize,
+    progress: Box<dyn BuildProgress>,
+}
+
+impl Default for TextBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl TextBuilder {
+    /// One text, sorted at once.
     pub fn new() -> Self {
+        Self::with_part_limit(u64::MAX)
+    }
+
+    /// Sorted in parts of at most `limit` positions (both strands, separators counted).
+    pub fn with_part_limit(limit: u64) -> Self {
         TextBuilder {
+            text: Vec::new(),
+            runs: Vec::new(),
             checksum: FNV_OFFSET,
-            ..Default::default()
+            contig_checksums: Vec::new(),
+            part_limit: limit.max(1),
+            merged: None,
+            parts: 0,
+            progress: Box::new(Silent),
         }
     }
 
+    pub fn with_progress(mut self, progress: Box<dyn BuildProgress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
     /// Adds the A/C/G/T runs of `regions` of contig number `contig` (`codes` its bases).
-    pub fn add_contig(&mut self, contig: usize, name: &str, codes: &[u8], regions: &IntervalSet) {
+    pub fn add_contig(
+        &mut self,
+        contig: usize,
+        name: &str,
+        codes: &[u8],
+        regions: &IntervalSet,
+    ) -> Result<()> {
         fnv(&mut self.checksum, name.as_bytes());
+        let first = self.runs.len();
         for &(s, e) in regions.intervals() {
             let e = (e as usize).min(codes.len());
             let mut p = (s as usize).min(e);
@@ -45,13 +95,22 @@ impl TextBuilder {
                     p += 1;
                 }
                 if p > a {
-                    self.add_run(contig, a, &codes[a..p]);
+                    self.add_run(contig, a, &codes[a..p])?;
                 }
             }
         }
+        if self.runs.len() > first {
+            let sum = contig_checksum(&self.runs[first..], codes);
+            self.contig_checksums.push((name.to_string(), sum));
+        }
+        Ok(())
     }
 
-    fn add_run(&mut self, contig: usize, start: usize, codes: &[u8]) {
+    fn add_run(&mut self, contig: usize, start: usize, codes: &[u8]) -> Result<()> {
+        let len = 2 * codes.len() as u64 + 2;
+        if !self.text.is_empty() && self.text.len() as u64 + len > self.part_limit {
+            self.sort_part()?;
+        }
         self.runs.push(Run {
             contig: contig as u64,
             start: start as u64,
@@ -65,6 +124,30 @@ impl TextBuilder {
         self.text
             .extend(codes.iter().rev().map(|&c| 4 - encode::base(c)));
         self.text.push(SEP);
+        Ok(())
+    }
+
+    /// Sorts the text collected so far as a part and merges it into the parts before it.
+    fn sort_part(&mut self) -> Result<()> {
+        let text = std::mem::take(&mut self.text);
+        self.parts += 1;
+        let n = text.len() as u64;
+        self.progress
+            .step(&format!("part {}: sorting {n} positions", self.parts));
+        let part = sort(text)?;
+        self.merged = Some(match self.merged.take() {
+            None => part.bwt,
+            Some(acc) => {
+                let of = acc.rows + part.bwt.rows;
+                self.progress.step(&format!(
+                    "part {}: merging into the {} rows before it",
+                    self.parts, acc.rows
+                ));
+                let progress = &self.progress;
+                merge(&acc, &part, &|done| progress.merged(done, of))
+            }
+        });
+        Ok(())
     }
 
     /// Bases added (one strand).
@@ -72,55 +155,91 @@ impl TextBuilder {
         self.runs.iter().map(|r| r.end - r.start).sum()
     }
 
+    /// Parts sorted so far (0 while the text is one).
+    pub fn parts(&self) -> usize {
+        self.parts
+    }
+
     /// The text's BWT and its rank blocks; `meta.checksum` and `meta.bases` are filled in.
-    pub fn finish(self, mut meta: IndexMeta) -> Result<FmdIndex> {
-        let TextBuilder {
-            mut text,
-            runs,
-            checksum,
-        } = self;
-        if runs.is_empty() {
+    pub fn finish(mut self, mut meta: IndexMeta) -> Result<FmdIndex> {
+        if self.runs.is_empty() {
             return Err(Error::Config(
                 "nothing to index: the chosen regions hold no A/C/G/T base".into(),
             ));
         }
-        meta.checksum = format!("fnv1a64:{checksum:016x}");
-        meta.bases = runs.iter().map(|r| r.end - r.start).sum();
-        let n = text.len();
-        let oom = |e: libsais::LibsaisError| {
-            Error::Config(format!("building the BWT of {n} positions failed: {e:?}"))
-        };
-        let primary = if n < i32::MAX as usize {
-            BwtConstruction::replace_text(&mut text)
-                .with_owned_temporary_array_buffer32()
-                .single_threaded()
-                .run()
-                .map_err(oom)?
-                .primary_index()
+        meta.checksum = format!("fnv1a64:{:016x}", self.checksum);
+        meta.contig_checksums = std::mem::take(&mut self.contig_checksums);
+        meta.bases = self.bases();
+        let bwt = if self.merged.is_none() {
+            let n = self.text.len() as u64;
+            self.progress.step(&format!("sorting {n} positions"));
+            sort(std::mem::take(&mut self.text))?.bwt
         } else {
-            BwtConstruction::replace_text(&mut text)
-                .with_owned_temporary_array_buffer64()
-                .single_threaded()
-                .run()
-                .map_err(oom)?
-                .primary_index()
+            self.sort_part()?;
+            self.merged.take().expect("merged parts")
         };
-        // The full BWT of text + sentinel has n + 1 rows; libsais leaves out the sentinel's
-        // row (the whole text's), `primary`.
-        let mut b = BlockBuilder::with_capacity(n as u64 + 1);
-        for (i, &s) in text.iter().enumerate() {
-            if i == primary {
-                b.push(None);
-            }
-            b.push((s != SEP).then(|| s - 1));
-        }
-        if primary == n {
+        Ok(FmdIndex::from_parts(
+            meta,
+            bwt.blocks,
+            bwt.dollars,
+            self.runs,
+            bwt.rows,
+        ))
+    }
+}
+
+/// The BWT of `text` plus a sentinel, by libsais: the 4-byte suffix array below 2^31
+/// positions, the 8-byte one above.
+fn sort(mut text: Vec<u8>) -> Result<PartBwt> {
+    let n = text.len();
+    let oom = |e: libsais::LibsaisError| {
+        Error::Config(format!("building the BWT of {n} positions failed: {e:?}"))
+    };
+    let primary = if n < i32::MAX as usize {
+        BwtConstruction::replace_text(&mut text)
+            .with_owned_temporary_array_buffer32()
+            .single_threaded()
+            .run()
+            .map_err(oom)?
+            .primary_index()
+    } else {
+        BwtConstruction::replace_text(&mut text)
+            .with_owned_temporary_array_buffer64()
+            .single_threaded()
+            .run()
+            .map_err(oom)?
+            .primary_index()
+    };
+    // The full BWT of text + sentinel has n + 1 rows; libsais leaves out the sentinel's
+    // row (the whole text's), `primary`.
+    let mut b = BlockBuilder::with_capacity(n as u64 + 1);
+    for (i, &s) in text.iter().enumerate() {
+        if i == primary {
             b.push(None);
         }
-        drop(text);
-        let (blocks, dollars, rows) = b.finish();
-        Ok(FmdIndex::from_parts(meta, blocks, dollars, runs, rows))
+        b.push((s != SEP).then(|| s - 1));
     }
+    if primary == n {
+        b.push(None);
+    }
+    drop(text);
+    Ok(PartBwt {
+        bwt: Bwt::from_builder(b),
+        primary: primary as u64,
+    })
+}
+
+/// A contig's checksum as the index records it: FNV-1a 64 of each indexed run's start and
+/// bases, from the contig's `codes`.
+pub fn contig_checksum(runs: &[Run], codes: &[u8]) -> String {
+    let mut h = FNV_OFFSET;
+    for r in runs {
+        fnv(&mut h, &r.start.to_le_bytes());
+        for &c in &codes[r.start as usize..r.end as usize] {
+            fnv(&mut h, &[encode::base(c) + 1]);
+        }
+    }
+    format!("fnv1a64:{h:016x}")
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -144,6 +263,7 @@ pub(crate) mod tests {
             genome: "t.fa".into(),
             genome_contigs: vec![("t".into(), 0)],
             checksum: String::new(),
+            contig_checksums: Vec::new(),
             split: "all".into(),
             chroms: "t".into(),
             bases: 0,
@@ -183,7 +303,7 @@ pub(crate) mod tests {
         fn counts_and_bidirectional_extension_match_naive(seq in "[ACGTN]{1,300}") {
             let codes = EncodedSeq::from_ascii(seq.as_bytes()).unwrap();
             let mut t = TextBuilder::new();
-            t.add_contig(0, "t", codes.codes(), &IntervalSet::from_unsorted(vec![(0, seq.len() as u64)]));
+            t.add_contig(0, "t", codes.codes(), &IntervalSet::from_unsorted(vec![(0, seq.len() as u64)])).unwrap();
             if t.bases() == 0 {
                 prop_assert!(t.finish(meta()).is_err());
                 return Ok(());
@@ -225,7 +345,8 @@ pub(crate) mod tests {
             "t",
             seq.codes(),
             &IntervalSet::from_unsorted(vec![(0, 27)]),
-        );
+        )
+        .unwrap();
         let idx = t.finish(meta()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.fmd");

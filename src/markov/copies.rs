@@ -129,6 +129,7 @@ pub fn copy_bands(
             &regions[&contig.name],
             &pb,
         );
+        model.check_failure()?;
         for &(s, e, band) in &runs {
             *counts.get_mut(&band).expect("every band counted") += e - s;
             writeln!(out, "{}\t{s}\t{e}\t{}", contig.name, band.label())
@@ -204,13 +205,14 @@ mod tests {
         let codes = EncodedSeq::from_ascii(train).unwrap().into_codes();
         let mut b = TextBuilder::new();
         let all = IntervalSet::from_unsorted(vec![(0, codes.len() as u64)]);
-        b.add_contig(0, "train", &codes, &all);
+        b.add_contig(0, "train", &codes, &all).unwrap();
         let meta = IndexMeta {
             kind: KIND.into(),
             version: "test".into(),
             genome: "test".into(),
             genome_contigs: vec![("train".into(), codes.len() as u64)],
             checksum: String::new(),
+            contig_checksums: Vec::new(),
             split: "train".into(),
             chroms: "train".into(),
             bases: 0,

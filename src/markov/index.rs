@@ -35,6 +35,10 @@ pub struct IndexMeta {
     pub genome_contigs: Vec<(String, u64)>,
     /// FNV-1a 64 of the indexed runs' names, coordinates and bases.
     pub checksum: String,
+    /// Each indexed contig's checksum ([`super::build::contig_checksum`]), so that a genome
+    /// with the same names and lengths but other bases is told apart (absent before 0.1).
+    #[serde(default)]
+    pub contig_checksums: Vec<(String, String)>,
     /// Split of the windows indexed, or `all`.
     pub split: String,
     /// Indexed contigs, comma-separated.

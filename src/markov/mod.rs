@@ -5,8 +5,11 @@
 pub mod build;
 pub mod copies;
 pub mod index;
+pub mod memory;
+pub mod merge;
 pub mod model;
 pub mod rank;
+pub mod verify;
 
 pub use copies::{CopyBand, copy_bands};
 pub use index::FmdIndex;

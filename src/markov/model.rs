@@ -20,6 +20,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::index::{BiInterval, FmdIndex};
+use super::verify::ContigCheck;
 use crate::genome::encode;
 use crate::predict::{Locus, NO_PREDICTION, Predictor, Probs};
 
@@ -100,6 +101,8 @@ pub struct MarkovModel {
     settings: MarkovSettings,
     /// Each indexed contig's runs (a range of `index.runs()`).
     runs: HashMap<String, Range<usize>>,
+    /// The scored genome, to check an indexed contig's bases before leaving them out.
+    check: Option<ContigCheck>,
 }
 
 impl MarkovModel {
@@ -116,6 +119,7 @@ impl MarkovModel {
             index,
             settings,
             runs,
+            check: None,
         })
     }
 
@@ -150,6 +154,23 @@ impl MarkovModel {
         ))
     }
 
+    /// Checks each indexed contig's bases in `genome` (the scored genome, whose names and
+    /// lengths [`check_genome`](Self::check_genome) accepted) before leave-one-out subtracts
+    /// them; a contig that differs is left alone and reported by
+    /// [`check_failure`](Self::check_failure).
+    pub fn with_contig_check(mut self, genome: crate::genome::Genome) -> Self {
+        self.check = Some(ContigCheck::new(genome, &self.index.meta.contig_checksums));
+        self
+    }
+
+    /// The first indexed contig whose bases differ in the scored genome, as an error.
+    pub fn check_failure(&self) -> crate::Result<()> {
+        match self.check.as_ref().and_then(|c| c.failure()) {
+            Some(msg) => Err(crate::Error::Config(msg.to_string())),
+            None => Ok(()),
+        }
+    }
+
     /// Turns leave-one-out off (scoring a genome other than the index's).
     pub fn without_leave_one_out(mut self) -> Self {
         self.settings.leave_one_out = false;
@@ -168,6 +189,11 @@ impl MarkovModel {
             return out;
         };
         let runs = &self.index.runs()[range.clone()];
+        if let Some(check) = &self.check
+            && !check.same_bases(locus.contig, runs)
+        {
+            return out;
+        }
         let mut r = runs.partition_point(|x| x.end <= locus.start);
         for (i, o) in out.iter_mut().enumerate() {
             let g = locus.start + i as u64;
@@ -318,10 +344,12 @@ impl Predictor for MarkovModel {
         chunks: &[Vec<u8>],
         loci: &[Locus],
     ) -> crate::Result<Vec<Vec<Probs>>> {
-        Ok(chunks
+        let out = chunks
             .par_iter()
             .zip(loci)
             .map(|(c, l)| self.predict_one(c, Some(l)))
-            .collect())
+            .collect();
+        self.check_failure()?;
+        Ok(out)
     }
 }

@@ -370,7 +370,8 @@ mod tests {
             "t",
             seq.codes(),
             &IntervalSet::from_unsorted(vec![(0, 3000)]),
-        );
+        )
+        .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.fmd");
         text.finish(meta()).unwrap().save(&path).unwrap();

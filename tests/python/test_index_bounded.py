@@ -1,0 +1,116 @@
+"""index-genome in bounded memory (issue 29): a text sorted in parts and merged answers as the
+one-pass index does; a bound too small is refused with one that works; a build killed part
+way leaves no index; an index refuses a genome whose indexed contig has other bases under the
+same name and length."""
+
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import DEMO, run, tool
+
+
+def fasta(records, path):
+    with open(path, "w") as f:
+        for name, seq in records:
+            f.write(f">{name}\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n")
+    run(["samtools", "faidx", str(path)])
+    return path
+
+
+def read_fasta(text):
+    records, name, seq = [], None, []
+    for line in text.splitlines():
+        if line.startswith(">"):
+            if name:
+                records.append((name, "".join(seq)))
+            name, seq = line[1:].split()[0], []
+        else:
+            seq.append(line.strip())
+    records.append((name, "".join(seq)))
+    return records
+
+
+@pytest.fixture(scope="module")
+def genome(tmp_path_factory):
+    """Four real chromosomes of the demo genome (13.5 Mb in all) and a copy whose chr_2 is
+    shuffled: the same names and lengths, other bases."""
+    d = tmp_path_factory.mktemp("bounded")
+    records = read_fasta(run(["samtools", "faidx", str(DEMO), "chr_1", "chr_2", "chr_3", "chr_4"]).stdout)
+    real = fasta(records, d / "real.fa")
+    rng = random.Random(29)
+    shuffled = [(n, "".join(rng.sample(s, len(s))) if n == "chr_2" else s) for n, s in records]
+    return d, real, fasta(shuffled, d / "shuffled.fa")
+
+
+def query(g, index, bed, out, *extra, check=True):
+    return run([tool("query-index"), "-g", str(g), "-m", str(index), "--regions", str(bed), "-o", str(out),
+                "-q", *extra], check=check)
+
+
+def test_parts_merged_answer_as_one_pass(genome, tmp_path):
+    _, g, _ = genome
+    one, parts = tmp_path / "one.fmd", tmp_path / "parts.fmd"
+    run([tool("index-genome"), "-g", str(g), "--chrom", "chr_1,chr_2,chr_3", "-o", str(one), "-q"])
+    res = run([tool("index-genome"), "-g", str(g), "--chrom", "chr_1,chr_2,chr_3", "-o", str(parts),
+               "--max-memory", "260M"])
+    assert "sorted in 2 parts" in res.stderr and "merging" in res.stderr, res.stderr
+    # the same size (a block per 128 rows; one sentinel row more per part)
+    assert abs(parts.stat().st_size - one.stat().st_size) <= 64
+    # leave-one-out on indexed contigs, and a contig outside the index
+    bed = tmp_path / "q.bed"
+    bed.write_text("chr_1\t0\t20000\nchr_2\t1000000\t1020000\nchr_3\t3000000\t3020000\nchr_4\t5000\t25000\n")
+    query(g, one, bed, tmp_path / "one.tsv")
+    query(g, parts, bed, tmp_path / "parts.tsv")
+    assert (tmp_path / "one.tsv").read_text() == (tmp_path / "parts.tsv").read_text()
+
+
+def test_a_bound_too_small_is_refused_with_one_that_works(genome, tmp_path):
+    _, g, _ = genome
+    out = tmp_path / "i.fmd"
+    res = run([tool("index-genome"), "-g", str(g), "-o", str(out), "--max-memory", "50M", "-q"], check=False)
+    assert res.returncode != 0 and "smallest that works is --max-memory" in res.stderr, res.stderr
+    assert not out.exists()
+    works = res.stderr.split("--max-memory ")[-1].split()[0]
+    run([tool("index-genome"), "-g", str(g), "-o", str(out), "--max-memory", works, "-q"])
+    assert out.exists()
+
+
+def test_a_killed_build_leaves_no_index(genome, tmp_path):
+    _, g, _ = genome
+    out = tmp_path / "i.fmd"
+    proc = subprocess.Popen([tool("index-genome"), "-g", str(g), "-o", str(out), "--max-memory", "300M", "-q"],
+                            stderr=subprocess.PIPE)
+    time.sleep(0.8)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".fmd"], list(tmp_path.iterdir())
+    run([tool("index-genome"), "-g", str(g), "-o", str(out), "--max-memory", "300M", "-q"])
+    assert out.exists()
+
+
+def test_another_genome_with_the_same_names_and_lengths_is_refused(genome, tmp_path):
+    _, g, shuffled = genome
+    index = tmp_path / "i.fmd"
+    run([tool("index-genome"), "-g", str(g), "--chrom", "chr_1,chr_2", "-o", str(index), "-q"])
+    bed = tmp_path / "q.bed"
+    bed.write_text("chr_1\t1000\t1100\nchr_2\t1000\t1100\n")
+    res = query(shuffled, index, bed, tmp_path / "x.tsv", check=False)
+    assert res.returncode != 0 and "shuffled.fa has other bases than the chr_2 indexed" in res.stderr, res.stderr
+    assert not (tmp_path / "x.tsv").exists()
+    # score-genome too
+    windows = tmp_path / "w.parquet"
+    run([tool("make-windows"), "-g", str(shuffled), "--train", "chr_1,chr_2", "--test", "rest",
+         "-o", str(windows), "-q"])
+    res = run([tool("score-genome"), "-g", str(shuffled), "-m", str(index), "--windows", str(windows),
+               "--split", "train", "--chrom", "chr_2", "-o", str(tmp_path / "scores"), "-q"], check=False)
+    assert res.returncode != 0 and "chr_2" in res.stderr and "other bases" in res.stderr, res.stderr
+    # a contig the index does not hold needs no check; --other-genome turns leave-one-out off
+    bed.write_text("chr_3\t1000\t1100\n")
+    query(shuffled, index, bed, tmp_path / "y.tsv")
+    bed.write_text("chr_2\t1000\t1100\n")
+    query(shuffled, index, bed, tmp_path / "z.tsv", "--other-genome")

@@ -279,30 +279,36 @@ def markov_flags(name, prefix=""):
     return " ".join(flags)
 
 
-def train_bases():
-    """Bases of the train chromosomes (the plan's lengths)."""
+def train_bases(fold=None):
+    """Bases of the train chromosomes (the plan's lengths); of a crossfit fold's train (every
+    fold but its own) when `fold` is given."""
+    if fold:
+        return sum(int(r["length"]) for r in PLAN_ROWS if r["fold"] not in (".", fold))
     return sum(CONTIG_LENGTHS[c] for c in TRAIN_CHROMS)
 
 
-def markov_index_mb():
-    """Memory of index_genome, MiB: the largest `memory_gb` of the markov models when one sets
-    it; else about 10 bytes per indexed base, both strands, i.e. 20 per train base (from the
-    .fai) plus 1 GiB; else 8 GiB."""
+def markov_index_mb(wildcards=None):
+    """Memory of index_genome, MiB, also passed as its --max-memory: the largest `memory_gb`
+    of the markov models when one sets it; else what one pass needs (5 bytes per indexed
+    position, two positions per train base, and 1 GiB for the process and one contig), up to
+    `index_max_memory_gb` (default 16), beyond which index-genome sorts the train split in
+    parts merged within that bound (a 1.5 Gb train split: 16 GiB instead of 29; see
+    docs/benchmarks.md, "A human-size genome on one node")."""
     explicit = [MODELS[n]["memory_gb"] for n in MARKOV_MODELS if "memory_gb" in MODELS[n]]
     if explicit:
         return int(max(explicit) * 1024)
-    bases = train_bases()
-    if bases is None:
-        return 8 * 1024
-    return -(-20 * bases // 2**20) + 1024
+    bases = train_bases(getattr(wildcards, "fold", None))
+    one_pass = -(-10 * bases // 2**20) + 1024
+    return min(one_pass, int(config.get("index_max_memory_gb", 16) * 1024))
 
 
-def markov_score_mb():
-    """Memory of a job that reads the FM-index (score, explain): 4 GB plus twice the index
-    (about 1 byte per train base on disk; a tenth of the build memory without a .fai)."""
-    bases = train_bases()
-    index_mb = -(-bases // 2**20) if bases is not None else markov_index_mb() // 10
-    return 4000 + 2 * index_mb
+def markov_score_mb(wildcards=None):
+    """Memory of a job that reads the FM-index (score, explain, find-copies): 4 GB, the
+    mapped index (about half a byte per indexed position: one byte per train base) and the
+    largest contig a job reads, as bytes and as predictions (about 10 bytes a base)."""
+    index_mb = -(-train_bases(getattr(wildcards, "fold", None)) // 2**20)
+    largest = max(CONTIG_LENGTHS.values()) if CONTIG_LENGTHS else 0
+    return 4000 + index_mb + -(-10 * largest // 2**20)
 
 
 def run_dir(wildcards):

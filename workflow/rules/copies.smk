@@ -20,7 +20,7 @@ rule find_copies:
         "logs/find_copies/{job}.log",
     threads: 2
     resources:
-        mem_mb=lambda wc: markov_score_mb(),
+        mem_mb=markov_score_mb,
         runtime=120,
     conda:
         "../../envs/dnactx.yaml"

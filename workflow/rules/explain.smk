@@ -41,7 +41,7 @@ rule explain_markov:
         "logs/explain/{markov}.log",
     threads: 2
     resources:
-        mem_mb=lambda wc: markov_score_mb(),
+        mem_mb=markov_score_mb,
         runtime=60,
     conda:
         "../../envs/dnactx.yaml"

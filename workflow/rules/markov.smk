@@ -16,10 +16,10 @@ rule index_genome:
         "logs/index_genome.log",
     threads: 4
     resources:
-        mem_mb=lambda wc: markov_index_mb(),
+        mem_mb=markov_index_mb,
         runtime=120,
     conda:
         "../../envs/dnactx.yaml"
     shell:
         "{params.exe} -g {input.genome} --windows {input.windows} --split train "
-        "-o {output.index} -t {threads} 2> {log}"
+        "-o {output.index} -t {threads} --max-memory {resources.mem_mb}M 2> {log}"

@@ -67,7 +67,7 @@ rule score_markov:
         "logs/score/{markov}/{job}.log",
     threads: 2
     resources:
-        mem_mb=lambda wc: markov_score_mb(),
+        mem_mb=markov_score_mb,
         runtime=240,
     conda:
         "../../envs/dnactx.yaml"

@@ -64,6 +64,7 @@ models:
   - {name: markov16, kind: markov, k: 16}
 score:
   all_tracks: true
+  keep_chroms: true   # the per-job folders stay, for merge-scores before and after
 explain: {enabled: false}
 hub: {enabled: true}
 report: {title: "dnactx on a human-size genome"}

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use bigtools::BigWigRead;
+use bigtools::{BigWigRead, Value};
 use clap::Parser;
+use rayon::prelude::*;
 
 use crate::markov::CopyBand;
 use crate::metrics::{Calibration, MetricsTable};
@@ -98,14 +99,21 @@ pub fn run(args: Args) -> Result<()> {
             .collect();
         for (chrom, len) in chroms {
             tracks.start_chrom(&chrom)?;
-            for (t, reader) in readers.iter_mut().enumerate() {
-                let path = dir.join(format!("{}.bw", names[t]));
-                let values = reader
-                    .get_interval(&chrom, 0, len)
-                    .with_context(|| format!("reading {chrom} of {}", path.display()))?;
-                for v in values {
-                    tracks
-                        .push_run(t, v.with_context(|| format!("reading {}", path.display()))?)?;
+            // the tracks read side by side, a block of the chromosome at a time (the writers
+            // already run a thread each)
+            for s in (0..len).step_by(READ_BLOCK as usize) {
+                let e = (s + READ_BLOCK).min(len);
+                let blocks: Vec<Vec<Value>> = readers
+                    .par_iter_mut()
+                    .zip(&names)
+                    .map(|(reader, name)| {
+                        read_block(reader, &dir.join(format!("{name}.bw")), &chrom, s, e)
+                    })
+                    .collect::<Result<_>>()?;
+                for (t, values) in blocks.into_iter().enumerate() {
+                    for v in values {
+                        tracks.push_run(t, v)?;
+                    }
                 }
             }
         }
@@ -140,6 +148,30 @@ pub fn run(args: Args) -> Result<()> {
     meta.insert("dnactx.merged_from".into(), args.inputs.len().to_string());
     scores::write(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
     Ok(())
+}
+
+/// Bases of a chromosome read from every track at once: at most about 12 bytes a base each.
+const READ_BLOCK: u32 = 1 << 22;
+
+/// The runs of `chrom` in `s..e` (cut at the block's ends).
+fn read_block(
+    reader: &mut BigWigRead<bigtools::utils::reopen::ReopenableFile>,
+    path: &Path,
+    chrom: &str,
+    s: u32,
+    e: u32,
+) -> Result<Vec<Value>> {
+    let context = || format!("reading {chrom} of {}", path.display());
+    reader
+        .get_interval(chrom, s, e)
+        .with_context(context)?
+        .map(|v| {
+            let mut v = v.with_context(context)?;
+            v.start = v.start.max(s);
+            v.end = v.end.min(e);
+            Ok(v)
+        })
+        .collect()
 }
 
 /// The annotation classes other than the copy bands, in their order.

@@ -8,7 +8,7 @@
 //! each merged into the BWT of the parts before it ([`super::merge`]): the peak memory follows
 //! the part, not the text ([`MemoryPlan`]).
 
-use libsais::BwtConstruction;
+use libsais::{BwtConstruction, ThreadCount};
 
 use super::index::{FmdIndex, IndexMeta, Run};
 use super::merge::{Bwt, PartBwt, merge};
@@ -188,24 +188,25 @@ impl TextBuilder {
     }
 }
 
-/// The BWT of `text` plus a sentinel, by libsais: the 4-byte suffix array below 2^31
-/// positions, the 8-byte one above.
+/// The BWT of `text` plus a sentinel, by libsais on the pool's threads (OpenMP): the 4-byte
+/// suffix array below 2^31 positions, the 8-byte one above.
 fn sort(mut text: Vec<u8>) -> Result<PartBwt> {
     let n = text.len();
     let oom = |e: libsais::LibsaisError| {
         Error::Config(format!("building the BWT of {n} positions failed: {e:?}"))
     };
+    let threads = ThreadCount::fixed(rayon::current_num_threads().clamp(1, 256) as u16);
     let primary = if n < i32::MAX as usize {
         BwtConstruction::replace_text(&mut text)
             .with_owned_temporary_array_buffer32()
-            .single_threaded()
+            .multi_threaded(threads)
             .run()
             .map_err(oom)?
             .primary_index()
     } else {
         BwtConstruction::replace_text(&mut text)
             .with_owned_temporary_array_buffer64()
-            .single_threaded()
+            .multi_threaded(threads)
             .run()
             .map_err(oom)?
             .primary_index()

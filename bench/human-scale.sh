@@ -11,8 +11,12 @@
 #      within 16 GB.
 # Prints Markdown: per step the wall time, peak memory and bytes on disk.
 #
-#   bench/human-scale.sh [STAGE...]   # stages: genome workflow whole fold (default: all)
+#   4. scoring speed, one thread, the same 5 Mb of chr22 against the demo's index, the train
+#      split's and the whole genome's (positions per second per core, k = 16).
+#
+#   bench/human-scale.sh [STAGE...]   # stages: genome workflow whole fold score (default: all)
 #   HS_DIR=/big/disk bench/human-scale.sh   # where the genome and runs go (needs about 25 GB)
+#   HS_TARGETS=results/windows.parquet HS_CORES=1 bench/human-scale.sh workflow   # a part only
 #
 # On this machine (2 cores, 24 GB) the whole script takes about 3 hours.
 set -euo pipefail
@@ -22,7 +26,7 @@ repo=$PWD
 dir=${HS_DIR:-/tmp/dnactx-human-scale}
 mkdir -p "$dir"
 genome=$dir/human-scale.fa
-stages=${*:-genome workflow whole fold}
+stages=${*:-genome workflow whole fold score}
 has() { [[ " $stages " == *" $1 "* ]]; }
 timed() { # timed LABEL CMD...: one Markdown row
     local label=$1; shift
@@ -41,8 +45,8 @@ fi
 if has workflow; then
     run=$dir/workflow
     mkdir -p "$run/bin"
-    timings=$run/timings.tsv
-    : > "$timings"
+    timings=$run/timings.tsv   # appended to: a rerun of the stage goes on where the last stopped
+    touch "$timings"
     # every dnactx binary behind a wrapper that appends its wall time and peak RSS
     for exe in target/release/*; do
         name=$(basename "$exe")
@@ -69,8 +73,9 @@ explain: {enabled: false}
 hub: {enabled: true}
 report: {title: "dnactx on a human-size genome"}
 EOF
-    /usr/bin/time -f '%e %M' -o "$run/total" snakemake -s workflow/Snakefile -d "$run" \
-        --configfile "$run/config.yaml" --cores 2 --resources mem_mb=22000 > "$run/snakemake.log" 2>&1
+    /usr/bin/time -f '%e %M' -o "$run/total" snakemake ${HS_TARGETS:-} -s workflow/Snakefile -d "$run" \
+        --configfile "$run/config.yaml" --cores "${HS_CORES:-2}" --resources mem_mb="${HS_MEM_MB:-22000}" \
+        >> "$run/snakemake.log" 2>&1
     read -r wall rss < "$run/total"
     echo "Workflow: ${wall} s in all."
     echo
@@ -112,4 +117,25 @@ if has fold; then
     echo "| --- | ---: | ---: |"
     timed index-fold index-genome -g "$genome" --chrom "$fold_train" -o "$dir/fold.fmd" --max-memory 16G -t 2
     tail -n 1 "$dir/index-fold.err"
+fi
+
+if has score; then
+    # the demo's index: its train split, chr_1..chr_7 (48.9 M positions, in the L3 cache's reach)
+    demo=$dir/demo.fmd
+    [ -e "$demo" ] || index-genome -g data/ztritici_IPO323.fa.gz --chrom chr_1,chr_2,chr_3,chr_4,chr_5,chr_6,chr_7 \
+        -o "$demo" -q
+    printf 'chr22\t20000000\t25000000\n' > "$dir/region.bed"
+    echo "| index | positions indexed | score-genome -t 1 wall (s) | peak RSS (GB) | positions/s per core |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
+    for pair in "demo:$demo:--other-genome" "train:$dir/workflow/results/markov/index.fmd:" "whole:$dir/whole.fmd:"; do
+        IFS=: read -r label index flag <<< "$pair"
+        [ -e "$index" ] || continue
+        rm -rf "$dir/score-$label"
+        /usr/bin/time -f '%e %M' -o "$dir/time" score-genome -g "$genome" --regions "$dir/region.bed" -m "$index" \
+            $flag -t 1 --profile -o "$dir/score-$label" > "$dir/score-$label.out" 2> "$dir/score-$label.err"
+        read -r wall rss < "$dir/time"
+        rate=$(grep -o '[0-9,]* positions/s' "$dir/score-$label.err" | head -n 1 | tr -d ', positions/s')
+        rows=$(python3 -c "import sys; d=open(sys.argv[1],'rb').read(64); print(int.from_bytes(d[48:56],'little'))" "$index")
+        printf '| %s | %s | %.0f | %.2f | %s |\n' "$label" "$rows" "$wall" "$(echo "$rss / 1048576" | bc -l)" "${rate:-?}"
+    done
 fi

@@ -138,7 +138,7 @@ impl TextBuilder {
         self.merged = Some(match self.merged.take() {
             None => part.bwt,
             Some(acc) => {
-                let of = acc.rows + part.bwt.rows;
+                let of = part.bwt.rows;
                 self.progress.step(&format!(
                     "part {}: merging into the {} rows before it",
                     self.parts, acc.rows

@@ -4,6 +4,7 @@
 //! (make-windows, plan-splits) and the workflow share.
 
 pub mod class;
+pub mod contigs;
 pub mod plan;
 pub mod report;
 pub mod starter;

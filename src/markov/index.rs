@@ -127,12 +127,8 @@ impl FmdIndex {
     }
 
     fn init_totals(&mut self) {
-        self.totals = rank::occ(self.blocks(), self.dollars(), self.rows);
-        let mut acc = self.rows - self.totals.iter().sum::<u64>();
-        for b in 0..4 {
-            self.first[b] = acc;
-            acc += self.totals[b];
-        }
+        (self.totals, self.first) =
+            rank::totals_and_first(self.blocks(), self.dollars(), self.rows);
     }
 
     pub fn blocks(&self) -> &[Block] {

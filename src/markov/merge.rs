@@ -45,27 +45,15 @@ impl Bwt {
         rank::occ(&self.blocks, &self.dollars, i)
     }
 
-    /// Rows that start with a dollar: every row but those of A/C/G/T.
-    fn dollar_rows(&self) -> u64 {
-        self.rows - self.occ(self.rows).iter().sum::<u64>()
-    }
-
-    /// First row of each base.
+    /// First row of each base; the rows before A's start with a dollar.
     fn first(&self) -> [u64; 4] {
-        let totals = self.occ(self.rows);
-        let mut acc = self.rows - totals.iter().sum::<u64>();
-        std::array::from_fn(|b| {
-            let f = acc;
-            acc += totals[b];
-            f
-        })
+        rank::totals_and_first(&self.blocks, &self.dollars, self.rows).1
     }
 
     /// The 2-bit code at row `i` (dollars read as A, code 0).
     #[inline]
     fn code(&self, i: u64) -> u8 {
-        let o = i % BLOCK;
-        ((self.blocks[(i / BLOCK) as usize].bits[(o / 32) as usize] >> (2 * (o % 32))) & 3) as u8
+        rank::code(&self.blocks, i)
     }
 
     #[inline]
@@ -105,7 +93,7 @@ fn interleave(acc: &Bwt, part: &PartBwt, progress: &dyn Fn(u64)) -> Vec<u64> {
     let mut set = |i: u64| z[(i / 64) as usize] |= 1 << (i % 64);
     let b = &part.bwt;
     let (first_a, first_b) = (acc.first(), b.first());
-    let dollars_a = acc.dollar_rows();
+    let dollars_a = first_a[0];
     // Row 0 of the part is its sentinel's suffix; walk to the whole text's suffix.
     let (mut r, mut k) = (0u64, dollars_a);
     set(r + k);

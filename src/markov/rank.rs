@@ -69,6 +69,26 @@ pub fn occ(blocks: &[Block], dollars: &[u64], i: u64) -> [u64; 4] {
     ]
 }
 
+/// The 2-bit code at position `i` (a dollar reads as A, code 0).
+#[inline]
+pub fn code(blocks: &[Block], i: u64) -> u8 {
+    let o = i % BLOCK;
+    ((blocks[(i / BLOCK) as usize].bits[(o / 32) as usize] >> (2 * (o % 32))) & 3) as u8
+}
+
+/// Occurrences of each base in the whole BWT of `rows` positions, and the first row of
+/// each base (the rows before A's are the dollars').
+pub fn totals_and_first(blocks: &[Block], dollars: &[u64], rows: u64) -> ([u64; 4], [u64; 4]) {
+    let totals = occ(blocks, dollars, rows);
+    let mut acc = rows - totals.iter().sum::<u64>();
+    let first = std::array::from_fn(|b| {
+        let f = acc;
+        acc += totals[b];
+        f
+    });
+    (totals, first)
+}
+
 /// Builds blocks from a stream of BWT symbols: `Some(base 0..4)` or `None` for a dollar.
 pub struct BlockBuilder {
     pub blocks: Vec<Block>,

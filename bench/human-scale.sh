@@ -11,10 +11,14 @@
 #      within 16 GB.
 # Prints Markdown: per step the wall time, peak memory and bytes on disk.
 #
-#   4. scoring speed, one thread, the same 5 Mb of chr22 against the demo's index, the train
-#      split's and the whole genome's (positions per second per core, k = 16).
+#   4. scoring speed, one thread, the same 5 Mb of chr22 against the demo's index and each
+#      human-size index built (train split, fold, whole genome; positions per second per core,
+#      k = 16);
+#   5. merge-scores on chr21 and chr22 scored with every track (per-job folders, by the fold's
+#      index): one thread against two, and against an older binary given as HS_OLD_MERGE.
 #
-#   bench/human-scale.sh [STAGE...]   # stages: genome workflow whole fold score (default: all)
+#   bench/human-scale.sh [STAGE...]   # stages: genome workflow whole fold score merge
+#                                     # (default: all)
 #   HS_DIR=/big/disk bench/human-scale.sh   # where the genome and runs go (needs about 25 GB)
 #   HS_TARGETS=results/windows.parquet HS_CORES=1 bench/human-scale.sh workflow   # a part only
 #
@@ -26,7 +30,7 @@ repo=$PWD
 dir=${HS_DIR:-/tmp/dnactx-human-scale}
 mkdir -p "$dir"
 genome=$dir/human-scale.fa
-stages=${*:-genome workflow whole fold score}
+stages=${*:-genome workflow whole fold score merge}
 has() { [[ " $stages " == *" $1 "* ]]; }
 timed() { # timed LABEL CMD...: one Markdown row
     local label=$1; shift
@@ -127,7 +131,8 @@ if has score; then
     printf 'chr22\t20000000\t25000000\n' > "$dir/region.bed"
     echo "| index | positions indexed | score-genome -t 1 wall (s) | peak RSS (GB) | positions/s per core |"
     echo "| --- | ---: | ---: | ---: | ---: |"
-    for pair in "demo:$demo:--other-genome" "train:$dir/workflow/results/markov/index.fmd:" "whole:$dir/whole.fmd:"; do
+    for pair in "demo:$demo:--other-genome" "train:$dir/workflow/results/markov/index.fmd:" "fold:$dir/fold.fmd:" \
+                "whole:$dir/whole.fmd:"; do
         IFS=: read -r label index flag <<< "$pair"
         [ -e "$index" ] || continue
         rm -rf "$dir/score-$label"
@@ -138,4 +143,34 @@ if has score; then
         rows=$(python3 -c "import sys; d=open(sys.argv[1],'rb').read(64); print(int.from_bytes(d[48:56],'little'))" "$index")
         printf '| %s | %s | %.0f | %.2f | %s |\n' "$label" "$rows" "$wall" "$(echo "$rss / 1048576" | bc -l)" "${rate:-?}"
     done
+fi
+
+if has merge; then
+    index=$dir/fold.fmd
+    [ -e "$index" ] || index=$dir/whole.fmd
+    jobs=$dir/merge-jobs
+    mkdir -p "$jobs"
+    echo "| step | wall (s) | peak RSS (GB) |"
+    echo "| --- | ---: | ---: |"
+    for chrom in chr21 chr22; do
+        [ -e "$jobs/$chrom/metrics.parquet" ] && continue
+        awk -v c="$chrom" '$1 == c {print $1 "\t0\t" $2}' "$genome.fai" > "$jobs/$chrom.bed"
+        timed "score-$chrom" score-genome -g "$genome" --regions "$jobs/$chrom.bed" -m "$index" --tracks -t 2 \
+            -o "$jobs/$chrom"
+    done
+    merges="t1:merge-scores:1 t2:merge-scores:2"
+    [ -n "${HS_OLD_MERGE:-}" ] && merges="old:$HS_OLD_MERGE:1 $merges"
+    for m in $merges; do
+        IFS=: read -r label exe threads <<< "$m"
+        rm -rf "$dir/merged-$label"
+        timed "merge-scores-$label" "$exe" "$jobs/chr21" "$jobs/chr22" -o "$dir/merged-$label" -t "$threads"
+    done
+    for m in $merges; do   # every run gives the same tracks
+        IFS=: read -r label _ <<< "$m"
+        for bw in "$dir/merged-t1"/*.bw; do
+            cmp -s "$bw" "$dir/merged-$label/$(basename "$bw")" || echo "DIFFERS: merged-$label/$(basename "$bw")"
+        done
+    done
+    echo
+    echo "Bases merged: $(awk '$1 == "chr21" || $1 == "chr22" {n += $2} END {printf "%d", n}' "$genome.fai")."
 fi

@@ -163,6 +163,26 @@ impl MarkovModel {
         self
     }
 
+    /// Checks every indexed contig's bases in `genome` at once, in index order (what
+    /// [`with_contig_check`](Self::with_contig_check) does lazily as scoring reaches each
+    /// contig): for callers that leave counts out without going through
+    /// [`Predictor`](crate::predict::Predictor), such as a network's training prior. The
+    /// first contig that differs is named.
+    pub fn check_contigs(&self, genome: &crate::genome::Genome) -> Result<(), String> {
+        let check = ContigCheck::new(genome.clone(), &self.index.meta.contig_checksums);
+        let mut contigs: Vec<_> = self.runs.iter().collect();
+        contigs.sort_by_key(|(_, r)| r.start);
+        for (contig, range) in contigs {
+            if !check.same_bases(contig, &self.index.runs()[range.clone()]) {
+                break;
+            }
+        }
+        match check.failure() {
+            Some(msg) => Err(msg.to_string()),
+            None => Ok(()),
+        }
+    }
+
     /// The first indexed contig whose bases differ in the scored genome, as an error.
     pub fn check_failure(&self) -> crate::Result<()> {
         match self.check.as_ref().and_then(|c| c.failure()) {

@@ -174,12 +174,18 @@ impl Prior {
         Prior::load(&folder.join(&info.table), &settings, false)
     }
 
-    /// Checks that an FM-index prior was built from `genome` (a count table carries no
-    /// contig list to check).
+    /// Checks that an FM-index prior was built from `genome`: its contigs' names and lengths,
+    /// and, where training leaves each position's own count out, every indexed contig's bases
+    /// (an index of another genome with the same names would otherwise have bases subtracted
+    /// that are not there). A count table carries no contig list to check.
     pub fn check_genome(&self, path: &Path, genome: &crate::genome::Genome) -> Result<()> {
         if let PriorModel::Markov(m) = &self.model {
             m.check_genome(&genome.contig_lengths())
                 .map_err(|e| Error::invalid(path, e))?;
+            if m.settings().leave_one_out {
+                m.check_contigs(genome)
+                    .map_err(|e| Error::invalid(path, e))?;
+            }
         }
         Ok(())
     }

@@ -109,6 +109,18 @@ def test_another_genome_with_the_same_names_and_lengths_is_refused(genome, tmp_p
     res = run([tool("score-genome"), "-g", str(shuffled), "-m", str(index), "--windows", str(windows),
                "--split", "train", "--chrom", "chr_2", "-o", str(tmp_path / "scores"), "-q"], check=False)
     assert res.returncode != 0 and "chr_2" in res.stderr and "other bases" in res.stderr, res.stderr
+    # a network's training prior leaves counts out too: checked before training starts
+    run([tool("make-windows"), "-g", str(shuffled), "--train", "chr_1,chr_2", "--valid-fraction", "0.2",
+         "--size", "100000", "-o", str(windows), "-q"])
+    cfg = tmp_path / "cnn.yaml"
+    cfg.write_text("model:\n  architecture: cnn\n  channels: 8\n  kernel_sizes: [3, 3]\n  dilations: [1, 2]\n"
+                   "  dense: [8]\ntrain:\n  chunk: 128\n  batch: 2\n  steps: 2\n  valid_every: 1\n"
+                   "  valid_chunks: 2\n  warmup: 1\n")
+    res = run([tool("train-model"), "-g", str(shuffled), "--windows", str(windows), "--config", str(cfg),
+               "--prior", str(index), "--prior-order", "6", "--device", "cpu", "-o", str(tmp_path / "m"), "-q"],
+              check=False)
+    assert res.returncode != 0 and "other bases than the chr_2 indexed" in res.stderr, res.stderr
+    assert not (tmp_path / "m").exists()
     # a contig the index does not hold needs no check; --other-genome turns leave-one-out off
     bed.write_text("chr_3\t1000\t1100\n")
     query(shuffled, index, bed, tmp_path / "y.tsv")

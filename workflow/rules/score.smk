@@ -129,11 +129,12 @@ rule merge_scores:
         exe=tool("merge-scores"),
     log:
         "logs/merge_scores/{model}.log",
-    threads: 1
+    # the six tracks' blocks are read side by side (a reader per thread; a writer per track)
+    threads: 4
     resources:
         mem_mb=4000,
         runtime=120,
     conda:
         "../../envs/dnactx.yaml"
     shell:
-        "{params.exe} {params.dirs} -o {params.outdir} 2> {log}"
+        "{params.exe} {params.dirs} -o {params.outdir} -t {threads} 2> {log}"

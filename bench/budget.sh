@@ -60,7 +60,7 @@ if [[ " $parts " == *" producer "* ]]; then
         m=budget/producer-$1-$2-${3%.*}
         rm -rf "$m"
         train-model -g "$g" --windows w.parquet --preset cpu-small --prior "$3" --steps "$4" \
-            --max-minutes 0 --prefetch "$1" --precision "$2" -t 2 --device cpu -o "$m" -q \
+            --max-minutes 0 --prefetch "$1" --dtype "$2" -t 2 --device cpu -o "$m" -q \
             --config <(printf 'train:\n  valid_every: 10\n  valid_chunks: 16\n  warmup: 20\n')
         what=$([ "$1" = 0 ] && echo "on the training thread" || echo "by a loader thread (prefetch $1)")
         prior=$([ "$3" = train.fmd ] && echo "FM-index, k = 16" || echo "count table, k = 6")

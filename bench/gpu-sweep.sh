@@ -65,7 +65,7 @@ for v in "${variants[@]}"; do
     printf "$yaml" > "gsweep/$name.yaml"
     rm -rf "gsweep/$name"
     train-model -g "$g" --windows w.parquet --preset cpu-small --config "gsweep/$name.yaml" --prior train.fmd \
-        --steps 0 --max-targets $((targets / scale)) --max-minutes "$cap" --precision f32 \
+        --steps 0 --max-targets $((targets / scale)) --max-minutes "$cap" --dtype f32 \
         --loaders "$loaders" --device "$device" -t 1 -o "gsweep/$name" -q 2> "gsweep/$name.log" &
 done
 wait

@@ -108,7 +108,7 @@ for preset in ${e2e//,/ }; do
     mkdir -p models
     stage "train and score $preset"
     train-model -g "$g" --windows w.parquet --preset "$preset" --config short.yaml --prior train.fmd \
-        --steps 0 --max-minutes "$minutes" --precision "$precision" --loaders "$loaders" \
+        --steps 0 --max-minutes "$minutes" --dtype "$precision" --loaders "$loaders" \
         --device "$device" -t "$cores" --profile -o "$m" -q 2> "$m.log" \
         || { echo "| $preset | $precision | train-model failed: $(tail -n 1 "$m.log") |"; continue; }
     mkdir -p scores

@@ -44,7 +44,7 @@ def kind_of(name):
 
 
 def preset_shapes(preset):
-    with open(os.path.join(REPO, "src/nn/presets", f"{preset}.yaml")) as f:
+    with open(os.path.join(REPO, "config/presets", f"{preset}.yaml")) as f:
         m = yaml.safe_load(f)["model"]
     return m
 

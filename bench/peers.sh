@@ -3,7 +3,7 @@
 # Prints a Markdown report (copy it into docs/benchmarks.md). Needs the release build,
 # the peer tools (scripts/setup.sh --peers) and GNU time (/usr/bin/time).
 #
-#   bench/run.sh [threads]       # default 2
+#   bench/peers.sh [threads]     # default 2 (or: bench/run.sh peers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-2}

@@ -25,10 +25,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use clap::ValueEnum;
 use dnactx::nn::adamw::AdamW;
 use dnactx::nn::arch::{ContextNet, build, build_reference};
 use dnactx::nn::flops::forward_per_position;
-use dnactx::nn::precision::{Precision, autocast, pinned};
+use dnactx::nn::precision::{Dtype, autocast, pinned};
 use dnactx::nn::presets::find;
 use dnactx::nn::shim::Profiler;
 use tch::{Device, Kind, Tensor, nn};
@@ -42,7 +43,7 @@ const DENSE_BF16_PEAK: f64 = 989e12;
 struct Args {
     device: Device,
     presets: Vec<String>,
-    precisions: Vec<Precision>,
+    precisions: Vec<Dtype>,
     seconds: f64,
     shapes: Vec<(usize, usize)>,
     repeats: usize,
@@ -55,7 +56,7 @@ fn parse_args() -> Args {
     let mut a = Args {
         device: Device::Cpu,
         presets: vec!["gpu-large".into(), "seed-cnn".into()],
-        precisions: vec![Precision::Bf16, Precision::Tf32],
+        precisions: vec![Dtype::Bf16, Dtype::Tf32],
         seconds: 3.0,
         shapes: Vec::new(),
         repeats: 1,
@@ -67,12 +68,12 @@ fn parse_args() -> Args {
     while let Some(k) = it.next() {
         let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
         match k.as_str() {
-            "--device" => a.device = dnactx::nn::device::parse_device(&v()).unwrap(),
+            "--device" => a.device = dnactx::nn::device::resolve(v().parse().unwrap()).unwrap(),
             "--presets" => a.presets = v().split(',').map(String::from).collect(),
             "--precisions" => {
                 a.precisions = v()
                     .split(',')
-                    .map(|p| Precision::parse(p).unwrap())
+                    .map(|p| Dtype::from_str(p, true).unwrap())
                     .collect()
             }
             "--seconds" => a.seconds = v().parse().unwrap(),
@@ -184,7 +185,7 @@ impl Run {
     fn new(
         device: Device,
         preset: &str,
-        precision: Precision,
+        precision: Dtype,
         variant: Variant,
         (chunk, batch): (usize, usize),
     ) -> Run {
@@ -249,7 +250,7 @@ impl Run {
 fn train_rate(
     a: &Args,
     preset: &str,
-    precision: Precision,
+    precision: Dtype,
     variant: Variant,
     (chunk, batch): (usize, usize),
 ) -> f64 {
@@ -278,7 +279,7 @@ fn profile_steps(
     device: Device,
     dir: &std::path::Path,
     preset: &str,
-    precision: Precision,
+    precision: Dtype,
     variant: Variant,
     (chunk, batch): (usize, usize),
 ) -> dnactx::Result<u64> {
@@ -306,7 +307,7 @@ fn profile_steps(
 fn score_rate(
     a: &Args,
     preset: &str,
-    precision: Precision,
+    precision: Dtype,
     variant: Variant,
     (chunk, batch): (usize, usize),
 ) -> f64 {

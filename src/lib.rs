@@ -10,6 +10,7 @@
 
 pub mod assembly;
 pub mod cli;
+pub mod compute;
 pub mod error;
 pub mod explain;
 pub mod genome;

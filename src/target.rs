@@ -15,7 +15,7 @@ use crate::predict::Probs;
 const PAIR_OF: [usize; 4] = [0, 1, 1, 0];
 const TYPE_OF: [usize; 4] = [0, 1, 0, 1];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     #[default]

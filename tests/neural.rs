@@ -157,7 +157,7 @@ fn both_strands_match_two_passes(d: &Path, folder: &str) {
     let model = dnactx::nn::NeuralModel::load(
         &d.join(folder),
         tch::Device::Cpu,
-        dnactx::nn::precision::Precision::F32,
+        dnactx::nn::precision::Dtype::F32,
     )
     .unwrap();
     let codes = yeast_codes(d);
@@ -177,7 +177,7 @@ fn both_strands_match_two_passes(d: &Path, folder: &str) {
     let fixed = dnactx::nn::NeuralModel::load(
         &d.join(folder),
         tch::Device::Cpu,
-        dnactx::nn::precision::Precision::F32,
+        dnactx::nn::precision::Dtype::F32,
     )
     .unwrap()
     .with_fixed_shapes(true);
@@ -399,7 +399,7 @@ fn a_kmer_prior_travels_with_the_model() {
     let model = dnactx::nn::NeuralModel::load(
         &d.join("moved"),
         tch::Device::Cpu,
-        dnactx::nn::precision::Precision::F32,
+        dnactx::nn::precision::Dtype::F32,
     )
     .unwrap();
     let chunk = vec![padded_chunk_of(
@@ -688,7 +688,10 @@ fn bad_model_input_fails_cleanly() {
         &["--config", "big.yaml", "-o", "bad"],
         &["field (300", "larger than the chunk (128"],
     );
-    fails_train(&["--preset", "huge", "-o", "bad"], &["no preset 'huge'"]);
+    fails_train(
+        &["--preset", "huge", "-o", "bad"],
+        &["invalid value 'huge'", "seed-cnn", "gpu-large"],
+    );
     fails_train(&["--preset", "gpu-large", "-o", "bad"], &["give --prior"]);
     fails_train(
         &[
@@ -714,8 +717,8 @@ fn bad_model_input_fails_cleanly() {
         &["preset.yaml", "differ"],
     );
     fails_train(
-        &["--config", "cnn.yaml", "--precision", "fp8", "-o", "bad"],
-        &["precision 'fp8'", "bf16"],
+        &["--config", "cnn.yaml", "--dtype", "fp8", "-o", "bad"],
+        &["'fp8'", "bf16"],
     );
     let out = Command::new(train_bin())
         .args(base)
@@ -787,7 +790,12 @@ fn bad_model_input_fails_cleanly() {
             "s",
         ],
     );
-    assert!(e.contains("--dtype fp8") && !d.join("s").exists(), "{e}");
+    assert!(
+        e.contains("invalid value 'fp8' for '--dtype")
+            && e.contains("bf16")
+            && !d.join("s").exists(),
+        "{e}"
+    );
     let e = score("corrupt");
     assert!(
         e.contains("corrupt/weights.safetensors") && e.contains("cannot load"),
@@ -868,7 +876,7 @@ fn presets_bf16_and_profile() {
         "cpu-small",
         "--config",
         "over.yaml",
-        "--precision",
+        "--dtype",
         "bf16",
         "--profile",
         "-o",
@@ -1051,7 +1059,7 @@ fn training_on_one_class_only() {
 fn two_class_targets_and_fusion() {
     use dnactx::nn::NeuralModel;
     use dnactx::nn::fusion::FusedModel;
-    use dnactx::nn::precision::Precision;
+    use dnactx::nn::precision::Dtype;
     use dnactx::predict::{Predictor, padded_chunk};
     let dir = setup();
     let d = dir.path();
@@ -1112,7 +1120,7 @@ fn two_class_targets_and_fusion() {
     let genome = dnactx::genome::Genome::open(&d.join("y.fa.gz")).unwrap();
     let codes = genome.fetch("chrI").unwrap().codes().to_vec();
     // a pair model's bases: A = T and C = G, the pairs' probabilities summing to 1
-    let pair = NeuralModel::load(&d.join("pair"), tch::Device::Cpu, Precision::F32).unwrap();
+    let pair = NeuralModel::load(&d.join("pair"), tch::Device::Cpu, Dtype::F32).unwrap();
     let f = pair.flank();
     let chunks: Vec<Vec<u8>> = [(0, 300), (50_000, 50_700), (230_000, 230_218)]
         .iter()
@@ -1134,8 +1142,8 @@ fn two_class_targets_and_fusion() {
         "fused.yaml",
         "fusion:\n  classifier: cls\n  repeat: a\n  non_repeat: b\n",
     );
-    let fused = FusedModel::load(&d.join("fused.yaml"), tch::Device::Cpu, Precision::F32).unwrap();
-    let load = |n: &str| NeuralModel::load(&d.join(n), tch::Device::Cpu, Precision::F32).unwrap();
+    let fused = FusedModel::load(&d.join("fused.yaml"), tch::Device::Cpu, Dtype::F32).unwrap();
+    let load = |n: &str| NeuralModel::load(&d.join(n), tch::Device::Cpu, Dtype::F32).unwrap();
     let (cls, a, b) = (load("cls"), load("a"), load("b"));
     let f = fused.flank();
     assert!(cls.flank() < a.flank());
@@ -1253,5 +1261,6 @@ fn two_class_targets_and_fusion() {
         ],
         "has no repeats to learn from",
     );
-    training_refuses_with(d, &["--target", "codon"], "use base, pair, type or repeat");
+    training_refuses_with(d, &["--target", "codon"], "invalid value 'codon'");
+    training_refuses_with(d, &["--target", "codon"], "base, pair, type, repeat");
 }

@@ -1,6 +1,5 @@
-use clap::Parser;
-use dnactx::cli::embed_regions::{Args, run};
+use dnactx::cli::embed_regions::{Args, RENAMED, run};
 
 fn main() -> std::process::ExitCode {
-    dnactx::cli::main(Args::parse(), run)
+    dnactx::cli::main(dnactx::cli::parse::<Args>(RENAMED), run)
 }

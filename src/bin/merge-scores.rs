@@ -1,6 +1,5 @@
-use clap::Parser;
-use dnactx::cli::merge_scores::{Args, run};
+use dnactx::cli::merge_scores::{Args, RENAMED, run};
 
 fn main() -> std::process::ExitCode {
-    dnactx::cli::main(Args::parse(), run)
+    dnactx::cli::main(dnactx::cli::parse::<Args>(RENAMED), run)
 }

@@ -1,6 +1,5 @@
-use clap::Parser;
-use dnactx::cli::plan_splits::{Args, run};
+use dnactx::cli::plan_splits::{Args, RENAMED, run};
 
 fn main() -> std::process::ExitCode {
-    dnactx::cli::main(Args::parse(), run)
+    dnactx::cli::main(dnactx::cli::parse::<Args>(RENAMED), run)
 }

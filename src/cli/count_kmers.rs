@@ -22,7 +22,8 @@ use crate::regions::windows;
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long, required_unless_present = "merge")]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long, required_unless_present = "merge")]
     pub genome: Option<PathBuf>,
     /// Windows table from make-windows; without it every base of the genome is a center.
     #[arg(long, conflicts_with = "merge")]
@@ -53,6 +54,9 @@ pub struct Args {
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;

@@ -23,13 +23,15 @@ use crate::regions::splits::Split;
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// A model folder from train-model.
     #[arg(short = 'm', long = "model")]
     pub model: PathBuf,
     /// BED of the positions to embed.
-    #[arg(long, required_unless_present = "windows", conflicts_with = "windows")]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long, required_unless_present = "windows", conflicts_with = "windows")]
     pub regions: Option<PathBuf>,
     /// Windows table from make-windows: embed its --split windows instead.
     #[arg(long)]
@@ -51,16 +53,15 @@ pub struct Args {
     pub max_positions: u64,
     /// Output Parquet file.
     #[arg(short, long)]
-    pub out: PathBuf,
-    /// Device: auto (CUDA when available), cpu, cuda or cuda:N.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
-    /// Arithmetic: auto (bf16 autocast on CUDA, f32 on CPU), f32, tf32 or bf16.
-    #[arg(long, default_value = "auto")]
-    pub dtype: String,
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub compute: crate::compute::ComputeArgs,
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[("--out", "--output")];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> Result<()> {
         .into_iter()
         .chain(&args.regions)
         .chain(&args.windows);
-    crate::io::refuse_overwrite(inputs, std::slice::from_ref(&args.out))?;
+    crate::io::refuse_overwrite(inputs, std::slice::from_ref(&args.output))?;
     if args.common.threads > 0 {
         tch::set_num_threads(args.common.threads as i32);
     }
@@ -90,9 +91,7 @@ pub fn run(args: Args) -> Result<()> {
             args.max_positions
         );
     }
-    let precision = crate::nn::precision::Precision::parse(&args.dtype)
-        .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32, tf32 or bf16", args.dtype))?;
-    let dev = device::parse_device(&args.device)?;
+    let (dev, precision) = device::setup(&args.compute, crate::compute::Dtype::Auto, 0)?;
     if !args.model.is_dir() {
         bail!(
             "{}: not a model folder from train-model",
@@ -103,9 +102,9 @@ pub fn run(args: Args) -> Result<()> {
     let field = model.config.field;
     let chunk = model.config.train.chunk.max(256) as u64;
 
-    let temp = TempOutput::new(&args.out)?;
+    let temp = TempOutput::new(&args.output)?;
     let file = std::fs::File::create(temp.path())
-        .with_context(|| format!("creating {}", args.out.display()))?;
+        .with_context(|| format!("creating {}", args.output.display()))?;
     let mut writer: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>> = None;
     let mut meta = crate::io::parquet::Metadata::new();
     meta.insert("dnactx.kind".into(), "features".into());
@@ -155,12 +154,12 @@ pub fn run(args: Args) -> Result<()> {
                     .with_compression(ParquetCompression::Zstd(None))
                     .with_key_value_metadata(Some(crate::io::parquet::key_values(&meta)))
                     .batched(&schema)
-                    .map_err(|e| crate::Error::parquet(&args.out, e))?;
+                    .map_err(|e| crate::Error::parquet(&args.output, e))?;
                 writer = Some(w);
             }
             if let Some(w) = writer.as_mut() {
                 w.write_batch(&df)
-                    .map_err(|e| crate::Error::parquet(&args.out, e))?;
+                    .map_err(|e| crate::Error::parquet(&args.output, e))?;
             }
         }
         Ok(())
@@ -169,7 +168,7 @@ pub fn run(args: Args) -> Result<()> {
     match writer {
         Some(w) => {
             w.finish()
-                .map_err(|e| crate::Error::parquet(&args.out, e))?;
+                .map_err(|e| crate::Error::parquet(&args.output, e))?;
         }
         None => bail!("nothing to embed: no A/C/G/T position in the regions"),
     }
@@ -178,7 +177,7 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!(
             "embed-regions: {rows} positions, {dims} features each ({} model), into {}",
             model.config.model.name(),
-            args.out.display()
+            args.output.display()
         );
     }
     Ok(())

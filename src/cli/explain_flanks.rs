@@ -27,7 +27,8 @@ use crate::rng::SplitMix64;
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     #[command(flatten)]
     pub model: super::model::ModelArgs,
@@ -37,7 +38,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Split::Test)]
     pub split: Split,
     /// BED of regions to draw positions from instead of windows.
-    #[arg(long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long)]
     pub regions: Option<PathBuf>,
     /// Positions drawn (uniformly, seeded); those whose base is unknown are left out.
     #[arg(long, default_value_t = 20_000)]
@@ -58,8 +60,15 @@ pub struct Args {
     pub common: super::Common,
 }
 
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
+
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    crate::io::refuse_stdout(
+        &args.output,
+        "explain-flanks writes a Parquet table and a TSV beside it",
+    )?;
     let inputs = [&args.genome, &args.model.path]
         .into_iter()
         .chain(&args.windows)

@@ -21,7 +21,8 @@ use crate::regions::splits::Split;
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit, the one the index was built from.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// FM-index of the train split (index-genome).
     #[arg(short = 'm', long = "model")]
@@ -33,7 +34,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Split::Test)]
     pub split: Split,
     /// BED of regions to search instead of windows.
-    #[arg(long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long)]
     pub regions: Option<PathBuf>,
     /// Only these chromosomes (comma-separated or repeated).
     #[arg(long = "chrom")]
@@ -46,6 +48,9 @@ pub struct Args {
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;

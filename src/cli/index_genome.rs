@@ -19,11 +19,12 @@ use crate::regions::splits::Split;
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Examples:\n  index-genome -g genome.fa.gz --windows windows.parquet --split train -o train.fmd\n  index-genome -g genome.fa.gz --chrom chr_1,chr_2 -o chr1-2.fmd\n  score-genome -g genome.fa.gz -m train.fmd --max-order 12 --windows windows.parquet --split test --out-dir scores/markov\n\nMemory: one pass takes about 5 bytes per indexed position (both strands: 10 per base). A\ntext that does not fit --max-memory, or has 2^31 positions or more, is sorted in parts\nbelow 2^31 positions merged one by one: about 4.5 bytes per position of the largest part\nplus 0.5 per position of the rest, and 1.1 per position while merging (a human genome,\n6.2 G positions: 16 GB). The counts are the same either way; the file holds about 1 byte\nper base."
+    after_help = "Examples:\n  index-genome -g genome.fa.gz --windows windows.parquet --split train -o train.fmd\n  index-genome -g genome.fa.gz --chrom chr_1,chr_2 -o chr1-2.fmd\n  score-genome -g genome.fa.gz -m train.fmd --max-order 12 --windows windows.parquet --split test -o scores/markov\n\nMemory: one pass takes about 5 bytes per indexed position (both strands: 10 per base). A\ntext that does not fit --max-memory, or has 2^31 positions or more, is sorted in parts\nbelow 2^31 positions merged one by one: about 4.5 bytes per position of the largest part\nplus 0.5 per position of the rest, and 1.1 per position while merging (a human genome,\n6.2 G positions: 16 GB). The counts are the same either way; the file holds about 1 byte\nper base."
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// Windows table from make-windows; without it whole contigs are indexed.
     #[arg(long)]
@@ -45,8 +46,15 @@ pub struct Args {
     pub common: super::Common,
 }
 
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
+
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    crate::io::refuse_stdout(
+        &args.output,
+        "an index is read by memory-mapping it from a file",
+    )?;
     let inputs = std::iter::once(&args.genome).chain(&args.windows);
     crate::io::refuse_overwrite(inputs, [&args.output])?;
     let genome = Genome::open(&args.genome)

@@ -19,7 +19,8 @@ use crate::regions::windows::{self, TileSpec, WindowRow};
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// Output Parquet table of windows.
     #[arg(short, long)]
@@ -63,11 +64,15 @@ pub struct Args {
     #[arg(long, default_value_t = 0.5)]
     pub max_unknown: f64,
     /// Repeat BED (from mask-repeats) for the n_repeat column; soft-masked bases otherwise.
-    #[arg(long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long)]
     pub repeats: Option<PathBuf>,
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;

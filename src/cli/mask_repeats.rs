@@ -21,7 +21,8 @@ use crate::repeats::{self, DustParams, Labelled};
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// Output BED (chrom, start, end, sources), sorted in genome order.
     #[arg(short, long)]
@@ -39,11 +40,15 @@ pub struct Args {
     #[arg(long)]
     pub no_softmask: bool,
     /// BED annotation of repeats to add (repeatable); its file stem names the source.
-    #[arg(long = "bed")]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long = "bed")]
     pub beds: Vec<PathBuf>,
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;

@@ -27,7 +27,7 @@ pub struct Args {
     pub inputs: Vec<PathBuf>,
     /// Output folder (created if missing).
     #[arg(short, long)]
-    pub out_dir: PathBuf,
+    pub output: PathBuf,
     /// Decimals kept in the merged tracks' values (0 to 6; see score-genome --precision);
     /// `full` copies the values as they are.
     #[arg(long, default_value = "full", value_parser = super::parse_decimals)]
@@ -36,14 +36,21 @@ pub struct Args {
     pub common: super::Common,
 }
 
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[("--out-dir", "--output")];
+
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    crate::io::refuse_stdout(
+        &args.output,
+        "merge-scores writes a folder (tracks, metrics, calibration)",
+    )?;
     let inputs: Vec<PathBuf> = args
         .inputs
         .iter()
         .flat_map(|d| scores::folder_files(d))
         .collect();
-    crate::io::refuse_overwrite(&inputs, &scores::folder_files(&args.out_dir))?;
+    crate::io::refuse_overwrite(&inputs, &scores::folder_files(&args.output))?;
     let names = tracks_of(&args.inputs[0]);
     if names.is_empty() {
         bail!("{}: no track (.bw) to merge", args.inputs[0].display());
@@ -75,11 +82,11 @@ pub fn run(args: Args) -> Result<()> {
             sizes.push((c.name.clone(), c.length as u64));
         }
     }
-    std::fs::create_dir_all(&args.out_dir)
-        .with_context(|| format!("creating {}", args.out_dir.display()))?;
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("creating {}", args.output.display()))?;
     let dests: Vec<PathBuf> = names
         .iter()
-        .map(|n| args.out_dir.join(format!("{n}.bw")))
+        .map(|n| args.output.join(format!("{n}.bw")))
         .collect();
     let mut tracks = TrackSet::create(&dests, &sizes)?;
     tracks.round_to_decimals(args.precision.0)?;
@@ -146,7 +153,7 @@ pub fn run(args: Args) -> Result<()> {
     pb.finish_and_clear();
     let mut meta = meta.unwrap_or_default();
     meta.insert("dnactx.merged_from".into(), args.inputs.len().to_string());
-    scores::write(&args.out_dir, tracks, &calibration, &metrics, &meta)?;
+    scores::write(&args.output, tracks, &calibration, &metrics, &meta)?;
     Ok(())
 }
 

@@ -44,9 +44,40 @@ impl Common {
     }
 }
 
-/// Runs a tool and turns its error into a message on stderr and exit code 1.
+/// Parses a tool's command line. Each `(old, new)` of `renamed` is a spelling a release
+/// renamed: it is still taken, as `new`, with a deprecation line on stderr, until the next
+/// release drops it.
+pub fn parse<A: clap::Parser>(renamed: &[(&str, &str)]) -> A {
+    let tool = std::env::args()
+        .next()
+        .map(|a| crate::io::file_name(std::path::Path::new(&a)));
+    let args = std::env::args_os().map(|arg| {
+        let Some(s) = arg.to_str() else {
+            return arg;
+        };
+        for (old, new) in renamed {
+            if s == *old
+                || s.strip_prefix(old)
+                    .is_some_and(|rest| rest.starts_with('='))
+            {
+                eprintln!(
+                    "{}: warning: {old} is deprecated and goes in the next release: use {new}",
+                    tool.as_deref().unwrap_or("dnactx")
+                );
+                return s.replacen(old, new, 1).into();
+            }
+        }
+        arg
+    });
+    A::parse_from(args)
+}
+
+/// Runs a tool and turns its error into a message on stderr and exit code 1; standard
+/// input's spool, if any, is removed either way.
 pub fn main<A>(args: A, run: fn(A) -> anyhow::Result<()>) -> ExitCode {
-    match run(args) {
+    let result = run(args);
+    crate::io::stdio::remove_spool();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -19,12 +19,8 @@ pub struct ModelArgs {
     /// repeat classifier and two model folders) (told apart by what the path is).
     #[arg(short = 'm', long = "model", value_name = "MODEL")]
     pub path: PathBuf,
-    /// Device for neural models: auto (CUDA when available), cpu, cuda or cuda:N.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
-    /// Arithmetic of neural models: auto (bf16 autocast on CUDA, f32 on CPU), f32 or bf16.
-    #[arg(long, default_value = "auto")]
-    pub dtype: String,
+    #[command(flatten)]
+    pub compute: crate::compute::ComputeArgs,
     /// Pseudocount per base for the k-mer model [default: 4 with backoff (the best bits and
     /// accuracy on the demo genome for k = 5), 1 without].
     #[arg(long)]
@@ -161,14 +157,13 @@ impl ModelArgs {
     fn torch_settings(
         &self,
         common: &super::Common,
-    ) -> Result<(tch::Device, crate::nn::precision::Precision)> {
-        if common.threads > 0 {
-            tch::set_num_threads(common.threads as i32);
-        }
-        let precision = crate::nn::precision::Precision::parse(&self.dtype)
-            .map_err(|_| anyhow::anyhow!("--dtype {}: use auto, f32, tf32 or bf16", self.dtype))?;
-        let dev = crate::nn::device::parse_device(&self.device)?;
-        Ok((dev, precision))
+    ) -> Result<(tch::Device, crate::compute::Dtype)> {
+        let default = crate::compute::Dtype::Auto;
+        Ok(crate::nn::device::setup(
+            &self.compute,
+            default,
+            common.threads,
+        )?)
     }
 
     #[cfg(feature = "torch")]

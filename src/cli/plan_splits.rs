@@ -21,7 +21,8 @@ use crate::regions::splits::SplitConfig;
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// Workflow config (or any YAML) with the `splits:` and, optionally, `crossfit:` sections.
     #[arg(long, required_unless_present = "init_config")]
@@ -52,6 +53,9 @@ pub struct Args {
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;

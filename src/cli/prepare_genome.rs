@@ -17,7 +17,8 @@ use crate::genome::{Format, GenomeFile};
 )]
 pub struct Args {
     /// Genome as downloaded: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// Output bgzip FASTA (its .fai and .gzi are written beside it).
     #[arg(short, long)]
@@ -26,8 +27,15 @@ pub struct Args {
     pub common: super::Common,
 }
 
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
+
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    crate::io::refuse_stdout(
+        &args.output,
+        "the bgzip FASTA needs its .fai and .gzi beside it",
+    )?;
     crate::io::refuse_overwrite([&args.genome], [&args.output])?;
     let size = std::fs::metadata(&args.genome)
         .map_err(|e| crate::Error::io(&args.genome, e))?

@@ -22,13 +22,15 @@ use crate::regions::bed;
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// FM-index from index-genome.
     #[arg(short = 'm', long = "model")]
     pub model: PathBuf,
     /// Positions to query (BED).
-    #[arg(long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long)]
     pub regions: PathBuf,
     #[command(flatten)]
     pub markov: super::model::MarkovArgs,
@@ -38,6 +40,9 @@ pub struct Args {
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;

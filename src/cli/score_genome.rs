@@ -15,11 +15,12 @@ use crate::scores;
 #[derive(Parser, Debug)]
 #[command(
     version,
-    after_help = "Example:\n  score-genome -g genome.fa.gz --model kmers.parquet --windows windows.parquet --split test \\\n      --repeats repeats.bed --out-dir results/scores/kmer5\n\nWrites p_ref.bw and entropy.bw (and p_A..p_T.bw with --tracks), metrics.parquet, metrics.tsv\nand calibration.parquet. With --classes exons.bed (name column: the class), metrics rows per class."
+    after_help = "Example:\n  score-genome -g genome.fa.gz --model kmers.parquet --windows windows.parquet --split test \\\n      --repeats repeats.bed -o results/scores/kmer5\n\nWrites p_ref.bw and entropy.bw (and p_A..p_T.bw with --tracks), metrics.parquet, metrics.tsv\nand calibration.parquet. With --classes exons.bed (name column: the class), metrics rows per class."
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     /// Windows table from make-windows; its --split windows are scored.
     #[arg(long, required_unless_present = "regions", conflicts_with = "regions")]
@@ -28,7 +29,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Split::Test)]
     pub split: Split,
     /// BED of regions to score instead of windows.
-    #[arg(long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long)]
     pub regions: Option<PathBuf>,
     /// Only these chromosomes (comma-separated or repeated).
     #[arg(long = "chrom")]
@@ -37,16 +39,18 @@ pub struct Args {
     pub job: super::JobArgs,
     /// Repeat BED (from mask-repeats) for the repeat/non-repeat metrics; soft-masked bases
     /// count as repeats without it.
-    #[arg(long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long)]
     pub repeats: Option<PathBuf>,
     /// Annotation classes: a BED whose 4th column names each interval's class (exon, CDS,
     /// promoter, any label); each class gets metrics rows of its own beside all, repeat and
     /// non_repeat. Repeatable; a position may be in several classes.
-    #[arg(long = "classes")]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long = "classes")]
     pub classes: Vec<PathBuf>,
     /// Output folder for tracks and metrics (created if missing).
     #[arg(short, long)]
-    pub out_dir: PathBuf,
+    pub output: PathBuf,
     /// Also write p_A, p_C, p_G and p_T tracks.
     #[arg(long)]
     pub tracks: bool,
@@ -69,8 +73,15 @@ pub struct Args {
     pub common: super::Common,
 }
 
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[("--out-dir", "--output")];
+
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    crate::io::refuse_stdout(
+        &args.output,
+        "score-genome writes a folder (tracks, metrics, calibration)",
+    )?;
     let inputs = [&args.genome, &args.model.path]
         .into_iter()
         .chain(&args.windows)
@@ -79,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
         .chain(&args.regions)
         .chain(&args.repeats)
         .chain(&args.classes);
-    crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.out_dir))?;
+    crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.output))?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let regions = super::chosen_regions(
@@ -134,7 +145,7 @@ pub fn run(args: Args) -> Result<()> {
         quiet: args.common.quiet,
     };
     let started = std::time::Instant::now();
-    let metrics = scores::score_to_folder(&request, &args.out_dir, &meta)?;
+    let metrics = scores::score_to_folder(&request, &args.output, &meta)?;
     if args.profile {
         let secs = started.elapsed().as_secs_f64();
         let bases: u64 = regions

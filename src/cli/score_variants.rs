@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
@@ -18,12 +18,14 @@ use crate::variants::{self, Request, ScoreOptions, Summary};
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub genome: PathBuf,
     #[command(flatten)]
     pub model: super::model::ModelArgs,
     /// Variants: VCF (plain or bgzip) or BCF.
-    #[arg(short, long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long)]
     pub input: PathBuf,
     /// Output VCF/BCF: `.vcf` plain, `.vcf.gz` bgzip, `.bcf` BCF (or --output-type).
     #[arg(short, long, required_unless_present = "parquet")]
@@ -89,12 +91,28 @@ impl From<ChrPrefix> for variants::ChrPrefix {
     }
 }
 
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[];
+
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
     let inputs = [&args.genome, &args.model.path, &args.input]
         .into_iter()
         .chain(&args.contig_map);
     crate::io::refuse_overwrite(inputs, args.output.iter().chain(&args.parquet))?;
+    let to_stdout = args
+        .output
+        .iter()
+        .chain(&args.parquet)
+        .filter(|p| crate::io::is_stdio(p));
+    if to_stdout.count() > 1 {
+        bail!(
+            "-o - and --parquet -: standard output takes one stream; write one of them to a file"
+        );
+    }
+    if args.index && args.output.as_deref().is_some_and(crate::io::is_stdio) {
+        bail!("--index needs the output in a file: an index cannot be made of standard output");
+    }
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let (model, model_meta) = args.model.load(&args.common, &genome)?;

@@ -8,8 +8,6 @@ use clap::Parser;
 use crate::genome::Genome;
 use crate::markov::MarkovSettings;
 use crate::nn::data::Repeats;
-use crate::nn::device::parse_device;
-use crate::nn::precision::Precision;
 use crate::nn::presets;
 use crate::nn::prior::PriorSettings;
 use crate::nn::train::{TrainRequest, train};
@@ -24,7 +22,8 @@ use crate::regions::bed;
 )]
 pub struct Args {
     /// Genome: FASTA (plain, gzip or bgzip) or UCSC .2bit.
-    #[arg(short, long, required_unless_present = "list_presets")]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, short, long, required_unless_present = "list_presets")]
     pub genome: Option<PathBuf>,
     /// Windows table from make-windows: trains on `train`, scores `valid` as it goes.
     #[arg(long, required_unless_present = "list_presets")]
@@ -33,18 +32,19 @@ pub struct Args {
     /// `preset:`, whose settings it then overrides one by one); defaults otherwise.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Start from a named model size: seed-mlp, seed-cnn, seed-lstm, cpu-small (any
-    /// architecture; the CNN by default) or gpu-large (see --list-presets).
-    #[arg(long)]
+    /// Start from a named model size (cpu-small: any architecture, the CNN by default; see
+    /// --list-presets).
+    #[arg(long, value_parser = preset_names())]
     pub preset: Option<String>,
     /// Print every preset with its parameters, field and FLOPs per base, and exit.
     #[arg(long)]
     pub list_presets: bool,
-    /// Architecture when no config names one: mlp, cnn, lstm or transformer.
-    #[arg(long)]
+    /// Architecture when no config names one.
+    #[arg(long, value_parser = ["mlp", "cnn", "lstm", "transformer"])]
     pub architecture: Option<String>,
     /// Repeat BED (from mask-repeats) for the repeat loss weight; soft-masked bases otherwise.
-    #[arg(long)]
+    /// `-` reads standard input.
+    #[arg(value_parser = crate::io::input_path, long)]
     pub repeats: Option<PathBuf>,
     /// A k-mer count table (count-kmers) or an FM-index (index-genome) of the train split fed
     /// to the network's head as a prior; its k must not exceed the model's field.
@@ -85,11 +85,8 @@ pub struct Args {
     /// Override train.target: what the network predicts, base (A/C/G/T), pair (A:T against
     /// C:G), type (purine against pyrimidine) or repeat (a repeat classifier, for fusion
     /// models).
-    #[arg(long, value_parser = parse_target)]
+    #[arg(long, value_enum)]
     pub target: Option<crate::target::Target>,
-    /// Override train.precision: auto (bf16 autocast on CUDA, f32 on CPU), f32 or bf16.
-    #[arg(long)]
-    pub precision: Option<String>,
     /// Override train.prefetch: batches prepared ahead by loader threads (0: none; default:
     /// 4 on CUDA, and on the CPU where libtorch's threads leave a core free).
     #[arg(long)]
@@ -101,12 +98,14 @@ pub struct Args {
     /// waiting for data (also in metrics.parquet's data_wait column).
     #[arg(long)]
     pub profile: bool,
-    /// Device: auto (CUDA when available), cpu, cuda or cuda:N.
-    #[arg(long, default_value = "auto")]
-    pub device: String,
+    #[command(flatten)]
+    pub compute: crate::compute::ComputeArgs,
     #[command(flatten)]
     pub common: super::Common,
 }
+
+/// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
+pub const RENAMED: &[(&str, &str)] = &[("--precision", "--dtype")];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
@@ -125,10 +124,11 @@ pub fn run(args: Args) -> Result<()> {
         .chain(&args.repeats)
         .chain(&args.prior);
     crate::io::refuse_overwrite(inputs, [output])?;
+    crate::io::refuse_stdout(output, "train-model writes a model folder")?;
     if args.common.threads > 0 {
         tch::set_num_threads(args.common.threads as i32);
     }
-    let device = parse_device(&args.device)?;
+    let device = crate::nn::device::resolve(args.compute.device)?;
     let (mut run, preset) = load_config(
         args.config.as_deref(),
         args.preset.as_deref(),
@@ -155,8 +155,8 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(t) = args.target {
         run.train.target = t;
     }
-    if let Some(p) = &args.precision {
-        run.train.precision = Precision::parse(p)?;
+    if let Some(d) = args.compute.dtype {
+        run.train.precision = d;
     }
     if let Some(n) = args.prefetch {
         run.train.prefetch = Some(n);
@@ -260,6 +260,8 @@ fn preset_size(model: &crate::nn::ModelConfig) -> crate::Result<(i64, usize)> {
     Ok((crate::nn::parameter_count(&vs), net.field()))
 }
 
-fn parse_target(s: &str) -> std::result::Result<crate::target::Target, String> {
-    crate::target::Target::parse(s).ok_or_else(|| format!("'{s}': use base, pair, type or repeat"))
+/// `--preset`'s values: every preset's name, and `cpu-small` (with any architecture).
+fn preset_names() -> clap::builder::PossibleValuesParser {
+    let names = presets::PRESETS.iter().map(|p| p.name);
+    clap::builder::PossibleValuesParser::new(std::iter::once("cpu-small").chain(names))
 }

@@ -17,7 +17,18 @@ pub struct TempOutput {
 
 impl TempOutput {
     /// Reserves a temporary path beside `dest`; fails early when the folder is not writable.
+    /// `-` is standard output: the temporary file goes to `$TMPDIR`, and
+    /// [`commit`](Self::commit) copies it to standard output.
     pub fn new(dest: &Path) -> Result<Self> {
+        if super::stdio::is_stdio(dest) {
+            let tmp = super::stdio::stdout_temp();
+            File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            return Ok(TempOutput {
+                tmp,
+                dest: dest.to_path_buf(),
+                done: false,
+            });
+        }
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -56,9 +67,14 @@ impl TempOutput {
         &self.dest
     }
 
-    /// Moves the finished temporary file onto the destination.
+    /// Moves the finished temporary file onto the destination (copies it to standard output
+    /// for `-`).
     pub fn commit(mut self) -> Result<()> {
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        if super::stdio::is_stdio(&self.dest) {
+            super::stdio::send_to_stdout(&self.tmp)?;
+        } else {
+            std::fs::rename(&self.tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        }
         self.done = true;
         Ok(())
     }

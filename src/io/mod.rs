@@ -3,8 +3,10 @@
 
 mod atomic;
 pub mod parquet;
+pub mod stdio;
 
 pub use atomic::{OutputFile, TempOutput};
+pub use stdio::{input_path, is_stdio, refuse_stdout};
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};

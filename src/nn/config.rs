@@ -188,7 +188,7 @@ pub struct TrainConfig {
     pub valid_chunks: usize,
     pub seed: u64,
     /// Forward passes in `f32` or under `bf16` autocast; `auto`: bf16 on CUDA, f32 on CPU.
-    pub precision: super::precision::Precision,
+    pub precision: crate::compute::Dtype,
     /// Batches prepared ahead by loader threads while the device computes (a bounded queue);
     /// 0 prepares each on the training thread. Unset (auto): 4 on CUDA, and on the CPU 4
     /// when libtorch's threads leave a core free, else 0 (a loader thread then only takes
@@ -236,7 +236,7 @@ impl Default for TrainConfig {
             valid_every: 500,
             valid_chunks: 64,
             seed: 1,
-            precision: super::precision::Precision::Auto,
+            precision: crate::compute::Dtype::Auto,
             prefetch: None,
             loaders: 1,
             prior_cache_mb: 4096,
@@ -249,7 +249,7 @@ impl TrainConfig {
     /// may change on resuming (another machine, another device).
     pub fn same_run(&self, other: &TrainConfig) -> bool {
         let how = |c: &TrainConfig| TrainConfig {
-            precision: super::precision::Precision::Auto,
+            precision: crate::compute::Dtype::Auto,
             prefetch: None,
             loaders: 1,
             prior_cache_mb: 0,

@@ -2,6 +2,8 @@
 
 use tch::Device;
 
+use crate::compute::{ComputeArgs, DeviceName, Dtype};
+
 use crate::{Error, Result};
 
 /// Why libtorch sees no CUDA device here, as far as the node tells.
@@ -22,49 +24,47 @@ pub fn cuda_unavailable_reason() -> String {
     "the NVIDIA driver is loaded but libtorch finds no usable device (a driver older than libtorch's CUDA, or every GPU busy in exclusive mode)".into()
 }
 
-/// Parses a device name; `auto` picks CUDA when available and otherwise falls back to the
-/// CPU with a warning that says why. Asking for CUDA where there is none is an error that
+/// The device `name` asks for; `auto` picks CUDA when available and otherwise falls back to
+/// the CPU with a warning that says why. Asking for CUDA where there is none is an error that
 /// says why.
-pub fn parse_device(name: &str) -> Result<Device> {
-    let cuda_count = || tch::Cuda::device_count();
-    match name {
-        "auto" => {
-            if cuda_count() > 0 {
+pub fn resolve(name: DeviceName) -> Result<Device> {
+    let index = match name {
+        DeviceName::Cpu => return Ok(Device::Cpu),
+        DeviceName::Auto => {
+            if tch::Cuda::device_count() > 0 {
                 return Ok(Device::Cuda(0));
             }
             crate::progress::warn(format_args!(
                 "--device auto: running on the CPU, because {}",
                 cuda_unavailable_reason()
             ));
-            Ok(Device::Cpu)
+            return Ok(Device::Cpu);
         }
-        "cpu" => Ok(Device::Cpu),
-        _ => {
-            let index = match name {
-                "cuda" => 0,
-                _ => name
-                    .strip_prefix("cuda:")
-                    .and_then(|i| i.parse::<usize>().ok())
-                    .ok_or_else(|| {
-                        Error::Config(format!("--device '{name}': use auto, cpu, cuda or cuda:N"))
-                    })?,
-            };
-            let n = cuda_count();
-            if (index as i64) < n {
-                Ok(Device::Cuda(index))
-            } else if n == 0 {
-                Err(Error::Config(format!(
-                    "--device {name}: no CUDA device here: {}; use --device cpu, or auto to fall back to the CPU",
-                    cuda_unavailable_reason()
-                )))
-            } else {
-                Err(Error::Config(format!(
-                    "--device {name}: only {n} CUDA device(s), cuda:0..cuda:{}",
-                    n - 1
-                )))
-            }
-        }
+        DeviceName::Cuda(i) => i,
+    };
+    let n = tch::Cuda::device_count();
+    if (index as i64) < n {
+        Ok(Device::Cuda(index))
+    } else if n == 0 {
+        Err(Error::Config(format!(
+            "--device {name}: no CUDA device here: {}; use --device cpu, or auto to fall back to the CPU",
+            cuda_unavailable_reason()
+        )))
+    } else {
+        Err(Error::Config(format!(
+            "--device {name}: only {n} CUDA device(s), cuda:0..cuda:{}",
+            n - 1
+        )))
     }
+}
+
+/// `--device` and `--dtype` made ready: the device, the arithmetic (`dtype`, else
+/// `default`), and libtorch's threads (`threads`, 0: its own choice).
+pub fn setup(args: &ComputeArgs, default: Dtype, threads: usize) -> Result<(Device, Dtype)> {
+    if threads > 0 {
+        tch::set_num_threads(threads as i32);
+    }
+    Ok((resolve(args.device)?, args.dtype.unwrap_or(default)))
 }
 
 /// A short name for messages and metadata.

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tch::Device;
 
 use super::NeuralModel;
-use super::precision::Precision;
+use crate::compute::Dtype;
 use crate::predict::{NO_PREDICTION, Predictor, Probs};
 use crate::target::Target;
 use crate::{Error, Result};
@@ -51,7 +51,7 @@ impl FusedModel {
     /// Reads a fusion file and loads its three models onto `device`; refuses a classifier
     /// that is not one, a member that does not predict the base, and members trained on
     /// different genomes.
-    pub fn load(path: &Path, device: Device, precision: Precision) -> Result<FusedModel> {
+    pub fn load(path: &Path, device: Device, precision: Dtype) -> Result<FusedModel> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file: SpecFile =
             serde_yaml::from_str(&text).map_err(|e| Error::invalid(path, e.to_string()))?;

@@ -4,30 +4,17 @@
 //! the loss in float32), through libtorch's own autocast (src/nn/shim.cpp: tch offers only
 //! float16). On CUDA, cuDNN also picks its fastest kernels for each shape (benchmark mode).
 
-use serde::{Deserialize, Serialize};
 use tch::Device;
 
-/// The arithmetic of forward passes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// bf16 on CUDA, f32 on the CPU (whose bf16 is slower on most CPUs).
-    #[default]
-    Auto,
-    /// IEEE float32, also on CUDA (libtorch's cuDNN would otherwise use TF32 in convolutions).
-    F32,
-    /// float32 with TF32 products on CUDA (as f32 on the CPU).
-    Tf32,
-    Bf16,
-}
+pub use crate::compute::Dtype;
 
-impl Precision {
+impl Dtype {
     /// Whether forward passes on `device` run under bfloat16 autocast.
     pub fn bf16_on(self, device: Device) -> bool {
         match self {
-            Precision::Auto => device.is_cuda(),
-            Precision::F32 | Precision::Tf32 => false,
-            Precision::Bf16 => true,
+            Dtype::Auto => device.is_cuda(),
+            Dtype::F32 | Dtype::Tf32 => false,
+            Dtype::Bf16 => true,
         }
     }
 
@@ -35,7 +22,7 @@ impl Precision {
     pub fn name_on(self, device: Device) -> &'static str {
         if self.bf16_on(device) {
             "bf16"
-        } else if self == Precision::Tf32 && device.is_cuda() {
+        } else if self == Dtype::Tf32 && device.is_cuda() {
             "tf32"
         } else {
             "f32"
@@ -47,17 +34,10 @@ impl Precision {
     /// agrees with the CPU.
     pub fn apply(self, device: Device) {
         if device.is_cuda() {
-            let tf32 = self == Precision::Tf32 || self.bf16_on(device);
+            let tf32 = self == Dtype::Tf32 || self.bf16_on(device);
             // SAFETY: a plain C call that sets libtorch's global context.
             unsafe { dnactx_cuda_numerics(tf32 as i32) }
         }
-    }
-
-    /// `auto`, `f32`, `tf32` or `bf16`.
-    pub fn parse(s: &str) -> crate::Result<Precision> {
-        serde_yaml::from_str(s).map_err(|_| {
-            crate::Error::Config(format!("precision '{s}': use auto, f32, tf32 or bf16"))
-        })
     }
 }
 
@@ -105,10 +85,10 @@ mod tests {
     fn names_follow_the_device() {
         let cuda = Device::Cuda(0);
         for (p, cpu_name, cuda_name) in [
-            (Precision::Auto, "f32", "bf16"),
-            (Precision::F32, "f32", "f32"),
-            (Precision::Tf32, "f32", "tf32"),
-            (Precision::Bf16, "bf16", "bf16"),
+            (Dtype::Auto, "f32", "bf16"),
+            (Dtype::F32, "f32", "f32"),
+            (Dtype::Tf32, "f32", "tf32"),
+            (Dtype::Bf16, "bf16", "bf16"),
         ] {
             assert_eq!(p.name_on(Device::Cpu), cpu_name, "{p:?}");
             assert_eq!(p.name_on(cuda), cuda_name, "{p:?}");
@@ -117,9 +97,9 @@ mod tests {
 
     #[test]
     fn parses_the_four_names_only() {
-        assert_eq!(Precision::parse("tf32").unwrap(), Precision::Tf32);
-        assert_eq!(Precision::parse("auto").unwrap(), Precision::Auto);
-        let e = Precision::parse("fp16").unwrap_err().to_string();
+        assert_eq!(Dtype::parse("tf32").unwrap(), Dtype::Tf32);
+        assert_eq!(Dtype::parse("auto").unwrap(), Dtype::Auto);
+        let e = Dtype::parse("fp16").unwrap_err().to_string();
         assert!(e.contains("'fp16'") && e.contains("tf32"), "{e}");
     }
 }

@@ -17,8 +17,9 @@ use tch::{Device, Kind, Tensor, nn};
 use super::arch::{ContextNet, build};
 use super::folder::{self, FolderConfig};
 use super::layers::{UNKNOWN_CODE, model_codes};
-use super::precision::{Precision, autocast};
+use super::precision::autocast;
 use super::prior::Prior;
+use crate::compute::Dtype;
 use crate::predict::{Predictor, Probs};
 use crate::target::Target;
 use crate::{Error, Result};
@@ -56,7 +57,7 @@ struct Prepared {
 impl NeuralModel {
     /// Loads a model folder onto `device`, checking its version and weights; `precision`
     /// is the arithmetic of its forward passes.
-    pub fn load(folder: &Path, device: Device, precision: Precision) -> Result<NeuralModel> {
+    pub fn load(folder: &Path, device: Device, precision: Dtype) -> Result<NeuralModel> {
         let config = folder::read_config(folder)?;
         let weights = folder.join(folder::WEIGHTS);
         if !weights.is_file() {

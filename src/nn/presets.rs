@@ -1,6 +1,6 @@
 //! Named model sizes (`train-model --preset NAME`, `preset: NAME` in a run config): the
 //! seed talk's three networks, the quality table's small ones for a CPU, and a large dilated
-//! CNN for a GPU node. Each is a run config (YAML in `src/nn/presets/`); a user's config
+//! CNN for a GPU node. Each is a run config (YAML in `config/presets/`, which the workflow reads too); a user's config
 //! given with it overrides its settings one by one.
 
 use serde_yaml::{Mapping, Value};
@@ -18,14 +18,14 @@ pub struct Preset {
     yaml: &'static str,
 }
 
-/// A preset whose YAML is `src/nn/presets/NAME.yaml`.
+/// A preset whose YAML is `config/presets/NAME.yaml` (shared with the workflow).
 macro_rules! preset {
     ($name:literal, $needs_prior:literal, $purpose:literal) => {
         Preset {
             name: $name,
             purpose: $purpose,
             needs_prior: $needs_prior,
-            yaml: include_str!(concat!("presets/", $name, ".yaml")),
+            yaml: include_str!(concat!("../../config/presets/", $name, ".yaml")),
         }
     };
 }

@@ -23,10 +23,13 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    /// The format `path`'s name says: `.vcf`, `.vcf.gz` (or `.vcf.bgz`) or `.bcf`.
+    /// The format `path`'s name says: `.vcf`, `.vcf.gz` (or `.vcf.bgz`) or `.bcf`; plain VCF
+    /// for standard output (`-`), as bcftools writes it.
     pub fn of_path(path: &Path) -> Result<OutputFormat> {
         let name = path.to_string_lossy();
-        if name.ends_with(".vcf.gz") || name.ends_with(".vcf.bgz") {
+        if crate::io::is_stdio(path) {
+            Ok(OutputFormat::Vcf)
+        } else if name.ends_with(".vcf.gz") || name.ends_with(".vcf.bgz") {
             Ok(OutputFormat::VcfGz)
         } else if name.ends_with(".bcf") {
             Ok(OutputFormat::Bcf)

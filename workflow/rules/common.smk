@@ -219,9 +219,9 @@ wildcard_constraints:
     model=alternatives(MODEL_NAMES),
 
 
-# train-model's presets (`train-model --list-presets`): their YAML, read for the flank column
-# of the comparison table and the report.
-PRESETS_DIR = os.path.join(workflow.basedir, "..", "src", "nn", "presets")
+# train-model's presets (`train-model --list-presets`): their YAML, which train-model builds
+# in and the workflow reads for the flank column of the comparison table and the report.
+PRESETS_DIR = os.path.join(workflow.basedir, "..", "config", "presets")
 
 
 def preset_model(preset, arch):

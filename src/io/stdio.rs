@@ -1,0 +1,97 @@
+//! `-` as standard input or standard output, so a step can sit in a pipe
+//! (`samtools faidx g.fa chr1 | score-genome -g - ...`, `score-variants ... -o - | bcftools view`).
+//!
+//! An input given as `-` is read to its end into a spool file (in `$TMPDIR`, removed when the
+//! tool ends) while the arguments are parsed, because every reader needs what a pipe cannot
+//! give: a FASTA its faidx index, a BED or VCF its compression told from the first bytes.
+//! An output given as `-` is written to a temporary file like any other and copied to
+//! standard output once the tool has succeeded, so a failed run sends nothing down the pipe.
+
+use std::fs::File;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::{Error, Result};
+
+/// The path that names standard input or output.
+pub const STDIO: &str = "-";
+
+/// Whether `path` is `-`: standard input for an input, standard output for an output.
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == STDIO
+}
+
+/// The spool of standard input, once read.
+static SPOOL: Mutex<Option<tempfile::TempDir>> = Mutex::new(None);
+
+/// clap's value parser for an input path that may be `-`: standard input is read into a
+/// spool file, whose path is returned (named `stdin`, so messages say where it came from).
+pub fn input_path(value: &str) -> std::result::Result<PathBuf, String> {
+    if value != STDIO {
+        return Ok(PathBuf::from(value));
+    }
+    spool_stdin().map_err(|e| match std::error::Error::source(&e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    })
+}
+
+fn spool_stdin() -> Result<PathBuf> {
+    let mut spool = SPOOL.lock().unwrap_or_else(|e| e.into_inner());
+    if spool.is_some() {
+        return Err(Error::Config(
+            "standard input (-) can feed one input only".into(),
+        ));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(Error::Config(
+            "- reads standard input, which is a terminal here: pipe the input in".into(),
+        ));
+    }
+    let tmp = std::env::temp_dir();
+    let dir = tempfile::Builder::new()
+        .prefix("dnactx-stdin.")
+        .tempdir_in(&tmp)
+        .map_err(|e| Error::io(&tmp, e))?;
+    let path = dir.path().join("stdin");
+    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    std::io::copy(&mut stdin.lock(), &mut file).map_err(|e| Error::io(&path, e))?;
+    *spool = Some(dir);
+    Ok(path)
+}
+
+/// Removes the spool of standard input, if any (when the tool ends).
+pub fn remove_spool() {
+    SPOOL.lock().unwrap_or_else(|e| e.into_inner()).take();
+}
+
+/// A temporary file for an output that goes to standard output, in `$TMPDIR`.
+pub(super) fn stdout_temp() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!(".dnactx-stdout.{}.{n}", std::process::id()))
+}
+
+/// Copies the finished temporary output `tmp` to standard output and removes it.
+pub(super) fn send_to_stdout(tmp: &Path) -> Result<()> {
+    let dest = Path::new(STDIO);
+    let mut file = File::open(tmp).map_err(|e| Error::io(tmp, e))?;
+    let mut out = std::io::stdout().lock();
+    std::io::copy(&mut file, &mut out)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io(dest, e))?;
+    std::fs::remove_file(tmp).map_err(|e| Error::io(tmp, e))
+}
+
+/// Refuses `-` as the output of a tool whose output is not one stream (a folder, or a file
+/// with others beside it).
+pub fn refuse_stdout(output: &Path, why: &str) -> Result<()> {
+    if is_stdio(output) {
+        return Err(Error::Config(format!(
+            "-o -: standard output takes one stream, and {why}"
+        )));
+    }
+    Ok(())
+}

@@ -374,6 +374,56 @@ def score_cmd(model_path):
     )
 
 
+def score_inputs(windows, copies, **model):
+    """A score job's inputs: the genome and its plan, the windows (`windows`), the repeats and
+    class BEDs, the job's find-copies BED (`copies`, with {job} and maybe {fold}) and the model."""
+    return dict(
+        genome=GENOME,
+        windows=windows,
+        plan=PLAN,
+        repeats=rules.mask_repeats.output.bed,
+        classes=CLASS_BEDS,
+        copies=copies_bed(copies),
+        **model,
+    )
+
+
+def score_files(folder):
+    """The files one score-genome run writes into `folder`: six tracks, metrics, calibration."""
+    return dict(
+        tracks=expand(f"{folder}/{{track}}.bw", track=TRACKS, allow_missing=True),
+        metrics=f"{folder}/metrics.parquet",
+        tsv=f"{folder}/metrics.tsv",
+        calibration=f"{folder}/calibration.parquet",
+    )
+
+
+def score_job_outputs(root, model):
+    """A score job's outputs under `root` for the model wildcard `model` (temporary unless
+    score.keep_chroms)."""
+    files = score_files(f"{root}/scores/{{{model}}}/jobs/{{job}}")
+    return {name: chrom_output(paths) for name, paths in files.items()}
+
+
+def merge_inputs(root, jobs):
+    """Every file of a model's score jobs under `root`, so that temporary ones stay until they
+    are merged."""
+    files = score_files(f"{root}/scores/{{model}}/jobs/{{job}}")
+    first = {"metrics": files.pop("metrics")}  # the folders to merge are read from the metrics
+    return {name: expand(paths, job=jobs, allow_missing=True) for name, paths in {**first, **files}.items()}
+
+
+# The flags every score job passes (score_cmd); each rule adds its model's as `extra`.
+SCORE_PARAMS = dict(
+    outdir=lambda wc, output: os.path.dirname(output.metrics),
+    tracks="--tracks" if config["score"]["all_tracks"] else "",
+    rc="--rc-average" if config["score"]["rc_average"] else "",
+    prec=f"--precision {config['score']['precision']}",
+    classes=classes_flags,
+    exe=tool("score-genome"),
+)
+
+
 def explain_cmd(model_path):
     """The explain-flanks command of one model on the test split."""
     return (
@@ -393,17 +443,6 @@ EXPLAIN_PARAMS = dict(
 def fold_file(path):
     """An input function: `path` (with {fold}) for the fold of the job's chromosome."""
     return lambda wc: path.format(fold=JOB_FOLD[wc.job], **dict(wc.items()))
-
-
-def crossfit_score_outputs(model):
-    """The per-chromosome outputs of the crossfit score rules, for the model wildcard `model`."""
-    d = f"results/crossfit/scores/{{{model}}}/jobs/{{job}}"
-    return dict(
-        tracks=chrom_output(expand(f"{d}/{{track}}.bw", track=TRACKS, allow_missing=True)),
-        metrics=chrom_output(f"{d}/metrics.parquet"),
-        tsv=chrom_output(f"{d}/metrics.tsv"),
-        calibration=chrom_output(f"{d}/calibration.parquet"),
-    )
 
 
 # The hub and browser page (rules/hub.smk).

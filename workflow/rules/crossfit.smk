@@ -5,6 +5,10 @@
 # saw it, and merge-scores gathers them into genome-wide tracks under results/crossfit/scores/.
 # The rules are the usual ones (same commands and resources) with a fold's paths.
 
+# A score job's windows and copies BED: those of its chromosome's fold.
+FOLD_WINDOWS = fold_file("results/crossfit/{fold}/windows.parquet")
+FOLD_COPIES = "results/crossfit/{fold}/copies/{job}.bed"
+
 
 use rule make_windows as crossfit_windows with:
     output:
@@ -66,60 +70,37 @@ use rule train_model as crossfit_train_model with:
 
 use rule score_kmer as crossfit_score_kmer with:
     input:
-        genome=GENOME,
-        windows=fold_file("results/crossfit/{fold}/windows.parquet"),
-        plan=PLAN,
-        repeats=rules.mask_repeats.output.bed,
-        classes=CLASS_BEDS,
-        copies=copies_bed("results/crossfit/{fold}/copies/{job}.bed"),
-        model=fold_file("results/crossfit/{fold}/kmers/{kmer}/kmers.parquet"),
+        **score_inputs(FOLD_WINDOWS, FOLD_COPIES, model=fold_file("results/crossfit/{fold}/kmers/{kmer}/kmers.parquet")),
     output:
-        **crossfit_score_outputs("kmer"),
+        **score_job_outputs("results/crossfit", "kmer"),
     log:
         "logs/crossfit/score/{kmer}/{job}.log",
 
 
 use rule score_markov as crossfit_score_markov with:
     input:
-        genome=GENOME,
-        windows=fold_file("results/crossfit/{fold}/windows.parquet"),
-        plan=PLAN,
-        repeats=rules.mask_repeats.output.bed,
-        classes=CLASS_BEDS,
-        copies=copies_bed("results/crossfit/{fold}/copies/{job}.bed"),
-        model=fold_file("results/crossfit/{fold}/markov/index.fmd"),
+        **score_inputs(FOLD_WINDOWS, FOLD_COPIES, model=fold_file("results/crossfit/{fold}/markov/index.fmd")),
     output:
-        **crossfit_score_outputs("markov"),
+        **score_job_outputs("results/crossfit", "markov"),
     log:
         "logs/crossfit/score/{markov}/{job}.log",
 
 
 use rule score_neural as crossfit_score_neural with:
     input:
-        genome=GENOME,
-        windows=fold_file("results/crossfit/{fold}/windows.parquet"),
-        plan=PLAN,
-        repeats=rules.mask_repeats.output.bed,
-        classes=CLASS_BEDS,
-        copies=copies_bed("results/crossfit/{fold}/copies/{job}.bed"),
-        weights=fold_file("results/crossfit/{fold}/models/{neural}/weights.safetensors"),
+        **score_inputs(FOLD_WINDOWS, FOLD_COPIES,
+                       weights=fold_file("results/crossfit/{fold}/models/{neural}/weights.safetensors")),
     output:
-        **crossfit_score_outputs("neural"),
+        **score_job_outputs("results/crossfit", "neural"),
     log:
         "logs/crossfit/score/{neural}/{job}.log",
 
 
 use rule merge_scores as crossfit_merge_scores with:
     input:
-        metrics=expand("results/crossfit/scores/{model}/jobs/{job}/metrics.parquet", job=CROSSFIT_JOBS, allow_missing=True),
-        tracks=expand("results/crossfit/scores/{model}/jobs/{job}/{track}.bw", job=CROSSFIT_JOBS, track=TRACKS, allow_missing=True),
-        tsv=expand("results/crossfit/scores/{model}/jobs/{job}/metrics.tsv", job=CROSSFIT_JOBS, allow_missing=True),
-        calibration=expand("results/crossfit/scores/{model}/jobs/{job}/calibration.parquet", job=CROSSFIT_JOBS, allow_missing=True),
+        **merge_inputs("results/crossfit", CROSSFIT_JOBS),
     output:
-        tracks=expand("results/crossfit/scores/{model}/{track}.bw", track=TRACKS, allow_missing=True),
-        metrics="results/crossfit/scores/{model}/metrics.parquet",
-        tsv="results/crossfit/scores/{model}/metrics.tsv",
-        calibration="results/crossfit/scores/{model}/calibration.parquet",
+        **score_files("results/crossfit/scores/{model}"),
     log:
         "logs/crossfit/merge_scores/{model}.log",
 

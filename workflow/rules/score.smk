@@ -2,33 +2,24 @@
 # gives large contigs a job each and packs small ones; neural models on GPU nodes, k-mer and
 # markov models on CPU nodes), then merge-scores gathers each model's jobs into one folder.
 # The per-job folders are temporary (removed once merged) unless score.keep_chroms.
+#
+# Each rule is written once: its inputs, outputs and flags come from score_inputs, score_files
+# and SCORE_PARAMS (rules/common.smk), which rules/crossfit.smk calls again with a fold's
+# files (`use rule ... with:`).
 
 
 rule score_kmer:
     input:
-        genome=GENOME,
-        windows=rules.make_windows.output.parquet,
-        plan=PLAN,
-        repeats=rules.mask_repeats.output.bed,
-        classes=CLASS_BEDS,
-        copies=copies_bed("results/copies/{job}.bed"),
-        model="results/kmers/{kmer}/kmers.parquet",
+        **score_inputs(rules.make_windows.output.parquet, "results/copies/{job}.bed",
+                       model="results/kmers/{kmer}/kmers.parquet"),
     output:
-        tracks=chrom_output(expand("results/scores/{{kmer}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
-        metrics=chrom_output("results/scores/{kmer}/jobs/{job}/metrics.parquet"),
-        tsv=chrom_output("results/scores/{kmer}/jobs/{job}/metrics.tsv"),
-        calibration=chrom_output("results/scores/{kmer}/jobs/{job}/calibration.parquet"),
+        **score_job_outputs("results", "kmer"),
     params:
-        outdir=lambda wc, output: os.path.dirname(output.metrics),
-        tracks="--tracks" if config["score"]["all_tracks"] else "",
-        rc="--rc-average" if config["score"]["rc_average"] else "",
-        prec=f"--precision {config['score']['precision']}",
-        classes=classes_flags,
+        **SCORE_PARAMS,
         extra=lambda wc: "--pseudocount {} {}".format(
             MODELS[wc.kmer].get("pseudocount", 4),
             "" if MODELS[wc.kmer].get("backoff", True) else "--no-backoff",
         ),
-        exe=tool("score-genome"),
     log:
         "logs/score/{kmer}/{job}.log",
     threads: 2
@@ -43,26 +34,12 @@ rule score_kmer:
 
 rule score_markov:
     input:
-        genome=GENOME,
-        windows=rules.make_windows.output.parquet,
-        plan=PLAN,
-        repeats=rules.mask_repeats.output.bed,
-        classes=CLASS_BEDS,
-        copies=copies_bed("results/copies/{job}.bed"),
-        model=MARKOV_INDEX,
+        **score_inputs(rules.make_windows.output.parquet, "results/copies/{job}.bed", model=MARKOV_INDEX),
     output:
-        tracks=chrom_output(expand("results/scores/{{markov}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
-        metrics=chrom_output("results/scores/{markov}/jobs/{job}/metrics.parquet"),
-        tsv=chrom_output("results/scores/{markov}/jobs/{job}/metrics.tsv"),
-        calibration=chrom_output("results/scores/{markov}/jobs/{job}/calibration.parquet"),
+        **score_job_outputs("results", "markov"),
     params:
-        outdir=lambda wc, output: os.path.dirname(output.metrics),
-        tracks="--tracks" if config["score"]["all_tracks"] else "",
-        rc="--rc-average" if config["score"]["rc_average"] else "",
-        prec=f"--precision {config['score']['precision']}",
-        classes=classes_flags,
+        **SCORE_PARAMS,
         extra=lambda wc: markov_flags(wc.markov),
-        exe=tool("score-genome"),
     log:
         "logs/score/{markov}/{job}.log",
     threads: 2
@@ -77,27 +54,14 @@ rule score_markov:
 
 rule score_neural:
     input:
-        genome=GENOME,
-        windows=rules.make_windows.output.parquet,
-        plan=PLAN,
-        repeats=rules.mask_repeats.output.bed,
-        classes=CLASS_BEDS,
-        copies=copies_bed("results/copies/{job}.bed"),
-        weights="results/models/{neural}/weights.safetensors",
+        **score_inputs(rules.make_windows.output.parquet, "results/copies/{job}.bed",
+                       weights="results/models/{neural}/weights.safetensors"),
     output:
-        tracks=chrom_output(expand("results/scores/{{neural}}/jobs/{{job}}/{track}.bw", track=TRACKS)),
-        metrics=chrom_output("results/scores/{neural}/jobs/{job}/metrics.parquet"),
-        tsv=chrom_output("results/scores/{neural}/jobs/{job}/metrics.tsv"),
-        calibration=chrom_output("results/scores/{neural}/jobs/{job}/calibration.parquet"),
+        **score_job_outputs("results", "neural"),
     params:
-        outdir=lambda wc, output: os.path.dirname(output.metrics),
+        **SCORE_PARAMS,
         folder=lambda wc, input: os.path.dirname(input.weights),
-        tracks="--tracks" if config["score"]["all_tracks"] else "",
-        rc="--rc-average" if config["score"]["rc_average"] else "",
-        prec=f"--precision {config['score']['precision']}",
-        classes=classes_flags,
         extra=f"--device {config['device']}",
-        exe=tool("score-genome"),
     log:
         "logs/score/{neural}/{job}.log",
     threads: 4
@@ -113,16 +77,9 @@ rule score_neural:
 
 rule merge_scores:
     input:
-        metrics=expand("results/scores/{{model}}/jobs/{job}/metrics.parquet", job=TEST_JOBS),
-        # every per-chromosome file, so that temporary ones stay until they are merged
-        tracks=expand("results/scores/{{model}}/jobs/{job}/{track}.bw", job=TEST_JOBS, track=TRACKS),
-        tsv=expand("results/scores/{{model}}/jobs/{job}/metrics.tsv", job=TEST_JOBS),
-        calibration=expand("results/scores/{{model}}/jobs/{job}/calibration.parquet", job=TEST_JOBS),
+        **merge_inputs("results", TEST_JOBS),
     output:
-        tracks=expand("results/scores/{{model}}/{track}.bw", track=TRACKS),
-        metrics="results/scores/{model}/metrics.parquet",
-        tsv="results/scores/{model}/metrics.tsv",
-        calibration="results/scores/{model}/calibration.parquet",
+        **score_files("results/scores/{model}"),
     params:
         dirs=lambda wc, input: " ".join(os.path.dirname(m) for m in input.metrics),
         outdir=lambda wc, output: os.path.dirname(output.metrics),

@@ -161,3 +161,37 @@ fn an_output_that_is_a_folder_refuses_standard_output() {
         "{err}"
     );
 }
+
+/// docs/cli-reference.md is every binary's `--help`, in pipeline order. After a change to the
+/// options, rewrite it with `DNACTX_CLI_REFERENCE_WRITE=1 cargo test --features torch --test grammar`.
+#[test]
+fn the_cli_reference_is_every_help() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli-reference.md");
+    let sections: Vec<String> = TOOLS
+        .iter()
+        .map(|(name, exe, _, _)| format!("## {name}\n\n```text\n{}```\n", help(exe)))
+        .collect();
+    if cfg!(feature = "torch") && std::env::var_os("DNACTX_CLI_REFERENCE_WRITE").is_some() {
+        let head = "# CLI reference\n\n\
+            Every binary's `--help`, generated (tests/grammar.rs keeps it equal to the binaries); \
+            [cli.md](cli.md) explains each tool and its models.\n\n";
+        std::fs::write(&path, format!("{head}{}", sections.join("\n"))).unwrap();
+    }
+    let doc = std::fs::read_to_string(&path).unwrap();
+    for s in &sections {
+        let name = s.lines().next().unwrap();
+        assert!(
+            doc.contains(s.as_str()),
+            "{}: {name} differs from the binary's --help; rewrite it with \
+             DNACTX_CLI_REFERENCE_WRITE=1 cargo test --features torch --test grammar",
+            path.display()
+        );
+    }
+    if cfg!(feature = "torch") {
+        assert_eq!(
+            doc.matches("\n## ").count(),
+            sections.len(),
+            "a binary too many"
+        );
+    }
+}

@@ -11,8 +11,7 @@ use crate::Result;
 use crate::genome::encode;
 use crate::regions::IntervalSet;
 
-/// Probabilities of A, C, G, T; all NaN when the model has no prediction.
-pub type Probs = [f32; 4];
+pub use crate::target::Probs;
 
 /// The "no prediction" value.
 pub const NO_PREDICTION: Probs = [f32::NAN; 4];

@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::predict::Probs;
+/// Probabilities of A, C, G, T; all NaN when the model has no prediction (what every
+/// model gives per position; [`crate::predict`] re-exports it).
+pub type Probs = [f32; 4];
 
 /// The class of each base (A, C, G, T) by pair (0: A:T, 1: C:G) and by type (0: purine, 1:
 /// pyrimidine).

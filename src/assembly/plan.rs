@@ -12,8 +12,50 @@ use serde::Deserialize;
 
 use super::class::ContigClass;
 pub use super::contigs::{ContigInfo, classify};
+use crate::genome::Genome;
 use crate::regions::splits::{ChromList, REST, Split, SplitConfig};
 use crate::{Error, Result};
+
+/// What a split config means for a genome's contigs: its classes and every contig's split
+/// (here, beside the plan that decides them, so that `regions` need not know assemblies).
+impl SplitConfig {
+    /// The classes of `include`, checked.
+    pub fn included(&self) -> Result<HashSet<ContigClass>> {
+        self.include
+            .iter()
+            .map(|c| {
+                c.parse()
+                    .map_err(|e| Error::Config(format!("splits.include: {e}")))
+            })
+            .collect()
+    }
+
+    /// The split of every contig of `genome` (contigs in no split are left out): named
+    /// contigs where they are named, `rest` over primary sequence and the included classes,
+    /// placed contigs with their parents ([`Plan`]).
+    pub fn assign(&self, genome: &Genome) -> Result<HashMap<String, Split>> {
+        if !(0.0..=1.0).contains(&self.valid_fraction) {
+            return Err(Error::Config(format!(
+                "valid_fraction must lie in [0, 1], got {}",
+                self.valid_fraction
+            )));
+        }
+        let contigs = classify(&genome.contig_lengths(), &Default::default());
+        let settings = PlanSettings {
+            splits: self.clone(),
+            crossfit: None,
+            max_jobs: 1,
+        };
+        let plan = Plan::build(contigs, &settings).map_err(|e| match e {
+            Error::Config(m) => Error::Config(m.replace(
+                "the genome lacks",
+                &format!("{} lacks", genome.path().display()),
+            )),
+            e => e,
+        })?;
+        Ok(plan.split_map())
+    }
+}
 
 /// The `crossfit:` section of a workflow config.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -23,7 +23,7 @@ mod read;
 pub use calibration::{CALIBRATION_BINS, Calibration};
 
 /// Position classes reported.
-pub const CLASSES: [&str; 3] = ["all", "repeat", "non_repeat"];
+pub use crate::regions::CLASSES;
 
 /// Sums of a two-class target.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::config::TrainConfig;
+pub(super) use super::contig::Contig;
 use super::folder::DataInfo;
 use super::layers::model_codes;
 use super::prior::Prior;
@@ -23,13 +24,6 @@ use crate::{Error, Result};
 pub struct Repeats<'a> {
     pub path: &'a Path,
     pub by_contig: BTreeMap<String, IntervalSet>,
-}
-
-/// A contig held for training, with its repeat flags source.
-pub(super) struct Contig {
-    pub(super) name: String,
-    pub(super) codes: Vec<u8>,
-    pub(super) repeats: Option<IntervalSet>,
 }
 
 /// Windows of one split, sampled in proportion to their length.

@@ -7,6 +7,7 @@ pub mod arch;
 mod batches;
 pub mod checkpoint;
 pub mod config;
+mod contig;
 pub mod data;
 pub mod device;
 mod ema;

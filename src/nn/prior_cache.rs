@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::data::Contig;
+use super::contig::Contig;
 use super::prior::Prior;
 use crate::predict::{Locus, padded_chunk, revcomp_codes};
 

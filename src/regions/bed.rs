@@ -112,7 +112,7 @@ pub struct ClassSets {
 }
 
 /// Names a class may not take: the metrics' own classes.
-const RESERVED: [&str; 3] = crate::metrics::CLASSES;
+const RESERVED: [&str; 3] = super::CLASSES;
 
 /// Reads BED files whose name column (4th) labels each interval with its class (exon, CDS,
 /// promoter, ...): any number of files and classes, a class may span files, and a name may

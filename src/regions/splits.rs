@@ -9,14 +9,11 @@
 //! ```
 //! The same mapping may sit under a `splits:` key (as in the workflow's config.yaml).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::assembly::ContigClass;
-use crate::genome::Genome;
 use crate::rng::SplitMix64;
 use crate::{Error, Result};
 
@@ -124,49 +121,12 @@ impl SplitConfig {
         serde_yaml::from_value(value).map_err(|e| yaml_error(path, e))
     }
 
-    /// The classes of `include`, checked.
-    pub fn included(&self) -> Result<std::collections::HashSet<ContigClass>> {
-        self.include
-            .iter()
-            .map(|c| {
-                c.parse()
-                    .map_err(|e| Error::Config(format!("splits.include: {e}")))
-            })
-            .collect()
-    }
-
     pub fn list(&self, split: Split) -> &ChromList {
         match split {
             Split::Train => &self.train,
             Split::Valid => &self.valid,
             Split::Test => &self.test,
         }
-    }
-
-    /// The split of every contig of `genome` (contigs in no split are left out): named
-    /// contigs where they are named, `rest` over primary sequence and the included classes,
-    /// placed contigs with their parents ([`crate::assembly::Plan`]).
-    pub fn assign(&self, genome: &Genome) -> Result<HashMap<String, Split>> {
-        if !(0.0..=1.0).contains(&self.valid_fraction) {
-            return Err(Error::Config(format!(
-                "valid_fraction must lie in [0, 1], got {}",
-                self.valid_fraction
-            )));
-        }
-        let contigs = crate::assembly::classify(&genome.contig_lengths(), &Default::default());
-        let settings = crate::assembly::PlanSettings {
-            splits: self.clone(),
-            crossfit: None,
-            max_jobs: 1,
-        };
-        let plan = crate::assembly::Plan::build(contigs, &settings).map_err(|e| match e {
-            Error::Config(m) => Error::Config(m.replace(
-                "the genome lacks",
-                &format!("{} lacks", genome.path().display()),
-            )),
-            e => e,
-        })?;
-        Ok(plan.split_map())
     }
 }
 

@@ -1,10 +1,11 @@
-//! Where a record is in its file, for messages that let a user find it.
+//! Where a record is in its file, for messages that let a user find it, and the region a
+//! query asks for.
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// A record's place: a line of VCF text, or the n-th record of a BCF or of a region query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,5 +35,45 @@ impl fmt::Display for Place {
             Place::Record(n) => write!(f, "record {n}"),
             Place::InRegion { region, n } => write!(f, "record {n} of region {region}"),
         }
+    }
+}
+
+/// A region of a query: contig, 0-based start, 0-based inclusive end (none: to the end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub chrom: String,
+    pub start: u64,
+    pub end: Option<u64>,
+}
+
+impl Region {
+    /// `chrom`, `chrom:start` or `chrom:start-end`, 1-based inclusive (commas allowed).
+    pub fn parse(region: &str) -> Result<Region> {
+        let bad = || {
+            Error::Config(format!(
+                "--region '{region}': use chrom, chrom:start or chrom:start-end (1-based)"
+            ))
+        };
+        let Some((chrom, range)) = region.rsplit_once(':') else {
+            return Ok(Region {
+                chrom: region.to_string(),
+                start: 0,
+                end: None,
+            });
+        };
+        let range = range.replace(',', "");
+        let number = |s: &str| s.parse::<u64>().map_err(|_| bad());
+        let (s, e) = match range.split_once('-') {
+            Some((s, e)) => (number(s)?, Some(number(e)?)),
+            None => (number(&range)?, None),
+        };
+        if s == 0 || e.is_some_and(|e| e < s) {
+            return Err(bad());
+        }
+        Ok(Region {
+            chrom: chrom.to_string(),
+            start: s - 1,
+            end: e.map(|e| e - 1),
+        })
     }
 }

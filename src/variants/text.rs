@@ -16,7 +16,7 @@ use rust_htslib::htslib;
 
 use crate::{Error, Result};
 
-use super::input::Region;
+use super::place::Region;
 
 /// `KS_SEP_LINE` of htslib's kseq.h.
 const KS_SEP_LINE: i32 = 2;

@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 
 use bigtools::beddata::BedParserStreamingIterator;
 use bigtools::{BigWigWrite, Value};
+use rayon::prelude::*;
 
 use crate::io::TempOutput;
 use crate::{Error, Result};
@@ -143,44 +144,63 @@ impl TrackSet {
                 );
             }
         }
-        if self.pending.first().is_some_and(|p| p.len() >= BATCH) {
-            self.flush()?;
-        }
-        Ok(())
+        self.flush_full()
     }
 
     /// Adds one run of equal values (sorted after the previous ones) to track `t`, rounded
     /// like [`TrackSet::push`]'s and merged with the previous run where they touch and are
     /// equal.
-    pub fn push_run(&mut self, t: usize, mut value: Value) -> Result<()> {
-        if let Some(scale) = self.scale {
-            value.value = round_to(value.value, scale);
-        }
-        append(&mut self.pending[t], value);
-        if self.pending[t].len() >= BATCH {
-            self.flush()?;
+    pub fn push_run(&mut self, t: usize, value: Value) -> Result<()> {
+        let mut sink = RunSink {
+            track: &mut self.tracks[t],
+            pending: &mut self.pending[t],
+            chrom: &self.chrom,
+            scale: self.scale,
+        };
+        sink.push(value)
+    }
+
+    /// Fills every track of the current chromosome side by side, on rayon's pool (`-t`):
+    /// `fill(source, sink)` runs once per track with that track's entry of `sources` and
+    /// pushes its runs, in order, into the sink. The writers run a thread each, so a track
+    /// is read, rounded and written while the others are.
+    pub fn fill_tracks<S: Send, E: From<Error> + Send>(
+        &mut self,
+        sources: &mut [S],
+        fill: impl Fn(&mut S, &mut RunSink) -> std::result::Result<(), E> + Sync,
+    ) -> std::result::Result<(), E> {
+        let (chrom, scale) = (&self.chrom, self.scale);
+        self.tracks
+            .par_iter_mut()
+            .zip(self.pending.par_iter_mut())
+            .zip(sources.par_iter_mut())
+            .try_for_each(|((track, pending), source)| {
+                let mut sink = RunSink {
+                    track,
+                    pending,
+                    chrom,
+                    scale,
+                };
+                fill(source, &mut sink)
+            })
+    }
+
+    /// Sends every pending run (at a chromosome's end, or the file's).
+    fn flush(&mut self) -> Result<()> {
+        for (track, pending) in self.tracks.iter_mut().zip(&mut self.pending) {
+            self.any |= !pending.is_empty();
+            send(track, &self.chrom, std::mem::take(pending))?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
-        for (t, track) in self.tracks.iter_mut().enumerate() {
-            let vals = std::mem::take(&mut self.pending[t]);
-            if vals.is_empty() {
-                continue;
-            }
-            self.any = true;
-            let sent = track
-                .sender
-                .as_ref()
-                .map(|s| s.send((self.chrom.clone(), vals)));
-            if !matches!(sent, Some(Ok(()))) {
-                // The writer stopped early: its error comes out of `join`.
-                track.sender = None;
-                return join(track).and(Err(Error::BigWig {
-                    path: track.temp.dest().to_path_buf(),
-                    msg: "the writer stopped early".into(),
-                }));
+    /// Sends full batches of pending runs, each track's last run kept back so that the next
+    /// one can still join it (runs are the same however the values were batched).
+    fn flush_full(&mut self) -> Result<()> {
+        for (track, pending) in self.tracks.iter_mut().zip(&mut self.pending) {
+            if pending.len() >= BATCH {
+                self.any = true;
+                send_all_but_last(track, &self.chrom, pending)?;
             }
         }
         Ok(())
@@ -213,6 +233,54 @@ impl TrackSet {
             .map(|t| t.temp)
             .collect())
     }
+}
+
+/// One track's end of a [`TrackSet`] for the current chromosome: runs pushed in order.
+pub struct RunSink<'a> {
+    track: &'a mut Track,
+    pending: &'a mut Vec<Value>,
+    chrom: &'a Arc<str>,
+    scale: Option<f64>,
+}
+
+impl RunSink<'_> {
+    /// Adds one run of equal values (sorted after the previous ones), rounded like
+    /// [`TrackSet::push`]'s and merged with the previous run where they touch and are equal.
+    pub fn push(&mut self, mut value: Value) -> Result<()> {
+        if let Some(scale) = self.scale {
+            value.value = round_to(value.value, scale);
+        }
+        append(self.pending, value);
+        if self.pending.len() >= BATCH {
+            send_all_but_last(self.track, self.chrom, self.pending)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sends `pending` but its last run, which stays to be joined by the next.
+fn send_all_but_last(track: &mut Track, chrom: &Arc<str>, pending: &mut Vec<Value>) -> Result<()> {
+    let last = pending.pop();
+    send(track, chrom, std::mem::take(pending))?;
+    pending.extend(last);
+    Ok(())
+}
+
+/// Sends runs of `chrom` to the track's writer.
+fn send(track: &mut Track, chrom: &Arc<str>, vals: Vec<Value>) -> Result<()> {
+    if vals.is_empty() {
+        return Ok(());
+    }
+    let sent = track.sender.as_ref().map(|s| s.send((chrom.clone(), vals)));
+    if !matches!(sent, Some(Ok(()))) {
+        // The writer stopped early: its error comes out of `join`.
+        track.sender = None;
+        return join(track).and(Err(Error::BigWig {
+            path: track.temp.dest().to_path_buf(),
+            msg: "the writer stopped early".into(),
+        }));
+    }
+    Ok(())
 }
 
 /// Appends a run to `out`, merged into the last one where they touch and hold the same value.
@@ -304,6 +372,62 @@ mod tests {
             assert!(
                 (total - sum).abs() < 1e-6 * sum,
                 "zoom level {level}: {total} against {sum}"
+            );
+        }
+    }
+
+    /// Runs are the same however they were batched: a run that continues the last one of a
+    /// full batch joins it, from one thread (push_run) or side by side (fill_tracks).
+    #[test]
+    fn runs_join_across_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let dests: Vec<PathBuf> = ["a.bw", "b.bw"]
+            .iter()
+            .map(|n| dir.path().join(n))
+            .collect();
+        let len = 3 * BATCH as u64;
+        let run = |i: u32| Value {
+            start: i,
+            end: i + 1,
+            value: if (i as usize) < BATCH {
+                (i % 2) as f32
+            } else {
+                1.0
+            },
+        };
+        // BATCH runs of alternating values, the last one 1.0, then 1.0 to the end: BATCH runs
+        let sizes = [("c".to_string(), len)];
+        let mut one = TrackSet::create(&dests[..1], &sizes).unwrap();
+        one.start_chrom("c").unwrap();
+        for i in 0..len as u32 {
+            one.push_run(0, run(i)).unwrap();
+        }
+        let mut side = TrackSet::create(&dests[1..], &sizes).unwrap();
+        side.start_chrom("c").unwrap();
+        side.fill_tracks(&mut [()], |_, sink| {
+            (0..len as u32).try_for_each(|i| sink.push(run(i)))
+        })
+        .unwrap();
+        for out in one
+            .finish()
+            .unwrap()
+            .into_iter()
+            .chain(side.finish().unwrap())
+        {
+            out.commit().unwrap();
+        }
+        for dest in &dests {
+            let mut reader = BigWigRead::open_file(dest).unwrap();
+            let runs: Vec<_> = reader
+                .get_interval("c", 0, len as u32)
+                .unwrap()
+                .map(|v| v.unwrap())
+                .collect();
+            assert_eq!(runs.len(), BATCH, "{}", dest.display());
+            let last = runs.last().unwrap();
+            assert_eq!(
+                (last.start, last.end, last.value),
+                (BATCH as u32 - 1, len as u32, 1.0)
             );
         }
     }

@@ -4,10 +4,12 @@
 
 mod chunk;
 mod genome;
+pub mod merge;
 mod values;
 
 pub use chunk::ChunkScores;
 pub use genome::{ScoreRequest, score_to_folder};
+pub use merge::merge_folders;
 pub use values::TrackValues;
 
 use std::path::{Path, PathBuf};

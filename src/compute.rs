@@ -39,9 +39,9 @@ pub enum DeviceName {
 }
 
 impl std::str::FromStr for DeviceName {
-    type Err = String;
+    type Err = crate::Error;
 
-    fn from_str(s: &str) -> Result<DeviceName, String> {
+    fn from_str(s: &str) -> crate::Result<DeviceName> {
         match s {
             "auto" => Ok(DeviceName::Auto),
             "cpu" => Ok(DeviceName::Cpu),
@@ -50,7 +50,7 @@ impl std::str::FromStr for DeviceName {
                 .strip_prefix("cuda:")
                 .and_then(|i| i.parse().ok())
                 .map(DeviceName::Cuda)
-                .ok_or_else(|| format!("'{s}': use auto, cpu, cuda or cuda:N")),
+                .ok_or_else(|| crate::Error::value(s, "use auto, cpu, cuda or cuda:N")),
         }
     }
 }
@@ -86,8 +86,8 @@ mod tests {
         for s in ["auto", "cpu", "cuda:0", "cuda:3"] {
             assert_eq!(s.parse::<DeviceName>().unwrap().to_string(), s);
         }
-        assert_eq!("cuda".parse::<DeviceName>(), Ok(DeviceName::Cuda(0)));
-        let e = "gpu".parse::<DeviceName>().unwrap_err();
+        assert_eq!("cuda".parse::<DeviceName>().ok(), Some(DeviceName::Cuda(0)));
+        let e = "gpu".parse::<DeviceName>().unwrap_err().to_string();
         assert!(e.contains("'gpu'") && e.contains("cuda:N"), "{e}");
     }
 }

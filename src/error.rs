@@ -30,6 +30,10 @@ pub enum Error {
     /// A setting (flag or config value) is out of range or inconsistent.
     #[error("{0}")]
     Config(String),
+    /// A value is not one its option or setting takes: the value, and what it takes (clap
+    /// names the option).
+    #[error("'{value}': {takes}")]
+    Value { value: String, takes: String },
     /// A Parquet file could not be read or written (the reason is the error's source).
     #[error("{}", path.display())]
     Parquet {
@@ -62,6 +66,13 @@ impl Error {
         Error::Invalid {
             path: path.as_ref().to_path_buf(),
             msg: msg.into(),
+        }
+    }
+
+    pub fn value(value: impl std::fmt::Display, takes: impl Into<String>) -> Self {
+        Error::Value {
+            value: value.to_string(),
+            takes: takes.into(),
         }
     }
 

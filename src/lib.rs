@@ -18,6 +18,7 @@ pub mod io;
 pub mod kmer;
 pub mod markov;
 pub mod metrics;
+pub mod models;
 #[cfg(feature = "torch")]
 pub mod nn;
 pub mod predict;

@@ -84,8 +84,8 @@ impl fmt::Display for ContigClass {
 }
 
 impl FromStr for ContigClass {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
         let lower = s.to_ascii_lowercase();
         let alias = match lower.as_str() {
             "chromosome" | "assembled-molecule" => "primary",
@@ -101,7 +101,10 @@ impl FromStr for ContigClass {
             .find(|c| c.as_str() == alias)
             .ok_or_else(|| {
                 let names: Vec<&str> = ContigClass::ALL.iter().map(|c| c.as_str()).collect();
-                format!("'{s}' is not a contig class (one of {})", names.join(", "))
+                crate::Error::value(
+                    s,
+                    format!("not a contig class (one of {})", names.join(", ")),
+                )
             })
     }
 }
@@ -311,6 +314,7 @@ mod tests {
             "haplotype"
                 .parse::<ContigClass>()
                 .unwrap_err()
+                .to_string()
                 .contains("primary")
         );
     }

@@ -206,7 +206,7 @@ impl Plan {
                     len: f[1]
                         .parse()
                         .map_err(|_| bad(format!("length '{}'", f[1])))?,
-                    class: f[2].parse().map_err(bad)?,
+                    class: f[2].parse().map_err(|e: Error| bad(e.to_string()))?,
                     parent: opt(f[3]),
                     unsure: false,
                 },

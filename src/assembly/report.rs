@@ -72,7 +72,8 @@ pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Ov
                 ),
             ));
         }
-        let class = report_class(f[1], f[3]).map_err(|e| Error::parse(path, *line, e))?;
+        let class =
+            report_class(f[1], f[3]).map_err(|e| Error::parse(path, *line, e.to_string()))?;
         let parent = match class.follows_parent() {
             true => molecules.get(f[2]).map(|p| p.to_string()),
             false => None,
@@ -93,7 +94,7 @@ pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Ov
 }
 
 /// A report row's class from its Sequence-Role and Assigned-Molecule-Location/Type.
-fn report_class(role: &str, location: &str) -> std::result::Result<ContigClass, String> {
+fn report_class(role: &str, location: &str) -> Result<ContigClass> {
     Ok(match (role, location.to_ascii_lowercase().as_str()) {
         ("assembled-molecule", "mitochondrion") => ContigClass::Mito,
         ("assembled-molecule", "chromosome" | "linkage group") => ContigClass::Primary,
@@ -102,8 +103,9 @@ fn report_class(role: &str, location: &str) -> std::result::Result<ContigClass, 
         ("unlocalized-scaffold", _) => ContigClass::Random,
         ("unplaced-scaffold", _) => ContigClass::Unplaced,
         _ => {
-            return Err(format!(
-                "Sequence-Role '{role}' is not one the report format defines"
+            return Err(Error::value(
+                role,
+                "not a Sequence-Role the report format defines",
             ));
         }
     })
@@ -142,7 +144,9 @@ pub fn read_contig_table(path: &Path, contigs: &[(String, u64)]) -> Result<Overr
             }
         };
         check(f[0], "contig")?;
-        let class: ContigClass = f[1].parse().map_err(|e| Error::parse(path, i + 1, e))?;
+        let class: ContigClass = f[1]
+            .parse()
+            .map_err(|e: Error| Error::parse(path, i + 1, e.to_string()))?;
         let parent = f
             .get(2)
             .map(|p| p.trim())

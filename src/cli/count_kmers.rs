@@ -68,7 +68,7 @@ pub fn run(args: Args) -> Result<()> {
         table::write_counts(&args.output, &t, &meta)?;
         return Ok(());
     }
-    check_k(args.k).map_err(anyhow::Error::msg)?;
+    check_k(args.k)?;
     let genome_path = args.genome.as_ref().context("--genome is required")?;
     let genome = Genome::open(genome_path)
         .with_context(|| format!("opening genome {}", genome_path.display()))?;

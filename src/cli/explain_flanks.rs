@@ -82,7 +82,7 @@ pub fn run(args: Args) -> Result<()> {
         (None, None) => bail!("give --windows or --regions"),
     };
     let (model, mut meta) = args.model.load(&args.common, &genome)?;
-    super::model::require_base(model.as_ref(), &args.model.path, "explain-flanks")?;
+    crate::models::require_base(model.as_ref(), &args.model.path, "explain-flanks")?;
     let flank = model.flank();
     let bands = match &args.bands {
         Some(b) => parse_bands(b).map_err(anyhow::Error::msg)?,

@@ -175,15 +175,18 @@ pub fn flatten_list(values: &[String]) -> Vec<String> {
 #[derive(Debug, Clone, Copy)]
 pub struct Decimals(pub Option<u32>);
 
-pub fn parse_decimals(s: &str) -> std::result::Result<Decimals, String> {
+pub fn parse_decimals(s: &str) -> crate::Result<Decimals> {
     if s == "full" {
         return Ok(Decimals(None));
     }
     match s.parse::<u32>() {
         Ok(d) if d <= crate::tracks::MAX_DECIMALS => Ok(Decimals(Some(d))),
-        _ => Err(format!(
-            "'{s}': give 0 to {} decimals, or full",
-            crate::tracks::MAX_DECIMALS
+        _ => Err(crate::Error::value(
+            s,
+            format!(
+                "give 0 to {} decimals, or full",
+                crate::tracks::MAX_DECIMALS
+            ),
         )),
     }
 }

@@ -6,6 +6,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
+use crate::io::parquet::Metadata;
+use crate::predict::Predictor;
 use crate::regions::bed;
 use crate::regions::splits::Split;
 use crate::scores;
@@ -108,6 +110,31 @@ pub fn run(args: Args) -> Result<()> {
     };
     let classes = bed::read_classes(&args.classes, &genome)?;
     let (model, model_meta) = args.model.load(&args.common, &genome)?;
+    let meta = metadata(&args, model_meta, &classes);
+    let request = scores::ScoreRequest {
+        genome: &genome,
+        model: model.as_ref(),
+        regions: &regions,
+        repeats: repeats.as_ref(),
+        classes: &classes,
+        all_tracks: args.tracks,
+        rc_average: args.rc_average,
+        decimals: args.precision.0,
+        quiet: args.common.quiet,
+    };
+    let started = std::time::Instant::now();
+    let metrics = scores::score_to_folder(&request, &args.output, &meta)?;
+    if args.profile {
+        print_profile(model.as_ref(), &regions, args.rc_average, started.elapsed());
+    }
+    if !args.common.quiet {
+        print_summary(model.as_ref(), &metrics);
+    }
+    Ok(())
+}
+
+/// The outputs' metadata: the model's provenance, the genome, the regions and the settings.
+fn metadata(args: &Args, model_meta: Metadata, classes: &bed::ClassSets) -> Metadata {
     let mut meta = model_meta;
     meta.insert("dnactx.kind".into(), "metrics".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
@@ -133,61 +160,53 @@ pub fn run(args: Args) -> Result<()> {
         "dnactx.track_precision".into(),
         args.precision.0.map_or("full".into(), |d| d.to_string()),
     );
-    let request = scores::ScoreRequest {
-        genome: &genome,
-        model: model.as_ref(),
-        regions: &regions,
-        repeats: repeats.as_ref(),
-        classes: &classes,
-        all_tracks: args.tracks,
-        rc_average: args.rc_average,
-        decimals: args.precision.0,
-        quiet: args.common.quiet,
+    meta
+}
+
+/// `--profile`: positions per second, and where a network's time went.
+fn print_profile(
+    model: &dyn Predictor,
+    regions: &std::collections::HashMap<String, crate::regions::IntervalSet>,
+    rc_average: bool,
+    elapsed: std::time::Duration,
+) {
+    let secs = elapsed.as_secs_f64();
+    let bases: u64 = regions
+        .values()
+        .map(crate::regions::IntervalSet::covered)
+        .sum();
+    let strands = if rc_average { ", both strands" } else { "" };
+    let wait = match model.data_wait() {
+        Some((busy, wait)) => format!(
+            "; the model predicted {:.0}% of the time and waited for prepared inputs {:.1}% of it",
+            100.0 * busy / secs.max(1e-9),
+            100.0 * wait / busy.max(1e-9)
+        ),
+        None => String::new(),
     };
-    let started = std::time::Instant::now();
-    let metrics = scores::score_to_folder(&request, &args.output, &meta)?;
-    if args.profile {
-        let secs = started.elapsed().as_secs_f64();
-        let bases: u64 = regions
-            .values()
-            .map(crate::regions::IntervalSet::covered)
-            .sum();
-        let strands = if args.rc_average {
-            ", both strands"
-        } else {
-            ""
-        };
-        let wait = match model.data_wait() {
-            Some((busy, wait)) => format!(
-                "; the model predicted {:.0}% of the time and waited for prepared inputs {:.1}% of it",
-                100.0 * busy / secs.max(1e-9),
-                100.0 * wait / busy.max(1e-9)
-            ),
-            None => String::new(),
-        };
-        eprintln!(
-            "score-genome: {bases} positions{strands} in {secs:.2} s, {:.0} positions/s{wait}",
-            bases as f64 / secs.max(1e-9)
-        );
-        if let Some(p) = model.profile() {
-            eprintln!("score-genome: {p}");
-        }
+    eprintln!(
+        "score-genome: {bases} positions{strands} in {secs:.2} s, {:.0} positions/s{wait}",
+        bases as f64 / secs.max(1e-9)
+    );
+    if let Some(p) = model.profile() {
+        eprintln!("score-genome: {p}");
     }
+}
+
+/// The line that ends a run: positions scored, accuracy and bits.
+fn print_summary(model: &dyn Predictor, metrics: &crate::metrics::MetricsTable) {
     let all = metrics.overall().all;
-    if !args.common.quiet {
-        let t = metrics.target;
-        eprintln!(
-            "scored {} positions: {}accuracy {:.4}, {:.4} bits/base ({})",
-            all.n,
-            if t.is_base() {
-                String::new()
-            } else {
-                format!("{t} ")
-            },
-            all.accuracy_of(t),
-            all.bits_of(t),
-            model.describe()
-        );
-    }
-    Ok(())
+    let t = metrics.target;
+    let class = if t.is_base() {
+        String::new()
+    } else {
+        format!("{t} ")
+    };
+    eprintln!(
+        "scored {} positions: {class}accuracy {:.4}, {:.4} bits/base ({})",
+        all.n,
+        all.accuracy_of(t),
+        all.bits_of(t),
+        model.describe()
+    );
 }

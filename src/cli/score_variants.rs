@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<()> {
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let (model, model_meta) = args.model.load(&args.common, &genome)?;
-    super::model::require_base(model.as_ref(), &args.model.path, "score-variants")?;
+    crate::models::require_base(model.as_ref(), &args.model.path, "score-variants")?;
     let request = Request {
         input: args.input,
         region: args.region,

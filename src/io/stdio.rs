@@ -27,13 +27,14 @@ static SPOOL: Mutex<Option<tempfile::TempDir>> = Mutex::new(None);
 
 /// clap's value parser for an input path that may be `-`: standard input is read into a
 /// spool file, whose path is returned (named `stdin`, so messages say where it came from).
-pub fn input_path(value: &str) -> std::result::Result<PathBuf, String> {
+/// (clap shows an error's message alone, so the reason of an I/O error joins its path.)
+pub fn input_path(value: &str) -> Result<PathBuf> {
     if value != STDIO {
         return Ok(PathBuf::from(value));
     }
     spool_stdin().map_err(|e| match std::error::Error::source(&e) {
-        Some(source) => format!("{e}: {source}"),
-        None => e.to_string(),
+        Some(source) => Error::Config(format!("{e}: {source}")),
+        None => e,
     })
 }
 

@@ -57,7 +57,7 @@ impl CountsMeta {
                 format!("metadata dnactx.k '{k_text}' is not a number"),
             )
         })?;
-        check_k(k).map_err(|msg| Error::invalid(path, msg))?;
+        check_k(k).map_err(|e| Error::invalid(path, e.to_string()))?;
         let s = pq::meta_value(path, m, "dnactx.strands")?;
         let strands = Strands::parse(s).ok_or_else(|| {
             Error::invalid(
@@ -77,13 +77,13 @@ impl CountsMeta {
 }
 
 /// Checks that k is supported.
-pub fn check_k(k: usize) -> std::result::Result<(), String> {
+pub fn check_k(k: usize) -> Result<()> {
     if (K_MIN..=K_MAX).contains(&k) {
         Ok(())
     } else {
-        Err(format!(
+        Err(Error::Config(format!(
             "k = {k} is out of range: k must lie in {K_MIN}..={K_MAX} (a window of 2k+1 <= 29 bases)"
-        ))
+        )))
     }
 }
 

@@ -101,7 +101,7 @@ pub fn human(bytes: u64) -> String {
 }
 
 /// A size such as `12G`, `800M`, `16000000000` (bytes; K, M, G, T in powers of 1024).
-pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+pub fn parse_size(s: &str) -> crate::Result<u64> {
     let t = s.trim();
     let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
         Some((i, _)) => (&t[..i], t[i..].to_ascii_uppercase()),
@@ -113,14 +113,14 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
         "M" => 20,
         "G" => 30,
         "T" => 40,
-        _ => return Err(format!("'{s}': a size is a number with K, M, G or T")),
+        _ => return Err(Error::value(s, "a size is a number with K, M, G or T")),
     };
     let v: f64 = num
         .trim()
         .parse()
-        .map_err(|_| format!("'{s}': a size is a number with K, M, G or T"))?;
+        .map_err(|_| Error::value(s, "a size is a number with K, M, G or T"))?;
     if v.is_nan() || v <= 0.0 {
-        return Err(format!("'{s}': a size must be positive"));
+        return Err(Error::value(s, "a size must be positive"));
     }
     Ok((v * (1u64 << shift) as f64) as u64)
 }
@@ -192,11 +192,11 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(parse_size("12G"), Ok(12 * G));
-        assert_eq!(parse_size("800M"), Ok(800 << 20));
-        assert_eq!(parse_size("1.5g"), Ok(3 * G / 2));
-        assert_eq!(parse_size("16GiB"), Ok(16 * G));
-        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("12G").ok(), Some(12 * G));
+        assert_eq!(parse_size("800M").ok(), Some(800 << 20));
+        assert_eq!(parse_size("1.5g").ok(), Some(3 * G / 2));
+        assert_eq!(parse_size("16GiB").ok(), Some(16 * G));
+        assert_eq!(parse_size("4096").ok(), Some(4096));
         assert!(parse_size("12X").is_err() && parse_size("0").is_err());
     }
 }

@@ -49,21 +49,25 @@ impl MarkovSettings {
     pub const DEFAULT_ALPHA: f64 = 24.0;
     pub const DEFAULT_MIN_ORDER: usize = 0;
 
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks the settings (`--max-order`, `--alpha`, `--min-order`).
+    pub fn check(&self) -> crate::Result<()> {
         if !(1..=K_MAX).contains(&self.k) {
-            return Err(format!(
+            return Err(crate::Error::Config(format!(
                 "order k = {} is not supported by an FM-index model: 1..={K_MAX}",
                 self.k
-            ));
+            )));
         }
         if !(self.alpha > 0.0 && self.alpha.is_finite()) {
-            return Err(format!("alpha must be above 0, got {}", self.alpha));
+            return Err(crate::Error::Config(format!(
+                "alpha must be above 0, got {}",
+                self.alpha
+            )));
         }
         if self.min_order > self.k {
-            return Err(format!(
+            return Err(crate::Error::Config(format!(
                 "min order {} is above k = {}",
                 self.min_order, self.k
-            ));
+            )));
         }
         Ok(())
     }
@@ -106,7 +110,7 @@ pub struct MarkovModel {
 }
 
 impl MarkovModel {
-    pub fn new(index: FmdIndex, settings: MarkovSettings) -> Result<MarkovModel, String> {
+    pub fn new(index: FmdIndex, settings: MarkovSettings) -> crate::Result<MarkovModel> {
         settings.check()?;
         let mut runs: HashMap<String, Range<usize>> = HashMap::new();
         for (i, r) in index.runs().iter().enumerate() {

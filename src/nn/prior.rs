@@ -109,7 +109,8 @@ impl Prior {
                 leave_one_out: loo,
                 ..settings.markov
             };
-            let model = MarkovModel::new(index, ms).map_err(|e| Error::invalid(path, e))?;
+            let model =
+                MarkovModel::new(index, ms).map_err(|e| Error::invalid(path, e.to_string()))?;
             return Ok(Prior {
                 info: PriorInfo {
                     table: PRIOR_INDEX.into(),

@@ -68,49 +68,14 @@ pub fn train(req: TrainRequest) -> Result<()> {
             cfg.chunk
         )));
     }
-    let prior = match &req.prior {
-        Some((path, settings)) => {
-            let p = Prior::load(path, settings, true)?;
-            p.check_genome(path, req.genome)?;
-            if p.k() > net.min_field() {
-                return Err(Error::invalid(
-                    path,
-                    format!(
-                        "its k = {} reaches beyond the model's field ({})",
-                        p.k(),
-                        net.min_field()
-                    ),
-                ));
-            }
-            Some(p)
-        }
-        None => None,
-    };
+    let prior = load_prior(&req, net.min_field())?;
     let mut data = load_data(req.genome, req.windows, req.repeats.as_ref(), req.quiet)?;
     if cfg.target == crate::target::Target::Repeat && !data.has_repeats() {
         return Err(Error::Config(
             "a repeat classifier (target: repeat) has no repeats to learn from: the train and valid chromosomes have none (give --repeats, a mask-repeats BED, or a soft-masked genome)".into(),
         ));
     }
-    data.prior = prior;
-    if let Some(p) = &data.prior {
-        data.prior_cache = PriorCache::new(&data.contigs, p.channels(), cfg.prior_cache_mb << 20);
-        if !req.quiet {
-            match &data.prior_cache {
-                Some(c) => eprintln!(
-                    "train-model: keeping the prior of {} of {} contigs across epochs ({} MB, train.prior_cache_mb {})",
-                    c.contigs(),
-                    data.contigs.len(),
-                    c.bytes() >> 20,
-                    cfg.prior_cache_mb
-                ),
-                None => eprintln!(
-                    "train-model: not keeping the prior across epochs (train.prior_cache_mb {} holds no contig)",
-                    cfg.prior_cache_mb
-                ),
-            }
-        }
-    }
+    attach_prior(&mut data, prior, cfg, req.quiet);
     let folder_cfg = FolderConfig {
         dnactx_version: crate::VERSION.into(),
         model: req.run.model.clone(),
@@ -136,19 +101,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
         create_folder(req.out, &folder_cfg, prior_table)?
     };
     if !req.quiet {
-        eprintln!(
-            "train-model: {}{} with {} parameters, field {field}, {:.3e} FLOPs per base forward, on {} ({} train bases, {} valid)",
-            req.run.model.name(),
-            req.preset
-                .as_deref()
-                .map(|p| format!(" (preset {p})"))
-                .unwrap_or_default(),
-            folder_cfg.parameters,
-            folder_cfg.flops_per_base,
-            crate::nn::device::device_name(req.device),
-            data.info.train_bases,
-            data.info.valid_bases
-        );
+        announce(&req, &folder_cfg, &data);
     }
     let first = state.progress.step;
     std::thread::scope(|scope| {
@@ -164,6 +117,70 @@ pub fn train(req: TrainRequest) -> Result<()> {
         )
     })?;
     finish(req.out, &vs, ema.as_mut(), &state)
+}
+
+/// The prior of `req`, loaded and checked against the genome and the model's narrowest
+/// field (`min_field`).
+fn load_prior(req: &TrainRequest, min_field: usize) -> Result<Option<Prior>> {
+    let Some((path, settings)) = &req.prior else {
+        return Ok(None);
+    };
+    let p = Prior::load(path, settings, true)?;
+    p.check_genome(path, req.genome)?;
+    if p.k() > min_field {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "its k = {} reaches beyond the model's field ({min_field})",
+                p.k()
+            ),
+        ));
+    }
+    Ok(Some(p))
+}
+
+/// Gives the training data its prior, and keeps the prior's inputs of as many contigs as
+/// `train.prior_cache_mb` holds across epochs.
+fn attach_prior(data: &mut Data, prior: Option<Prior>, cfg: &TrainConfig, quiet: bool) {
+    data.prior = prior;
+    let Some(p) = &data.prior else {
+        return;
+    };
+    data.prior_cache = PriorCache::new(&data.contigs, p.channels(), cfg.prior_cache_mb << 20);
+    if quiet {
+        return;
+    }
+    match &data.prior_cache {
+        Some(c) => eprintln!(
+            "train-model: keeping the prior of {} of {} contigs across epochs ({} MB, train.prior_cache_mb {})",
+            c.contigs(),
+            data.contigs.len(),
+            c.bytes() >> 20,
+            cfg.prior_cache_mb
+        ),
+        None => eprintln!(
+            "train-model: not keeping the prior across epochs (train.prior_cache_mb {} holds no contig)",
+            cfg.prior_cache_mb
+        ),
+    }
+}
+
+/// The line that starts a run: the model, its size and cost, the device and the data.
+fn announce(req: &TrainRequest, folder_cfg: &FolderConfig, data: &Data) {
+    eprintln!(
+        "train-model: {}{} with {} parameters, field {}, {:.3e} FLOPs per base forward, on {} ({} train bases, {} valid)",
+        req.run.model.name(),
+        req.preset
+            .as_deref()
+            .map(|p| format!(" (preset {p})"))
+            .unwrap_or_default(),
+        folder_cfg.parameters,
+        folder_cfg.field,
+        folder_cfg.flops_per_base,
+        crate::nn::device::device_name(req.device),
+        data.info.train_bases,
+        data.info.valid_bases
+    );
 }
 
 pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {

@@ -7,9 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::markov::build::{BuildProgress, TextBuilder};
-use crate::markov::index::{IndexMeta, KIND};
-use crate::markov::memory::{MemoryPlan, TextSize, human};
+use crate::markov::indexing::{IndexLabel, index_regions};
 use crate::regions::splits::Split;
 
 /// Index the A/C/G/T runs of a split's windows (or of whole chromosomes) and their reverse
@@ -69,126 +67,31 @@ pub fn run(args: Args) -> Result<()> {
             args.split
         );
     }
-    let names: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
-    let number: std::collections::HashMap<&str, usize> = genome
-        .contigs()
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
-    let total: u64 = regions.values().map(|s| s.covered()).sum();
-    let plan = memory_plan(&genome, &regions, args.max_memory)?;
-    if !args.common.quiet && plan.parts > 1 {
-        eprintln!(
-            "index-genome: about {} positions, sorted in {} parts of at most {} and merged \
-             (expected peak {})",
-            2 * total,
-            plan.parts,
-            plan.part_limit,
-            human(plan.peak)
-        );
-    }
-    let pb = crate::progress::bar(total, "index-genome: reading", args.common.quiet);
-    let mut text = TextBuilder::with_part_limit(plan.part_limit).with_progress(Box::new(Steps {
-        quiet: args.common.quiet,
-        bar: Default::default(),
-    }));
-    genome.visit(&names, |contig, seq| {
-        let set = &regions[&contig.name];
-        text.add_contig(number[contig.name.as_str()], &contig.name, seq.codes(), set)?;
-        pb.inc(set.covered());
-        Ok(())
-    })?;
-    pb.finish_and_clear();
-    let meta = IndexMeta {
-        kind: KIND.into(),
-        version: crate::VERSION.into(),
-        genome: crate::io::file_name(&args.genome),
-        genome_contigs: genome.contig_lengths(),
-        checksum: String::new(),
-        contig_checksums: Vec::new(),
+    let label = IndexLabel {
+        genome_file: crate::io::file_name(&args.genome),
         split: if args.windows.is_some() {
             args.split.to_string()
         } else {
             "all".into()
         },
-        chroms: names.join(","),
-        bases: 0,
     };
-    let bases = text.bases();
-    let index = text.finish(meta)?;
+    let built = index_regions(
+        &genome,
+        &regions,
+        &label,
+        args.max_memory,
+        args.common.quiet,
+    )?;
+    let index = built.index;
     index.save(&args.output)?;
     if !args.common.quiet {
         eprintln!(
             "index-genome: {} bases of {} contigs indexed (both strands: {} rows) into {}",
-            bases,
-            names.len(),
+            built.bases,
+            built.contigs,
             index.rows(),
             args.output.display()
         );
     }
     Ok(())
-}
-
-/// How the build fits the memory bound (`--max-memory`, or what this process may use).
-fn memory_plan(
-    genome: &Genome,
-    regions: &std::collections::HashMap<String, crate::regions::IntervalSet>,
-    bound: Option<u64>,
-) -> Result<MemoryPlan> {
-    let intervals = regions.values().flat_map(|s| s.intervals());
-    let (runs, longest) = intervals.fold((0u64, 0u64), |(n, l), &(s, e)| (n + 1, l.max(e - s)));
-    let covered: u64 = regions.values().map(|s| s.covered()).sum();
-    let largest_contig = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| c.len as u64)
-        .max()
-        .unwrap_or(0);
-    let size = TextSize {
-        positions: 2 * covered + 2 * runs,
-        longest_run: 2 * longest + 2,
-        runs,
-        reader: 2 * largest_contig,
-    };
-    let bound = match bound.or_else(crate::markov::memory::available) {
-        Some(b) => b,
-        None => {
-            crate::progress::warn(
-                "index-genome: cannot tell the memory available; assuming 16 GB (--max-memory)",
-            );
-            16 << 30
-        }
-    };
-    Ok(size.plan(bound)?)
-}
-
-/// Each step as a line, and a bar over each merge.
-struct Steps {
-    quiet: bool,
-    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
-}
-
-impl BuildProgress for Steps {
-    fn step(&self, what: &str) {
-        if let Some(pb) = self.bar.lock().unwrap().take() {
-            pb.finish_and_clear();
-        }
-        if !self.quiet {
-            eprintln!("index-genome: {what}");
-        }
-    }
-
-    fn merged(&self, rows: u64, of: u64) {
-        let mut bar = self.bar.lock().unwrap();
-        let pb = bar
-            .get_or_insert_with(|| crate::progress::bar(of, "index-genome: merging", self.quiet));
-        pb.set_position(rows);
-    }
 }

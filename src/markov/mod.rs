@@ -5,6 +5,7 @@
 pub mod build;
 pub mod copies;
 pub mod index;
+pub mod indexing;
 pub mod memory;
 pub mod merge;
 pub mod model;

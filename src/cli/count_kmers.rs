@@ -1,15 +1,14 @@
 //! `count-kmers`: the central context model's counts, or the merge of several shards.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::kmer::counts::{CountTable, Strands};
+use crate::kmer::count::count_regions;
+use crate::kmer::counts::Strands;
 use crate::kmer::table::{self, CountsMeta, check_k};
-use crate::regions::IntervalSet;
 use crate::regions::splits::Split;
 use crate::regions::windows;
 
@@ -74,7 +73,7 @@ pub fn run(args: Args) -> Result<()> {
         .with_context(|| format!("opening genome {}", genome_path.display()))?;
     let chroms = args.job.or_chroms(&args.chroms)?;
     genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
-    let regions = regions_to_count(&genome, args.windows.as_ref(), args.split, &chroms)?;
+    let regions = windows::split_or_whole(&genome, args.windows.as_deref(), args.split, &chroms)?;
     // An empty shard (a chromosome with no windows of the split) is fine; an empty
     // whole-genome count is a mistake.
     if regions.is_empty() && chroms.is_empty() {
@@ -83,27 +82,21 @@ pub fn run(args: Args) -> Result<()> {
             args.split
         );
     }
-    let names: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
+    let names = windows::in_genome_order(&genome, &regions);
     let strands = if args.both_strands {
         Strands::Both
     } else {
         Strands::Forward
     };
-    let mut counts = CountTable::new(args.k, budget);
-    let total: u64 = regions.values().map(IntervalSet::covered).sum();
-    let pb = crate::progress::bar(total, "count-kmers", args.common.quiet);
-    genome.visit(&names, |contig, seq| {
-        let set = &regions[&contig.name];
-        counts.count_contig(seq.codes(), set, strands);
-        pb.inc(set.covered());
-        Ok(())
-    })?;
-    pb.finish_and_clear();
+    let counts = count_regions(
+        &genome,
+        &regions,
+        &names,
+        args.k,
+        strands,
+        budget,
+        args.common.quiet,
+    )?;
     if counts.total() == 0 {
         let why = format!(
             "no {} centers counted on {}: no position of its windows has {} A/C/G/T bases on each side",
@@ -137,31 +130,4 @@ pub fn run(args: Args) -> Result<()> {
     };
     table::write_counts(&args.output, &counts, &meta)?;
     Ok(())
-}
-
-/// Center regions per contig: the split's windows, or whole contigs without a table.
-pub(crate) fn regions_to_count(
-    genome: &Genome,
-    windows_path: Option<&PathBuf>,
-    split: Split,
-    chroms: &[String],
-) -> Result<HashMap<String, IntervalSet>> {
-    let mut regions = match windows_path {
-        Some(p) => windows::split_regions(p, genome, split)?,
-        None => genome
-            .contigs()
-            .iter()
-            .map(|c| {
-                (
-                    c.name.clone(),
-                    IntervalSet::from_unsorted(vec![(0, c.len as u64)]),
-                )
-            })
-            .collect(),
-    };
-    if !chroms.is_empty() {
-        let keep: std::collections::HashSet<&String> = chroms.iter().collect();
-        regions.retain(|c, _| keep.contains(c));
-    }
-    Ok(regions)
 }

@@ -59,8 +59,12 @@ pub fn run(args: Args) -> Result<()> {
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let chroms = super::flatten_list(&args.chroms);
     genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
-    let regions =
-        super::count_kmers::regions_to_count(&genome, args.windows.as_ref(), args.split, &chroms)?;
+    let regions = crate::regions::windows::split_or_whole(
+        &genome,
+        args.windows.as_deref(),
+        args.split,
+        &chroms,
+    )?;
     if regions.is_empty() {
         bail!(
             "nothing to index: no {} windows on the chosen chromosomes",

@@ -2,6 +2,7 @@
 //! the backoff predictor.
 
 pub mod context;
+pub mod count;
 pub mod counts;
 pub mod model;
 pub mod table;

@@ -34,12 +34,7 @@ pub fn index_regions(
     max_memory: Option<u64>,
     quiet: bool,
 ) -> Result<Built> {
-    let names: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
+    let names = crate::regions::windows::in_genome_order(genome, regions);
     let plan = memory_plan(genome, regions, max_memory)?;
     if !quiet && plan.parts > 1 {
         eprintln!(

@@ -252,3 +252,39 @@ pub fn split_regions(
         .map(|(c, v)| (c, IntervalSet::from_unsorted(v)))
         .collect())
 }
+
+/// Regions per contig: the split's windows of the table at `windows`, or whole contigs
+/// without one; only the contigs `chroms` when any are named.
+pub fn split_or_whole(
+    genome: &Genome,
+    windows: Option<&Path>,
+    split: Split,
+    chroms: &[String],
+) -> Result<HashMap<String, IntervalSet>> {
+    let mut regions = match windows {
+        Some(p) => split_regions(p, genome, split)?,
+        None => genome
+            .contigs()
+            .iter()
+            .map(|c| {
+                let whole = IntervalSet::from_unsorted(vec![(0, c.len as u64)]);
+                (c.name.clone(), whole)
+            })
+            .collect(),
+    };
+    if !chroms.is_empty() {
+        let keep: std::collections::HashSet<&String> = chroms.iter().collect();
+        regions.retain(|c, _| keep.contains(c));
+    }
+    Ok(regions)
+}
+
+/// The contigs that have regions, in the genome's order.
+pub fn in_genome_order(genome: &Genome, regions: &HashMap<String, IntervalSet>) -> Vec<String> {
+    genome
+        .contigs()
+        .iter()
+        .filter(|c| regions.contains_key(&c.name))
+        .map(|c| c.name.clone())
+        .collect()
+}

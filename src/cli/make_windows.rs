@@ -1,5 +1,6 @@
 //! `make-windows`: genome tiles with their split and composition, as Parquet (and BED).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -88,21 +89,7 @@ pub fn run(args: Args) -> Result<()> {
     crate::io::refuse_overwrite(inputs, outputs)?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let (splits, assigned, plan) = match &args.plan {
-        Some(p) => {
-            let plan = crate::assembly::Plan::read_tsv(p)?;
-            let assigned = match &args.fold {
-                Some(f) => plan.fold_split_map(parse_fold(f)?),
-                None => plan.split_map(),
-            };
-            (split_config(&args, true)?, assigned, Some(plan))
-        }
-        None => {
-            let cfg = split_config(&args, false)?;
-            let assigned = cfg.assign(&genome)?;
-            (cfg, assigned, None)
-        }
-    };
+    let (splits, assigned, plan) = assignment(&args, &genome)?;
     let repeats = match &args.repeats {
         Some(p) => Some(bed::read_sets(p, &genome)?),
         None => None,
@@ -134,13 +121,45 @@ pub fn run(args: Args) -> Result<()> {
     if let (Some(plan), Some(dest)) = (&plan, &args.splits_out) {
         write_splits(plan, &rows, args.max_unknown, dest)?;
     }
+    write_outputs(&args, &rows)
+}
+
+/// The split config and every contig's split: from the plan (`--plan`, with `--fold` a
+/// fold's), or from the flags and the genome.
+fn assignment(
+    args: &Args,
+    genome: &Genome,
+) -> Result<(
+    SplitConfig,
+    HashMap<String, Split>,
+    Option<crate::assembly::Plan>,
+)> {
+    Ok(match &args.plan {
+        Some(p) => {
+            let plan = crate::assembly::Plan::read_tsv(p)?;
+            let assigned = match &args.fold {
+                Some(f) => plan.fold_split_map(parse_fold(f)?),
+                None => plan.split_map(),
+            };
+            (split_config(args, true)?, assigned, Some(plan))
+        }
+        None => {
+            let cfg = split_config(args, false)?;
+            let assigned = cfg.assign(genome)?;
+            (cfg, assigned, None)
+        }
+    })
+}
+
+/// Writes the windows: the BED first (if asked for), then the Parquet table, the rule's
+/// main output.
+fn write_outputs(args: &Args, rows: &[WindowRow]) -> Result<()> {
     let mut meta = Metadata::new();
     meta.insert("dnactx.kind".into(), "windows".into());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
     meta.insert("dnactx.size".into(), args.size.to_string());
     meta.insert("dnactx.max_unknown".into(), args.max_unknown.to_string());
     meta.insert("dnactx.version".into(), crate::VERSION.into());
-    // Write the BED first: the Parquet table is the rule's main output.
     if let Some(bed_path) = &args.bed {
         bed::write_bed(
             bed_path,
@@ -152,13 +171,13 @@ pub fn run(args: Args) -> Result<()> {
             }),
         )?;
     }
-    windows::write_parquet(&args.output, &rows, &meta)?;
+    windows::write_parquet(&args.output, rows, &meta)?;
     Ok(())
 }
 
 /// Warns about a split that has chromosomes but no A/C/G/T base in any of its windows: every
 /// tool that uses it would find nothing to count, train on or score.
-fn warn_unusable_splits(rows: &[WindowRow], assigned: &std::collections::HashMap<String, Split>) {
+fn warn_unusable_splits(rows: &[WindowRow], assigned: &HashMap<String, Split>) {
     for split in Split::ALL {
         let chroms = assigned.values().filter(|&&s| s == split).count();
         let bases: u64 = rows

@@ -6,12 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use polars::prelude::*;
 
-use crate::genome::{Genome, encode};
-use crate::io::TempOutput;
+use crate::genome::Genome;
+use crate::nn::embed::{EmbedRequest, embed_regions};
 use crate::nn::{NeuralModel, device};
-use crate::predict::{chunk_regions, padded_chunk};
 use crate::regions::splits::Split;
 
 /// Write a network's per-position features (its representation of each position's two
@@ -99,80 +97,18 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     let model = NeuralModel::load(&args.model, dev, precision)?;
-    let field = model.config.field;
-    let chunk = model.config.train.chunk.max(256) as u64;
-
-    let temp = TempOutput::new(&args.output)?;
-    let file = std::fs::File::create(temp.path())
-        .with_context(|| format!("creating {}", args.output.display()))?;
-    let mut writer: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>> = None;
     let mut meta = crate::io::parquet::Metadata::new();
-    meta.insert("dnactx.kind".into(), "features".into());
-    meta.insert("dnactx.model".into(), crate::io::file_name(&args.model));
-    meta.insert("dnactx.model_kind".into(), model.config.model.name().into());
-    meta.insert(
-        "dnactx.target".into(),
-        model.config.train.target.name().into(),
-    );
-    meta.insert(
-        "dnactx.layer".into(),
-        "head input (the two streams joined, without the prior)".into(),
-    );
     meta.insert("dnactx.rc_average".into(), args.rc_average.to_string());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
-    meta.insert("dnactx.version".into(), crate::VERSION.into());
-    let pb = crate::progress::bar(total, "embed-regions", args.common.quiet);
-    let mut file = Some(file);
-    let (mut rows, mut dims) = (0u64, 0usize);
-    let order: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
-    genome.visit(&order, |contig, seq| {
-        let codes = seq.codes();
-        let spans = chunk_regions(&regions[&contig.name], chunk);
-        // a few batches at a time: bounded memory, one row group each
-        for group in spans.chunks(64) {
-            let inputs: Vec<Vec<u8>> = group
-                .iter()
-                .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, field))
-                .collect();
-            let (dim, feats) = model.features_chunks(&inputs, args.rc_average)?;
-            dims = dim;
-            let df = frame(&contig.name, codes, group, &feats, dim)?;
-            rows += df.height() as u64;
-            pb.inc(group.iter().map(|(s, e)| e - s).sum());
-            if df.height() == 0 {
-                continue;
-            }
-            if writer.is_none() {
-                let schema = df.schema().clone();
-                let f = file.take().expect("the file is taken once");
-                let w = ParquetWriter::new(f)
-                    .with_compression(ParquetCompression::Zstd(None))
-                    .with_key_value_metadata(Some(crate::io::parquet::key_values(&meta)))
-                    .batched(&schema)
-                    .map_err(|e| crate::Error::parquet(&args.output, e))?;
-                writer = Some(w);
-            }
-            if let Some(w) = writer.as_mut() {
-                w.write_batch(&df)
-                    .map_err(|e| crate::Error::parquet(&args.output, e))?;
-            }
-        }
-        Ok(())
-    })?;
-    pb.finish_and_clear();
-    match writer {
-        Some(w) => {
-            w.finish()
-                .map_err(|e| crate::Error::parquet(&args.output, e))?;
-        }
-        None => bail!("nothing to embed: no A/C/G/T position in the regions"),
-    }
-    temp.commit()?;
+    let request = EmbedRequest {
+        model: &model,
+        model_path: &args.model,
+        genome: &genome,
+        regions: &regions,
+        rc_average: args.rc_average,
+        quiet: args.common.quiet,
+    };
+    let (rows, dims) = embed_regions(&request, &args.output, meta)?;
     if !args.common.quiet {
         eprintln!(
             "embed-regions: {rows} positions, {dims} features each ({} model), into {}",
@@ -181,44 +117,4 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The rows of one group of chunks: the A/C/G/T positions with their features.
-fn frame(
-    chrom: &str,
-    codes: &[u8],
-    spans: &[(u64, u64)],
-    feats: &[Vec<f32>],
-    dim: usize,
-) -> crate::Result<DataFrame> {
-    let (mut pos, mut refs, mut soft) = (Vec::new(), Vec::new(), Vec::new());
-    let mut columns: Vec<Vec<f32>> = vec![Vec::new(); dim];
-    for (&(s, e), f) in spans.iter().zip(feats) {
-        for (j, p) in (s..e).enumerate() {
-            let code = codes[p as usize];
-            if !encode::is_acgt(code) {
-                continue;
-            }
-            pos.push(p);
-            refs.push(["A", "C", "G", "T"][encode::base(code) as usize]);
-            soft.push(encode::is_soft(code));
-            for (k, col) in columns.iter_mut().enumerate() {
-                col.push(f[j * dim + k]);
-            }
-        }
-    }
-    let n = pos.len();
-    let mut cols = vec![
-        Column::new("chrom".into(), vec![chrom; n]),
-        Column::new("pos".into(), pos),
-        Column::new("ref".into(), refs),
-        Column::new("soft".into(), soft),
-    ];
-    cols.extend(
-        columns
-            .into_iter()
-            .enumerate()
-            .map(|(k, v)| Column::new(format!("f{k}").into(), v)),
-    );
-    DataFrame::new(n, cols).map_err(|e| crate::Error::Config(format!("features table: {e}")))
 }

@@ -11,6 +11,7 @@ mod contig;
 pub mod data;
 pub mod device;
 mod ema;
+pub mod embed;
 pub mod flops;
 pub mod folder;
 pub mod fusion;

@@ -7,6 +7,7 @@ use clap::Parser;
 
 use crate::genome::Genome;
 use crate::markov::MarkovSettings;
+use crate::nn::config::TrainConfig;
 use crate::nn::data::Repeats;
 use crate::nn::presets;
 use crate::nn::prior::PriorSettings;
@@ -143,27 +144,7 @@ pub fn run(args: Args) -> Result<()> {
             p.name
         );
     }
-    if let Some(s) = args.steps {
-        run.train.steps = s;
-    }
-    if let Some(m) = args.max_minutes {
-        run.train.max_minutes = m;
-    }
-    if let Some(t) = args.max_targets {
-        run.train.max_targets = t;
-    }
-    if let Some(t) = args.target {
-        run.train.target = t;
-    }
-    if let Some(d) = args.compute.dtype {
-        run.train.precision = d;
-    }
-    if let Some(n) = args.prefetch {
-        run.train.prefetch = Some(n);
-    }
-    if let Some(n) = args.loaders {
-        run.train.loaders = n;
-    }
+    apply_overrides(&args, &mut run.train);
     let genome = Genome::open(genome_path)
         .with_context(|| format!("opening genome {}", genome_path.display()))?;
     let repeats = match &args.repeats {
@@ -180,25 +161,53 @@ pub fn run(args: Args) -> Result<()> {
         out: output,
         run,
         preset: preset.map(str::to_string),
-        prior: args.prior.clone().map(|p| {
-            let settings = PriorSettings {
-                pseudocount: args.prior_pseudocount,
-                markov: MarkovSettings {
-                    k: args.prior_order,
-                    alpha: args.prior_alpha,
-                    min_order: args.prior_min_order,
-                    leave_one_out: true,
-                },
-                depth: args.prior_depth,
-            };
-            (p, settings)
-        }),
+        prior: prior_request(&args),
         device,
         resume: args.resume,
         quiet: args.common.quiet,
         profile: args.profile,
     })?;
     Ok(())
+}
+
+/// The flags that override the config's `train:` section.
+fn apply_overrides(args: &Args, train: &mut TrainConfig) {
+    if let Some(s) = args.steps {
+        train.steps = s;
+    }
+    if let Some(m) = args.max_minutes {
+        train.max_minutes = m;
+    }
+    if let Some(t) = args.max_targets {
+        train.max_targets = t;
+    }
+    if let Some(t) = args.target {
+        train.target = t;
+    }
+    if let Some(d) = args.compute.dtype {
+        train.precision = d;
+    }
+    if let Some(n) = args.prefetch {
+        train.prefetch = Some(n);
+    }
+    if let Some(n) = args.loaders {
+        train.loaders = n;
+    }
+}
+
+/// `--prior` and its settings (a Markov prior always leaves each position's own count out).
+fn prior_request(args: &Args) -> Option<(PathBuf, PriorSettings)> {
+    let settings = PriorSettings {
+        pseudocount: args.prior_pseudocount,
+        markov: MarkovSettings {
+            k: args.prior_order,
+            alpha: args.prior_alpha,
+            min_order: args.prior_min_order,
+            leave_one_out: true,
+        },
+        depth: args.prior_depth,
+    };
+    args.prior.clone().map(|p| (p, settings))
 }
 
 /// The run config from a config file, a preset and an architecture (each optional), naming

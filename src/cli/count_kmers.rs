@@ -98,24 +98,7 @@ pub fn run(args: Args) -> Result<()> {
         args.common.quiet,
     )?;
     if counts.total() == 0 {
-        let why = format!(
-            "no {} centers counted on {}: no position of its windows has {} A/C/G/T bases on each side",
-            args.split,
-            if names.is_empty() {
-                "the chosen chromosomes".to_string()
-            } else {
-                names.join(", ")
-            },
-            args.k
-        );
-        // A shard may be empty (a chromosome too short for k); a whole count may not.
-        if chroms.is_empty() {
-            bail!("{why}");
-        }
-        crate::progress::warn(format_args!(
-            "{why}; {} is an empty shard",
-            args.output.display()
-        ));
+        nothing_counted(&args, &names, chroms.is_empty())?;
     }
     let meta = CountsMeta {
         k: args.k,
@@ -129,5 +112,29 @@ pub fn run(args: Args) -> Result<()> {
         chroms: names.join(","),
     };
     table::write_counts(&args.output, &counts, &meta)?;
+    Ok(())
+}
+
+/// No center was counted: an error for a whole count (`whole`), a warning for a shard (a
+/// chromosome too short for k).
+fn nothing_counted(args: &Args, names: &[String], whole: bool) -> Result<()> {
+    let why = format!(
+        "no {} centers counted on {}: no position of its windows has {} A/C/G/T bases on each side",
+        args.split,
+        if names.is_empty() {
+            "the chosen chromosomes".to_string()
+        } else {
+            names.join(", ")
+        },
+        args.k
+    );
+    // A shard may be empty (a chromosome too short for k); a whole count may not.
+    if whole {
+        bail!("{why}");
+    }
+    crate::progress::warn(format_args!(
+        "{why}; {} is an empty shard",
+        args.output.display()
+    ));
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! reaches `min_lr_ratio * lr` exactly when the first budget (steps, targets or minutes)
 //! runs out.
 
+use std::time::Instant;
+
 use super::config::TrainConfig;
 
 /// How far the decay has gone after `step + 1` steps, `targets` targets and `elapsed`
@@ -50,6 +52,63 @@ pub(super) fn budget_spent(cfg: &TrainConfig, step: usize, targets: u64, elapsed
     (cfg.steps > 0 && step >= cfg.steps)
         || (cfg.max_targets > 0 && targets >= cfg.max_targets)
         || (cfg.max_minutes > 0.0 && elapsed >= cfg.max_minutes * 60.0)
+}
+
+/// True when a step that would end at `elapsed` is the last a time budget allows: the one
+/// after it, at `step_secs` a step, would end past the budget. That step runs at the smallest
+/// rate and ends training, so a timed run always finishes its decay.
+pub(super) fn last_in_time(cfg: &TrainConfig, elapsed: f64, step_secs: f64) -> bool {
+    cfg.max_minutes > 0.0 && elapsed + step_secs >= cfg.max_minutes * 60.0
+}
+
+/// The run's clock: seconds since training began (a resumed run's earlier time included) and
+/// how long a step takes, so that a time budget is judged by when a step would end.
+pub(super) struct Clock {
+    started: Instant,
+    before: f64,
+    /// Seconds per step, a moving average (reports included).
+    step_secs: f64,
+    last: f64,
+}
+
+impl Clock {
+    /// A clock that starts at `before` seconds (a resumed run's).
+    pub(super) fn new(before: f64) -> Clock {
+        Clock {
+            started: Instant::now(),
+            before,
+            step_secs: 0.0,
+            last: before,
+        }
+    }
+
+    pub(super) fn now(&self) -> f64 {
+        self.before + self.started.elapsed().as_secs_f64()
+    }
+
+    /// Seconds per step, a moving average; 0 before the first step is timed.
+    pub(super) fn step_secs(&self) -> f64 {
+        self.step_secs
+    }
+
+    /// Called before each step (`timed`: a step was taken since the clock started): the time
+    /// now and the look-ahead, how long the coming step may take (the slower of the average
+    /// and the last step: a report, a busy machine).
+    pub(super) fn tick(&mut self, timed: bool) -> (f64, f64) {
+        let now = self.now();
+        let mut horizon = self.step_secs;
+        if timed {
+            let took = now - self.last;
+            self.step_secs = if self.step_secs == 0.0 {
+                took
+            } else {
+                0.8 * self.step_secs + 0.2 * took
+            };
+            horizon = self.step_secs.max(took);
+        }
+        self.last = now;
+        (now, horizon)
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +161,9 @@ mod tests {
         let mid = lr_at(&c, 12, decay_fraction(&c, 12, 0, 65.0, (0, 10.0)));
         assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
         assert!(!budget_spent(&c, 10_000, 0, 119.9) && budget_spent(&c, 3, 0, 120.0));
+        // the last step in time: the one after it would end past the budget
+        assert!(!last_in_time(&c, 118.0, 1.5) && last_in_time(&c, 118.5, 1.5));
+        assert!(!last_in_time(&TrainConfig { steps: 5, ..cfg() }, 1e9, 1.0));
         // two budgets: the first to run out sets the pace
         let c = TrainConfig {
             steps: 1_000,

@@ -27,7 +27,7 @@ use super::folder::FolderConfig;
 use super::precision::autocast;
 use super::prior::{self, Prior};
 use super::prior_cache::PriorCache;
-use super::schedule::{budget_spent, decay_fraction, lr_at};
+use super::schedule::{Clock, budget_spent, decay_fraction, last_in_time, lr_at};
 use crate::genome::Genome;
 use crate::{Error, Result};
 
@@ -106,15 +106,16 @@ pub fn train(req: TrainRequest) -> Result<()> {
     let first = state.progress.step;
     std::thread::scope(|scope| {
         let batches = Batches::start(scope, &data, cfg, net.field(), req.device, first);
-        run_loop(
-            &req,
-            &data,
-            net.as_ref(),
-            &vs,
-            (&mut opt, ema.as_mut()),
-            &mut state,
-            &batches,
-        )
+        let mut trainer = Trainer {
+            req: &req,
+            data: &data,
+            net: net.as_ref(),
+            vs: &vs,
+            opt: &mut opt,
+            ema: ema.as_mut(),
+            pb: Trainer::bar(&req, &state),
+        };
+        trainer.run(&mut state, &batches)
     })?;
     finish(req.out, &vs, ema.as_mut(), &state)
 }
@@ -224,120 +225,209 @@ pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     Ok(())
 }
 
-/// The optimizer steps until a budget is spent, with a report every `valid_every` steps.
-fn run_loop(
-    req: &TrainRequest,
-    data: &Data,
-    net: &dyn ContextNet,
-    vs: &nn::VarStore,
-    (opt, mut ema): (&mut AdamW, Option<&mut Ema>),
-    state: &mut SavedState,
-    batches: &Batches,
-) -> Result<()> {
-    let cfg = &req.run.train;
-    let field = net.field();
-    let bf16 = cfg.precision.bf16_on(req.device);
-    let started = Instant::now();
-    let wall_before = state.progress.wall_seconds;
-    let per_step = (cfg.batch * cfg.chunk) as u64;
-    let total = if cfg.max_targets > 0 {
-        cfg.max_targets
-    } else {
-        per_step * cfg.steps as u64
-    };
-    let pb = crate::progress::bar(total, "train-model", req.quiet);
-    pb.set_position(state.progress.targets_seen.min(total));
-    pb.reset_eta();
-    let mut step = state.progress.step;
-    let mut lr = cfg.lr;
-    // Seconds per step (a moving average, reports included): a time budget is judged by
-    // when the step would end, so the last step is the one that ends on time, at the
-    // smallest rate.
-    let mut step_secs = 0.0f64;
-    let mut last = wall_before;
-    let first = state.progress.step;
-    let mut decayed = 0.0f64;
-    // seconds spent waiting for batches, and when, since the last report
-    let (mut waited, mut since) = (0.0f64, wall_before);
-    // the losses since they were last read back: on CUDA every LOSS_READS steps and at each
-    // report, so that the host does not wait for the device at every step
-    let mut losses = Losses::new(req.device);
-    loop {
-        let now = wall_before + started.elapsed().as_secs_f64();
-        let mut horizon = step_secs;
-        if step > first {
-            let took = now - last;
-            step_secs = if step_secs == 0.0 {
-                took
-            } else {
-                0.8 * step_secs + 0.2 * took
-            };
-            // the slower of the average and the last step (a report, a busy machine)
-            horizon = step_secs.max(took);
+/// What the training loop works with: the request, the data, the network with its weights,
+/// optimizer and average of the weights, and the progress bar.
+struct Trainer<'a> {
+    req: &'a TrainRequest<'a>,
+    data: &'a Data,
+    net: &'a dyn ContextNet,
+    vs: &'a nn::VarStore,
+    opt: &'a mut AdamW,
+    ema: Option<&'a mut Ema>,
+    pb: indicatif::ProgressBar,
+}
+
+/// Seconds spent waiting for batches since the last report, for the share in its row.
+struct Waits {
+    waited: f64,
+    since: f64,
+}
+
+impl Waits {
+    fn new(now: f64) -> Waits {
+        Waits {
+            waited: 0.0,
+            since: now,
         }
-        last = now;
-        let elapsed = now + horizon;
-        if budget_spent(cfg, step, state.progress.targets_seen, elapsed) {
-            break;
-        }
-        if step >= cfg.warmup && state.progress.warmup_end.is_none() {
-            state.progress.warmup_end = Some((state.progress.targets_seen, elapsed));
-        }
+    }
+
+    fn time<T>(&mut self, f: impl FnOnce() -> T) -> T {
         let asked = Instant::now();
-        let batch = batches.get(cfg, step);
-        waited += asked.elapsed().as_secs_f64();
-        let loss = batch_loss(net, &batch, cfg.chunk, field, req.device, bf16);
-        loss.backward();
-        let warm = state.progress.warmup_end.unwrap_or((0, 0.0));
-        let targets = state.progress.targets_seen + batch.targets;
-        // never back: a time budget's look-ahead varies with the step time (the decay starts
-        // when warm-up ends; the share of a step or target budget only grows, so a resumed
+        let out = f();
+        self.waited += asked.elapsed().as_secs_f64();
+        out
+    }
+
+    /// The share of the time since the last report spent waiting, until `now`.
+    fn share(&self, now: f64) -> f64 {
+        self.waited / (now - self.since).max(1e-9)
+    }
+}
+
+impl Trainer<'_> {
+    /// A progress bar over the run's step or target budget, at the progress of `state`.
+    fn bar(req: &TrainRequest, state: &SavedState) -> indicatif::ProgressBar {
+        let cfg = &req.run.train;
+        let total = if cfg.max_targets > 0 {
+            cfg.max_targets
+        } else {
+            (cfg.batch * cfg.chunk) as u64 * cfg.steps as u64
+        };
+        let pb = crate::progress::bar(total, "train-model", req.quiet);
+        pb.set_position(state.progress.targets_seen.min(total));
+        pb.reset_eta();
+        pb
+    }
+
+    /// The optimizer steps until a budget is spent, with a report every `valid_every` steps
+    /// and after the last. A time budget is judged by when a step would end, and the last
+    /// step that ends in time runs at the smallest rate.
+    fn run(&mut self, state: &mut SavedState, batches: &Batches) -> Result<()> {
+        let req = self.req;
+        let cfg = &req.run.train;
+        let first = state.progress.step;
+        let mut clock = Clock::new(state.progress.wall_seconds);
+        let mut waits = Waits::new(clock.now());
+        // the losses since they were last read back: on CUDA every LOSS_READS steps and at
+        // each report, so that the host does not wait for the device at every step
+        let mut losses = Losses::new(req.device);
+        // the share of the decay done: never back, since a time budget's look-ahead varies
+        // with the step time (the share of a step or target budget only grows, so a resumed
         // run's rates are those of an uninterrupted one)
-        if state.progress.warmup_end.is_some() {
-            decayed = decayed.max(decay_fraction(cfg, step, targets, elapsed, warm));
+        let mut decayed = 0.0f64;
+        let mut lr = cfg.lr;
+        loop {
+            let step = state.progress.step;
+            let (now, horizon) = clock.tick(step > first);
+            let elapsed = now + horizon;
+            let seen = state.progress.targets_seen;
+            let mut last = last_in_time(cfg, elapsed, clock.step_secs());
+            if budget_spent(cfg, step, seen, elapsed) {
+                // the time ran out before a step ran at the smallest rate (the step before
+                // took longer than foreseen: a report, a busy machine): one more step, at it
+                let owed = step > first
+                    && decayed < 1.0
+                    && state.progress.warmup_end.is_some()
+                    && !budget_spent(cfg, step, seen, 0.0);
+                if !owed {
+                    break;
+                }
+                last = true;
+            }
+            if step >= cfg.warmup && state.progress.warmup_end.is_none() {
+                state.progress.warmup_end = Some((seen, elapsed));
+            }
+            let batch = waits.time(|| batches.get(cfg, step));
+            let loss = self.backward(&batch);
+            let targets = seen + batch.targets;
+            if let Some(warm) = state.progress.warmup_end {
+                decayed = decayed.max(decay_fraction(cfg, step, targets, elapsed, warm));
+            }
+            if last {
+                decayed = 1.0;
+            }
+            lr = lr_at(cfg, step, decayed);
+            self.opt.step(lr, cfg.grad_clip)?;
+            if let Some(ema) = self.ema.as_deref_mut() {
+                ema.update(self.vs);
+            }
+            losses.add(&loss);
+            state.progress.step = step + 1;
+            state.progress.targets_seen = targets;
+            self.pb.set_position(targets);
+            let now = clock.now();
+            let due = last
+                || (step + 1).is_multiple_of(cfg.valid_every)
+                || budget_spent(cfg, step + 1, targets, now + horizon);
+            if due || losses.full() {
+                losses.read(state, step + 1)?;
+            }
+            if due {
+                self.report(state, lr, waits.share(now), now)?;
+                waits = Waits::new(clock.now());
+            }
+            if last {
+                break;
+            }
         }
-        let fraction = decayed;
-        lr = lr_at(cfg, step, fraction);
-        opt.step(lr, cfg.grad_clip)?;
-        if let Some(ema) = ema.as_deref_mut() {
-            ema.update(vs);
+        losses.read(state, state.progress.step)?;
+        if state.rows.last().map(|r| r.step) != Some(state.progress.step) {
+            let now = clock.now();
+            self.report(state, lr, waits.share(now), now)?;
         }
-        losses.add(&loss);
-        step += 1;
-        state.progress.step = step;
-        state.progress.targets_seen = targets;
-        pb.set_position(state.progress.targets_seen);
-        let now = wall_before + started.elapsed().as_secs_f64();
-        let due =
-            step.is_multiple_of(cfg.valid_every) || budget_spent(cfg, step, targets, now + horizon);
-        if due || losses.full() {
-            losses.read(state, step)?;
-        }
-        if due {
-            state.progress.wall_seconds = now;
-            let wait = waited / (now - since).max(1e-9);
-            report(
-                req,
-                data,
-                net,
-                vs,
-                (opt, ema.as_deref_mut()),
-                state,
-                (lr, wait),
-                &pb,
-            )?;
-            (waited, since) = (0.0, wall_before + started.elapsed().as_secs_f64());
-        }
+        self.pb.finish_and_clear();
+        Ok(())
     }
-    losses.read(state, step)?;
-    if state.rows.last().map(|r| r.step) != Some(step) {
-        let now = wall_before + started.elapsed().as_secs_f64();
-        state.progress.wall_seconds = now;
-        let wait = waited / (now - since).max(1e-9);
-        report(req, data, net, vs, (opt, ema), state, (lr, wait), &pb)?;
+
+    /// The loss of `batch`, with its gradients computed.
+    fn backward(&self, batch: &Ready) -> Tensor {
+        let cfg = &self.req.run.train;
+        let bf16 = cfg.precision.bf16_on(self.req.device);
+        let loss = batch_loss(
+            self.net,
+            batch,
+            cfg.chunk,
+            self.net.field(),
+            self.req.device,
+            bf16,
+        );
+        loss.backward();
+        loss
     }
-    pb.finish_and_clear();
-    Ok(())
+
+    /// Scores the valid split (by the average of the weights with `train.ema`), appends a
+    /// metrics row at `now` (with the learning rate and the share of time spent waiting for
+    /// data since the last row) and writes a checkpoint.
+    fn report(&mut self, state: &mut SavedState, lr: f64, data_wait: f64, now: f64) -> Result<()> {
+        let req = self.req;
+        let cfg = &req.run.train;
+        let (valid_loss, valid_accuracy) = match self.ema.as_deref_mut() {
+            Some(ema) => {
+                ema.swap(self.vs);
+                let scores = validate(self.data, self.net, cfg, req.device);
+                ema.swap(self.vs);
+                scores
+            }
+            None => validate(self.data, self.net, cfg, req.device),
+        };
+        let previous = state
+            .rows
+            .last()
+            .map_or((0, 0.0), |r| (r.targets_seen, r.wall_seconds));
+        let ln2 = std::f64::consts::LN_2;
+        let p = &mut state.progress;
+        p.wall_seconds = now;
+        let row = MetricsRow {
+            step: p.step,
+            targets_seen: p.targets_seen,
+            train_loss: p.loss_sum / p.loss_steps.max(1) as f64,
+            valid_loss,
+            valid_accuracy,
+            valid_bits: valid_loss / ln2,
+            lr,
+            wall_seconds: p.wall_seconds,
+            data_wait,
+        };
+        if req.profile {
+            let rate = (row.targets_seen - previous.0) as f64 / (row.wall_seconds - previous.1);
+            self.pb.suspend(|| {
+                eprintln!(
+                    "train-model: step {}: {rate:.0} targets/s, {:.1}% of the time waiting for data, valid acc {:.4}",
+                    row.step,
+                    100.0 * data_wait,
+                    row.valid_accuracy
+                )
+            });
+        }
+        p.loss_sum = 0.0;
+        p.loss_steps = 0;
+        self.pb.set_message(format!(
+            "valid acc {:.4}, {:.4} bits",
+            row.valid_accuracy, row.valid_bits
+        ));
+        state.rows.push(row);
+        write_checkpoint(req.out, self.vs, (&*self.opt, self.ema.as_deref()), state)
+    }
 }
 
 /// Steps whose loss is read back to the host together on CUDA (each read waits for the device).
@@ -397,68 +487,6 @@ impl Losses {
         self.steps = 0;
         Ok(())
     }
-}
-
-/// Scores the valid split (by the average of the weights with `train.ema`), appends a
-/// metrics row (with the learning rate and the share of time spent waiting for data since
-/// the last row) and writes a checkpoint.
-#[allow(clippy::too_many_arguments)]
-fn report(
-    req: &TrainRequest,
-    data: &Data,
-    net: &dyn ContextNet,
-    vs: &nn::VarStore,
-    (opt, mut ema): (&AdamW, Option<&mut Ema>),
-    state: &mut SavedState,
-    (lr, data_wait): (f64, f64),
-    pb: &indicatif::ProgressBar,
-) -> Result<()> {
-    let cfg = &req.run.train;
-    let (valid_loss, valid_accuracy) = match ema.as_deref_mut() {
-        Some(ema) => {
-            ema.swap(vs);
-            let scores = validate(data, net, cfg, req.device);
-            ema.swap(vs);
-            scores
-        }
-        None => validate(data, net, cfg, req.device),
-    };
-    let previous = state
-        .rows
-        .last()
-        .map_or((0, 0.0), |r| (r.targets_seen, r.wall_seconds));
-    let ln2 = std::f64::consts::LN_2;
-    let p = &mut state.progress;
-    let row = MetricsRow {
-        step: p.step,
-        targets_seen: p.targets_seen,
-        train_loss: p.loss_sum / p.loss_steps.max(1) as f64,
-        valid_loss,
-        valid_accuracy,
-        valid_bits: valid_loss / ln2,
-        lr,
-        wall_seconds: p.wall_seconds,
-        data_wait,
-    };
-    if req.profile {
-        let rate = (row.targets_seen - previous.0) as f64 / (row.wall_seconds - previous.1);
-        pb.suspend(|| {
-            eprintln!(
-                "train-model: step {}: {rate:.0} targets/s, {:.1}% of the time waiting for data, valid acc {:.4}",
-                row.step,
-                100.0 * data_wait,
-                row.valid_accuracy
-            )
-        });
-    }
-    p.loss_sum = 0.0;
-    p.loss_steps = 0;
-    pb.set_message(format!(
-        "valid acc {:.4}, {:.4} bits",
-        row.valid_accuracy, row.valid_bits
-    ));
-    state.rows.push(row);
-    write_checkpoint(req.out, vs, (opt, ema.as_deref()), state)
 }
 
 /// Mean loss (nats) and accuracy over the fixed valid chunks; NaN without valid windows.

@@ -16,8 +16,9 @@ declare -A AREAS=(
     [quality]="quality tracks"
     [gpu]="gpu gpu-score gpu-sweep"
     [scale]="scale human-scale crossfit scaffolds dryrun"
+    [check]="compare"
 )
-ORDER="peers markov nn quality scale gpu"
+ORDER="peers markov nn quality scale gpu check"
 
 script_of() { # NAME -> its file
     if [ -f "$1.sh" ]; then echo "$1.sh"; elif [ -f "$1.py" ]; then echo "$1.py"; else return 1; fi

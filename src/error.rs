@@ -27,6 +27,17 @@ pub enum Error {
     /// A file is well formed but its content is not usable.
     #[error("{}: {msg}", path.display())]
     Invalid { path: PathBuf, msg: String },
+    /// A file is not of the kind its option takes (an FM-index for a count table, a repeat
+    /// classifier for a model of the base, ...).
+    #[error("{}: {msg}", path.display())]
+    WrongKind { path: PathBuf, msg: String },
+    /// A file was written by another dnactx version, in a format this one does not read.
+    #[error("{}: {msg}", path.display())]
+    OtherVersion { path: PathBuf, msg: String },
+    /// An input was made from another genome than the one given: its contigs, their
+    /// lengths or their bases differ.
+    #[error("{}: {msg}", path.display())]
+    OtherGenome { path: PathBuf, msg: String },
     /// A setting (flag or config value) is out of range or inconsistent.
     #[error("{0}")]
     Config(String),
@@ -64,6 +75,27 @@ impl Error {
 
     pub fn invalid(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
         Error::Invalid {
+            path: path.as_ref().to_path_buf(),
+            msg: msg.into(),
+        }
+    }
+
+    pub fn wrong_kind(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
+        Error::WrongKind {
+            path: path.as_ref().to_path_buf(),
+            msg: msg.into(),
+        }
+    }
+
+    pub fn other_version(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
+        Error::OtherVersion {
+            path: path.as_ref().to_path_buf(),
+            msg: msg.into(),
+        }
+    }
+
+    pub fn other_genome(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
+        Error::OtherGenome {
             path: path.as_ref().to_path_buf(),
             msg: msg.into(),
         }

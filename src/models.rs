@@ -75,7 +75,7 @@ pub fn load(path: &Path, genome: &Genome, opts: &ModelOptions) -> Result<Loaded>
 pub fn require_base(model: &dyn Predictor, path: &Path, tool: &str) -> Result<()> {
     let t = model.target();
     if !t.is_base() {
-        return Err(Error::invalid(
+        return Err(Error::wrong_kind(
             path,
             format!(
                 "predicts the base {t} (two classes), not the base: {tool} needs a model of the base (train.target: base)"
@@ -142,19 +142,19 @@ impl ModelKind for FmIndex {
 /// indexed contig's bases checked as scoring reaches it) or, with `other_genome`, any.
 pub fn load_markov(path: &Path, genome: &Genome, opts: &MarkovOptions) -> Result<MarkovModel> {
     let index = FmdIndex::load(path)?;
-    let model = MarkovModel::new(index, opts.settings)
-        .map_err(|e| Error::invalid(path, e.to_string()))?;
-    match model.check_genome(&genome.contig_lengths()) {
-        Ok(()) if opts.other_genome => Ok(model.without_leave_one_out()),
+    let model =
+        MarkovModel::new(index, opts.settings).map_err(|e| Error::invalid(path, e.to_string()))?;
+    match model.check_genome(path, &genome.contig_lengths()) {
+        _ if opts.other_genome => Ok(model.without_leave_one_out()),
         Ok(()) => Ok(model.with_contig_check(genome.clone())),
-        Err(_) if opts.other_genome => Ok(model.without_leave_one_out()),
-        Err(e) => Err(Error::invalid(
+        Err(Error::OtherGenome { path, msg }) => Err(Error::OtherGenome {
             path,
-            format!(
-                "{e}; not the genome scored, {} (pass --other-genome to score it anyway, without leave-one-out)",
+            msg: format!(
+                "{msg}; not the genome scored, {} (pass --other-genome to score it anyway, without leave-one-out)",
                 genome.path().display()
             ),
-        )),
+        }),
+        Err(e) => Err(e),
     }
 }
 
@@ -239,7 +239,7 @@ impl ModelKind for NeuralFolder {
         let model = NeuralModel::load(path, dev, dtype)?;
         let c = &model.config;
         if c.train.target == crate::target::Target::Repeat {
-            return Err(Error::invalid(
+            return Err(Error::wrong_kind(
                 path,
                 "is a repeat classifier (train.target: repeat): it predicts repeats, not bases; use it in a fusion model (a YAML file naming it, see docs/cli.md, train-model)",
             ));

@@ -145,24 +145,12 @@ pub fn score_regions<T: Send>(
     mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
     let (chunk_len, per_call) = predictor.chunking();
-    let flank = predictor.flank();
     let chunks = chunk_regions(regions, chunk_len.max(1) as u64);
-    let predict = |group: &[(u64, u64)]| -> Result<Vec<Vec<Probs>>> {
-        let inputs: Vec<Vec<u8>> = group
-            .par_iter()
-            .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, flank))
-            .collect();
-        let loci: Vec<Locus> = group
-            .iter()
-            .map(|&(start, _)| Locus {
-                contig,
-                start,
-                reverse: false,
-            })
-            .collect();
-        predict_strands(predictor, &inputs, Some(&loci), rc_average)
+    let predict = |group: &[(u64, u64)]| {
+        let at = ChunksAt { contig, codes };
+        at.predict(predictor, group, rc_average)
     };
-    let mut consume = |group: &[(u64, u64)], probs: Vec<Vec<Probs>>| -> Result<()> {
+    let mut consume = |group: &[(u64, u64)], probs: Predicted| -> Result<()> {
         let results: Vec<T> = group
             .par_iter()
             .zip(probs.par_iter())
@@ -171,9 +159,50 @@ pub fn score_regions<T: Send>(
         results.into_iter().try_for_each(&mut sink)
     };
     let groups: Vec<&[(u64, u64)]> = chunks.chunks(per_call.max(1)).collect();
+    overlapped(&groups, predict, &mut consume)
+}
+
+/// Chunks of one contig (its name and bases).
+struct ChunksAt<'a> {
+    contig: &'a str,
+    codes: &'a [u8],
+}
+
+impl ChunksAt<'_> {
+    /// The predictions of the chunks `group` (start, end), padded with their flanks.
+    fn predict(
+        &self,
+        predictor: &dyn Predictor,
+        group: &[(u64, u64)],
+        rc_average: bool,
+    ) -> Result<Predicted> {
+        let flank = predictor.flank();
+        let inputs: Vec<Vec<u8>> = group
+            .par_iter()
+            .map(|&(s, e)| padded_chunk(self.codes, s as usize, e as usize, flank))
+            .collect();
+        let loci: Vec<Locus> = group
+            .iter()
+            .map(|&(start, _)| Locus {
+                contig: self.contig,
+                start,
+                reverse: false,
+            })
+            .collect();
+        predict_strands(predictor, &inputs, Some(&loci), rc_average)
+    }
+}
+
+/// Predicts each group on a thread of its own while the predictions of the group before are
+/// consumed, in order.
+fn overlapped(
+    groups: &[&[(u64, u64)]],
+    predict: impl Fn(&[(u64, u64)]) -> Result<Predicted> + Sync,
+    consume: &mut impl FnMut(&[(u64, u64)], Predicted) -> Result<()>,
+) -> Result<()> {
     std::thread::scope(|scope| {
         let mut previous: Option<(&[(u64, u64)], Predicted)> = None;
-        for &group in &groups {
+        for &group in groups {
             let next = scope.spawn(|| predict(group));
             if let Some((g, probs)) = previous.take() {
                 consume(g, probs)?;

@@ -135,47 +135,15 @@ impl NameClass {
 pub fn classify_name(name: &str) -> NameClass {
     use ContigClass::*;
     let lower = name.to_ascii_lowercase();
-    if lower.starts_with("hla-") {
-        return NameClass::new(Hla, Some("6"));
-    }
-    let mito = matches!(
-        lower.as_str(),
-        "chrm" | "chrmt" | "mt" | "m" | "nc_012920.1" | "mito"
-    ) || lower.ends_with("mtdna")
-        || lower.ends_with("mitochondrion");
-    if mito {
-        return NameClass::new(Mito, None);
-    }
-    if matches!(
-        lower.as_str(),
-        "chrebv" | "ebv" | "nc_007605.1" | "chrc" | "pt" | "chrpt"
-    ) {
-        return NameClass::new(Other, None);
-    }
-    if lower.ends_with("_decoy") {
-        return NameClass::new(Decoy, None);
+    if let Some(special) = special_name(&lower) {
+        return special;
     }
     // Ensembl's alt haplotypes and patches: CHR_HSCHR6_MHC_COX_CTG1, CHR_HG2216_PATCH
     if let Some(label) = ensembl_alt_label(name) {
         return NameClass::new(Alt, label.as_deref());
     }
-    if let Some(rest) = lower.strip_prefix("chr") {
-        // UCSC/GENCODE: chr1, chr1_KI270762v1_alt, chr1_KI270706v1_random, chrUn_GL000195v1
-        let mut parts = rest.split('_');
-        let label = parts.next().unwrap_or("");
-        let suffix = name.rsplit('_').next().unwrap_or("").to_ascii_lowercase();
-        let parent = &name[3..3 + label.len()];
-        if label == "un" {
-            return NameClass::new(Unplaced, None);
-        }
-        if rest.contains('_') {
-            return match suffix.as_str() {
-                "alt" | "fix" => NameClass::new(Alt, Some(parent)),
-                "random" => NameClass::new(Random, Some(parent)),
-                _ => NameClass::new(Primary, None),
-            };
-        }
-        return NameClass::new(Primary, None);
+    if lower.starts_with("chr") {
+        return ucsc_name(name);
     }
     // NCBI RefSeq: NC_ chromosomes, NT_/NW_ scaffolds (unplaced, unlocalised or alt: only an
     // assembly report tells which, so they are left out as unplaced until one does).
@@ -190,6 +158,52 @@ pub fn classify_name(name: &str) -> NameClass {
         return NameClass::new(Unplaced, None);
     }
     NameClass::new(Primary, None)
+}
+
+/// The classes every convention names alike (`lower`: the name in lowercase): HLA alleles,
+/// mitochondria, EBV and plastids, decoys.
+fn special_name(lower: &str) -> Option<NameClass> {
+    use ContigClass::*;
+    if lower.starts_with("hla-") {
+        return Some(NameClass::new(Hla, Some("6")));
+    }
+    let mito = matches!(
+        lower,
+        "chrm" | "chrmt" | "mt" | "m" | "nc_012920.1" | "mito"
+    ) || lower.ends_with("mtdna")
+        || lower.ends_with("mitochondrion");
+    if mito {
+        return Some(NameClass::new(Mito, None));
+    }
+    if matches!(
+        lower,
+        "chrebv" | "ebv" | "nc_007605.1" | "chrc" | "pt" | "chrpt"
+    ) {
+        return Some(NameClass::new(Other, None));
+    }
+    lower
+        .ends_with("_decoy")
+        .then(|| NameClass::new(Decoy, None))
+}
+
+/// A UCSC/GENCODE name (`chr...`): chr1, chr1_KI270762v1_alt, chr1_KI270706v1_random,
+/// chrUn_GL000195v1.
+fn ucsc_name(name: &str) -> NameClass {
+    use ContigClass::*;
+    let rest = &name[3..];
+    let label = rest.split('_').next().unwrap_or("");
+    if label.eq_ignore_ascii_case("un") {
+        return NameClass::new(Unplaced, None);
+    }
+    if !rest.contains('_') {
+        return NameClass::new(Primary, None);
+    }
+    let suffix = name.rsplit('_').next().unwrap_or("").to_ascii_lowercase();
+    match suffix.as_str() {
+        "alt" | "fix" => NameClass::new(Alt, Some(label)),
+        "random" => NameClass::new(Random, Some(label)),
+        _ => NameClass::new(Primary, None),
+    }
 }
 
 /// Ensembl's names of alt haplotypes and patches: `CHR_HSCHR6_MHC_COX_CTG1` (chromosome 6),

@@ -8,6 +8,7 @@ pub mod contigs;
 pub mod plan;
 pub mod report;
 pub mod starter;
+mod windowed;
 
 pub use class::{ContigClass, classify_name};
 pub use plan::{

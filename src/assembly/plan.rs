@@ -184,43 +184,12 @@ impl Plan {
     /// Reads a table written by [`Plan::to_tsv`] (extra columns after `reason` ignored).
     pub fn read_tsv(path: &Path) -> Result<Plan> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut rows = Vec::new();
-        for (i, line) in text.lines().enumerate().skip(1) {
-            let bad = |msg: String| Error::parse(path, i + 1, msg);
-            let f: Vec<&str> = line.split('\t').collect();
-            if f.len() < 8 {
-                return Err(bad(format!("{} columns, a plan has 8", f.len())));
-            }
-            let opt = |s: &str| (s != ".").then(|| s.to_string());
-            let fold = match f[5] {
-                "." => None,
-                s => Some(
-                    s.strip_prefix("fold")
-                        .and_then(|n| n.parse().ok())
-                        .ok_or_else(|| bad(format!("fold '{s}'")))?,
-                ),
-            };
-            rows.push(PlanRow {
-                info: ContigInfo {
-                    name: f[0].to_string(),
-                    len: f[1]
-                        .parse()
-                        .map_err(|_| bad(format!("length '{}'", f[1])))?,
-                    class: f[2].parse().map_err(|e: Error| bad(e.to_string()))?,
-                    parent: opt(f[3]),
-                    unsure: false,
-                },
-                split: if f[4] == "excluded" {
-                    None
-                } else {
-                    Some(Split::parse(f[4]).ok_or_else(|| bad(format!("split '{}'", f[4])))?)
-                },
-                fold,
-                job: opt(f[6]),
-                reason: f[7].to_string(),
-            });
-        }
-        Ok(Plan { rows })
+        let rows = text.lines().enumerate().skip(1);
+        let rows = rows
+            .map(|(i, line)| PlanRow::parse(line).map_err(|msg| Error::parse(path, i + 1, msg)));
+        Ok(Plan {
+            rows: rows.collect::<Result<_>>()?,
+        })
     }
 
     /// A few lines for the terminal: bases and contigs per split, fold and left-out class,
@@ -328,6 +297,37 @@ fn assign_splits(
     cfg: &SplitConfig,
     include: &HashSet<ContigClass>,
 ) -> Result<()> {
+    let (named, rest) = named_splits(rows, cfg)?;
+    for r in rows.iter_mut() {
+        let class = r.info.class;
+        if let Some(&s) = named.get(&r.info.name) {
+            r.split = Some(s);
+            r.reason = format!("named in splits.{s}");
+        } else if !takes_rest(class, include) {
+            r.reason = left_out(&r.info, include);
+        } else if let Some(s) = rest {
+            r.split = Some(s);
+            r.reason = format!("{} (splits.{s}: rest)", class.describe());
+        } else {
+            r.reason = "named in no split".into();
+        }
+    }
+    let show = |s: Split| format!("{s}");
+    follow_parents(
+        rows,
+        include,
+        |r| r.split,
+        |r, s| r.split = s,
+        ("splits", show),
+    )
+}
+
+/// The split of each chromosome the splits' lists name (each in one split), and the split
+/// that takes the rest, if one does.
+fn named_splits(
+    rows: &[PlanRow],
+    cfg: &SplitConfig,
+) -> Result<(HashMap<String, Split>, Option<Split>)> {
     let mut named: HashMap<String, Split> = HashMap::new();
     let mut rest = None;
     for split in Split::ALL {
@@ -356,31 +356,7 @@ fn assign_splits(
             }
         }
     }
-    for r in rows.iter_mut() {
-        let class = r.info.class;
-        if let Some(&s) = named.get(&r.info.name) {
-            r.split = Some(s);
-            r.reason = format!("named in splits.{s}");
-        } else if takes_rest(class, include) {
-            match rest {
-                Some(s) => {
-                    r.split = Some(s);
-                    r.reason = format!("{} (splits.{s}: rest)", class.describe());
-                }
-                None => r.reason = "named in no split".into(),
-            }
-        } else {
-            r.reason = left_out(&r.info, include);
-        }
-    }
-    let show = |s: Split| format!("{s}");
-    follow_parents(
-        rows,
-        include,
-        |r| r.split,
-        |r, s| r.split = s,
-        ("splits", show),
-    )
+    Ok((named, rest))
 }
 
 /// Why a contig that no list names stays out.
@@ -461,94 +437,156 @@ fn assign_folds(
     cf: &CrossfitConfig,
     include: &HashSet<ContigClass>,
 ) -> Result<()> {
-    let Some(folds) = &cf.folds else {
-        return Ok(());
+    let fold_of = match &cf.folds {
+        None => return Ok(()),
+        Some(Folds::Lists(lists)) => listed_folds(rows, cf, lists)?,
+        Some(Folds::Count(n)) => spread_folds(rows, cf, include, *n)?,
     };
-    let mut fold_of: HashMap<String, usize> = HashMap::new();
-    match folds {
-        Folds::Lists(lists) => {
-            if cf.chroms.is_some() {
-                return Err(Error::Config(
-                    "crossfit.chroms is only for folds: N (the lists name them)".into(),
-                ));
-            }
-            for (i, fold) in lists.iter().enumerate() {
-                if fold.is_empty() {
-                    return Err(Error::Config(format!(
-                        "crossfit fold {} has no chromosome",
-                        i + 1
-                    )));
-                }
-                check_named(rows, fold, "crossfit.folds")?;
-                for c in fold {
-                    if let Some(prev) = fold_of.insert(c.clone(), i + 1) {
-                        return Err(Error::Config(format!(
-                            "crossfit chromosome '{c}' is in folds {prev} and {}",
-                            i + 1
-                        )));
-                    }
-                }
-            }
-        }
-        &Folds::Count(n) => {
-            let eligible: Vec<(String, u64)> = match &cf.chroms {
-                Some(names) => {
-                    check_named(rows, names, "crossfit.chroms")?;
-                    let set: HashSet<&String> = names.iter().collect();
-                    rows.iter()
-                        .filter(|r| set.contains(&r.info.name))
-                        .map(|r| (r.info.name.clone(), r.info.len))
-                        .collect()
-                }
-                None => rows
-                    .iter()
-                    .filter(|r| takes_rest(r.info.class, include))
-                    .map(|r| (r.info.name.clone(), r.info.len))
-                    .collect(),
-            };
-            if n == 0 || n > eligible.len() {
-                return Err(Error::Config(format!(
-                    "crossfit.folds is {n} but there are {} chromosomes to spread",
-                    eligible.len()
-                )));
-            }
-            // the placed contigs that will follow each parent weigh with it
-            let mut weight: HashMap<&str, u64> =
-                eligible.iter().map(|(c, l)| (c.as_str(), *l)).collect();
-            for r in rows
-                .iter()
-                .filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class))
-            {
-                if let Some(w) = r.info.parent.as_deref().and_then(|p| weight.get_mut(p)) {
-                    *w += r.info.len;
-                }
-            }
-            let mut order: Vec<(&str, u64)> = weight.into_iter().collect();
-            order.sort_by(|a, b| {
-                b.1.cmp(&a.1)
-                    .then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0)))
-            });
-            let mut totals = vec![0u64; n];
-            for (c, w) in order {
-                let i = (0..n).min_by_key(|&i| totals[i]).unwrap();
-                totals[i] += w;
-                fold_of.insert(c.to_string(), i + 1);
-            }
-        }
-    }
     for r in rows.iter_mut() {
         r.fold = fold_of.get(&r.info.name).copied();
     }
     let show = |f: usize| format!("fold{f}");
+    // the split's reasons stay; a fold that came with a parent says so
     follow_parents(
         rows,
         include,
         |r| r.fold,
         |r, f| r.fold = f,
         ("crossfit", show),
-    )?;
-    // the split's reasons stay; a fold that came with a parent says so
-    Ok(())
+    )
+}
+
+/// The fold (1-based) of each chromosome the config's lists name, each in one fold.
+fn listed_folds(
+    rows: &[PlanRow],
+    cf: &CrossfitConfig,
+    lists: &[Vec<String>],
+) -> Result<HashMap<String, usize>> {
+    if cf.chroms.is_some() {
+        return Err(Error::Config(
+            "crossfit.chroms is only for folds: N (the lists name them)".into(),
+        ));
+    }
+    let mut fold_of = HashMap::new();
+    for (i, fold) in lists.iter().enumerate() {
+        if fold.is_empty() {
+            return Err(Error::Config(format!(
+                "crossfit fold {} has no chromosome",
+                i + 1
+            )));
+        }
+        check_named(rows, fold, "crossfit.folds")?;
+        for c in fold {
+            if let Some(prev) = fold_of.insert(c.clone(), i + 1) {
+                return Err(Error::Config(format!(
+                    "crossfit chromosome '{c}' is in folds {prev} and {}",
+                    i + 1
+                )));
+            }
+        }
+    }
+    Ok(fold_of)
+}
+
+/// `n` folds of about equal bases: the chromosomes (crossfit.chroms, or those `rest` takes),
+/// each weighed with the placed contigs that will follow it, the heaviest first into the
+/// lightest fold.
+fn spread_folds(
+    rows: &[PlanRow],
+    cf: &CrossfitConfig,
+    include: &HashSet<ContigClass>,
+    n: usize,
+) -> Result<HashMap<String, usize>> {
+    let eligible: Vec<&PlanRow> = match &cf.chroms {
+        Some(names) => {
+            check_named(rows, names, "crossfit.chroms")?;
+            let set: HashSet<&String> = names.iter().collect();
+            rows.iter().filter(|r| set.contains(&r.info.name)).collect()
+        }
+        None => rows
+            .iter()
+            .filter(|r| takes_rest(r.info.class, include))
+            .collect(),
+    };
+    if n == 0 || n > eligible.len() {
+        return Err(Error::Config(format!(
+            "crossfit.folds is {n} but there are {} chromosomes to spread",
+            eligible.len()
+        )));
+    }
+    let mut weight: HashMap<&str, u64> = eligible
+        .iter()
+        .map(|r| (r.info.name.as_str(), r.info.len))
+        .collect();
+    for r in rows
+        .iter()
+        .filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class))
+    {
+        if let Some(w) = r.info.parent.as_deref().and_then(|p| weight.get_mut(p)) {
+            *w += r.info.len;
+        }
+    }
+    let mut order: Vec<(&str, u64)> = weight.into_iter().collect();
+    order.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0)))
+    });
+    let mut totals = vec![0u64; n];
+    let mut fold_of = HashMap::new();
+    for (c, w) in order {
+        let i = (0..n).min_by_key(|&i| totals[i]).unwrap();
+        totals[i] += w;
+        fold_of.insert(c.to_string(), i + 1);
+    }
+    Ok(fold_of)
+}
+
+impl PlanRow {
+    /// A line of the plan's TSV; what is wrong with it, when it is bad.
+    fn parse(line: &str) -> std::result::Result<PlanRow, BadPlanLine> {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 8 {
+            return Err(BadPlanLine(format!("{} columns, a plan has 8", f.len())));
+        }
+        let bad = |what: &str, s: &str| BadPlanLine(format!("{what} '{s}'"));
+        let opt = |s: &str| (s != ".").then(|| s.to_string());
+        let fold = match f[5] {
+            "." => None,
+            s => Some(
+                (s.strip_prefix("fold").and_then(|n| n.parse().ok()))
+                    .ok_or_else(|| bad("fold", s))?,
+            ),
+        };
+        let split = match f[4] {
+            "excluded" => None,
+            s => Some(Split::parse(s).ok_or_else(|| bad("split", s))?),
+        };
+        let info = ContigInfo {
+            name: f[0].to_string(),
+            len: f[1].parse().map_err(|_| bad("length", f[1]))?,
+            class: f[2]
+                .parse()
+                .map_err(|e: Error| BadPlanLine(e.to_string()))?,
+            parent: opt(f[3]),
+            unsure: false,
+        };
+        Ok(PlanRow {
+            info,
+            split,
+            fold,
+            job: opt(f[6]),
+            reason: f[7].to_string(),
+        })
+    }
+}
+
+/// What is wrong with a line of a plan's TSV.
+struct BadPlanLine(String);
+
+impl From<BadPlanLine> for String {
+    fn from(b: BadPlanLine) -> String {
+        b.0
+    }
 }
 
 fn genome_pos(rows: &[PlanRow], name: &str) -> usize {
@@ -562,6 +600,31 @@ fn genome_pos(rows: &[PlanRow], name: &str) -> usize {
 /// bases over `max_jobs` (at least 1 Mb). A job of one contig is named after it (characters
 /// that are not `[A-Za-z0-9._-]` as `_`), a larger one `packN`; names are unique ignoring case.
 fn assign_jobs(rows: &mut [PlanRow], max_jobs: usize) {
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut packs = 0;
+    for members in pack_jobs(rows, max_jobs) {
+        let base = if members.len() == 1 {
+            safe_name(&rows[members[0]].info.name)
+        } else {
+            packs += 1;
+            format!("pack{packs}")
+        };
+        let mut name = base.clone();
+        let mut n = 1;
+        while !taken.insert(name.to_ascii_lowercase()) {
+            n += 1;
+            name = format!("{base}.{n}");
+        }
+        for i in members {
+            rows[i].job = Some(name.clone());
+        }
+    }
+}
+
+/// The rows of each job: contigs of at least the target size (the assigned bases over
+/// `max_jobs`, at least 1 Mb) alone, smaller ones of one split and fold packed together up
+/// to it.
+fn pack_jobs(rows: &[PlanRow], max_jobs: usize) -> Vec<Vec<usize>> {
     let assigned = |r: &PlanRow| r.split.is_some() || r.fold.is_some();
     let total: u64 = rows
         .iter()
@@ -587,25 +650,7 @@ fn assign_jobs(rows: &mut [PlanRow], max_jobs: usize) {
             }
         }
     }
-    let mut taken: HashSet<String> = HashSet::new();
-    let mut packs = 0;
-    for members in jobs {
-        let base = if members.len() == 1 {
-            safe_name(&rows[members[0]].info.name)
-        } else {
-            packs += 1;
-            format!("pack{packs}")
-        };
-        let mut name = base.clone();
-        let mut n = 1;
-        while !taken.insert(name.to_ascii_lowercase()) {
-            n += 1;
-            name = format!("{base}.{n}");
-        }
-        for i in members {
-            rows[i].job = Some(name.clone());
-        }
-    }
+    jobs
 }
 
 /// A contig name as a file name and Snakemake wildcard: `[A-Za-z0-9._-]` kept, the rest `_`.

@@ -26,6 +26,46 @@ pub type Overrides = HashMap<String, Given>;
 pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Overrides> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let lengths: HashMap<&str, u64> = contigs.iter().map(|(n, l)| (n.as_str(), *l)).collect();
+    let rows = report_rows(path, &text, &lengths)?;
+    // each assembled molecule's name in the genome, for the parents
+    let molecules: HashMap<&str, &str> = rows
+        .iter()
+        .filter_map(|r| Some((r.fields[2], r.own?)).filter(|_| r.fields[1] == "assembled-molecule"))
+        .collect();
+    let mut out = Overrides::new();
+    for row in &rows {
+        if let Some(own) = row.own {
+            let given = row.given(path, lengths[own], &molecules)?;
+            out.insert(own.to_string(), given);
+        }
+    }
+    if out.is_empty() {
+        let first: Vec<&str> = contigs.iter().take(5).map(|(n, _)| n.as_str()).collect();
+        return Err(Error::other_genome(
+            path,
+            format!(
+                "names none of the genome's contigs ({}, ...) in any of its name columns: it is the report of another assembly",
+                first.join(", ")
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// One row of an assembly report: its line, its fields and the genome's name for it.
+struct ReportRow<'a> {
+    line: usize,
+    fields: Vec<&'a str>,
+    own: Option<&'a str>,
+}
+
+/// The report's rows (comments and blank lines left out), each matched to a contig by any of
+/// its name columns.
+fn report_rows<'a>(
+    path: &Path,
+    text: &'a str,
+    lengths: &HashMap<&str, u64>,
+) -> Result<Vec<ReportRow<'a>>> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.starts_with('#') || line.trim().is_empty() {
@@ -44,53 +84,45 @@ pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Ov
         }
         let names = [f[0], f[4], f[6], f.get(9).copied().unwrap_or("na")];
         let own = names.into_iter().find(|n| lengths.contains_key(n));
-        rows.push((i + 1, f, own.map(str::to_string)));
+        rows.push(ReportRow {
+            line: i + 1,
+            fields: f,
+            own,
+        });
     }
-    // each assembled molecule's name in the genome, for the parents
-    let molecules: HashMap<&str, &str> = rows
-        .iter()
-        .filter(|(_, f, own)| f[1] == "assembled-molecule" && own.is_some())
-        .map(|(_, f, own)| (f[2], own.as_deref().unwrap()))
-        .collect();
-    let mut out = Overrides::new();
-    for (line, f, own) in &rows {
-        let Some(own) = own else { continue };
-        let len: u64 = f[8].parse().map_err(|_| {
+    Ok(rows)
+}
+
+impl ReportRow<'_> {
+    /// The class and parent the row gives its contig (of `len` bases in the genome), the
+    /// parent named as in the genome (`molecules`).
+    fn given(&self, path: &Path, len: u64, molecules: &HashMap<&str, &str>) -> Result<Given> {
+        let (f, line) = (&self.fields, self.line);
+        let own = self.own.unwrap_or_default();
+        let reported: u64 = f[8].parse().map_err(|_| {
             Error::parse(
                 path,
-                *line,
+                line,
                 format!("Sequence-Length '{}' is not a number", f[8]),
             )
         })?;
-        if len != lengths[own.as_str()] {
+        if reported != len {
             return Err(Error::parse(
                 path,
-                *line,
+                line,
                 format!(
-                    "contig {own} has {} bases in the genome but {len} in the report: the report is of another assembly",
-                    lengths[own.as_str()]
+                    "contig {own} has {len} bases in the genome but {reported} in the report: the report is of another assembly"
                 ),
             ));
         }
         let class =
-            report_class(f[1], f[3]).map_err(|e| Error::parse(path, *line, e.to_string()))?;
+            report_class(f[1], f[3]).map_err(|e| Error::parse(path, line, e.to_string()))?;
         let parent = match class.follows_parent() {
             true => molecules.get(f[2]).map(|p| p.to_string()),
             false => None,
         };
-        out.insert(own.clone(), Given { class, parent });
+        Ok(Given { class, parent })
     }
-    if out.is_empty() {
-        let first: Vec<&str> = contigs.iter().take(5).map(|(n, _)| n.as_str()).collect();
-        return Err(Error::invalid(
-            path,
-            format!(
-                "names none of the genome's contigs ({}, ...) in any of its name columns: it is the report of another assembly",
-                first.join(", ")
-            ),
-        ));
-    }
-    Ok(out)
 }
 
 /// A report row's class from its Sequence-Role and Assigned-Molecule-Location/Type.
@@ -119,52 +151,64 @@ pub fn read_contig_table(path: &Path, contigs: &[(String, u64)]) -> Result<Overr
     let known: HashMap<&str, u64> = contigs.iter().map(|(n, l)| (n.as_str(), *l)).collect();
     let mut out = Overrides::new();
     for (i, line) in text.lines().enumerate() {
-        if line.starts_with('#')
-            || line.trim().is_empty()
-            || (i == 0 && line.starts_with("contig\t"))
-        {
+        let header = i == 0 && line.starts_with("contig\t");
+        if line.starts_with('#') || line.trim().is_empty() || header {
             continue;
         }
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() < 2 {
+        let (name, given) =
+            table_row(line, &known).map_err(|why| Error::parse(path, i + 1, why.to_string()))?;
+        if out.insert(name.to_string(), given).is_some() {
             return Err(Error::parse(
                 path,
                 i + 1,
-                "want contig<TAB>class[<TAB>parent]",
-            ));
-        }
-        let check = |name: &str, what: &str| -> Result<()> {
-            match known.contains_key(name) {
-                true => Ok(()),
-                false => Err(Error::parse(
-                    path,
-                    i + 1,
-                    format!("{what} '{name}' is not a contig of the genome"),
-                )),
-            }
-        };
-        check(f[0], "contig")?;
-        let class: ContigClass = f[1]
-            .parse()
-            .map_err(|e: Error| Error::parse(path, i + 1, e.to_string()))?;
-        let parent = f
-            .get(2)
-            .map(|p| p.trim())
-            .filter(|p| !p.is_empty() && *p != ".");
-        if let Some(p) = parent {
-            check(p, "parent")?;
-        }
-        let given = Given {
-            class,
-            parent: parent.map(str::to_string),
-        };
-        if out.insert(f[0].to_string(), given).is_some() {
-            return Err(Error::parse(
-                path,
-                i + 1,
-                format!("contig '{}' is listed twice", f[0]),
+                format!("contig '{name}' is listed twice"),
             ));
         }
     }
     Ok(out)
+}
+
+/// A contig table's line: the contig and what it gives it; what is wrong, when the line
+/// is bad.
+fn table_row<'a>(line: &'a str, known: &HashMap<&str, u64>) -> Result<(&'a str, Given), BadRow> {
+    let f: Vec<&str> = line.split('\t').collect();
+    if f.len() < 2 {
+        return Err(BadRow::Columns);
+    }
+    let check = |name: &str, what: &'static str| match known.contains_key(name) {
+        true => Ok(()),
+        false => Err(BadRow::Unknown(what, name.to_string())),
+    };
+    check(f[0], "contig")?;
+    let class: ContigClass = f[1].parse().map_err(BadRow::Class)?;
+    let parent = f
+        .get(2)
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty() && *p != ".");
+    if let Some(p) = parent {
+        check(p, "parent")?;
+    }
+    let parent = parent.map(str::to_string);
+    Ok((f[0], Given { class, parent }))
+}
+
+/// What is wrong with a line of a contig table.
+#[derive(Debug)]
+enum BadRow {
+    Columns,
+    /// A contig or parent (which, and its name) the genome lacks.
+    Unknown(&'static str, String),
+    Class(Error),
+}
+
+impl std::fmt::Display for BadRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadRow::Columns => write!(f, "want contig<TAB>class[<TAB>parent]"),
+            BadRow::Unknown(what, name) => {
+                write!(f, "{what} '{name}' is not a contig of the genome")
+            }
+            BadRow::Class(e) => write!(f, "{e}"),
+        }
+    }
 }

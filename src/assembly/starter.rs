@@ -71,44 +71,34 @@ fn yaml_str(s: &str) -> String {
 
 /// The text of the config file.
 pub fn config_text(s: &Starter) -> Result<String> {
-    let test = propose_test(s.contigs)?;
-    let lengths: BTreeMap<&str, u64> = s.contigs.iter().map(|c| (c.name.as_str(), c.len)).collect();
-    let test_bases: u64 = test.iter().map(|n| lengths[n.as_str()]).sum();
-    let primary: u64 = s
-        .contigs
-        .iter()
-        .filter(|c| c.class == ContigClass::Primary)
-        .map(|c| c.len)
-        .sum();
-    let mut by_class: BTreeMap<ContigClass, (usize, u64)> = BTreeMap::new();
-    for c in s.contigs {
-        let e = by_class.entry(c.class).or_default();
-        e.0 += 1;
-        e.1 += c.len;
+    let mut t = String::new();
+    header(&mut t, s);
+    splits(&mut t, s)?;
+    if let Some(n) = s.folds {
+        t.push_str("\n# Out-of-sample tracks of every primary contig: each fold scored by models trained on the others.\n");
+        let _ = writeln!(t, "crossfit:\n  folds: {n}");
     }
-    let classes: Vec<String> = by_class
-        .iter()
-        .map(|(c, (n, b))| format!("{c} {n} ({:.1} Mb)", *b as f64 / 1e6))
-        .collect();
+    t.push_str(WINDOWS_AND_REPEATS);
+    t.push_str("\nmodels:\n");
+    models(&mut t, s.node);
+    t.push_str(SCORE_EXPLAIN_HUB);
+    let title = format!("dnactx: {}", crate::io::file_name(s.genome));
+    let _ = writeln!(t, "\nreport:\n  title: {}", yaml_str(&title));
+    Ok(t)
+}
+
+/// The config's opening: what wrote it, the genome and its tables, the binaries and the device.
+fn header(w: &mut String, s: &Starter) {
     let abs = |p: &Path| -> String {
         let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         yaml_str(&p.display().to_string())
     };
-    let mut t = String::new();
-    let w = &mut t;
+    let genome = s.genome.display();
     let _ = writeln!(
         w,
-        "# dnactx workflow config for {}, written by plan-splits --init-config.",
-        s.genome.display()
+        "# dnactx workflow config for {genome}, written by plan-splits --init-config."
     );
-    let _ = writeln!(
-        w,
-        "# Every setting: config/README.md. Relative paths are taken from this file's folder."
-    );
-    let _ = writeln!(
-        w,
-        "# Check the splits with `snakemake -n` (it prints them and writes results/splits.tsv)."
-    );
+    w.push_str(HEADER_NOTES);
     let _ = writeln!(w, "genome: {}", abs(s.genome));
     if let Some(p) = s.assembly_report {
         let _ = writeln!(
@@ -118,16 +108,13 @@ pub fn config_text(s: &Starter) -> Result<String> {
         );
     }
     if let Some(p) = s.contig_table {
+        let table = abs(p);
         let _ = writeln!(
             w,
-            "contig_table: {}   # your classes and parents (contig, class, parent)",
-            abs(p)
+            "contig_table: {table}   # your classes and parents (contig, class, parent)"
         );
     }
-    let _ = writeln!(
-        w,
-        "bin_dir: \"\"          # empty: the dnactx binaries on PATH"
-    );
+    w.push_str("bin_dir: \"\"          # empty: the dnactx binaries on PATH\n");
     let device = match s.node {
         Node::Cpu => "cpu             # a CPU node: no CUDA asked for",
         Node::Gpu => {
@@ -135,18 +122,31 @@ pub fn config_text(s: &Starter) -> Result<String> {
         }
     };
     let _ = writeln!(w, "device: {device}");
+}
+
+const HEADER_NOTES: &str = "\
+# Every setting: config/README.md. Relative paths are taken from this file's folder.
+# Check the splits with `snakemake -n` (it prints them and writes results/splits.tsv).
+";
+
+/// The contig classes and the proposed splits.
+fn splits(w: &mut String, s: &Starter) -> Result<()> {
+    let test = propose_test(s.contigs)?;
+    let lengths: BTreeMap<&str, u64> = s.contigs.iter().map(|c| (c.name.as_str(), c.len)).collect();
+    let test_bases: u64 = test.iter().map(|n| lengths[n.as_str()]).sum();
+    let mut by_class: BTreeMap<ContigClass, (usize, u64)> = BTreeMap::new();
+    for c in s.contigs {
+        let e = by_class.entry(c.class).or_default();
+        e.0 += 1;
+        e.1 += c.len;
+    }
+    let primary = by_class.get(&ContigClass::Primary).map_or(0, |e| e.1);
+    let classes: Vec<String> = by_class
+        .iter()
+        .map(|(c, (n, b))| format!("{c} {n} ({:.1} Mb)", *b as f64 / 1e6))
+        .collect();
     let _ = writeln!(w, "\n# Contigs by class: {}.", classes.join(", "));
-    let _ = writeln!(
-        w,
-        "# `rest` takes primary sequence only; alt/fix, decoy, HLA, random, unplaced, mito and other"
-    );
-    let _ = writeln!(
-        w,
-        "# contigs stay out unless `include` names their class (placed ones then go with their parent)."
-    );
-    let _ = writeln!(w, "splits:");
-    let _ = writeln!(w, "  train: rest");
-    let _ = writeln!(w, "  valid: []");
+    w.push_str(SPLITS_OPENING);
     let _ = writeln!(
         w,
         "  # every third primary contig by length: {} contigs, {:.1}% of the primary bases",
@@ -155,52 +155,46 @@ pub fn config_text(s: &Starter) -> Result<String> {
     );
     let names: Vec<String> = test.iter().map(|n| yaml_str(n)).collect();
     let _ = writeln!(w, "  test: [{}]", names.join(", "));
-    let _ = writeln!(
-        w,
-        "  valid_fraction: 0.05   # a seeded 5% of the train windows validate the networks"
-    );
-    let _ = writeln!(w, "  seed: 1");
-    let _ = writeln!(
-        w,
-        "  include: []           # e.g. [random, unplaced]; alt, decoy and hla only with known parents"
-    );
-    if let Some(n) = s.folds {
-        let _ = writeln!(
-            w,
-            "\n# Out-of-sample tracks of every primary contig: each fold scored by models trained on the others."
-        );
-        let _ = writeln!(w, "crossfit:\n  folds: {n}");
-    }
-    let _ = writeln!(
-        w,
-        "\nwindows:\n  size: 100000          # windows of 100 kb: the unit of the splits' windows and of the valid share"
-    );
-    let _ = writeln!(
-        w,
-        "  max_unknown: 0.5      # windows more than half N are dropped (a contig left with none is listed, not scored)"
-    );
-    let _ = writeln!(
-        w,
-        "\nrepeats:\n  softmask: true        # lowercase bases are repeats\n  dust: true            # and low-complexity runs (DUST)\n  beds: []              # e.g. [rmsk.bed]"
-    );
-    let _ = writeln!(w, "\nmodels:");
-    models(w, s.node);
-    let _ = writeln!(
-        w,
-        "\nscore:\n  all_tracks: true      # p_A..p_T as well as p_ref and entropy\n  precision: 3          # decimals kept in the tracks (2.8 bytes per base for p_ref)"
-    );
-    let _ = writeln!(
-        w,
-        "\nexplain:\n  enabled: false        # explain-flanks costs a window per position and disturbance: turn on for a sample"
-    );
-    let _ = writeln!(
-        w,
-        "\nhub:\n  enabled: true         # results/hub/ for UCSC, igv_session.xml and browse.html for IGV"
-    );
-    let title = format!("dnactx: {}", crate::io::file_name(s.genome));
-    let _ = writeln!(w, "\nreport:\n  title: {}", yaml_str(&title));
-    Ok(t)
+    w.push_str(SPLITS_CLOSING);
+    Ok(())
 }
+
+const SPLITS_OPENING: &str = "\
+# `rest` takes primary sequence only; alt/fix, decoy, HLA, random, unplaced, mito and other
+# contigs stay out unless `include` names their class (placed ones then go with their parent).
+splits:
+  train: rest
+  valid: []
+";
+
+const SPLITS_CLOSING: &str =
+    "  valid_fraction: 0.05   # a seeded 5% of the train windows validate the networks
+  seed: 1
+  include: []           # e.g. [random, unplaced]; alt, decoy and hla only with known parents
+";
+
+const WINDOWS_AND_REPEATS: &str = "
+windows:
+  size: 100000          # windows of 100 kb: the unit of the splits' windows and of the valid share
+  max_unknown: 0.5      # windows more than half N are dropped (a contig left with none is listed, not scored)
+
+repeats:
+  softmask: true        # lowercase bases are repeats
+  dust: true            # and low-complexity runs (DUST)
+  beds: []              # e.g. [rmsk.bed]
+";
+
+const SCORE_EXPLAIN_HUB: &str = "
+score:
+  all_tracks: true      # p_A..p_T as well as p_ref and entropy
+  precision: 3          # decimals kept in the tracks (2.8 bytes per base for p_ref)
+
+explain:
+  enabled: false        # explain-flanks costs a window per position and disturbance: turn on for a sample
+
+hub:
+  enabled: true         # results/hub/ for UCSC, igv_session.xml and browse.html for IGV
+";
 
 fn models(w: &mut String, node: Node) {
     let markov = "  - name: markov16         # bidirectional Markov model, up to 16 bases a side, counted from an FM-index of\n    kind: markov           # the train split (both strands); the index build takes about 10 bytes per train base\n    k: 16\n";

@@ -7,8 +7,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::io::OutputFile;
-use crate::markov::{CopyBand, MarkovSettings, copy_bands};
+use crate::markov::{MarkovSettings, copy_bands};
 use crate::regions::splits::Split;
 
 /// For every A/C/G/T position of a split's windows, the longest window centred on it (up to
@@ -79,36 +78,15 @@ pub fn run(args: Args) -> Result<()> {
         other_genome: false,
     };
     let model = markov.load(&args.model, &genome)?;
-    let mut out = OutputFile::create(&args.output)?;
-    let counts = copy_bands(
-        &model,
-        &genome,
-        &regions,
-        &mut out,
-        &args.output,
-        args.common.quiet,
-    )?;
-    out.commit()?;
-    if args.common.quiet {
-        return Ok(());
+    let counts = copy_bands(&model, &genome, &regions, &args.output, args.common.quiet)?;
+    if !args.common.quiet {
+        eprintln!(
+            "find-copies: {} positions against {} ({} bases indexed): {}",
+            counts.total(),
+            crate::io::file_name(&args.model),
+            model.index().meta.bases,
+            counts.shares()
+        );
     }
-    let total: u64 = counts.values().sum();
-    let shares: Vec<String> = CopyBand::ALL
-        .iter()
-        .map(|b| {
-            let n = counts[b];
-            format!(
-                "{} {n} ({:.2}%)",
-                b.label(),
-                100.0 * n as f64 / total.max(1) as f64
-            )
-        })
-        .collect();
-    eprintln!(
-        "find-copies: {total} positions against {} ({} bases indexed): {}",
-        crate::io::file_name(&args.model),
-        model.index().meta.bases,
-        shares.join(", ")
-    );
     Ok(())
 }

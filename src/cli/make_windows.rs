@@ -119,7 +119,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     warn_unusable_splits(&rows, &assigned);
     if let (Some(plan), Some(dest)) = (&plan, &args.splits_out) {
-        write_splits(plan, &rows, args.max_unknown, dest)?;
+        plan.write_with_windows(&rows, args.max_unknown, dest)?;
     }
     write_outputs(&args, &rows)
 }
@@ -199,40 +199,6 @@ fn parse_fold(s: &str) -> Result<usize> {
         .unwrap_or(s)
         .parse()
         .map_err(|_| anyhow::anyhow!("--fold '{s}': give a fold as fold1, fold2, ..."))
-}
-
-/// The plan with each contig's windows and A/C/G/T bases; a contig of a split left with no
-/// window says so in its reason.
-fn write_splits(
-    plan: &crate::assembly::Plan,
-    rows: &[WindowRow],
-    max_unknown: f64,
-    dest: &std::path::Path,
-) -> Result<()> {
-    use std::io::Write;
-    let mut per: std::collections::HashMap<&str, (u64, u64)> = Default::default();
-    for r in rows {
-        let e = per.entry(r.chrom.as_str()).or_default();
-        e.0 += 1;
-        e.1 += r.n_acgt;
-    }
-    let mut out = crate::io::OutputFile::create(dest)?;
-    let tsv = plan.to_tsv();
-    let mut lines = tsv.lines();
-    let header = lines.next().unwrap_or_default();
-    writeln!(out, "{header}\twindows\tacgt_bases").map_err(|e| crate::Error::io(dest, e))?;
-    for (line, row) in lines.zip(&plan.rows) {
-        let (n, acgt) = per.get(row.info.name.as_str()).copied().unwrap_or((0, 0));
-        let mut line = line.to_string();
-        if row.split.is_some() && acgt == 0 {
-            line.push_str(&format!(
-                "; nothing to score: no window of it has at most {max_unknown} unknown bases and an A/C/G/T base"
-            ));
-        }
-        writeln!(out, "{line}\t{n}\t{acgt}").map_err(|e| crate::Error::io(dest, e))?;
-    }
-    out.commit()?;
-    Ok(())
 }
 
 fn split_config(args: &Args, from_plan: bool) -> Result<SplitConfig> {

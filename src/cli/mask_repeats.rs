@@ -6,11 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
-use std::io::Write;
-
-use crate::io::OutputFile;
-use crate::regions::bed;
-use crate::repeats::{self, DustParams, Labelled};
+use crate::repeats::{self, DustParams, MaskSources};
 
 /// Write a BED of repeat intervals: soft-masked runs, low-complexity (DUST) intervals and
 /// any BED annotations, merged; the name column lists the source(s) of each interval.
@@ -61,73 +57,15 @@ pub fn run(args: Args) -> Result<()> {
     }
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let mut labels = vec!["softmask".to_string(), "dust".to_string()];
-    let mut annotations = Vec::new();
-    for path in &args.beds {
-        annotations.push(bed::read_sets(path, &genome)?);
-        labels.push(source_name(path));
-    }
-    let params = DustParams {
+    let dust = args.dust.then_some(DustParams {
         window: args.dust_window,
         threshold: args.dust_threshold,
-    };
-    let total: u64 = genome.contigs().iter().map(|c| c.len as u64).sum();
-    let pb = crate::progress::bar(total, "mask-repeats", args.common.quiet);
-    // Written contig by contig, so memory holds one contig's intervals at a time.
-    let mut out = OutputFile::create(&args.output)?;
-    genome.visit(&genome.names(), |contig, seq| {
-        let mut ivs: Vec<Labelled> = Vec::new();
-        if !args.no_softmask {
-            ivs.extend(
-                repeats::soft_masked(&seq)
-                    .into_iter()
-                    .map(|iv| Labelled::new(iv, 1)),
-            );
-        }
-        if args.dust {
-            ivs.extend(
-                repeats::dust(seq.codes(), params)
-                    .into_iter()
-                    .map(|iv| Labelled::new(iv, 2)),
-            );
-        }
-        for (i, ann) in annotations.iter().enumerate() {
-            if let Some(set) = ann.get(&contig.name) {
-                ivs.extend(set.intervals().iter().map(|&iv| Labelled::new(iv, 4 << i)));
-            }
-        }
-        for iv in repeats::merge_labelled(ivs) {
-            let (s, e) = (iv.start, iv.end);
-            writeln!(
-                out,
-                "{}\t{s}\t{e}\t{}",
-                contig.name,
-                label(iv.sources, &labels)
-            )
-            .map_err(|e| crate::Error::io(&args.output, e))?;
-        }
-        pb.inc(contig.len as u64);
-        Ok(())
-    })?;
-    pb.finish_and_clear();
-    out.commit()?;
-    Ok(())
-}
-
-fn label(bits: u32, labels: &[String]) -> String {
-    labels
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| bits & (1 << i) != 0)
-        .map(|(_, l)| l.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// `rmsk.bed.gz` -> `rmsk`.
-fn source_name(path: &std::path::Path) -> String {
-    let name = crate::io::file_name(path);
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    let name = name.strip_suffix(".bed").unwrap_or(name);
-    name.replace([',', '\t', ' '], "_")
+    });
+    let sources = MaskSources::with_beds(!args.no_softmask, dust, &args.beds, &genome)?;
+    Ok(repeats::write_mask(
+        &genome,
+        &sources,
+        &args.output,
+        args.common.quiet,
+    )?)
 }

@@ -143,22 +143,21 @@ pub fn chosen_regions(
     if !chroms.is_empty() {
         out.retain(|c, _| chroms.contains(c));
     }
-    if out.values().all(|s| s.covered() == 0) && job.job.is_some() {
-        // a job of contigs that are all N, or lost every window: empty outputs, no error
-        crate::progress::warn(format_args!(
-            "nothing to {what} in job {}: no regions on {}",
-            job.job.as_deref().unwrap_or(""),
-            chroms.join(", ")
-        ));
-        return Ok(chroms
-            .into_iter()
-            .map(|c| (c, Default::default()))
-            .collect());
+    if out.values().any(|s| s.covered() > 0) {
+        return Ok(out);
     }
-    if out.values().all(|s| s.covered() == 0) {
+    let Some(name) = job.job.as_deref() else {
         anyhow::bail!("nothing to {what}: no regions on the chosen chromosomes");
-    }
-    Ok(out)
+    };
+    // a job of contigs that are all N, or lost every window: empty outputs, no error
+    crate::progress::warn(format_args!(
+        "nothing to {what} in job {name}: no regions on {}",
+        chroms.join(", ")
+    ));
+    Ok(chroms
+        .into_iter()
+        .map(|c| (c, Default::default()))
+        .collect())
 }
 
 /// Splits comma-separated and repeated values into one list.

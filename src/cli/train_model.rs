@@ -1,6 +1,6 @@
 //! `train-model`: train a neural context model on the train windows (feature `torch`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -130,21 +130,7 @@ pub fn run(args: Args) -> Result<()> {
         tch::set_num_threads(args.common.threads as i32);
     }
     let device = crate::nn::device::resolve(args.compute.device)?;
-    let (mut run, preset) = load_config(
-        args.config.as_deref(),
-        args.preset.as_deref(),
-        args.architecture.as_deref(),
-    )?;
-    if let Some(p) = preset.and_then(|p| presets::find(p, None).ok())
-        && p.needs_prior
-        && args.prior.is_none()
-    {
-        anyhow::bail!(
-            "preset {} is meant to learn a correction to a prior: give --prior (an FM-index from index-genome, or a count table from count-kmers)",
-            p.name
-        );
-    }
-    apply_overrides(&args, &mut run.train);
+    let (run, preset) = run_config(&args)?;
     let genome = Genome::open(genome_path)
         .with_context(|| format!("opening genome {}", genome_path.display()))?;
     let repeats = match &args.repeats {
@@ -210,56 +196,25 @@ fn prior_request(args: &Args) -> Option<(PathBuf, PriorSettings)> {
     args.prior.clone().map(|p| (p, settings))
 }
 
-/// The run config from a config file, a preset and an architecture (each optional), naming
-/// the file and line of any error; and the preset's name.
-pub fn load_config(
-    path: Option<&Path>,
-    preset: Option<&str>,
-    architecture: Option<&str>,
-) -> Result<(crate::nn::RunConfig, Option<&'static str>)> {
-    let mut user = match path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            serde_yaml::from_str(&text).map_err(|e| {
-                let line = e
-                    .location()
-                    .map(|l| format!(":{}", l.line()))
-                    .unwrap_or_default();
-                anyhow::anyhow!("{}{line}: {e}", path.display())
-            })?
-        }
-        None => serde_yaml::Value::Null,
-    };
-    if let Some(arch) = architecture {
-        let has_arch = user
-            .get("model")
-            .and_then(|m| m.get("architecture"))
-            .is_some();
-        if has_arch {
-            anyhow::bail!("give the architecture in --config or with --architecture, not both");
-        }
-        if !["mlp", "cnn", "lstm", "transformer"].contains(&arch) {
-            anyhow::bail!("--architecture {arch}: use mlp, cnn, lstm or transformer");
-        }
-        if let serde_yaml::Value::Null = user {
-            user = serde_yaml::Value::Mapping(Default::default());
-        }
-        let root = user
-            .as_mapping_mut()
-            .ok_or_else(|| anyhow::anyhow!("the run config must be a mapping"))?;
-        let model = root
-            .entry("model".into())
-            .or_insert_with(|| serde_yaml::Value::Mapping(Default::default()));
-        model
-            .as_mapping_mut()
-            .ok_or_else(|| anyhow::anyhow!("model: must be a mapping"))?
-            .insert("architecture".into(), arch.into());
+/// The run's config: the config file or preset, the prior a preset needs, the flags over
+/// its train section; and the preset's name.
+fn run_config(args: &Args) -> Result<(crate::nn::RunConfig, Option<&'static str>)> {
+    let (mut run, preset) = presets::load_run_config(
+        args.config.as_deref(),
+        args.preset.as_deref(),
+        args.architecture.as_deref(),
+    )?;
+    if let Some(p) = preset.and_then(|p| presets::find(p, None).ok())
+        && p.needs_prior
+        && args.prior.is_none()
+    {
+        anyhow::bail!(
+            "preset {} is meant to learn a correction to a prior: give --prior (an FM-index from index-genome, or a count table from count-kmers)",
+            p.name
+        );
     }
-    presets::resolve(user, preset).map_err(|e| match path {
-        Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
-        None => e.into(),
-    })
+    apply_overrides(args, &mut run.train);
+    Ok((run, preset))
 }
 
 /// Parameters and field of a model config, built on the CPU.

@@ -27,6 +27,28 @@ pub struct FaiEntry {
     pub line_width: u64,
 }
 
+/// Why an index does not describe its file, in words for a warning or an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch(pub String);
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Mismatch {
+    fn from(s: String) -> Self {
+        Mismatch(s)
+    }
+}
+
+impl From<&str> for Mismatch {
+    fn from(s: &str) -> Self {
+        Mismatch(s.to_string())
+    }
+}
+
 /// What the index on disk is worth.
 #[derive(Debug)]
 pub enum IndexState {
@@ -35,7 +57,7 @@ pub enum IndexState {
     /// It describes the file as it is.
     Fresh(Vec<FaiEntry>),
     /// It does not; the reason says how.
-    Stale(String),
+    Stale(Mismatch),
     /// Its layout matches the file, but it is older than the file (it may predate an edit
     /// the layout does not show, in a line that is not checked).
     Older(Vec<FaiEntry>),
@@ -52,19 +74,20 @@ pub fn check(file: &GenomeFile) -> IndexState {
             Ok(e) => e,
             Err(reason) => return IndexState::Stale(reason),
         },
-        Err(e) => return IndexState::Stale(format!("cannot read {}: {e}", paths[0].display())),
+        Err(e) => {
+            let why = format!("cannot read {}: {e}", paths[0].display());
+            return IndexState::Stale(why.into());
+        }
     };
     let Ok(compression) = file.fasta_compression() else {
         return IndexState::Missing;
     };
     let Some(mut raw) = RawReader::open(path, compression) else {
-        return IndexState::Stale(format!(
-            "cannot read {} through {}",
-            path.display(),
-            paths
-                .last()
-                .map_or(String::new(), |p| p.display().to_string())
-        ));
+        let index = paths
+            .last()
+            .map_or(String::new(), |p| p.display().to_string());
+        let why = format!("cannot read {} through {index}", path.display());
+        return IndexState::Stale(why.into());
     };
     if let Err(reason) = check_layout(&mut raw, &entries) {
         return IndexState::Stale(reason);
@@ -88,10 +111,10 @@ fn older_than(index: &[&Path], fasta: &Path) -> bool {
 }
 
 /// Parses `.fai` text: five tab-separated columns per line (a FASTQ index has six).
-pub fn parse_fai(text: &str) -> Result<Vec<FaiEntry>, String> {
+pub fn parse_fai(text: &str) -> Result<Vec<FaiEntry>, Mismatch> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let bad = |what: &str| format!("line {} of the .fai: {what}", i + 1);
+        let bad = |what: &str| Mismatch(format!("line {} of the .fai: {what}", i + 1));
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() != 5 {
             return Err(bad(&format!("{} columns, a FASTA index has 5", cols.len())));
@@ -125,16 +148,16 @@ pub fn parse_fai(text: &str) -> Result<Vec<FaiEntry>, String> {
 }
 
 /// Checks every contig's header, first and last line, and the end of the file.
-fn check_layout(raw: &mut RawReader, entries: &[FaiEntry]) -> Result<(), String> {
+fn check_layout(raw: &mut RawReader, entries: &[FaiEntry]) -> Result<(), Mismatch> {
     // Where the previous contig's last base ended: the next header zone starts there.
     let mut prev_end = 0u64;
     for e in entries {
-        let ctx = |what: String| format!("contig '{}': {what}", e.name);
+        let ctx = |what: String| Mismatch(format!("contig '{}': {what}", e.name));
         if e.offset < prev_end || e.offset - prev_end > MAX_HEADER {
             return Err(ctx(format!("offset {} is out of place", e.offset)));
         }
         let zone = read(raw, prev_end, (e.offset - prev_end) as usize)?;
-        check_header_zone(&zone, &e.name, prev_end == 0).map_err(ctx)?;
+        check_header_zone(&zone, &e.name, prev_end == 0).map_err(|w| ctx(w.0))?;
         let lines = e.len.div_ceil(e.line_bases);
         if lines > 1 {
             let first = read(raw, e.offset, e.line_width as usize)?;
@@ -160,14 +183,14 @@ fn check_layout(raw: &mut RawReader, entries: &[FaiEntry]) -> Result<(), String>
     Ok(())
 }
 
-fn read(raw: &mut RawReader, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+fn read(raw: &mut RawReader, offset: u64, len: usize) -> Result<Vec<u8>, Mismatch> {
     raw.read_at(offset, len)
-        .ok_or_else(|| format!("cannot read {len} bytes at offset {offset}"))
+        .ok_or_else(|| Mismatch(format!("cannot read {len} bytes at offset {offset}")))
 }
 
 /// The bytes from the end of one contig's bases to the start of the next one's: the rest of
 /// the last line (its line end), blank lines, then `>name` (and a description) and a line end.
-fn check_header_zone(zone: &[u8], name: &str, at_start: bool) -> Result<(), String> {
+fn check_header_zone(zone: &[u8], name: &str, at_start: bool) -> Result<(), Mismatch> {
     let body = zone.trim_ascii_start();
     let starts_with_line_end = at_start || zone.first().is_some_and(|&b| b == b'\n' || b == b'\r');
     if !starts_with_line_end {
@@ -189,19 +212,17 @@ fn check_header_zone(zone: &[u8], name: &str, at_start: bool) -> Result<(), Stri
         .next()
         .unwrap_or_default();
     if found != name.as_bytes() {
-        return Err(format!(
-            "the header there names '{}'",
-            String::from_utf8_lossy(found)
-        ));
+        let found = String::from_utf8_lossy(found);
+        return Err(format!("the header there names '{found}'").into());
     }
     Ok(())
 }
 
 /// A line of `bases` nucleotide letters, followed by a line end when `full`.
-fn check_line(line: &[u8], bases: usize, full: bool) -> Result<(), String> {
+fn check_line(line: &[u8], bases: usize, full: bool) -> Result<(), Mismatch> {
     let (seq, end) = line.split_at(bases.min(line.len()));
     if seq.len() < bases || seq.iter().any(|&b| ENCODE[b as usize] == 0xff) {
-        return Err(format!("does not hold {bases} bases where the index says"));
+        return Err(format!("does not hold {bases} bases where the index says").into());
     }
     if full && end != b"\n" && end != b"\r\n" {
         return Err("does not end where the index says".into());
@@ -234,7 +255,7 @@ mod tests {
             ("chr1\t120\t6\t50\t55\n", "line end"),
         ] {
             let err = parse_fai(text).unwrap_err();
-            assert!(err.contains(needle), "{text:?}: {err}");
+            assert!(err.0.contains(needle), "{text:?}: {err}");
         }
     }
 
@@ -263,7 +284,9 @@ mod tests {
         ];
         for (fai, needle) in cases {
             match state(fasta, fai) {
-                IndexState::Stale(reason) => assert!(reason.contains(needle), "{fai:?}: {reason}"),
+                IndexState::Stale(reason) => {
+                    assert!(reason.0.contains(needle), "{fai:?}: {reason}")
+                }
                 other => panic!("{fai:?}: {other:?}"),
             }
         }

@@ -67,6 +67,25 @@ impl<R: BufRead> FastaReader<R> {
             ));
         }
         let keep = keep(&name);
+        let (len, codes) = self.read_bases(&name, keep)?;
+        if len == 0 {
+            return Err(Error::parse(
+                &self.path,
+                header_line,
+                format!("record '{name}' has no sequence"),
+            ));
+        }
+        Ok(Some(FastaRecord {
+            name,
+            len,
+            seq: keep.then(|| EncodedSeq::from_codes(codes)),
+            line: header_line,
+        }))
+    }
+
+    /// The bases of record `name` up to the next header (kept there) or the end: their
+    /// number, and their codes when `keep`. `;` comment lines are skipped.
+    fn read_bases(&mut self, name: &str, keep: bool) -> Result<(usize, Vec<u8>)> {
         let mut codes = Vec::new();
         let mut len = 0usize;
         while self.read_line()? {
@@ -94,19 +113,7 @@ impl<R: BufRead> FastaReader<R> {
                 codes.extend(line.iter().map(|&b| ENCODE[b as usize]));
             }
         }
-        if len == 0 {
-            return Err(Error::parse(
-                &self.path,
-                header_line,
-                format!("record '{name}' has no sequence"),
-            ));
-        }
-        Ok(Some(FastaRecord {
-            name,
-            len,
-            seq: keep.then(|| EncodedSeq::from_codes(codes)),
-            line: header_line,
-        }))
+        Ok((len, codes))
     }
 
     /// Reads every remaining record, keeping only names and lengths.

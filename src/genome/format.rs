@@ -60,7 +60,7 @@ impl GenomeFile {
     pub fn fasta_compression(&self) -> Result<Compression> {
         match self.format {
             Format::Fasta(c) => Ok(c),
-            Format::TwoBit => Err(Error::invalid(
+            Format::TwoBit => Err(Error::wrong_kind(
                 &self.path,
                 "a UCSC .2bit genome, not FASTA text (prepare-genome converts it to FASTA)",
             )),

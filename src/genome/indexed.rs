@@ -16,43 +16,85 @@ const READ: u64 = 1 << 24;
 
 /// The bases of the contig `e` describes.
 pub fn read_contig(raw: &mut RawReader, e: &FaiEntry, path: &Path) -> Result<EncodedSeq> {
-    let (lb, lw) = (e.line_bases, e.line_width.max(e.line_bases));
-    let lines = e.len.div_ceil(lb);
-    let last_len = e.len - (lines - 1) * lb;
-    let per_read = (READ / lw).max(1);
+    let layout = Layout::of(e);
+    let per_read = (READ / layout.lw).max(1);
+    let stale = |what: String| {
+        Error::invalid(
+            path,
+            format!(
+                "contig '{}': {what} (the FASTA changed after its .fai was made? delete the .fai to rebuild it)",
+                e.name
+            ),
+        )
+    };
     let mut codes = Vec::with_capacity(e.len as usize);
     let mut line = 0;
-    while line < lines {
-        let n = per_read.min(lines - line);
-        let ends_contig = line + n == lines;
-        let want = if ends_contig {
-            (n - 1) * lw + last_len
-        } else {
-            n * lw
-        };
-        let start = e.offset + line * lw;
-        let stale = |what: String| {
-            Error::invalid(
-                path,
-                format!(
-                    "contig '{}': {what} (the FASTA changed after its .fai was made? delete the .fai to rebuild it)",
-                    e.name
-                ),
-            )
-        };
+    while line < layout.lines {
+        let lines = line..(line + per_read).min(layout.lines);
+        let want = layout.bytes(&lines);
+        let start = e.offset + line * layout.lw;
         let buf = raw
             .read_at(start, want as usize)
             .filter(|b| b.len() as u64 == want)
             .ok_or_else(|| stale(format!("cannot read {want} bytes at offset {start}")))?;
-        for (i, chunk) in buf.chunks(lw as usize).enumerate() {
-            let base = (line + i as u64) * lb;
-            let is_last = ends_contig && i as u64 == n - 1;
-            let bases = if is_last { last_len } else { lb } as usize;
+        layout.decode(&buf, lines.clone(), &mut codes, &stale)?;
+        line = lines.end;
+    }
+    Ok(EncodedSeq::from_codes(codes))
+}
+
+/// How a contig's bases lie in lines: bases per line, bytes per full line, lines, bases in
+/// the last line.
+struct Layout {
+    lb: u64,
+    lw: u64,
+    lines: u64,
+    last_len: u64,
+}
+
+impl Layout {
+    fn of(e: &FaiEntry) -> Layout {
+        let (lb, lw) = (e.line_bases, e.line_width.max(e.line_bases));
+        let lines = e.len.div_ceil(lb);
+        let last_len = e.len - (lines - 1) * lb;
+        Layout {
+            lb,
+            lw,
+            lines,
+            last_len,
+        }
+    }
+
+    /// Bytes from the start of line `lines.start` to the end of the bases of the line before
+    /// `lines.end` (the last line's end left out).
+    fn bytes(&self, lines: &std::ops::Range<u64>) -> u64 {
+        let n = lines.end - lines.start;
+        if lines.end == self.lines {
+            (n - 1) * self.lw + self.last_len
+        } else {
+            n * self.lw
+        }
+    }
+
+    /// Appends the codes of `lines`, read into `buf`, to `codes`: each line of its length and
+    /// ending where the index says, every letter a nucleotide.
+    fn decode(
+        &self,
+        buf: &[u8],
+        lines: std::ops::Range<u64>,
+        codes: &mut Vec<u8>,
+        stale: &dyn Fn(String) -> Error,
+    ) -> Result<()> {
+        for (line, chunk) in lines.zip(buf.chunks(self.lw as usize)) {
+            let base = line * self.lb;
+            let is_last = line + 1 == self.lines;
+            let bases = if is_last { self.last_len } else { self.lb } as usize;
             let (seq, end) = chunk.split_at(bases.min(chunk.len()));
             if !is_last && end != b"\n" && end != b"\r\n" {
                 return Err(stale(format!(
-                    "the line holding base {} is not {lb} bases long",
-                    base + 1
+                    "the line holding base {} is not {} bases long",
+                    base + 1,
+                    self.lb
                 )));
             }
             let from = codes.len();
@@ -65,7 +107,6 @@ pub fn read_contig(raw: &mut RawReader, e: &FaiEntry, path: &Path) -> Result<Enc
                 )));
             }
         }
-        line += n;
+        Ok(())
     }
-    Ok(EncodedSeq::from_codes(codes))
 }

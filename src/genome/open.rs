@@ -79,32 +79,38 @@ pub(super) fn open(file: &GenomeFile, writable: bool) -> Result<Opened> {
             Ok(Opened::indexed(entries))
         }
         built => {
-            // htslib cannot index it (lines of uneven width), or its index disagrees with
-            // the records (it counts `;` comment lines inside a sequence as bases): stream
-            // it, and take away the index so that no tool reads wrong bases through it.
             let disagrees = matches!(built, Some(IndexState::Fresh(_)));
-            let stale = matches!(state, IndexState::Stale(_) | IndexState::Older(_));
-            if disagrees || stale {
-                for p in file.index_paths() {
-                    let _ = std::fs::remove_file(p);
-                }
-                let why = if disagrees {
-                    "holds records that htslib indexes differently (';' comment lines inside a sequence?)"
-                } else {
-                    "cannot be indexed (lines of uneven width?)"
-                };
-                let removed = if stale {
-                    "removed its stale index"
-                } else {
-                    "not indexed"
-                };
-                crate::progress::warn(format_args!(
-                    "{path} {why}: {removed}, reading it from the start"
-                ));
-            }
+            unindexed(file, disagrees, &state);
             Ok(Opened::streamed(lengths))
         }
     }
+}
+
+/// A FASTA file htslib cannot index (lines of uneven width), or whose index disagrees with
+/// the records (`disagrees`: it counts `;` comment lines inside a sequence as bases): it is
+/// streamed, and its index taken away so that no tool reads wrong bases through it.
+fn unindexed(file: &GenomeFile, disagrees: bool, state: &IndexState) {
+    let stale = matches!(state, IndexState::Stale(_) | IndexState::Older(_));
+    if !disagrees && !stale {
+        return;
+    }
+    for p in file.index_paths() {
+        let _ = std::fs::remove_file(p);
+    }
+    let why = if disagrees {
+        "holds records that htslib indexes differently (';' comment lines inside a sequence?)"
+    } else {
+        "cannot be indexed (lines of uneven width?)"
+    };
+    let removed = if stale {
+        "removed its stale index"
+    } else {
+        "not indexed"
+    };
+    crate::progress::warn(format_args!(
+        "{} {why}: {removed}, reading it from the start",
+        file.path.display()
+    ));
 }
 
 /// In a folder where no index can be written: an older index whose layout matches is

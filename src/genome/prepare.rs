@@ -52,27 +52,16 @@ fn copy_fasta(
     loop {
         line.clear();
         lineno += 1;
-        if reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io(src, e))?
-            == 0
-        {
+        let read = reader.read_until(b'\n', &mut line);
+        if read.map_err(|e| Error::io(src, e))? == 0 {
             break;
         }
         let text = line.trim_ascii();
         if text.first() == Some(&b'>') {
             flush_lines(w, &mut held, true).map_err(io)?;
-            let name = text[1..]
-                .split(|b| b.is_ascii_whitespace())
-                .next()
-                .unwrap_or(b"");
-            if name.is_empty() {
-                return Err(Error::parse(src, lineno, "a header without a name"));
-            }
-            w.write_all(b">")
-                .and_then(|_| w.write_all(name))
-                .and_then(|_| w.write_all(b"\n"))
-                .map_err(io)?;
+            let name = header_name(text)
+                .ok_or_else(|| Error::parse(src, lineno, "a header without a name"))?;
+            w.write_all(&[b">", name, b"\n"].concat()).map_err(io)?;
         } else if !text.is_empty() && text[0] != b';' {
             held.extend(text.iter().filter(|b| !b.is_ascii_whitespace()));
             bases += text.len() as u64;
@@ -84,6 +73,12 @@ fn copy_fasta(
     }
     flush_lines(w, &mut held, true).map_err(io)?;
     Ok(())
+}
+
+/// The name of a header line `>name description` (its first word); `None` when empty.
+fn header_name(text: &[u8]) -> Option<&[u8]> {
+    let name = text[1..].split(|b| b.is_ascii_whitespace()).next()?;
+    (!name.is_empty()).then_some(name)
 }
 
 /// Indexes the bgzip copy at `dest` and checks it reads through the index; removes it

@@ -54,7 +54,7 @@ impl TwoBitReader {
 }
 
 fn bad(path: &Path, e: twobit::Error) -> Error {
-    Error::invalid(path, format!("not a readable .2bit file: {e}"))
+    Error::wrong_kind(path, format!("not a readable .2bit file: {e}"))
 }
 
 /// Bases read from the file at a time: a multiple of every line width used.

@@ -20,36 +20,13 @@ impl TempOutput {
     /// `-` is standard output: the temporary file goes to `$TMPDIR`, and
     /// [`commit`](Self::commit) copies it to standard output.
     pub fn new(dest: &Path) -> Result<Self> {
-        if super::stdio::is_stdio(dest) {
+        let tmp = if super::stdio::is_stdio(dest) {
             let tmp = super::stdio::stdout_temp();
             File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            return Ok(TempOutput {
-                tmp,
-                dest: dest.to_path_buf(),
-                done: false,
-            });
-        }
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
+            tmp
+        } else {
+            temp_beside(dest)?
         };
-        if !dir.is_dir() {
-            return Err(Error::invalid(
-                dest,
-                format!("output folder {} does not exist", dir.display()),
-            ));
-        }
-        let name = crate::io::file_name(dest);
-        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-        File::create(&tmp).map_err(|e| {
-            Error::io(
-                dest,
-                std::io::Error::new(
-                    e.kind(),
-                    format!("cannot write in folder {}: {e}", dir.display()),
-                ),
-            )
-        })?;
         Ok(TempOutput {
             tmp,
             dest: dest.to_path_buf(),
@@ -126,6 +103,27 @@ impl Write for OutputFile {
     fn flush(&mut self) -> std::io::Result<()> {
         self.writer.flush()
     }
+}
+
+/// An empty temporary file beside `dest` (in its folder, which must exist), named after it.
+fn temp_beside(dest: &Path) -> Result<PathBuf> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::invalid(
+            dest,
+            format!("output folder {} does not exist", dir.display()),
+        ));
+    }
+    let name = crate::io::file_name(dest);
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    File::create(&tmp).map_err(|e| {
+        let why = format!("cannot write in folder {}: {e}", dir.display());
+        Error::io(dest, std::io::Error::new(e.kind(), why))
+    })?;
+    Ok(tmp)
 }
 
 #[cfg(test)]

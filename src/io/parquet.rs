@@ -51,17 +51,11 @@ pub fn read(path: &Path, required: &[&str]) -> Result<(DataFrame, Metadata)> {
         .filter(|c| df.column(c).is_err())
         .collect();
     if !missing.is_empty() {
+        let found: Vec<&str> = df.get_column_names().iter().map(|c| c.as_str()).collect();
+        let (missing, found) = (missing.join(", "), found.join(", "));
         return Err(Error::invalid(
             path,
-            format!(
-                "missing column(s) {}; found {}",
-                missing.join(", "),
-                df.get_column_names()
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            format!("missing column(s) {missing}; found {found}"),
         ));
     }
     Ok((df, meta))

@@ -35,6 +35,17 @@ enum LevelCounts {
 }
 
 impl LevelCounts {
+    /// Adds `c` to the counts of context `ctx`.
+    fn add(&mut self, ctx: u64, c: &Counts) {
+        let e = match self {
+            LevelCounts::Dense(v) => &mut v[ctx as usize],
+            LevelCounts::Sparse(m) => m.entry(ctx).or_insert([0; 4]),
+        };
+        for b in 0..4 {
+            e[b] += c[b];
+        }
+    }
+
     fn get(&self, ctx: u64) -> Counts {
         match self {
             LevelCounts::Dense(v) => v[ctx as usize],
@@ -223,20 +234,7 @@ fn into_level_counts(table: CountTable) -> LevelCounts {
 /// Order j-1 counts from order j counts.
 fn marginalize(counts: &LevelCounts, j: usize, budget: u64) -> LevelCounts {
     let dense = n_contexts(j - 1).saturating_mul(4 * 8) <= budget;
-    let add_to = |out: &mut LevelCounts, ctx: u64, c: &Counts| match out {
-        LevelCounts::Dense(v) => {
-            let e = &mut v[shorten(ctx, j) as usize];
-            for b in 0..4 {
-                e[b] += c[b];
-            }
-        }
-        LevelCounts::Sparse(m) => {
-            let e = m.entry(shorten(ctx, j)).or_insert([0; 4]);
-            for b in 0..4 {
-                e[b] += c[b];
-            }
-        }
-    };
+    let add_to = |out: &mut LevelCounts, ctx: u64, c: &Counts| out.add(shorten(ctx, j), c);
     let mut out = if dense {
         LevelCounts::Dense(vec![[0; 4]; n_contexts(j - 1) as usize])
     } else {

@@ -45,7 +45,7 @@ impl CountsMeta {
     fn from_metadata(path: &Path, m: &Metadata) -> Result<CountsMeta> {
         let kind = pq::meta_value(path, m, "dnactx.kind")?;
         if kind != KIND {
-            return Err(Error::invalid(
+            return Err(Error::wrong_kind(
                 path,
                 format!("is a {kind} table, not k-mer counts"),
             ));
@@ -146,27 +146,8 @@ pub fn read_counts(path: &Path, budget_bytes: u64) -> Result<(CountTable, Counts
         .collect::<Result<_>>()?;
     let mut table = CountTable::new(k, budget_bytes);
     for i in 0..df.height() {
-        let row_err = |msg: String| Error::invalid(path, format!("row {}: {msg}", i + 1));
-        let (Some(l), Some(r)) = (left.get(i), right.get(i)) else {
-            return Err(row_err("null context".into()));
-        };
-        if l.len() != k || r.len() != k {
-            return Err(row_err(format!(
-                "context '{l}'/'{r}' does not have k = {k} bases a side (metadata dnactx.k)"
-            )));
-        }
-        let (Some(lc), Some(rc)) = (parse_kmer(l), parse_kmer(r)) else {
-            return Err(row_err(format!(
-                "context '{l}'/'{r}' holds a letter other than A/C/G/T"
-            )));
-        };
-        let mut c = [0u64; 4];
-        for b in 0..4 {
-            c[b] = counts[b]
-                .get(i)
-                .ok_or_else(|| row_err("null count".into()))?;
-        }
-        table.add((lc << (2 * k)) | rc, c);
+        let (context, c) = count_row(path, k, (left.get(i), right.get(i)), &counts, i)?;
+        table.add(context, c);
     }
     table.normalize();
     Ok((table, meta))
@@ -193,6 +174,68 @@ pub fn read_model(path: &Path, budget_bytes: u64) -> Result<(CountTable, CountsM
     Ok((table, meta))
 }
 
+/// Row `i` of the count table `path`: its context (left and right k-mers packed) and the
+/// counts of each base.
+fn count_row(
+    path: &Path,
+    k: usize,
+    (left, right): (Option<&str>, Option<&str>),
+    counts: &[&UInt64Chunked],
+    i: usize,
+) -> Result<(u64, [u64; 4])> {
+    let row_err = |msg: String| Error::invalid(path, format!("row {}: {msg}", i + 1));
+    let (Some(l), Some(r)) = (left, right) else {
+        return Err(row_err("null context".into()));
+    };
+    if l.len() != k || r.len() != k {
+        return Err(row_err(format!(
+            "context '{l}'/'{r}' does not have k = {k} bases a side (metadata dnactx.k)"
+        )));
+    }
+    let (Some(lc), Some(rc)) = (parse_kmer(l), parse_kmer(r)) else {
+        return Err(row_err(format!(
+            "context '{l}'/'{r}' holds a letter other than A/C/G/T"
+        )));
+    };
+    let mut c = [0u64; 4];
+    for b in 0..4 {
+        c[b] = counts[b]
+            .get(i)
+            .ok_or_else(|| row_err("null count".into()))?;
+    }
+    Ok(((lc << (2 * k)) | rc, c))
+}
+
+/// A shard to merge (`path`, its metadata) must agree with the first (`first`) on k, strands
+/// and genome.
+fn check_shard((path, m): (&Path, &CountsMeta), (first, meta): (&Path, &CountsMeta)) -> Result<()> {
+    if m.k != meta.k || m.strands != meta.strands {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "has k = {} ({}) but {} has k = {} ({}): shards must agree",
+                m.k,
+                m.strands.as_str(),
+                first.display(),
+                meta.k,
+                meta.strands.as_str()
+            ),
+        ));
+    }
+    if m.genome != meta.genome {
+        return Err(Error::other_genome(
+            path,
+            format!(
+                "was counted on genome {} but {} on {}",
+                m.genome,
+                first.display(),
+                meta.genome
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Sums several count tables (shards of one genome, e.g. one per chromosome). They must
 /// agree on k and strands.
 pub fn merge_counts(
@@ -206,30 +249,7 @@ pub fn merge_counts(
     let mut chroms: Vec<String> = vec![meta.chroms.clone()];
     for path in rest {
         let (t, m) = read_counts(path, budget_bytes)?;
-        if m.k != meta.k || m.strands != meta.strands {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "has k = {} ({}) but {} has k = {} ({}): shards must agree",
-                    m.k,
-                    m.strands.as_str(),
-                    first.display(),
-                    meta.k,
-                    meta.strands.as_str()
-                ),
-            ));
-        }
-        if m.genome != meta.genome {
-            return Err(Error::invalid(
-                path,
-                format!(
-                    "was counted on genome {} but {} on {}",
-                    m.genome,
-                    first.display(),
-                    meta.genome
-                ),
-            ));
-        }
+        check_shard((path, &m), (first, &meta))?;
         for (ctx, c) in t.observed() {
             table.add(ctx, c);
         }

@@ -85,18 +85,11 @@ impl TextBuilder {
         let first = self.runs.len();
         for &(s, e) in regions.intervals() {
             let e = (e as usize).min(codes.len());
-            let mut p = (s as usize).min(e);
-            while p < e {
-                while p < e && !encode::is_acgt(codes[p]) {
-                    p += 1;
-                }
-                let a = p;
-                while p < e && encode::is_acgt(codes[p]) {
-                    p += 1;
-                }
-                if p > a {
-                    self.add_run(contig, a, &codes[a..p])?;
-                }
+            let s = (s as usize).min(e);
+            let acgt = codes[s..e].iter().map(|&c| encode::is_acgt(c));
+            for (a, b) in crate::regions::intervals::runs(acgt) {
+                let (a, b) = (s + a as usize, s + b as usize);
+                self.add_run(contig, a, &codes[a..b])?;
             }
         }
         if self.runs.len() > first {
@@ -211,23 +204,30 @@ fn sort(mut text: Vec<u8>) -> Result<PartBwt> {
             .map_err(oom)?
             .primary_index()
     };
-    // The full BWT of text + sentinel has n + 1 rows; libsais leaves out the sentinel's
-    // row (the whole text's), `primary`.
-    let mut b = BlockBuilder::with_capacity(n as u64 + 1);
-    for (i, &s) in text.iter().enumerate() {
-        if i == primary {
+    Ok(PartBwt::from_libsais(text, primary))
+}
+
+impl PartBwt {
+    /// The BWT libsais left in `text` (without the sentinel's row, `primary`, the whole
+    /// text's) as the full BWT of text + sentinel, n + 1 rows.
+    fn from_libsais(text: Vec<u8>, primary: usize) -> PartBwt {
+        let n = text.len();
+        let mut b = BlockBuilder::with_capacity(n as u64 + 1);
+        for (i, &s) in text.iter().enumerate() {
+            if i == primary {
+                b.push(None);
+            }
+            b.push((s != SEP).then(|| s - 1));
+        }
+        if primary == n {
             b.push(None);
         }
-        b.push((s != SEP).then(|| s - 1));
+        drop(text);
+        PartBwt {
+            bwt: Bwt::from_builder(b),
+            primary: primary as u64,
+        }
     }
-    if primary == n {
-        b.push(None);
-    }
-    drop(text);
-    Ok(PartBwt {
-        bwt: Bwt::from_builder(b),
-        primary: primary as u64,
-    })
 }
 
 /// A contig's checksum as the index records it: FNV-1a 64 of each indexed run's start and

@@ -101,34 +101,46 @@ impl MarkovModel {
     }
 }
 
+/// Positions in each band.
+pub struct BandCounts(pub HashMap<CopyBand, u64>);
+
+impl BandCounts {
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    /// Each band's positions and share: `train_copy_33bp 120 (1.20%), ...`.
+    pub fn shares(&self) -> String {
+        let total = self.total().max(1) as f64;
+        let shares: Vec<String> = CopyBand::ALL
+            .iter()
+            .map(|b| {
+                let n = self.0[b];
+                format!("{} {n} ({:.2}%)", b.label(), 100.0 * n as f64 / total)
+            })
+            .collect();
+        shares.join(", ")
+    }
+}
+
 /// Writes the band of every A/C/G/T position of `regions` (contigs in the genome's order) to
-/// `out` as BED lines (chrom, start, end, band) of maximal runs of one band, contig by
-/// contig; returns the positions in each band. `dest` names the output in errors.
+/// the BED `dest` (chrom, start, end, band) as maximal runs of one band, contig by contig;
+/// returns the positions in each band.
 pub fn copy_bands(
     model: &MarkovModel,
     genome: &Genome,
     regions: &HashMap<String, IntervalSet>,
-    out: &mut impl Write,
     dest: &Path,
     quiet: bool,
-) -> crate::Result<HashMap<CopyBand, u64>> {
-    let order: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| regions.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
+) -> crate::Result<BandCounts> {
+    let order = crate::regions::windows::in_genome_order(genome, regions);
     let total: u64 = regions.values().map(IntervalSet::covered).sum();
     let pb = crate::progress::bar(total, "find-copies", quiet);
     let mut counts: HashMap<CopyBand, u64> = CopyBand::ALL.iter().map(|&b| (b, 0)).collect();
+    let mut out = crate::io::OutputFile::create(dest)?;
     genome.visit(&order, |contig, seq| {
-        let runs = contig_runs(
-            model,
-            &contig.name,
-            seq.codes(),
-            &regions[&contig.name],
-            &pb,
-        );
+        let set = &regions[&contig.name];
+        let runs = contig_runs(model, &contig.name, seq.codes(), set, &pb);
         model.check_failure()?;
         for &(s, e, band) in &runs {
             *counts.get_mut(&band).expect("every band counted") += e - s;
@@ -138,7 +150,8 @@ pub fn copy_bands(
         Ok(())
     })?;
     pb.finish_and_clear();
-    Ok(counts)
+    out.commit()?;
+    Ok(BandCounts(counts))
 }
 
 /// The runs of one band (start, end, band) over a contig's `set`, searched in pieces of at
@@ -151,7 +164,6 @@ fn contig_runs(
     pb: &indicatif::ProgressBar,
 ) -> Vec<(u64, u64, CopyBand)> {
     const PIECE: u64 = 1 << 16;
-    let k = model.settings().k;
     let pieces: Vec<(u64, u64)> = set
         .intervals()
         .iter()
@@ -164,19 +176,8 @@ fn contig_runs(
     let bands: Vec<Vec<Option<CopyBand>>> = pieces
         .par_iter()
         .map(|&(s, e)| {
-            let chunk = padded_chunk(codes, s as usize, e as usize, k);
-            let locus = Locus {
-                contig,
-                start: s,
-                reverse: false,
-            };
-            let orders = model.copy_orders(&chunk, Some(&locus));
             pb.inc(e - s);
-            orders
-                .into_iter()
-                .enumerate()
-                .map(|(x, j)| encode::is_acgt(codes[s as usize + x]).then(|| CopyBand::of(j)))
-                .collect()
+            piece_bands(model, contig, codes, (s, e))
         })
         .collect();
     let mut runs: Vec<(u64, u64, CopyBand)> = Vec::new();
@@ -191,6 +192,27 @@ fn contig_runs(
         }
     }
     runs
+}
+
+/// The band of each position of `s..e` of a contig (`None` where the base is unknown).
+fn piece_bands(
+    model: &MarkovModel,
+    contig: &str,
+    codes: &[u8],
+    (s, e): (u64, u64),
+) -> Vec<Option<CopyBand>> {
+    let chunk = padded_chunk(codes, s as usize, e as usize, model.settings().k);
+    let locus = Locus {
+        contig,
+        start: s,
+        reverse: false,
+    };
+    let orders = model.copy_orders(&chunk, Some(&locus));
+    orders
+        .into_iter()
+        .enumerate()
+        .map(|(x, j)| encode::is_acgt(codes[s as usize + x]).then(|| CopyBand::of(j)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -238,25 +238,32 @@ impl FmdIndex {
         for part in [&meta[..], blocks, &dollars, runs] {
             crc.update(part);
         }
-        let mut header = [0u8; HEADER];
-        header[..8].copy_from_slice(MAGIC);
-        let fields = [
-            FORMAT,
-            meta.len() as u64,
-            self.blocks().len() as u64,
-            self.dollars().len() as u64,
-            self.runs().len() as u64,
-            self.rows,
-            crc.finalize() as u64,
-        ];
-        for (i, f) in fields.iter().enumerate() {
-            header[8 + 8 * i..16 + 8 * i].copy_from_slice(&f.to_le_bytes());
-        }
+        let header = self.header(meta.len() as u64, crc.finalize());
         let mut out = OutputFile::create(dest)?;
         for part in [&header[..], &meta, blocks, &dollars, runs] {
             out.write_all(part).map_err(|e| Error::io(dest, e))?;
         }
         out.commit()
+    }
+
+    /// The fixed header: magic, format, the sections' sizes (metadata bytes, blocks, dollars,
+    /// runs), rows and the checksum of what follows.
+    fn header(&self, meta_len: u64, crc: u32) -> [u8; HEADER] {
+        let mut header = [0u8; HEADER];
+        header[..8].copy_from_slice(MAGIC);
+        let fields = [
+            FORMAT,
+            meta_len,
+            self.blocks().len() as u64,
+            self.dollars().len() as u64,
+            self.runs().len() as u64,
+            self.rows,
+            crc as u64,
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            header[8 + 8 * i..16 + 8 * i].copy_from_slice(&f.to_le_bytes());
+        }
+        header
     }
 
     /// Reads an index written by [`FmdIndex::save`], checking its layout and checksum.
@@ -265,16 +272,61 @@ impl FmdIndex {
         // SAFETY: the file is only read; dnactx never modifies an index in place (outputs
         // are written to a temporary file and renamed).
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        let header = Header::read(&map, path)?;
+        let [meta_s, blocks, dollars_s, runs] = header.sections();
+        let dollars = (dollars_s.0, dollars_s.0 + 8 * header.n_dollars as usize);
+        let bad = |msg: String| Error::invalid(path, msg);
+        let text = std::str::from_utf8(&map[meta_s.0..meta_s.1])
+            .map_err(|_| bad("damaged metadata (not UTF-8)".into()))?;
+        let meta: IndexMeta = serde_yaml::from_str(text.trim_end_matches(' '))
+            .map_err(|e| bad(format!("damaged metadata: {e}")))?;
+        if meta.kind != KIND {
+            return Err(Error::wrong_kind(
+                path,
+                format!("is a {}, not an FM-index", meta.kind),
+            ));
+        }
+        Ok(Self::with_storage(
+            meta,
+            Storage::Mapped {
+                map,
+                blocks,
+                dollars,
+                runs,
+            },
+            header.rows,
+        ))
+    }
+}
+
+/// The fixed header of an index file: the sizes of its sections (metadata, blocks, dollars,
+/// runs), its dollars and rows.
+struct Header {
+    sizes: [u64; 4],
+    n_dollars: u64,
+    rows: u64,
+}
+
+impl Header {
+    /// Reads the header of the file `map` (at `path`), checking its format against this
+    /// dnactx's and its sizes and checksum against the file.
+    fn read(map: &[u8], path: &Path) -> Result<Header> {
         let bad = |msg: String| Error::invalid(path, msg);
         if map.len() < HEADER || &map[..8] != MAGIC {
-            return Err(bad("not a dnactx FM-index (no DNACTXFM header)".into()));
+            return Err(Error::wrong_kind(
+                path,
+                "not a dnactx FM-index (no DNACTXFM header)",
+            ));
         }
         let field = |i: usize| u64::from_le_bytes(map[8 + 8 * i..16 + 8 * i].try_into().unwrap());
         if field(0) != FORMAT {
-            return Err(bad(format!(
-                "FM-index format {} is not the {FORMAT} this dnactx reads: rebuild it with index-genome",
-                field(0)
-            )));
+            return Err(Error::other_version(
+                path,
+                format!(
+                    "FM-index format {} is not the {FORMAT} this dnactx reads: rebuild it with index-genome",
+                    field(0)
+                ),
+            ));
         }
         let [meta_len, n_blocks, n_dollars, n_runs, rows, crc] =
             std::array::from_fn(|i| field(i + 1));
@@ -303,34 +355,21 @@ impl FmdIndex {
                 "damaged: its checksum does not match its content".into()
             ));
         }
+        Ok(Header {
+            sizes,
+            n_dollars,
+            rows,
+        })
+    }
+
+    /// The byte ranges of the sections, one after the other past the header.
+    fn sections(&self) -> [(usize, usize); 4] {
         let mut at = HEADER;
-        let mut sect = |len: u64| {
+        self.sizes.map(|len| {
             let s = (at, at + len as usize);
             at = s.1;
             s
-        };
-        let meta_s = sect(sizes[0]);
-        let blocks = sect(sizes[1]);
-        let dollars_s = sect(sizes[2]);
-        let runs = sect(sizes[3]);
-        let dollars = (dollars_s.0, dollars_s.0 + 8 * n_dollars as usize);
-        let text = std::str::from_utf8(&map[meta_s.0..meta_s.1])
-            .map_err(|_| bad("damaged metadata (not UTF-8)".into()))?;
-        let meta: IndexMeta = serde_yaml::from_str(text.trim_end_matches(' '))
-            .map_err(|e| bad(format!("damaged metadata: {e}")))?;
-        if meta.kind != KIND {
-            return Err(bad(format!("is a {}, not an FM-index", meta.kind)));
-        }
-        Ok(Self::with_storage(
-            meta,
-            Storage::Mapped {
-                map,
-                blocks,
-                dollars,
-                runs,
-            },
-            rows,
-        ))
+        })
     }
 }
 

@@ -26,6 +26,17 @@ pub struct Built {
     pub contigs: usize,
 }
 
+/// The line that says the sort is split into parts to stay within the memory asked for.
+fn announce_parts(positions: u64, plan: &MemoryPlan) {
+    eprintln!(
+        "index-genome: about {positions} positions, sorted in {} parts of at most {} and merged \
+         (expected peak {})",
+        plan.parts,
+        plan.part_limit,
+        human(plan.peak)
+    );
+}
+
 /// Indexes `regions` of `genome` within `max_memory` (default: what this process may use).
 pub fn index_regions(
     genome: &Genome,
@@ -37,14 +48,8 @@ pub fn index_regions(
     let names = crate::regions::windows::in_genome_order(genome, regions);
     let plan = memory_plan(genome, regions, max_memory)?;
     if !quiet && plan.parts > 1 {
-        eprintln!(
-            "index-genome: about {} positions, sorted in {} parts of at most {} and merged \
-             (expected peak {})",
-            2 * regions.values().map(|s| s.covered()).sum::<u64>(),
-            plan.parts,
-            plan.part_limit,
-            human(plan.peak)
-        );
+        let positions = 2 * regions.values().map(|s| s.covered()).sum::<u64>();
+        announce_parts(positions, &plan);
     }
     let text = read_text(genome, &names, regions, plan.part_limit, quiet)?;
     let meta = IndexMeta {
@@ -97,6 +102,16 @@ fn read_text(
     Ok(text)
 }
 
+/// The memory available, or 16 GB (saying so) when it cannot be told.
+fn available_or_16g() -> u64 {
+    crate::markov::memory::available().unwrap_or_else(|| {
+        crate::progress::warn(
+            "index-genome: cannot tell the memory available; assuming 16 GB (--max-memory)",
+        );
+        16 << 30
+    })
+}
+
 /// How the build fits the memory bound (`--max-memory`, or what this process may use).
 fn memory_plan(
     genome: &Genome,
@@ -119,16 +134,7 @@ fn memory_plan(
         runs,
         reader: 2 * largest_contig,
     };
-    let bound = match bound.or_else(crate::markov::memory::available) {
-        Some(b) => b,
-        None => {
-            crate::progress::warn(
-                "index-genome: cannot tell the memory available; assuming 16 GB (--max-memory)",
-            );
-            16 << 30
-        }
-    };
-    size.plan(bound)
+    size.plan(bound.unwrap_or_else(available_or_16g))
 }
 
 /// Each step as a line, and a bar over each merge.

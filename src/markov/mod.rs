@@ -12,6 +12,6 @@ pub mod model;
 pub mod rank;
 pub mod verify;
 
-pub use copies::{CopyBand, copy_bands};
+pub use copies::{BandCounts, CopyBand, copy_bands};
 pub use index::FmdIndex;
 pub use model::{MarkovModel, MarkovSettings, Reach};

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::path::Path;
 
 use rayon::prelude::*;
 
@@ -135,8 +136,8 @@ impl MarkovModel {
         &self.index
     }
 
-    /// Checks that a genome (its contigs and lengths, in order) is the index's own.
-    pub fn check_genome(&self, contigs: &[(String, u64)]) -> Result<(), String> {
+    /// Checks that a genome (its contigs and lengths, in order) is the index's own (`path`).
+    pub fn check_genome(&self, path: &Path, contigs: &[(String, u64)]) -> crate::Result<()> {
         let own = &self.index.meta.genome_contigs;
         if own.as_slice() == contigs {
             return Ok(());
@@ -152,9 +153,12 @@ impl MarkovModel {
                 )
             })
             .unwrap_or_else(|| format!(": {} contigs there, {} here", own.len(), contigs.len()));
-        Err(format!(
-            "was built from another genome ({}, checksum {}){first_diff}",
-            self.index.meta.genome, self.index.meta.checksum
+        Err(crate::Error::other_genome(
+            path,
+            format!(
+                "was built from another genome ({}, checksum {}){first_diff}",
+                self.index.meta.genome, self.index.meta.checksum
+            ),
         ))
     }
 
@@ -171,8 +175,8 @@ impl MarkovModel {
     /// [`with_contig_check`](Self::with_contig_check) does lazily as scoring reaches each
     /// contig): for callers that leave counts out without going through
     /// [`Predictor`](crate::predict::Predictor), such as a network's training prior. The
-    /// first contig that differs is named.
-    pub fn check_contigs(&self, genome: &crate::genome::Genome) -> Result<(), String> {
+    /// first contig that differs is named, as an error about the index `path`.
+    pub fn check_contigs(&self, path: &Path, genome: &crate::genome::Genome) -> crate::Result<()> {
         let check = ContigCheck::new(genome.clone(), &self.index.meta.contig_checksums);
         let mut contigs: Vec<_> = self.runs.iter().collect();
         contigs.sort_by_key(|(_, r)| r.start);
@@ -182,7 +186,7 @@ impl MarkovModel {
             }
         }
         match check.failure() {
-            Some(msg) => Err(msg.to_string()),
+            Some(msg) => Err(crate::Error::other_genome(path, msg)),
             None => Ok(()),
         }
     }

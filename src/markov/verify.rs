@@ -40,29 +40,33 @@ impl ContigCheck {
         if let Some(&ok) = checked.get(contig) {
             return ok;
         }
-        let ok = match self.genome.fetch(contig) {
-            Ok(seq) => {
-                let got = contig_checksum(runs, seq.codes());
-                if &got != want {
-                    let _ = self.failure.set(format!(
-                        "{contig} of {} has other bases than the {contig} indexed (checksum {got}, \
-                         the index has {want}): the index was built from another genome with the \
-                         same contig names and lengths (--other-genome scores it without \
-                         leave-one-out)",
-                        self.genome.path().display()
-                    ));
-                }
-                &got == want
-            }
-            Err(e) => {
-                let _ = self
-                    .failure
-                    .set(format!("reading {contig} to check it: {e}"));
-                false
-            }
-        };
+        let failure = self.mismatch(contig, runs, want);
+        let ok = failure.is_none();
+        if let Some(why) = failure {
+            let _ = self.failure.set(why);
+        }
         checked.insert(contig.to_string(), ok);
         ok
+    }
+
+    /// The failure to record when the bases of `runs` of `contig` in the genome do not have
+    /// the checksum `want`, or cannot be read; `None` when they do.
+    fn mismatch(&self, contig: &str, runs: &[Run], want: &str) -> Option<String> {
+        let seq = match self.genome.fetch(contig) {
+            Ok(seq) => seq,
+            Err(e) => return Some(format!("reading {contig} to check it: {e}")),
+        };
+        let got = contig_checksum(runs, seq.codes());
+        if got == want {
+            return None;
+        }
+        Some(format!(
+            "{contig} of {} has other bases than the {contig} indexed (checksum {got}, \
+             the index has {want}): the index was built from another genome with the \
+             same contig names and lengths (--other-genome scores it without \
+             leave-one-out)",
+            self.genome.path().display()
+        ))
     }
 
     /// The first contig found to differ, if any.

@@ -54,35 +54,25 @@ impl Calibration {
     /// mean_p, observed (hits / n).
     pub fn write(&self, dest: &Path, meta: &Metadata) -> Result<()> {
         let w = 1.0 / CALIBRATION_BINS as f64;
-        let bins: Vec<usize> = (0..CALIBRATION_BINS).collect();
-        let mut df = DataFrame::new(
-            CALIBRATION_BINS,
-            vec![
-                Column::new(
-                    "bin_low".into(),
-                    bins.iter().map(|&i| i as f64 * w).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "bin_high".into(),
-                    bins.iter().map(|&i| (i + 1) as f64 * w).collect::<Vec<_>>(),
-                ),
-                Column::new("n".into(), self.n.to_vec()),
-                Column::new("hits".into(), self.hits.to_vec()),
-                Column::new(
-                    "mean_p".into(),
-                    bins.iter()
-                        .map(|&i| (self.n[i] > 0).then(|| self.sum_p[i] / self.n[i] as f64))
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "observed".into(),
-                    bins.iter()
-                        .map(|&i| (self.n[i] > 0).then(|| self.hits[i] as f64 / self.n[i] as f64))
-                        .collect::<Vec<_>>(),
-                ),
-            ],
-        )
-        .map_err(|e| Error::parquet(dest, e))?;
+        let bins = 0..CALIBRATION_BINS;
+        let per_bin = |f: &dyn Fn(usize) -> Option<f64>| bins.clone().map(f).collect::<Vec<_>>();
+        let share = |x: f64, i: usize| (self.n[i] > 0).then(|| x / self.n[i] as f64);
+        let edge = |at: usize| at as f64 * w;
+        let cols = vec![
+            Column::new("bin_low".into(), bins.clone().map(edge).collect::<Vec<_>>()),
+            Column::new(
+                "bin_high".into(),
+                bins.clone().map(|i| edge(i + 1)).collect::<Vec<_>>(),
+            ),
+            Column::new("n".into(), self.n.to_vec()),
+            Column::new("hits".into(), self.hits.to_vec()),
+            Column::new("mean_p".into(), per_bin(&|i| share(self.sum_p[i], i))),
+            Column::new(
+                "observed".into(),
+                per_bin(&|i| share(self.hits[i] as f64, i)),
+            ),
+        ];
+        let mut df = DataFrame::new(CALIBRATION_BINS, cols).map_err(|e| Error::parquet(dest, e))?;
         pq::write(dest, &mut df, meta)
     }
 

@@ -227,15 +227,9 @@ impl MetricsTable {
         for (_, sums) in &mut self.chroms {
             sums.labels.resize(n, ClassSums::default());
         }
-        let at: Vec<usize> = other
-            .labels
-            .iter()
-            .map(|l| {
-                self.labels
-                    .iter()
-                    .position(|x| x == l)
-                    .expect("added above")
-            })
+        let position = |l: &String| self.labels.iter().position(|x| x == l);
+        let at: Vec<usize> = (other.labels.iter())
+            .map(|l| position(l).expect("added above"))
             .collect();
         for (chrom, sums) in other.chroms {
             let mut moved = Sums {
@@ -292,43 +286,7 @@ impl MetricsTable {
     /// Writes `metrics.parquet` and `metrics.tsv` style outputs.
     pub fn write(&self, parquet: &Path, tsv: &Path, meta: &Metadata) -> Result<()> {
         let rows = self.rows();
-        let mut cols = vec![
-            Column::new(
-                "chrom".into(),
-                rows.iter().map(|r| r.chrom.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "class".into(),
-                rows.iter().map(|r| r.class).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "n".into(),
-                rows.iter().map(|r| r.sums.n).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "accuracy".into(),
-                rows.iter().map(Row::accuracy).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "bits".into(),
-                rows.iter().map(Row::bits).collect::<Vec<_>>(),
-            ),
-        ];
-        for t in 0..4 {
-            for p in 0..4 {
-                cols.push(Column::new(
-                    conf_name(t, p).into(),
-                    rows.iter()
-                        .map(|r| r.target.is_base().then_some(r.sums.confusion[t][p]))
-                        .collect::<Vec<_>>(),
-                ));
-            }
-        }
-        cols.push(Column::new(
-            "target".into(),
-            rows.iter().map(|r| r.target.name()).collect::<Vec<_>>(),
-        ));
-        let mut df = DataFrame::new(rows.len(), cols).map_err(|e| Error::parquet(parquet, e))?;
+        let mut df = frame(&rows).map_err(|e| Error::parquet(parquet, e))?;
         let mut out = OutputFile::create(tsv)?;
         write_tsv(&mut out, &rows).map_err(|e| Error::io(tsv, e))?;
         pq::write(parquet, &mut df, meta)?;
@@ -359,6 +317,35 @@ impl Row<'_> {
 pub(super) fn conf_name(t: usize, p: usize) -> String {
     let b = b"ACGT";
     format!("conf_{}{}", b[t] as char, b[p] as char)
+}
+
+/// The metrics table's columns: chrom, class, n, accuracy, bits, the confusion counts
+/// (base targets only), target.
+fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
+    let chrom: Vec<&str> = rows.iter().map(|r| r.chrom.as_str()).collect();
+    let class: Vec<&str> = rows.iter().map(|r| r.class).collect();
+    let n: Vec<u64> = rows.iter().map(|r| r.sums.n).collect();
+    let accuracy: Vec<Option<f64>> = rows.iter().map(Row::accuracy).collect();
+    let bits: Vec<Option<f64>> = rows.iter().map(Row::bits).collect();
+    let mut cols = vec![
+        Column::new("chrom".into(), chrom),
+        Column::new("class".into(), class),
+        Column::new("n".into(), n),
+        Column::new("accuracy".into(), accuracy),
+        Column::new("bits".into(), bits),
+    ];
+    for t in 0..4 {
+        for p in 0..4 {
+            let counts: Vec<Option<u64>> = rows
+                .iter()
+                .map(|r| r.target.is_base().then_some(r.sums.confusion[t][p]))
+                .collect();
+            cols.push(Column::new(conf_name(t, p).into(), counts));
+        }
+    }
+    let target: Vec<&str> = rows.iter().map(|r| r.target.name()).collect();
+    cols.push(Column::new("target".into(), target));
+    DataFrame::new(rows.len(), cols)
 }
 
 fn write_tsv(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {

@@ -86,7 +86,7 @@ fn target_of_rows(seen: [bool; 3], path: &Path) -> Result<Target> {
         [false, true, false] => Target::Pair,
         [false, false, true] => Target::Type,
         [false, true, true] => {
-            return Err(Error::invalid(
+            return Err(Error::wrong_kind(
                 path,
                 "has pair and type rows but no base rows: not a table score-genome writes",
             ));

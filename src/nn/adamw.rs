@@ -72,28 +72,7 @@ impl AdamW {
     pub fn step_per_tensor(&mut self, vs: &nn::VarStore, lr: f64, clip: f64) {
         let vars = sorted_vars(vs);
         if clip > 0.0 {
-            let total: f64 = vars
-                .iter()
-                .map(|(_, t)| {
-                    let g = t.grad();
-                    if g.defined() {
-                        g.square().sum(tch::Kind::Double).double_value(&[])
-                    } else {
-                        0.0
-                    }
-                })
-                .sum::<f64>()
-                .sqrt();
-            if total > clip {
-                tch::no_grad(|| {
-                    for (_, t) in &vars {
-                        let mut g = t.grad();
-                        if g.defined() {
-                            let _ = g.g_mul_scalar_(clip / (total + 1e-6));
-                        }
-                    }
-                });
-            }
+            clip_per_tensor(&vars, clip);
         }
         self.step += 1;
         tch::no_grad(|| {
@@ -163,6 +142,31 @@ impl AdamW {
         });
         true
     }
+}
+
+/// Scales the gradients of `vars` so that their global norm is at most `clip` (the
+/// reference of the fused clipping, one tensor at a time).
+fn clip_per_tensor(vars: &[(String, Tensor)], clip: f64) {
+    let norm2 = |t: &Tensor| {
+        let g = t.grad();
+        if g.defined() {
+            g.square().sum(tch::Kind::Double).double_value(&[])
+        } else {
+            0.0
+        }
+    };
+    let total: f64 = vars.iter().map(|(_, t)| norm2(t)).sum::<f64>().sqrt();
+    if total <= clip {
+        return;
+    }
+    tch::no_grad(|| {
+        for (_, t) in vars {
+            let mut g = t.grad();
+            if g.defined() {
+                let _ = g.g_mul_scalar_(clip / (total + 1e-6));
+            }
+        }
+    });
 }
 
 /// Trainable variables sorted by name, so the order is stable across runs.

@@ -67,43 +67,12 @@ pub(super) fn resume_folder(
     // the config first: weights of another shape (another target, a prior added or dropped)
     // would not copy
     let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
-    let saved_cfg = match &state.config {
-        Some(c) => c.clone(),
-        None => folder::read_config(out)?,
-    };
-    if saved_cfg.model != cfg.model
-        || !saved_cfg.train.same_run(&cfg.train)
-        || saved_cfg.prior.as_ref().map(|p| p.channels())
-            != cfg.prior.as_ref().map(|p| p.channels())
-    {
-        return Err(Error::invalid(
-            out.join(folder::CHECKPOINT_STATE),
-            "was written for another model or training config: resume with the same --config and options (--preset, --architecture, --target, --prior, budgets)",
-        ));
-    }
+    let saved_cfg = saved_config(out, &state, cfg)?;
     let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&checkpoint)
         .map_err(|e| Error::invalid(&checkpoint, format!("cannot read the checkpoint: {e}")))?
         .into_iter()
         .collect();
-    tch::no_grad(|| -> Result<()> {
-        for (name, mut var) in vs.variables() {
-            let saved = tensors.get(&format!("model.{name}")).ok_or_else(|| {
-                Error::invalid(&checkpoint, format!("lacks the weights of {name}"))
-            })?;
-            if saved.size() != var.size() {
-                return Err(Error::invalid(
-                    &checkpoint,
-                    format!(
-                        "its {name} is {:?}, the model's {:?}: written for another model",
-                        saved.size(),
-                        var.size()
-                    ),
-                ));
-            }
-            var.copy_(saved);
-        }
-        Ok(())
-    })?;
+    restore_weights(&checkpoint, &tensors, vs)?;
     if !opt.restore(&tensors) {
         return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
     }
@@ -120,6 +89,54 @@ pub(super) fn resume_folder(
     }
     state.config = Some(saved_cfg);
     Ok(state)
+}
+
+/// The config a checkpoint was written with (its own copy, or the folder's), which must be
+/// the same run as `cfg`'s.
+fn saved_config(out: &Path, state: &SavedState, cfg: &FolderConfig) -> Result<FolderConfig> {
+    let saved = match &state.config {
+        Some(c) => c.clone(),
+        None => folder::read_config(out)?,
+    };
+    let channels = |c: &FolderConfig| c.prior.as_ref().map(|p| p.channels());
+    if saved.model != cfg.model
+        || !saved.train.same_run(&cfg.train)
+        || channels(&saved) != channels(cfg)
+    {
+        return Err(Error::invalid(
+            out.join(folder::CHECKPOINT_STATE),
+            "was written for another model or training config: resume with the same --config and options (--preset, --architecture, --target, --prior, budgets)",
+        ));
+    }
+    Ok(saved)
+}
+
+/// Copies the checkpoint's weights (`model.` tensors of `checkpoint`) into `vs`, each of
+/// the variable's shape.
+fn restore_weights(
+    checkpoint: &Path,
+    tensors: &HashMap<String, Tensor>,
+    vs: &nn::VarStore,
+) -> Result<()> {
+    tch::no_grad(|| {
+        for (name, mut var) in vs.variables() {
+            let saved = tensors.get(&format!("model.{name}")).ok_or_else(|| {
+                Error::invalid(checkpoint, format!("lacks the weights of {name}"))
+            })?;
+            if saved.size() != var.size() {
+                return Err(Error::invalid(
+                    checkpoint,
+                    format!(
+                        "its {name} is {:?}, the model's {:?}: written for another model",
+                        saved.size(),
+                        var.size()
+                    ),
+                ));
+            }
+            var.copy_(saved);
+        }
+        Ok(())
+    })
 }
 
 /// Creates the folder `out` (new or empty) with its config, and a copy of the prior's count
@@ -208,27 +225,20 @@ pub fn write_metrics(dest: &Path, rows: &[MetricsRow]) -> Result<()> {
     let col_f = |name: &str, f: fn(&MetricsRow) -> f64| {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
     };
-    let mut df = DataFrame::new(
-        rows.len(),
-        vec![
-            Column::new(
-                "step".into(),
-                rows.iter().map(|r| r.step as u64).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "targets_seen".into(),
-                rows.iter().map(|r| r.targets_seen).collect::<Vec<_>>(),
-            ),
-            col_f("train_loss", |r| r.train_loss),
-            col_f("valid_loss", |r| r.valid_loss),
-            col_f("valid_accuracy", |r| r.valid_accuracy),
-            col_f("valid_bits", |r| r.valid_bits),
-            col_f("lr", |r| r.lr),
-            col_f("wall_seconds", |r| r.wall_seconds),
-            col_f("data_wait", |r| r.data_wait),
-        ],
-    )
-    .map_err(|e| Error::parquet(dest, e))?;
+    let step: Vec<u64> = rows.iter().map(|r| r.step as u64).collect();
+    let targets: Vec<u64> = rows.iter().map(|r| r.targets_seen).collect();
+    let cols = vec![
+        Column::new("step".into(), step),
+        Column::new("targets_seen".into(), targets),
+        col_f("train_loss", |r| r.train_loss),
+        col_f("valid_loss", |r| r.valid_loss),
+        col_f("valid_accuracy", |r| r.valid_accuracy),
+        col_f("valid_bits", |r| r.valid_bits),
+        col_f("lr", |r| r.lr),
+        col_f("wall_seconds", |r| r.wall_seconds),
+        col_f("data_wait", |r| r.data_wait),
+    ];
+    let mut df = DataFrame::new(rows.len(), cols).map_err(|e| Error::parquet(dest, e))?;
     let mut meta = Metadata::new();
     meta.insert("dnactx.kind".into(), "training_metrics".into());
     meta.insert("dnactx.version".into(), crate::VERSION.into());

@@ -75,6 +75,33 @@ pub(super) struct PriorSource<'a> {
 }
 
 impl Data {
+    /// Appends the chunk `s` of contig number `contig` to `batch` ([`add_sample`]), labelled
+    /// for `cfg.target` with the loss weights (repeats, the rest) `weights`.
+    pub(super) fn add_chunk(
+        &self,
+        batch: &mut Batch,
+        contig: usize,
+        s: Sample,
+        cfg: &TrainConfig,
+        field: usize,
+        weights: (f32, f32),
+    ) {
+        let labels = Labels {
+            target: cfg.target,
+            weights,
+        };
+        let prior = self.prior_source();
+        add_sample(
+            batch,
+            &self.contigs[contig],
+            prior,
+            s,
+            cfg.chunk,
+            field,
+            labels,
+        );
+    }
+
     /// The prior's inputs, cached for counted chunks where the cache holds them.
     pub(super) fn prior_source(&self) -> Option<PriorSource<'_>> {
         self.prior.as_ref().map(|prior| PriorSource {
@@ -132,56 +159,30 @@ pub(super) fn load_data(
         .filter(|w| matches!(w.split, Split::Train | Split::Valid))
         .map(|w| w.chrom.as_str())
         .collect();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut contigs = Vec::new();
-    let mut checksum = Fnv::new();
-    let pb = crate::progress::bar(genome.contigs().len() as u64, "reading genome", quiet);
-    genome.visit_all(|contig, seq| {
-        checksum.write(contig.name.as_bytes());
-        checksum.write(&(contig.len as u64).to_le_bytes());
-        for &c in seq.codes() {
-            checksum.write_byte(encode::decode(c));
-        }
-        if wanted.contains(contig.name.as_str()) {
-            index.insert(contig.name.clone(), contigs.len());
-            contigs.push(Contig {
-                name: contig.name.clone(),
-                codes: seq.into_codes(),
-                repeats: repeats
-                    .map(|r| r.by_contig.get(&contig.name).cloned().unwrap_or_default()),
-            });
-        }
-        pb.inc(1);
-        Ok(())
-    })?;
-    pb.finish_and_clear();
-    let pick = |split: Split| -> Vec<(usize, u64, u64)> {
-        rows.iter()
-            .filter(|w| w.split == split)
-            .map(|w| (index[&w.chrom], w.start, w.end))
-            .collect()
+    let (contigs, checksum) = read_contigs(genome, &wanted, repeats, quiet)?;
+    let index: HashMap<&str, usize> = contigs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    let pick = |split: Split| -> Windows {
+        Windows::new(
+            rows.iter()
+                .filter(|w| w.split == split)
+                .map(|w| (index[w.chrom.as_str()], w.start, w.end))
+                .collect(),
+        )
     };
-    let (train, valid) = (
-        Windows::new(pick(Split::Train)),
-        Windows::new(pick(Split::Valid)),
-    );
+    let (train, valid) = (pick(Split::Train), pick(Split::Valid));
     if train.total() == 0 {
         return Err(Error::invalid(windows_path, "has no train windows"));
     }
-    // The split's chromosomes in table order, each once.
-    let chroms = |split: Split| -> Vec<String> {
-        let mut seen = HashSet::new();
-        rows.iter()
-            .filter(|w| w.split == split && seen.insert(w.chrom.as_str()))
-            .map(|w| w.chrom.clone())
-            .collect()
-    };
     let info = DataInfo {
         genome: crate::io::file_name(genome.path()),
-        genome_checksum: format!("fnv1a64:{:016x}", checksum.0),
+        genome_checksum: format!("fnv1a64:{checksum:016x}"),
         windows: crate::io::file_name(windows_path),
-        train_chroms: chroms(Split::Train),
-        valid_chroms: chroms(Split::Valid),
+        train_chroms: split_chroms(&rows, Split::Train),
+        valid_chroms: split_chroms(&rows, Split::Valid),
         train_bases: train.total(),
         valid_bases: valid.total(),
         repeats: repeats.map(|r| crate::io::file_name(r.path)),
@@ -194,6 +195,47 @@ pub(super) fn load_data(
         prior: None,
         prior_cache: None,
     })
+}
+
+/// Reads the genome: the `wanted` contigs' bases (with their repeats), in genome order, and
+/// the checksum of every contig's name, length and bases.
+fn read_contigs(
+    genome: &Genome,
+    wanted: &HashSet<&str>,
+    repeats: Option<&Repeats>,
+    quiet: bool,
+) -> Result<(Vec<Contig>, u64)> {
+    let mut contigs = Vec::new();
+    let mut checksum = Fnv::new();
+    let pb = crate::progress::bar(genome.contigs().len() as u64, "reading genome", quiet);
+    genome.visit_all(|contig, seq| {
+        checksum.write(contig.name.as_bytes());
+        checksum.write(&(contig.len as u64).to_le_bytes());
+        for &c in seq.codes() {
+            checksum.write_byte(encode::decode(c));
+        }
+        if wanted.contains(contig.name.as_str()) {
+            contigs.push(Contig {
+                name: contig.name.clone(),
+                codes: seq.into_codes(),
+                repeats: repeats
+                    .map(|r| r.by_contig.get(&contig.name).cloned().unwrap_or_default()),
+            });
+        }
+        pb.inc(1);
+        Ok(())
+    })?;
+    pb.finish_and_clear();
+    Ok((contigs, checksum.0))
+}
+
+/// The chromosomes of a split in the windows table's order, each once.
+fn split_chroms(rows: &[windows::WindowRow], split: Split) -> Vec<String> {
+    let mut seen = HashSet::new();
+    rows.iter()
+        .filter(|w| w.split == split && seen.insert(w.chrom.as_str()))
+        .map(|w| w.chrom.clone())
+        .collect()
 }
 
 /// FNV-1a, 64 bits: a dependency-free checksum of the genome's names, lengths and bases.
@@ -231,18 +273,7 @@ pub(super) fn sample_batch(data: &Data, cfg: &TrainConfig, field: usize, step: u
             rc,
             counted: true,
         };
-        add_sample(
-            &mut batch,
-            &data.contigs[contig],
-            data.prior_source(),
-            s,
-            cfg.chunk,
-            field,
-            Labels {
-                target: cfg.target,
-                weights: cfg.class_weights(),
-            },
-        );
+        data.add_chunk(&mut batch, contig, s, cfg, field, cfg.class_weights());
     }
     batch
 }
@@ -277,60 +308,101 @@ pub(super) fn add_sample(
     field: usize,
     labels: Labels,
 ) {
-    let (repeat_weight, other_weight) = labels.weights;
-    let kind = labels.target;
     let start = s.start as usize;
     let mut padded = padded_chunk(&contig.codes, start, start + chunk, field);
-    let repeats = contig
-        .repeats
-        .as_ref()
-        .map(|r| r.mask_range(s.start, chunk));
-    let mut target = Vec::with_capacity(chunk);
-    let mut weight = Vec::with_capacity(chunk);
-    let mut in_repeat = Vec::with_capacity(chunk);
-    for i in 0..chunk {
-        let pos = start + i;
-        let code = contig.codes.get(pos).copied().unwrap_or(encode::UNKNOWN);
-        let inside = (pos as u64) < s.win_end && encode::is_acgt(code);
-        target.push(if inside { (code & 3) as i64 } else { -1 });
-        let repeat = match &repeats {
-            Some(m) => m[i],
-            None => encode::is_soft(code),
-        };
-        weight.push(if repeat { repeat_weight } else { other_weight });
-        in_repeat.push(repeat);
-    }
+    let mut chunk_labels = ChunkLabels::forward(contig, &s, chunk, labels.weights);
     if s.rc {
         padded = revcomp_codes(&padded);
-        target.reverse();
-        for t in target.iter_mut().filter(|t| **t >= 0) {
-            *t = 3 - *t;
-        }
-        weight.reverse();
-        in_repeat.reverse();
+        chunk_labels.reverse_complement();
     }
-    // the target's class of each base (of the strand the chunk is read on)
-    for (t, &r) in target.iter_mut().zip(&in_repeat).filter(|(t, _)| **t >= 0) {
-        *t = match kind.class_of(*t as usize) {
-            Some(c) => c as i64,
-            None => i64::from(r),
-        };
-    }
-    if let Some(PriorSource { prior: p, cache }) = prior {
-        let locus = crate::predict::Locus {
-            contig: &contig.name,
-            start: s.start,
-            reverse: s.rc,
-        };
-        let cached = cache
-            .filter(|_| s.counted)
-            .and_then(|c| c.inputs(p, contig, start, chunk, field, s.rc));
+    chunk_labels.classify(labels.target);
+    if let Some(source) = prior {
         batch
             .prior
-            .extend(cached.unwrap_or_else(|| p.inputs(&padded, field, s.counted, Some(&locus))));
+            .extend(sample_prior(source, contig, &padded, &s, chunk, field));
     }
     batch.input.extend(model_codes(&padded));
-    batch.target.extend(target);
-    batch.weight.extend(weight);
+    batch.target.extend(chunk_labels.target);
+    batch.weight.extend(chunk_labels.weight);
     batch.n += 1;
+}
+
+/// A chunk's targets (a base 0..4, -1 left out), loss weights and repeat marks.
+struct ChunkLabels {
+    target: Vec<i64>,
+    weight: Vec<f32>,
+    in_repeat: Vec<bool>,
+}
+
+impl ChunkLabels {
+    /// The labels of the chunk of `s` on the forward strand: bases past the window's end or
+    /// unknown left out, repeats weighed `weights.0` and the rest `weights.1`.
+    fn forward(contig: &Contig, s: &Sample, chunk: usize, weights: (f32, f32)) -> ChunkLabels {
+        let start = s.start as usize;
+        let repeats = contig
+            .repeats
+            .as_ref()
+            .map(|r| r.mask_range(s.start, chunk));
+        let mut l = ChunkLabels {
+            target: Vec::with_capacity(chunk),
+            weight: Vec::with_capacity(chunk),
+            in_repeat: Vec::with_capacity(chunk),
+        };
+        for i in 0..chunk {
+            let pos = start + i;
+            let code = contig.codes.get(pos).copied().unwrap_or(encode::UNKNOWN);
+            let inside = (pos as u64) < s.win_end && encode::is_acgt(code);
+            l.target.push(if inside { (code & 3) as i64 } else { -1 });
+            let repeat = match &repeats {
+                Some(m) => m[i],
+                None => encode::is_soft(code),
+            };
+            l.weight.push(if repeat { weights.0 } else { weights.1 });
+            l.in_repeat.push(repeat);
+        }
+        l
+    }
+
+    /// The labels of the reverse strand: positions reversed, bases complemented.
+    fn reverse_complement(&mut self) {
+        self.target.reverse();
+        for t in self.target.iter_mut().filter(|t| **t >= 0) {
+            *t = 3 - *t;
+        }
+        self.weight.reverse();
+        self.in_repeat.reverse();
+    }
+
+    /// Each base's class under `target` (of the strand the chunk is read on).
+    fn classify(&mut self, target: crate::target::Target) {
+        let known = self.target.iter_mut().zip(&self.in_repeat);
+        for (t, &r) in known.filter(|(t, _)| **t >= 0) {
+            *t = match target.class_of(*t as usize) {
+                Some(c) => c as i64,
+                None => i64::from(r),
+            };
+        }
+    }
+}
+
+/// The prior's inputs of a chunk (`padded`, the strand it is read on): from the cache for
+/// counted chunks where it holds them, else looked up.
+fn sample_prior(
+    source: PriorSource,
+    contig: &Contig,
+    padded: &[u8],
+    s: &Sample,
+    chunk: usize,
+    field: usize,
+) -> Vec<f32> {
+    let PriorSource { prior: p, cache } = source;
+    let locus = crate::predict::Locus {
+        contig: &contig.name,
+        start: s.start,
+        reverse: s.rc,
+    };
+    let cached = cache
+        .filter(|_| s.counted)
+        .and_then(|c| c.inputs(p, contig, s.start as usize, chunk, field, s.rc));
+    cached.unwrap_or_else(|| p.inputs(padded, field, s.counted, Some(&locus)))
 }

@@ -24,22 +24,25 @@ pub fn cuda_unavailable_reason() -> String {
     "the NVIDIA driver is loaded but libtorch finds no usable device (a driver older than libtorch's CUDA, or every GPU busy in exclusive mode)".into()
 }
 
+/// The first CUDA device, or the CPU (saying why) when there is none.
+fn auto() -> Device {
+    if tch::Cuda::device_count() > 0 {
+        return Device::Cuda(0);
+    }
+    crate::progress::warn(format_args!(
+        "--device auto: running on the CPU, because {}",
+        cuda_unavailable_reason()
+    ));
+    Device::Cpu
+}
+
 /// The device `name` asks for; `auto` picks CUDA when available and otherwise falls back to
 /// the CPU with a warning that says why. Asking for CUDA where there is none is an error that
 /// says why.
 pub fn resolve(name: DeviceName) -> Result<Device> {
     let index = match name {
         DeviceName::Cpu => return Ok(Device::Cpu),
-        DeviceName::Auto => {
-            if tch::Cuda::device_count() > 0 {
-                return Ok(Device::Cuda(0));
-            }
-            crate::progress::warn(format_args!(
-                "--device auto: running on the CPU, because {}",
-                cuda_unavailable_reason()
-            ));
-            return Ok(Device::Cpu);
-        }
+        DeviceName::Auto => return Ok(auto()),
         DeviceName::Cuda(i) => i,
     };
     let n = tch::Cuda::device_count();

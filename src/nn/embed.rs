@@ -158,17 +158,16 @@ fn frame(
         }
     }
     let n = pos.len();
-    let mut cols = vec![
+    let features = columns
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| Column::new(format!("f{k}").into(), v));
+    let cols = [
         Column::new("chrom".into(), vec![chrom; n]),
         Column::new("pos".into(), pos),
         Column::new("ref".into(), refs),
         Column::new("soft".into(), soft),
     ];
-    cols.extend(
-        columns
-            .into_iter()
-            .enumerate()
-            .map(|(k, v)| Column::new(format!("f{k}").into(), v)),
-    );
+    let cols = cols.into_iter().chain(features).collect();
     DataFrame::new(n, cols).map_err(|e| crate::Error::Config(format!("features table: {e}")))
 }

@@ -85,7 +85,7 @@ pub fn read_config(folder: &Path) -> Result<FolderConfig> {
         .and_then(|v| v.as_str())
         .unwrap_or("unknown");
     if version != crate::VERSION {
-        return Err(Error::invalid(
+        return Err(Error::other_version(
             &path,
             format!(
                 "model folder written by dnactx {version}, this is dnactx {}: retrain the model with this version (or score with that one)",

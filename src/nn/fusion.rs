@@ -61,28 +61,8 @@ impl FusedModel {
             repeat: dir.join(&file.fusion.repeat),
             non_repeat: dir.join(&file.fusion.non_repeat),
         };
-        let load = |role: &str, folder: &Path, want: Target| -> Result<NeuralModel> {
-            if !super::folder::is_model_folder(folder) {
-                return Err(Error::invalid(
-                    path,
-                    format!(
-                        "fusion.{role}: {} is not a model folder from train-model",
-                        folder.display()
-                    ),
-                ));
-            }
-            let m = NeuralModel::load(folder, device, precision)?;
-            let got = m.config.train.target;
-            if got != want {
-                return Err(Error::invalid(
-                    path,
-                    format!(
-                        "fusion.{role}: {} predicts the {got}; a fusion's {role} must predict the {want} (train.target: {want})",
-                        folder.display()
-                    ),
-                ));
-            }
-            Ok(m)
+        let load = |role: &str, folder: &Path, want: Target| {
+            load_member(path, (role, folder, want), device, precision)
         };
         let classifier = load("classifier", &spec.classifier, Target::Repeat)?;
         let repeat = load("repeat", &spec.repeat, Target::Base)?;
@@ -90,7 +70,7 @@ impl FusedModel {
         let genome = &classifier.config.data.genome_checksum;
         for (role, m) in [("repeat", &repeat), ("non_repeat", &non_repeat)] {
             if &m.config.data.genome_checksum != genome {
-                return Err(Error::invalid(
+                return Err(Error::other_genome(
                     path,
                     format!(
                         "fusion.{role} was trained on another genome ({} {}) than the classifier ({} {genome})",
@@ -188,4 +168,35 @@ impl Predictor for FusedModel {
             })
             .collect())
     }
+}
+
+/// One member of the fusion file `path`: the model folder of its `role`, which must predict
+/// `want`.
+fn load_member(
+    path: &Path,
+    (role, folder, want): (&str, &Path, Target),
+    device: Device,
+    precision: Dtype,
+) -> Result<NeuralModel> {
+    if !super::folder::is_model_folder(folder) {
+        return Err(Error::wrong_kind(
+            path,
+            format!(
+                "fusion.{role}: {} is not a model folder from train-model",
+                folder.display()
+            ),
+        ));
+    }
+    let m = NeuralModel::load(folder, device, precision)?;
+    let got = m.config.train.target;
+    if got != want {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "fusion.{role}: {} predicts the {got}; a fusion's {role} must predict the {want} (train.target: {want})",
+                folder.display()
+            ),
+        ));
+    }
+    Ok(m)
 }

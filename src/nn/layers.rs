@@ -245,6 +245,25 @@ pub enum PriorResidual {
     None,
 }
 
+impl PriorResidual {
+    /// What a `target` model does with its prior's log-probabilities (matrices on
+    /// `device`).
+    pub fn for_target(target: crate::target::Target, device: tch::Device) -> PriorResidual {
+        let classes = target.classes();
+        match target.grouping() {
+            None => PriorResidual::None,
+            Some(_) if target.is_base() => PriorResidual::Bases,
+            Some(g) => {
+                let m: Vec<f32> = (0..4)
+                    .flat_map(|b| (0..classes).map(move |c| f32::from(g[b] == c)))
+                    .collect();
+                let m = Tensor::from_slice(&m).view([4, classes as i64]);
+                PriorResidual::Classes(m.to_device(device))
+            }
+        }
+    }
+}
+
 impl<S: CausalStream> TwoStream<S> {
     /// N x L codes -> N x L x C: the two streams joined, the head's input (the prior aside).
     pub fn joined(&self, codes: &Tensor) -> Tensor {

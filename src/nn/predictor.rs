@@ -70,19 +70,8 @@ impl NeuralModel {
             Some(info) => Some(Prior::from_info(folder, info)?),
             None => None,
         };
-        let mut vs = nn::VarStore::new(device);
-        let net = build(
-            &vs.root(),
-            &config.model,
-            prior.as_ref().map_or(0, Prior::channels),
-            config.train.target,
-        )?;
-        vs.load(&weights).map_err(|e| {
-            Error::invalid(
-                &weights,
-                format!("cannot load the weights (corrupt or from another model?): {e}"),
-            )
-        })?;
+        let channels = prior.as_ref().map_or(0, Prior::channels);
+        let (vs, net) = load_net(&weights, &config, channels, device)?;
         let chunk = config.train.chunk.max(256);
         precision.apply(device);
         Ok(NeuralModel {
@@ -318,25 +307,15 @@ impl NeuralModel {
                 .lock()
                 .map(|g| g.1.features_concat())
                 .unwrap_or(false);
+            let features = GroupFeatures {
+                fwd,
+                rc,
+                width,
+                dim: d,
+                swap,
+            };
             for (i, c) in group.iter().enumerate() {
-                let n = c.len().saturating_sub(2 * field);
-                let mut v = Vec::with_capacity(n * d);
-                for j in field..field + n {
-                    let f = &fwd[(i * width + j) * d..(i * width + j + 1) * d];
-                    match &rc {
-                        None => v.extend_from_slice(f),
-                        Some(r) => {
-                            let o = (i * width + c.len() - 1 - j) * d;
-                            let r = &r[o..o + d];
-                            for (k, x) in f.iter().enumerate() {
-                                // the reverse strand's left stream saw this base's right flank
-                                let kr = if swap { (k + d / 2) % d } else { k };
-                                v.push(0.5 * (x + r[kr]));
-                            }
-                        }
-                    }
-                }
-                out.push(v);
+                out.push(features.chunk(i, c.len(), field));
             }
         }
         Ok((dim, out))
@@ -411,37 +390,13 @@ impl NeuralModel {
         chunks: &[Vec<u8>],
         both: bool,
     ) -> Result<Vec<Vec<f32>>> {
-        let Prepared {
-            input,
-            prior,
-            width,
-        } = prepared;
-        let field = self.config.field;
         if chunks.is_empty() {
             return Ok(Vec::new());
         }
+        let field = self.config.field;
         let started = Instant::now();
-        let to_device = |t: &Tensor| t.to_device_(self.device, t.kind(), true, false);
-        let mut input = to_device(&input).to_kind(Kind::Int64);
-        let mut prior = prior.as_ref().map(to_device);
-        let n = chunks.len() as i64;
-        let (mut rows, mut width) = (n, width as i64);
-        // with fixed shapes (CUDA) every group takes one shape, padded with unknown bases, so
-        // that cuDNN's benchmark mode tunes its kernels once rather than for each new shape
-        let (rows_fixed, width_fixed) = (self.batch as i64, (self.chunk + 2 * field) as i64);
-        if self.fixed_shapes
-            && rows <= rows_fixed
-            && width <= width_fixed
-            && (rows, width) != (rows_fixed, width_fixed)
-        {
-            input = padded(&input, &[rows_fixed, width_fixed], UNKNOWN_CODE);
-            prior = prior.map(|p| {
-                let c = p.size()[2];
-                padded(&p, &[rows_fixed, width_fixed, c], 0)
-            });
-            (rows, width) = (rows_fixed, width_fixed);
-        }
-        let span = width - 2 * field as i64;
+        let (input, prior) = self.on_device(prepared);
+        let span = input.size()[1] - 2 * field as i64;
         let guard = self
             .net
             .lock()
@@ -454,28 +409,11 @@ impl NeuralModel {
         };
         let probs = tch::no_grad(|| {
             let p = if both {
-                let rc_input = revcomp_on_device(&input);
-                let rc_prior = prior.as_ref().map(revcomp_prior);
-                // one pass of both strands on CUDA (larger products); two on the CPU, whose
-                // caches hold one strand's activations better
-                let (fwd, rc) = if self.device.is_cuda() {
-                    let x = Tensor::cat(&[&input, &rc_input], 0);
-                    let p = prior.as_ref().zip(rc_prior.as_ref());
-                    let p = p.map(|(a, b)| Tensor::cat(&[a, b], 0));
-                    let out = pass(&x, p.as_ref());
-                    (out.narrow(0, 0, rows), out.narrow(0, rows, rows))
-                } else {
-                    (
-                        pass(&input, prior.as_ref()),
-                        pass(&rc_input, rc_prior.as_ref()),
-                    )
-                };
-                // the reverse strand's positions and bases back in forward order
-                (fwd + rc.flip([1, 2])) * 0.5
+                self.both_strands(pass, &input, prior.as_ref())
             } else {
                 pass(&input, prior.as_ref())
             };
-            p.narrow(0, 0, n)
+            p.narrow(0, 0, chunks.len() as i64)
         })
         .to_device(Device::Cpu)
         .contiguous();
@@ -495,6 +433,107 @@ impl NeuralModel {
             })
             .collect())
     }
+
+    /// A prepared group's inputs on the device. With fixed shapes (CUDA) every group takes
+    /// one shape, padded with unknown bases, so that cuDNN's benchmark mode tunes its kernels
+    /// once rather than for each new shape.
+    fn on_device(&self, prepared: Prepared) -> (Tensor, Option<Tensor>) {
+        let to_device = |t: &Tensor| t.to_device_(self.device, t.kind(), true, false);
+        let input = to_device(&prepared.input).to_kind(Kind::Int64);
+        let prior = prepared.prior.as_ref().map(to_device);
+        let (rows, width) = (input.size()[0], prepared.width as i64);
+        let fixed = (
+            self.batch as i64,
+            (self.chunk + 2 * self.config.field) as i64,
+        );
+        if !self.fixed_shapes || rows > fixed.0 || width > fixed.1 || (rows, width) == fixed {
+            return (input, prior);
+        }
+        let input = padded(&input, &[fixed.0, fixed.1], UNKNOWN_CODE);
+        let prior = prior.map(|p| {
+            let c = p.size()[2];
+            padded(&p, &[fixed.0, fixed.1, c], 0)
+        });
+        (input, prior)
+    }
+
+    /// The probabilities of both strands, averaged: one pass of both on CUDA (larger
+    /// products); two on the CPU, whose caches hold one strand's activations better.
+    fn both_strands(
+        &self,
+        pass: impl Fn(&Tensor, Option<&Tensor>) -> Tensor,
+        input: &Tensor,
+        prior: Option<&Tensor>,
+    ) -> Tensor {
+        let rc_input = revcomp_on_device(input);
+        let rc_prior = prior.map(revcomp_prior);
+        let (fwd, rc) = if self.device.is_cuda() {
+            let rows = input.size()[0];
+            let x = Tensor::cat(&[input, &rc_input], 0);
+            let p = prior.zip(rc_prior.as_ref());
+            let p = p.map(|(a, b)| Tensor::cat(&[a, b], 0));
+            let out = pass(&x, p.as_ref());
+            (out.narrow(0, 0, rows), out.narrow(0, rows, rows))
+        } else {
+            (pass(input, prior), pass(&rc_input, rc_prior.as_ref()))
+        };
+        // the reverse strand's positions and bases back in forward order
+        (fwd + rc.flip([1, 2])) * 0.5
+    }
+}
+
+/// A group's features: N x width x dim values of the forward strand and, when averaged, of
+/// the reverse strand; `swap` when the reverse strand's streams come out swapped (features
+/// that concatenate the left and right streams).
+struct GroupFeatures {
+    fwd: Vec<f32>,
+    rc: Option<Vec<f32>>,
+    width: usize,
+    dim: usize,
+    swap: bool,
+}
+
+impl GroupFeatures {
+    /// The features of the central positions of chunk `i` (`len` bases, `field` a side).
+    fn chunk(&self, i: usize, len: usize, field: usize) -> Vec<f32> {
+        let (d, width) = (self.dim, self.width);
+        let n = len.saturating_sub(2 * field);
+        let mut v = Vec::with_capacity(n * d);
+        for j in field..field + n {
+            let f = &self.fwd[(i * width + j) * d..(i * width + j + 1) * d];
+            let Some(rc) = &self.rc else {
+                v.extend_from_slice(f);
+                continue;
+            };
+            let o = (i * width + len - 1 - j) * d;
+            let r = &rc[o..o + d];
+            for (k, x) in f.iter().enumerate() {
+                // the reverse strand's left stream saw this base's right flank
+                let kr = if self.swap { (k + d / 2) % d } else { k };
+                v.push(0.5 * (x + r[kr]));
+            }
+        }
+        v
+    }
+}
+
+/// The network of `config` (with `channels` prior channels) on `device`, its weights read
+/// from `weights`.
+fn load_net(
+    weights: &Path,
+    config: &FolderConfig,
+    channels: usize,
+    device: Device,
+) -> Result<(nn::VarStore, Box<dyn ContextNet>)> {
+    let mut vs = nn::VarStore::new(device);
+    let net = build(&vs.root(), &config.model, channels, config.train.target)?;
+    vs.load(weights).map_err(|e| {
+        Error::invalid(
+            weights,
+            format!("cannot load the weights (corrupt or from another model?): {e}"),
+        )
+    })?;
+    Ok((vs, net))
 }
 
 /// `t` in a tensor of `shape` (no smaller in any axis) filled with `fill` elsewhere.

@@ -3,6 +3,8 @@
 //! CNN for a GPU node. Each is a run config (YAML in `config/presets/`, which the workflow reads too); a user's config
 //! given with it overrides its settings one by one.
 
+use std::path::Path;
+
 use serde_yaml::{Mapping, Value};
 
 use super::config::{ModelConfig, RunConfig};
@@ -105,6 +107,69 @@ pub fn find(name: &str, architecture: Option<&str>) -> Result<&'static Preset> {
     Ok(preset)
 }
 
+/// The run config of the config file `path` (none: an empty one), `--preset` and
+/// `--architecture` (the model's, given in one place only); errors name the file.
+pub fn load_run_config(
+    path: Option<&Path>,
+    preset: Option<&str>,
+    architecture: Option<&str>,
+) -> Result<(RunConfig, Option<&'static str>)> {
+    let mut user = match path {
+        Some(path) => read_yaml(path)?,
+        None => Value::Null,
+    };
+    if let Some(arch) = architecture {
+        set_architecture(&mut user, arch)?;
+    }
+    resolve(user, preset).map_err(|e| match (path, e) {
+        (Some(p), Error::Config(msg)) => Error::invalid(p, msg),
+        (_, e) => e,
+    })
+}
+
+/// The YAML of the file `path`; a parse error names its line.
+fn read_yaml(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_yaml::from_str(&text).map_err(|e| match e.location() {
+        Some(at) => Error::parse(path, at.line(), e.to_string()),
+        None => Error::invalid(path, e.to_string()),
+    })
+}
+
+/// Sets `model.architecture` of the run config `user` (`--architecture`), which must not
+/// give one itself.
+fn set_architecture(user: &mut Value, arch: &str) -> Result<()> {
+    if user
+        .get("model")
+        .and_then(|m| m.get("architecture"))
+        .is_some()
+    {
+        return Err(Error::Config(
+            "give the architecture in --config or with --architecture, not both".into(),
+        ));
+    }
+    if !["mlp", "cnn", "lstm", "transformer"].contains(&arch) {
+        return Err(Error::Config(format!(
+            "--architecture {arch}: use mlp, cnn, lstm or transformer"
+        )));
+    }
+    if user.is_null() {
+        *user = Value::Mapping(Mapping::new());
+    }
+    let not_mapping = |what: &str| Error::Config(format!("{what} must be a mapping"));
+    let root = user
+        .as_mapping_mut()
+        .ok_or_else(|| not_mapping("the run config"))?;
+    let model = root
+        .entry("model".into())
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
+    let model = model
+        .as_mapping_mut()
+        .ok_or_else(|| not_mapping("model:"))?;
+    model.insert("architecture".into(), arch.into());
+    Ok(())
+}
+
 /// The run config `user` (a config file's YAML) asks for: its `preset:` (or `preset`, from
 /// the command line; not both unless they agree) with the user's `model:` and `train:`
 /// settings laid over it one by one. Returns the config and the preset's name.
@@ -114,25 +179,7 @@ pub fn resolve(user: Value, preset: Option<&str>) -> Result<(RunConfig, Option<&
         Value::Null => Mapping::new(),
         _ => return Err(Error::Config("the run config must be a mapping".into())),
     };
-    let in_file = match user.remove("preset") {
-        Some(Value::String(s)) => Some(s),
-        Some(other) => {
-            return Err(Error::Config(format!(
-                "preset: must be a name, not {other:?}"
-            )));
-        }
-        None => None,
-    };
-    let name = match (preset, in_file.as_deref()) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(Error::Config(format!(
-                "--preset {a} and the config's preset: {b} differ: give one"
-            )));
-        }
-        (Some(a), _) => Some(a.to_string()),
-        (None, b) => b.map(str::to_string),
-    };
-    let Some(name) = name else {
+    let Some(name) = preset_name(&mut user, preset)? else {
         let run = serde_yaml::from_value(Value::Mapping(user))
             .map_err(|e| Error::Config(e.to_string()))?;
         return Ok((run, None));
@@ -146,16 +193,7 @@ pub fn resolve(user: Value, preset: Option<&str>) -> Result<(RunConfig, Option<&
     let mut base: Value = serde_yaml::from_str(p.yaml).expect("a bundled preset parses");
     for section in ["model", "train"] {
         if let Some(over) = user.remove(section) {
-            let Value::Mapping(over) = over else {
-                return Err(Error::Config(format!("{section}: must be a mapping")));
-            };
-            let target = base
-                .get_mut(section)
-                .and_then(Value::as_mapping_mut)
-                .expect("a preset has model and train");
-            for (k, v) in over {
-                target.insert(k, v);
-            }
+            lay_over(&mut base, section, over)?;
         }
     }
     if let Some((k, _)) = user.into_iter().next() {
@@ -165,6 +203,42 @@ pub fn resolve(user: Value, preset: Option<&str>) -> Result<(RunConfig, Option<&
     }
     let run: RunConfig = serde_yaml::from_value(base).map_err(|e| Error::Config(e.to_string()))?;
     Ok((run, Some(p.name)))
+}
+
+/// The preset asked for: the config's `preset:` (taken out of `user`) or `--preset`, which
+/// must agree when both are given.
+fn preset_name(user: &mut Mapping, preset: Option<&str>) -> Result<Option<String>> {
+    let in_file = match user.remove("preset") {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            return Err(Error::Config(format!(
+                "preset: must be a name, not {other:?}"
+            )));
+        }
+        None => None,
+    };
+    match (preset, in_file) {
+        (Some(a), Some(b)) if a != b => Err(Error::Config(format!(
+            "--preset {a} and the config's preset: {b} differ: give one"
+        ))),
+        (Some(a), _) => Ok(Some(a.to_string())),
+        (None, b) => Ok(b),
+    }
+}
+
+/// The user's settings of `section` (a mapping), each laid over the preset's.
+fn lay_over(base: &mut Value, section: &str, over: Value) -> Result<()> {
+    let Value::Mapping(over) = over else {
+        return Err(Error::Config(format!("{section}: must be a mapping")));
+    };
+    let target = base
+        .get_mut(section)
+        .and_then(Value::as_mapping_mut)
+        .expect("a preset has model and train");
+    for (k, v) in over {
+        target.insert(k, v);
+    }
+    Ok(())
 }
 
 /// One line per preset: name, architecture, parameters, field, forward FLOPs per base.

@@ -102,30 +102,10 @@ impl Prior {
     /// what leave-one-out training priors need.
     pub fn load(path: &Path, settings: &PriorSettings, loo: bool) -> Result<Prior> {
         if is_index_file(path) {
-            let index = FmdIndex::load(path)?;
-            let m = &index.meta;
-            let counted_on = format!("{} split={} chroms={}", m.genome, m.split, m.chroms);
-            let ms = MarkovSettings {
-                leave_one_out: loo,
-                ..settings.markov
-            };
-            let model =
-                MarkovModel::new(index, ms).map_err(|e| Error::invalid(path, e.to_string()))?;
-            return Ok(Prior {
-                info: PriorInfo {
-                    table: PRIOR_INDEX.into(),
-                    k: ms.k,
-                    strands: Strands::Both.as_str().into(),
-                    pseudocount: ms.alpha,
-                    counted_on,
-                    min_order: Some(ms.min_order),
-                    depth: settings.depth,
-                },
-                model: PriorModel::Markov(Box::new(model)),
-            });
+            return Prior::load_index(path, settings, loo);
         }
         if settings.depth {
-            return Err(Error::invalid(
+            return Err(Error::wrong_kind(
                 path,
                 "is a k-mer count table: depth channels (--prior-depth) need an FM-index prior (index-genome)",
             ));
@@ -151,12 +131,39 @@ impl Prior {
             budget_bytes: budget,
             keep_counts: loo,
         };
+        let model = KmerModel::new(counts, settings);
+        let both_strands = meta.strands == Strands::Both;
         Ok(Prior {
             model: PriorModel::Kmer {
-                model: KmerModel::new(counts, settings),
-                both_strands: meta.strands == Strands::Both,
+                model,
+                both_strands,
             },
             info,
+        })
+    }
+
+    /// An FM-index as a Markov prior (leave-one-out with `loo`).
+    fn load_index(path: &Path, settings: &PriorSettings, loo: bool) -> Result<Prior> {
+        let index = FmdIndex::load(path)?;
+        let m = &index.meta;
+        let counted_on = format!("{} split={} chroms={}", m.genome, m.split, m.chroms);
+        let ms = MarkovSettings {
+            leave_one_out: loo,
+            ..settings.markov
+        };
+        let model = MarkovModel::new(index, ms).map_err(|e| Error::invalid(path, e.to_string()))?;
+        let info = PriorInfo {
+            table: PRIOR_INDEX.into(),
+            k: ms.k,
+            strands: Strands::Both.as_str().into(),
+            pseudocount: ms.alpha,
+            counted_on,
+            min_order: Some(ms.min_order),
+            depth: settings.depth,
+        };
+        Ok(Prior {
+            info,
+            model: PriorModel::Markov(Box::new(model)),
         })
     }
 
@@ -181,11 +188,9 @@ impl Prior {
     /// that are not there). A count table carries no contig list to check.
     pub fn check_genome(&self, path: &Path, genome: &crate::genome::Genome) -> Result<()> {
         if let PriorModel::Markov(m) = &self.model {
-            m.check_genome(&genome.contig_lengths())
-                .map_err(|e| Error::invalid(path, e))?;
+            m.check_genome(path, &genome.contig_lengths())?;
             if m.settings().leave_one_out {
-                m.check_contigs(genome)
-                    .map_err(|e| Error::invalid(path, e))?;
+                m.check_contigs(path, genome)?;
             }
         }
         Ok(())
@@ -252,24 +257,7 @@ impl Prior {
                 model.predict_loo(chunk, field, n - field, subtract, &mut probs);
                 probs
             }
-            PriorModel::Markov(m) => {
-                let k = m.settings().k;
-                let cut = field - k;
-                let reach = m.predict_reach(&chunk[cut..n - cut], locus);
-                if self.info.depth {
-                    for (i, (p, r)) in reach.iter().enumerate() {
-                        if !p[0].is_nan() {
-                            let at = (field + i) * c + 4;
-                            out[at] = r.order as f32 / k as f32;
-                            out[at + 1] = ((r.count as f32).ln_1p() / 8.0).min(4.0);
-                        }
-                    }
-                }
-                reach
-                    .into_iter()
-                    .map(|(p, _)| p.map(|x| x as f32))
-                    .collect()
-            }
+            PriorModel::Markov(m) => self.markov_probs(m, chunk, field, locus, &mut out),
         };
         for (i, p) in probs.iter().enumerate() {
             if p[0].is_nan() {
@@ -280,6 +268,34 @@ impl Prior {
             }
         }
         out
+    }
+
+    /// The Markov model's probabilities of the chunk's central positions; with depth
+    /// channels, each position's order and count written into its row of `out`.
+    fn markov_probs(
+        &self,
+        m: &MarkovModel,
+        chunk: &[u8],
+        field: usize,
+        locus: Option<&Locus>,
+        out: &mut [f32],
+    ) -> Vec<Probs> {
+        let (k, c) = (m.settings().k, self.channels());
+        let cut = field - k;
+        let reach = m.predict_reach(&chunk[cut..chunk.len() - cut], locus);
+        if self.info.depth {
+            for (i, (p, r)) in reach.iter().enumerate() {
+                if !p[0].is_nan() {
+                    let at = (field + i) * c + 4;
+                    out[at] = r.order as f32 / k as f32;
+                    out[at + 1] = ((r.count as f32).ln_1p() / 8.0).min(4.0);
+                }
+            }
+        }
+        reach
+            .into_iter()
+            .map(|(p, _)| p.map(|x| x as f32))
+            .collect()
     }
 }
 
@@ -401,13 +417,22 @@ mod tests {
     }
 
     fn check_markov_prior(prior: &Prior, codes: &[u8]) {
-        let c = prior.channels();
         let field = 5;
         let chunk: Vec<u8> = codes[100..160].to_vec();
         let base = prior.inputs(&chunk, field, false, None);
+        check_local(prior, &chunk, field, &base);
+        check_left_out_and_strands(prior, &chunk, field, &base);
+        if prior.channels() > 4 {
+            check_depth(prior, codes, &chunk, field, &base);
+        }
+    }
+
+    /// The prior at a position is blind to its own base and to bases more than k away.
+    fn check_local(prior: &Prior, chunk: &[u8], field: usize, base: &[f32]) {
+        let c = prior.channels();
         for i in field..chunk.len() - field {
             for p in 0..chunk.len() {
-                let mut changed = chunk.clone();
+                let mut changed = chunk.to_vec();
                 changed[p] = (changed[p] + 1) & 3;
                 let got = prior.inputs(&changed, field, false, None);
                 let same = got[i * c..i * c + c] == base[i * c..i * c + c];
@@ -416,18 +441,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Leaving a position's own count out changes its prior only on its own contig, and the
+    /// reverse strand's prior is the complement of the forward one's (the depth channels the
+    /// same on both).
+    fn check_left_out_and_strands(prior: &Prior, chunk: &[u8], field: usize, base: &[f32]) {
+        let c = prior.channels();
         let at = |contig: &'static str, reverse: bool| Locus {
             contig,
             start: 100 + field as u64,
             reverse,
         };
-        let loo = prior.inputs(&chunk, field, true, Some(&at("t", false)));
+        let loo = prior.inputs(chunk, field, true, Some(&at("t", false)));
         assert_ne!(loo, base);
-        assert_eq!(
-            prior.inputs(&chunk, field, true, Some(&at("u", false))),
-            base
-        );
-        let rc = crate::predict::revcomp_codes(&chunk);
+        let other = prior.inputs(chunk, field, true, Some(&at("u", false)));
+        assert_eq!(other, base);
+        let rc = crate::predict::revcomp_codes(chunk);
         let rc_loo = prior.inputs(&rc, field, true, Some(&at("t", true)));
         let n = chunk.len();
         for i in field..n - field {
@@ -435,16 +465,16 @@ mod tests {
                 let (x, y) = (loo[i * c + b], rc_loo[(n - 1 - i) * c + 3 - b]);
                 assert!((x - y).abs() < 1e-5, "{i} {b}: {x} vs {y}");
             }
-            // the depth channels are the same on both strands
             for d in 4..c {
                 assert_eq!(loo[i * c + d], rc_loo[(n - 1 - i) * c + d], "{i} {d}");
             }
         }
-        if c == 4 {
-            return;
-        }
-        // the depth channels against a naive count of each context on both strands (no
-        // window across the junction of the text and its reverse complement)
+    }
+
+    /// The depth channels against a naive count of each context on both strands (no window
+    /// across the junction of the text and its reverse complement).
+    fn check_depth(prior: &Prior, codes: &[u8], chunk: &[u8], field: usize, base: &[f32]) {
+        let c = prior.channels();
         let strand = codes.len();
         let text: Vec<u8> = codes
             .iter()
@@ -452,7 +482,7 @@ mod tests {
             .chain(crate::predict::revcomp_codes(codes))
             .collect();
         let k = prior.k();
-        for i in field..n - field {
+        for i in field..chunk.len() - field {
             let found = |j: usize| {
                 let (l, r) = (&chunk[i - j..i], &chunk[i + 1..i + 1 + j]);
                 (j..text.len() - j)

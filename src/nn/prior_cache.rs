@@ -88,27 +88,9 @@ impl PriorCache {
             return None;
         }
         let held = |pos: usize| slots[pos * c].load(Ordering::Acquire) != EMPTY;
-        let first = (start..start + chunk).find(|&p| !held(p));
-        if let Some(a) = first {
+        if let Some(a) = (start..start + chunk).find(|&p| !held(p)) {
             let b = (a..start + chunk).rev().find(|&p| !held(p)).unwrap() + 1;
-            let mut sub = padded_chunk(&contig.codes, a, b, field);
-            if rc {
-                sub = revcomp_codes(&sub);
-            }
-            let locus = Locus {
-                contig: &contig.name,
-                start: a as u64,
-                reverse: rc,
-            };
-            let values = prior.inputs(&sub, field, true, Some(&locus));
-            for j in 0..b - a {
-                let pos = if rc { b - 1 - j } else { a + j };
-                let row = &values[(field + j) * c..(field + j + 1) * c];
-                for (ch, v) in row.iter().enumerate().skip(1) {
-                    slots[pos * c + ch].store(v.to_bits(), Ordering::Relaxed);
-                }
-                slots[pos * c].store(row[0].to_bits(), Ordering::Release);
-            }
+            self.fill(slots, prior, contig, (a, b), field, rc);
         }
         // flanks: what Prior::inputs gives them (the uniform prior, zero depth)
         let n = chunk + 2 * field;
@@ -130,6 +112,39 @@ impl PriorCache {
         }
         Some(out)
     }
+
+    /// Looks up the prior of positions `a..b` of `contig` (read on the reverse strand when
+    /// `rc`) and keeps it in `slots`, each position's first channel stored last, so a
+    /// position whose first channel is set is whole.
+    fn fill(
+        &self,
+        slots: &[AtomicU32],
+        prior: &Prior,
+        contig: &Contig,
+        (a, b): (usize, usize),
+        field: usize,
+        rc: bool,
+    ) {
+        let c = self.channels;
+        let mut sub = padded_chunk(&contig.codes, a, b, field);
+        if rc {
+            sub = revcomp_codes(&sub);
+        }
+        let locus = Locus {
+            contig: &contig.name,
+            start: a as u64,
+            reverse: rc,
+        };
+        let values = prior.inputs(&sub, field, true, Some(&locus));
+        for j in 0..b - a {
+            let pos = if rc { b - 1 - j } else { a + j };
+            let row = &values[(field + j) * c..(field + j + 1) * c];
+            for (ch, v) in row.iter().enumerate().skip(1) {
+                slots[pos * c + ch].store(v.to_bits(), Ordering::Relaxed);
+            }
+            slots[pos * c].store(row[0].to_bits(), Ordering::Release);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -142,53 +157,60 @@ mod tests {
     use crate::regions::IntervalSet;
     use crate::rng::SplitMix64;
 
-    /// Chunks from the cache, filled piece by piece by overlapping chunks on both strands,
-    /// are bit-identical to the prior's own lookups, with and without depth channels; a
-    /// chunk past the contig's end, and a contig over the budget, are left to the lookups.
-    #[test]
-    fn cached_inputs_are_the_lookups() {
-        let mut rng = SplitMix64(11);
-        // a genome with a repeat (so leave-one-out matters) and a run of Ns
+    /// A contig of 2,000 random bases with a repeat (so leave-one-out matters) and a run of
+    /// Ns, indexed (the first 1,500 bases) into `dir`: its codes and the index's path.
+    fn indexed_contig(
+        rng: &mut SplitMix64,
+        dir: &std::path::Path,
+    ) -> (Vec<u8>, std::path::PathBuf) {
         let mut bases: Vec<u8> = (0..2000).map(|_| b"ACGT"[rng.below(4) as usize]).collect();
         let copy = bases[300..500].to_vec();
         bases[1200..1400].copy_from_slice(&copy);
         bases[900..910].fill(b'N');
         let seq = EncodedSeq::from_ascii(&bases).unwrap();
         let mut text = TextBuilder::new();
-        text.add_contig(
-            0,
-            "t",
-            seq.codes(),
-            &IntervalSet::from_unsorted(vec![(0, 1500)]),
-        )
-        .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.fmd");
+        let indexed = IntervalSet::from_unsorted(vec![(0, 1500)]);
+        text.add_contig(0, "t", seq.codes(), &indexed).unwrap();
+        let path = dir.join("t.fmd");
         text.finish(meta()).unwrap().save(&path).unwrap();
+        (seq.codes().to_vec(), path)
+    }
+
+    fn settings(depth: bool) -> PriorSettings {
+        PriorSettings {
+            pseudocount: 1.0,
+            markov: MarkovSettings {
+                k: 4,
+                alpha: 2.0,
+                min_order: 0,
+                leave_one_out: true,
+            },
+            depth,
+        }
+    }
+
+    /// Chunks from the cache, filled piece by piece by overlapping chunks on both strands,
+    /// are bit-identical to the prior's own lookups, with and without depth channels; a
+    /// chunk past the contig's end, and a contig over the budget, are left to the lookups.
+    #[test]
+    fn cached_inputs_are_the_lookups() {
+        let mut rng = SplitMix64(11);
+        let dir = tempfile::tempdir().unwrap();
+        let (codes, path) = indexed_contig(&mut rng, dir.path());
         let held = |name: &str| Contig {
             name: name.into(),
-            codes: seq.codes().to_vec(),
+            codes: codes.clone(),
             repeats: None,
         };
         let contigs = [held("t"), held("u")];
         let (contig, other) = (&contigs[0], &contigs[1]);
+        let (field, chunk) = (6, 64);
         for depth in [false, true] {
-            let settings = PriorSettings {
-                pseudocount: 1.0,
-                markov: MarkovSettings {
-                    k: 4,
-                    alpha: 2.0,
-                    min_order: 0,
-                    leave_one_out: true,
-                },
-                depth,
-            };
-            let prior = Prior::load(&path, &settings, true).unwrap();
+            let prior = Prior::load(&path, &settings(depth), true).unwrap();
             let c = prior.channels();
             // room for the first contig only
             let cache = PriorCache::new(&contigs, c, 8 * 2000 * c as u64).unwrap();
             assert_eq!((cache.contigs(), cache.bytes()), (1, 8 * 2000 * c as u64));
-            let (field, chunk) = (6, 64);
             for _ in 0..400 {
                 let start = rng.below((2000 - chunk) as u64 + 1) as usize;
                 let rc = rng.next_u64() & 1 == 1;
@@ -202,22 +224,17 @@ mod tests {
                     reverse: rc,
                 };
                 let want = prior.inputs(&padded, field, true, Some(&locus));
-                let got = cache
-                    .inputs(&prior, contig, start, chunk, field, rc)
-                    .unwrap();
+                let got = cache.inputs(&prior, contig, start, chunk, field, rc);
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&got), bits(&want), "chunk at {start}, rc {rc}");
+                assert_eq!(
+                    bits(&got.unwrap()),
+                    bits(&want),
+                    "chunk at {start}, rc {rc}"
+                );
             }
-            assert!(
-                cache
-                    .inputs(&prior, contig, 1990, chunk, field, false)
-                    .is_none()
-            );
-            assert!(
-                cache
-                    .inputs(&prior, other, 0, chunk, field, false)
-                    .is_none()
-            );
+            let past_end = cache.inputs(&prior, contig, 1990, chunk, field, false);
+            let not_held = cache.inputs(&prior, other, 0, chunk, field, false);
+            assert!(past_end.is_none() && not_held.is_none());
             assert!(PriorCache::new(&contigs, c, 1000).is_none());
         }
     }

@@ -126,42 +126,53 @@ mod tests {
         }
     }
 
-    /// Each budget alone: warm-up, then the rate falls to its minimum exactly when the
+    const MIN: f64 = 0.05;
+
+    fn close(x: f64, y: f64) -> bool {
+        (x - y).abs() < 1e-12
+    }
+
+    /// A step budget alone: warm-up, then the rate falls to its minimum exactly when the
     /// budget is spent, and the budget then ends training.
     #[test]
-    fn the_decay_ends_with_the_budget() {
-        let min = 0.05;
-        // steps
+    fn the_decay_ends_with_a_step_budget() {
         let c = TrainConfig {
             steps: 100,
             ..cfg()
         };
-        assert_eq!(lr_at(&c, 0, decay_fraction(&c, 0, 0, 0.0, (0, 0.0))), 0.1);
-        assert_eq!(
-            lr_at(&c, 10, decay_fraction(&c, 10, 0, 0.0, (0, 0.0))),
-            1.0 - 0.95 * (1.0 - (std::f64::consts::PI / 90.0).cos()) / 2.0
-        );
-        let last = lr_at(&c, 99, decay_fraction(&c, 99, 0, 0.0, (0, 0.0)));
-        assert!((last - min).abs() < 1e-12, "{last}");
+        let at = |step| lr_at(&c, step, decay_fraction(&c, step, 0, 0.0, (0, 0.0)));
+        assert_eq!(at(0), 0.1);
+        let after_warmup = 1.0 - 0.95 * (1.0 - (std::f64::consts::PI / 90.0).cos()) / 2.0;
+        assert_eq!(at(10), after_warmup);
+        assert!(close(at(99), MIN), "{}", at(99));
         assert!(!budget_spent(&c, 99, 0, 0.0) && budget_spent(&c, 100, 0, 0.0));
-        // targets: half-way since warm-up ended (at 1,000 targets) is the cosine's middle
+    }
+
+    /// A target budget: half-way since warm-up ended (at 1,000 targets) is the cosine's
+    /// middle.
+    #[test]
+    fn the_decay_ends_with_a_target_budget() {
         let c = TrainConfig {
             max_targets: 11_000,
             ..cfg()
         };
         let mid = lr_at(&c, 50, decay_fraction(&c, 50, 6_000, 0.0, (1_000, 0.0)));
-        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
+        assert!(close(mid, MIN + (1.0 - MIN) / 2.0), "{mid}");
         let end = lr_at(&c, 90, decay_fraction(&c, 90, 11_000, 0.0, (1_000, 0.0)));
-        assert!((end - min).abs() < 1e-12 && budget_spent(&c, 91, 11_000, 0.0));
-        // minutes: by the clock, whatever the steps
+        assert!(close(end, MIN) && budget_spent(&c, 91, 11_000, 0.0));
+    }
+
+    /// A time budget: by the clock, whatever the steps; the last step in time is the one
+    /// after which another would end past the budget.
+    #[test]
+    fn the_decay_ends_with_a_time_budget() {
         let c = TrainConfig {
             max_minutes: 2.0,
             ..cfg()
         };
         let mid = lr_at(&c, 12, decay_fraction(&c, 12, 0, 65.0, (0, 10.0)));
-        assert!((mid - (min + (1.0 - min) / 2.0)).abs() < 1e-12, "{mid}");
+        assert!(close(mid, MIN + (1.0 - MIN) / 2.0), "{mid}");
         assert!(!budget_spent(&c, 10_000, 0, 119.9) && budget_spent(&c, 3, 0, 120.0));
-        // the last step in time: the one after it would end past the budget
         assert!(!last_in_time(&c, 118.0, 1.5) && last_in_time(&c, 118.5, 1.5));
         assert!(!last_in_time(&TrainConfig { steps: 5, ..cfg() }, 1e9, 1.0));
         // two budgets: the first to run out sets the pace
@@ -170,18 +181,18 @@ mod tests {
             max_minutes: 1.0,
             ..cfg()
         };
-        let f = decay_fraction(&c, 100, 0, 60.0, (0, 0.0));
-        assert_eq!(f, 1.0);
-        // no budget at all is refused
+        assert_eq!(decay_fraction(&c, 100, 0, 60.0, (0, 0.0)), 1.0);
+    }
+
+    /// A run needs a budget; an average of the weights decays by less than 1 per step.
+    #[test]
+    fn budgets_and_averages_are_checked() {
         assert!(check_train_config(&cfg()).is_err());
-        assert!(
-            check_train_config(&TrainConfig {
-                max_targets: 5,
-                ..cfg()
-            })
-            .is_ok()
-        );
-        // an average of the weights decays by less than 1 per step
+        let budget = TrainConfig {
+            max_targets: 5,
+            ..cfg()
+        };
+        assert!(check_train_config(&budget).is_ok());
         for (ema, ok) in [
             (0.999, true),
             (1.0, false),
@@ -189,9 +200,8 @@ mod tests {
             (f64::NAN, false),
         ] {
             let c = TrainConfig {
-                max_targets: 5,
                 ema,
-                ..cfg()
+                ..budget.clone()
             };
             assert_eq!(check_train_config(&c).is_ok(), ok, "ema {ema}");
         }

@@ -11,7 +11,6 @@
 //! was drawn from, are left out of the loss.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use tch::{Device, Kind, Tensor, nn};
 
@@ -21,13 +20,14 @@ use super::batches::{Batches, Ready, prepare};
 pub use super::checkpoint::{MetricsRow, write_metrics};
 use super::checkpoint::{SavedState, create_folder, finish, resume_folder, write_checkpoint};
 use super::config::{RunConfig, TrainConfig};
-use super::data::{Batch, Data, Labels, Repeats, Sample, add_sample, load_data};
+use super::data::{Batch, Data, Repeats, Sample, load_data};
 use super::ema::Ema;
 use super::folder::FolderConfig;
+use super::pace::{Pace, Waits};
 use super::precision::autocast;
 use super::prior::{self, Prior};
 use super::prior_cache::PriorCache;
-use super::schedule::{Clock, budget_spent, decay_fraction, last_in_time, lr_at};
+use super::schedule::budget_spent;
 use crate::genome::Genome;
 use crate::{Error, Result};
 
@@ -59,35 +59,9 @@ pub fn train(req: TrainRequest) -> Result<()> {
     tch::manual_seed(cfg.seed as i64);
     cfg.precision.apply(req.device);
     let vs = nn::VarStore::new(req.device);
-    let channels = req.prior.as_ref().map_or(0, |(_, s)| s.channels());
-    let net = build(&vs.root(), &req.run.model, channels, cfg.target)?;
-    let field = net.field();
-    if field > cfg.chunk {
-        return Err(Error::Config(format!(
-            "the model's field ({field} bases each side) is larger than the chunk ({} targets): raise train.chunk or lower the flank",
-            cfg.chunk
-        )));
-    }
-    let prior = load_prior(&req, net.min_field())?;
-    let mut data = load_data(req.genome, req.windows, req.repeats.as_ref(), req.quiet)?;
-    if cfg.target == crate::target::Target::Repeat && !data.has_repeats() {
-        return Err(Error::Config(
-            "a repeat classifier (target: repeat) has no repeats to learn from: the train and valid chromosomes have none (give --repeats, a mask-repeats BED, or a soft-masked genome)".into(),
-        ));
-    }
-    attach_prior(&mut data, prior, cfg, req.quiet);
-    let folder_cfg = FolderConfig {
-        dnactx_version: crate::VERSION.into(),
-        model: req.run.model.clone(),
-        train: cfg.clone(),
-        field,
-        min_field: net.min_field(),
-        parameters: super::parameter_count(&vs),
-        flops_per_base: super::flops::forward_per_position(&req.run.model),
-        preset: req.preset.clone(),
-        data: data.info.clone(),
-        prior: data.prior.as_ref().map(|p| p.info.clone()),
-    };
+    let net = build_net(&req, &vs)?;
+    let data = training_data(&req, net.min_field())?;
+    let folder_cfg = folder_config(&req, net.as_ref(), &vs, &data);
     let mut opt = AdamW::new(&vs, cfg.weight_decay);
     let mut ema = Ema::new(&vs, cfg.ema);
     let mut state = if req.resume {
@@ -118,6 +92,57 @@ pub fn train(req: TrainRequest) -> Result<()> {
         trainer.run(&mut state, &batches)
     })?;
     finish(req.out, &vs, ema.as_mut(), &state)
+}
+
+/// The network of `req`'s model config on `vs`, its field within the chunk.
+fn build_net(req: &TrainRequest, vs: &nn::VarStore) -> Result<Box<dyn ContextNet>> {
+    let cfg = &req.run.train;
+    let channels = req.prior.as_ref().map_or(0, |(_, s)| s.channels());
+    let net = build(&vs.root(), &req.run.model, channels, cfg.target)?;
+    let field = net.field();
+    if field > cfg.chunk {
+        return Err(Error::Config(format!(
+            "the model's field ({field} bases each side) is larger than the chunk ({} targets): raise train.chunk or lower the flank",
+            cfg.chunk
+        )));
+    }
+    Ok(net)
+}
+
+/// The train and valid contigs with their windows, repeats and prior (checked against the
+/// network's narrowest field, `min_field`).
+fn training_data(req: &TrainRequest, min_field: usize) -> Result<Data> {
+    let cfg = &req.run.train;
+    let prior = load_prior(req, min_field)?;
+    let mut data = load_data(req.genome, req.windows, req.repeats.as_ref(), req.quiet)?;
+    if cfg.target == crate::target::Target::Repeat && !data.has_repeats() {
+        return Err(Error::Config(
+            "a repeat classifier (target: repeat) has no repeats to learn from: the train and valid chromosomes have none (give --repeats, a mask-repeats BED, or a soft-masked genome)".into(),
+        ));
+    }
+    attach_prior(&mut data, prior, cfg, req.quiet);
+    Ok(data)
+}
+
+/// What the model folder's config.yaml records: the model, its training, size and data.
+fn folder_config(
+    req: &TrainRequest,
+    net: &dyn ContextNet,
+    vs: &nn::VarStore,
+    data: &Data,
+) -> FolderConfig {
+    FolderConfig {
+        dnactx_version: crate::VERSION.into(),
+        model: req.run.model.clone(),
+        train: req.run.train.clone(),
+        field: net.field(),
+        min_field: net.min_field(),
+        parameters: super::parameter_count(vs),
+        flops_per_base: super::flops::forward_per_position(&req.run.model),
+        preset: req.preset.clone(),
+        data: data.info.clone(),
+        prior: data.prior.as_ref().map(|p| p.info.clone()),
+    }
 }
 
 /// The prior of `req`, loaded and checked against the genome and the model's narrowest
@@ -204,6 +229,15 @@ pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
     if cfg.valid_every == 0 {
         return bad("valid_every must be at least 1");
     }
+    if cfg.prefetch.is_some_and(|n| n > 0) && cfg.loaders == 0 {
+        return bad("loaders must be at least 1 when prefetch is on");
+    }
+    check_loss_weights(cfg)
+}
+
+/// The loss's weights: repeat_weight, `only` one class, and neither for a repeat classifier.
+fn check_loss_weights(cfg: &TrainConfig) -> Result<()> {
+    let bad = |m: &str| Err(Error::Config(format!("train: {m}")));
     if cfg.repeat_weight.is_nan() || cfg.repeat_weight < 0.0 {
         return bad("repeat_weight must be 0 or more");
     }
@@ -219,9 +253,6 @@ pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
             "a repeat classifier (target: repeat) trains on every position: leave out only and repeat_weight",
         );
     }
-    if cfg.prefetch.is_some_and(|n| n > 0) && cfg.loaders == 0 {
-        return bad("loaders must be at least 1 when prefetch is on");
-    }
     Ok(())
 }
 
@@ -235,33 +266,6 @@ struct Trainer<'a> {
     opt: &'a mut AdamW,
     ema: Option<&'a mut Ema>,
     pb: indicatif::ProgressBar,
-}
-
-/// Seconds spent waiting for batches since the last report, for the share in its row.
-struct Waits {
-    waited: f64,
-    since: f64,
-}
-
-impl Waits {
-    fn new(now: f64) -> Waits {
-        Waits {
-            waited: 0.0,
-            since: now,
-        }
-    }
-
-    fn time<T>(&mut self, f: impl FnOnce() -> T) -> T {
-        let asked = Instant::now();
-        let out = f();
-        self.waited += asked.elapsed().as_secs_f64();
-        out
-    }
-
-    /// The share of the time since the last report spent waiting, until `now`.
-    fn share(&self, now: f64) -> f64 {
-        self.waited / (now - self.since).max(1e-9)
-    }
 }
 
 impl Trainer<'_> {
@@ -285,77 +289,58 @@ impl Trainer<'_> {
     fn run(&mut self, state: &mut SavedState, batches: &Batches) -> Result<()> {
         let req = self.req;
         let cfg = &req.run.train;
-        let first = state.progress.step;
-        let mut clock = Clock::new(state.progress.wall_seconds);
-        let mut waits = Waits::new(clock.now());
-        // the losses since they were last read back: on CUDA every LOSS_READS steps and at
-        // each report, so that the host does not wait for the device at every step
-        let mut losses = Losses::new(req.device);
-        // the share of the decay done: never back, since a time budget's look-ahead varies
-        // with the step time (the share of a step or target budget only grows, so a resumed
-        // run's rates are those of an uninterrupted one)
-        let mut decayed = 0.0f64;
-        let mut lr = cfg.lr;
+        let mut pace = Pace::new(cfg, &state.progress, req.device);
         loop {
             let step = state.progress.step;
-            let (now, horizon) = clock.tick(step > first);
+            let (now, horizon) = pace.clock.tick(step > pace.first());
             let elapsed = now + horizon;
-            let seen = state.progress.targets_seen;
-            let mut last = last_in_time(cfg, elapsed, clock.step_secs());
-            if budget_spent(cfg, step, seen, elapsed) {
-                // the time ran out before a step ran at the smallest rate (the step before
-                // took longer than foreseen: a report, a busy machine): one more step, at it
-                let owed = step > first
-                    && decayed < 1.0
-                    && state.progress.warmup_end.is_some()
-                    && !budget_spent(cfg, step, seen, 0.0);
-                if !owed {
-                    break;
-                }
-                last = true;
-            }
-            if step >= cfg.warmup && state.progress.warmup_end.is_none() {
-                state.progress.warmup_end = Some((seen, elapsed));
-            }
-            let batch = waits.time(|| batches.get(cfg, step));
+            let Some(last) = pace.go_on(cfg, &mut state.progress, elapsed) else {
+                break;
+            };
+            let batch = pace.waits.time(|| batches.get(cfg, step));
             let loss = self.backward(&batch);
-            let targets = seen + batch.targets;
-            if let Some(warm) = state.progress.warmup_end {
-                decayed = decayed.max(decay_fraction(cfg, step, targets, elapsed, warm));
-            }
-            if last {
-                decayed = 1.0;
-            }
-            lr = lr_at(cfg, step, decayed);
+            let targets = state.progress.targets_seen + batch.targets;
+            let lr = pace.rate(cfg, &state.progress, targets, elapsed, last);
             self.opt.step(lr, cfg.grad_clip)?;
             if let Some(ema) = self.ema.as_deref_mut() {
                 ema.update(self.vs);
             }
-            losses.add(&loss);
+            pace.losses.add(&loss);
             state.progress.step = step + 1;
             state.progress.targets_seen = targets;
             self.pb.set_position(targets);
-            let now = clock.now();
             let due = last
                 || (step + 1).is_multiple_of(cfg.valid_every)
-                || budget_spent(cfg, step + 1, targets, now + horizon);
-            if due || losses.full() {
-                losses.read(state, step + 1)?;
-            }
-            if due {
-                self.report(state, lr, waits.share(now), now)?;
-                waits = Waits::new(clock.now());
-            }
+                || budget_spent(cfg, step + 1, targets, pace.clock.now() + horizon);
+            self.read_and_report(state, &mut pace, due)?;
             if last {
                 break;
             }
         }
-        losses.read(state, state.progress.step)?;
-        if state.rows.last().map(|r| r.step) != Some(state.progress.step) {
-            let now = clock.now();
-            self.report(state, lr, waits.share(now), now)?;
-        }
+        let due = state.rows.last().map(|r| r.step) != Some(state.progress.step);
+        pace.losses.read(state, state.progress.step)?;
+        self.read_and_report(state, &mut pace, due)?;
         self.pb.finish_and_clear();
+        Ok(())
+    }
+
+    /// Reads the losses back when a report is `due` or they are many (on CUDA every
+    /// LOSS_READS steps, so that the host does not wait for the device at every step), and
+    /// reports when due.
+    fn read_and_report(
+        &mut self,
+        state: &mut SavedState,
+        pace: &mut Pace,
+        due: bool,
+    ) -> Result<()> {
+        if due || pace.losses.full() {
+            pace.losses.read(state, state.progress.step)?;
+        }
+        if due {
+            let now = pace.clock.now();
+            self.report(state, pace.lr, pace.waits.share(now), now)?;
+            pace.waits = Waits::new(pace.clock.now());
+        }
         Ok(())
     }
 
@@ -380,21 +365,19 @@ impl Trainer<'_> {
     /// data since the last row) and writes a checkpoint.
     fn report(&mut self, state: &mut SavedState, lr: f64, data_wait: f64, now: f64) -> Result<()> {
         let req = self.req;
-        let cfg = &req.run.train;
         let (valid_loss, valid_accuracy) = match self.ema.as_deref_mut() {
             Some(ema) => {
                 ema.swap(self.vs);
-                let scores = validate(self.data, self.net, cfg, req.device);
+                let scores = validate(self.data, self.net, &req.run.train, req.device);
                 ema.swap(self.vs);
                 scores
             }
-            None => validate(self.data, self.net, cfg, req.device),
+            None => validate(self.data, self.net, &req.run.train, req.device),
         };
         let previous = state
             .rows
             .last()
             .map_or((0, 0.0), |r| (r.targets_seen, r.wall_seconds));
-        let ln2 = std::f64::consts::LN_2;
         let p = &mut state.progress;
         p.wall_seconds = now;
         let row = MetricsRow {
@@ -403,24 +386,15 @@ impl Trainer<'_> {
             train_loss: p.loss_sum / p.loss_steps.max(1) as f64,
             valid_loss,
             valid_accuracy,
-            valid_bits: valid_loss / ln2,
+            valid_bits: valid_loss / std::f64::consts::LN_2,
             lr,
             wall_seconds: p.wall_seconds,
             data_wait,
         };
         if req.profile {
-            let rate = (row.targets_seen - previous.0) as f64 / (row.wall_seconds - previous.1);
-            self.pb.suspend(|| {
-                eprintln!(
-                    "train-model: step {}: {rate:.0} targets/s, {:.1}% of the time waiting for data, valid acc {:.4}",
-                    row.step,
-                    100.0 * data_wait,
-                    row.valid_accuracy
-                )
-            });
+            self.profile_line(&row, previous);
         }
-        p.loss_sum = 0.0;
-        p.loss_steps = 0;
+        (p.loss_sum, p.loss_steps) = (0.0, 0);
         self.pb.set_message(format!(
             "valid acc {:.4}, {:.4} bits",
             row.valid_accuracy, row.valid_bits
@@ -428,64 +402,19 @@ impl Trainer<'_> {
         state.rows.push(row);
         write_checkpoint(req.out, self.vs, (&*self.opt, self.ema.as_deref()), state)
     }
-}
 
-/// Steps whose loss is read back to the host together on CUDA (each read waits for the device).
-const LOSS_READS: usize = 50;
-
-/// The training losses of the steps since they were last read back, summed on the device.
-struct Losses {
-    sum: Tensor,
-    steps: usize,
-    /// Steps to sum before a read: 1 on the CPU (nothing to wait for), [`LOSS_READS`] on CUDA.
-    every: usize,
-}
-
-impl Losses {
-    fn new(device: Device) -> Losses {
-        Losses {
-            sum: Tensor::zeros([], (Kind::Double, device)),
-            steps: 0,
-            every: if device.is_cuda() { LOSS_READS } else { 1 },
-        }
-    }
-
-    fn add(&mut self, loss: &Tensor) {
-        tch::no_grad(|| {
-            let _ = self.sum.g_add_(&loss.detach().to_kind(Kind::Double));
+    /// `--profile`'s line at a report: targets per second since the `previous` row (targets
+    /// seen, seconds), the share of the time spent waiting for data, the valid accuracy.
+    fn profile_line(&self, row: &MetricsRow, previous: (u64, f64)) {
+        let rate = (row.targets_seen - previous.0) as f64 / (row.wall_seconds - previous.1);
+        self.pb.suspend(|| {
+            eprintln!(
+                "train-model: step {}: {rate:.0} targets/s, {:.1}% of the time waiting for data, valid acc {:.4}",
+                row.step,
+                100.0 * row.data_wait,
+                row.valid_accuracy
+            )
         });
-        self.steps += 1;
-    }
-
-    fn full(&self) -> bool {
-        self.steps >= self.every
-    }
-
-    /// Adds the losses summed so far to the run's (`step`: the steps done); an error when
-    /// they are not finite (the run diverged).
-    fn read(&mut self, state: &mut SavedState, step: usize) -> Result<()> {
-        if self.steps == 0 {
-            return Ok(());
-        }
-        let sum = self.sum.double_value(&[]);
-        if !sum.is_finite() {
-            let at = if self.steps == 1 {
-                format!("at step {}", step - 1)
-            } else {
-                format!("between steps {} and {}", step - self.steps, step - 1)
-            };
-            return Err(Error::Config(format!(
-                "training diverged {at} (loss {}): lower train.lr",
-                sum / self.steps as f64
-            )));
-        }
-        state.progress.loss_sum += sum;
-        state.progress.loss_steps += self.steps;
-        tch::no_grad(|| {
-            let _ = self.sum.zero_();
-        });
-        self.steps = 0;
-        Ok(())
     }
 }
 
@@ -495,63 +424,61 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
     if total == 0 || cfg.valid_chunks == 0 {
         return (f64::NAN, f64::NAN);
     }
-    let (mut nll, mut correct, mut n) = (0f64, 0f64, 0f64);
-    let field = net.field();
     let starts: Vec<u64> = (0..cfg.valid_chunks as u64)
         .map(|j| j * total / cfg.valid_chunks as u64)
         .collect();
     let bf16 = cfg.precision.bf16_on(device);
-    let valid_weights = match cfg.only {
-        None => (1.0, 1.0),
-        Some(_) => cfg.class_weights(),
-    };
+    // (negative log-likelihood, correct, targets) summed
+    let mut sums = [0f64; 3];
     for group in starts.chunks(cfg.batch) {
-        let mut batch = Batch::new();
-        for &x in group {
-            let (contig, ws, we, pos) = data.valid.locate(x);
-            let start = pos.min(we.saturating_sub(cfg.chunk as u64)).max(ws);
-            let s = Sample {
-                start,
-                win_end: we,
-                rc: false,
-                counted: false,
-            };
-            add_sample(
-                &mut batch,
-                &data.contigs[contig],
-                data.prior_source(),
-                s,
-                cfg.chunk,
-                field,
-                Labels {
-                    target: cfg.target,
-                    weights: valid_weights,
-                },
-            );
-        }
-        let ready = prepare(&batch, cfg.chunk, field, None);
+        let batch = valid_batch(data, cfg, net.field(), group);
+        let ready = prepare(&batch, cfg.chunk, net.field(), None);
         tch::no_grad(|| {
-            let (logp, target, mask) = forward_batch(net, &ready, cfg.chunk, field, device, bf16);
+            let (logp, target, mask) =
+                forward_batch(net, &ready, cfg.chunk, net.field(), device, bf16);
             // with `only`, the class trained on (positions of weight 0 left out)
             let mask = mask * on(&ready.weight, device).gt(0.0).to_kind(Kind::Float);
             let picked = logp
                 .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
                 .squeeze_dim(-1);
-            nll -= (picked * &mask).sum(Kind::Double).double_value(&[]);
             let hits = logp
                 .argmax(-1, false)
                 .eq_tensor(&target)
-                .to_kind(Kind::Float)
-                * &mask;
-            correct += hits.sum(Kind::Double).double_value(&[]);
-            n += mask.sum(Kind::Double).double_value(&[]);
+                .to_kind(Kind::Float);
+            let sum = |t: Tensor| t.sum(Kind::Double).double_value(&[]);
+            sums[0] -= sum(picked * &mask);
+            sums[1] += sum(hits * &mask);
+            sums[2] += sum(mask);
         });
     }
+    let [nll, correct, n] = sums;
     if n == 0.0 {
         (f64::NAN, f64::NAN)
     } else {
         (nll / n, correct / n)
     }
+}
+
+/// The valid chunks at offsets `starts` of the concatenated valid windows (each moved back
+/// to fit its window where it can), forward strand, weighted as trained (`only`) or not.
+fn valid_batch(data: &Data, cfg: &TrainConfig, field: usize, starts: &[u64]) -> Batch {
+    let valid_weights = match cfg.only {
+        None => (1.0, 1.0),
+        Some(_) => cfg.class_weights(),
+    };
+    let mut batch = Batch::new();
+    for &x in starts {
+        let (contig, ws, we, pos) = data.valid.locate(x);
+        let start = pos.min(we.saturating_sub(cfg.chunk as u64)).max(ws);
+        let s = Sample {
+            start,
+            win_end: we,
+            rc: false,
+            counted: false,
+        };
+        data.add_chunk(&mut batch, contig, s, cfg, field, valid_weights);
+    }
+    batch
 }
 
 /// `t` on `device`, copied without blocking (the host side is pinned for CUDA).

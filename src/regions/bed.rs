@@ -25,11 +25,72 @@ pub fn read_bed(path: &Path, genome: &Genome) -> Result<Vec<BedRecord>> {
     parse_lines(path, |line| parse_line(line, genome))
 }
 
+/// What is wrong with a line of a BED file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadLine {
+    Columns,
+    Start(String),
+    End(String),
+    /// A contig the genome (its path) lacks.
+    UnknownContig {
+        chrom: String,
+        genome: String,
+    },
+    Reversed {
+        start: u64,
+        end: u64,
+    },
+    PastContig {
+        end: u64,
+        chrom: String,
+        len: u64,
+    },
+    /// An annotation line without a class name (4th column).
+    NoClass,
+    /// A class name the metrics use for their own classes.
+    ReservedClass(String),
+    /// A class name with a character outside letters, digits and `_.-+:`.
+    ClassChar {
+        name: String,
+        bad: char,
+    },
+}
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadLine::Columns => write!(f, "fewer than 3 tab-separated columns"),
+            BadLine::Start(s) => write!(f, "start '{s}' is not a non-negative integer"),
+            BadLine::End(e) => write!(f, "end '{e}' is not a non-negative integer"),
+            BadLine::UnknownContig { chrom, genome } => {
+                write!(f, "contig '{chrom}' is not in the genome {genome}")
+            }
+            BadLine::Reversed { start, end } => write!(f, "end {end} is before start {start}"),
+            BadLine::PastContig { end, chrom, len } => {
+                write!(f, "end {end} is past the end of {chrom} (length {len})")
+            }
+            BadLine::NoClass => write!(
+                f,
+                "no class name: an annotation BED needs a 4th column (exon, CDS, ...)"
+            ),
+            BadLine::ReservedClass(name) => write!(
+                f,
+                "class '{name}' is one of the metrics' own classes ({}): rename it",
+                RESERVED.join(", ")
+            ),
+            BadLine::ClassChar { name, bad } => write!(
+                f,
+                "class name '{name}' has '{bad}': use letters, digits and _.-+:"
+            ),
+        }
+    }
+}
+
 /// Each data line of a BED file (comments, `track` and `browser` lines and blank lines
-/// skipped) parsed by `parse`; its error message gets the file and line.
+/// skipped) parsed by `parse`; its error gets the file and line.
 fn parse_lines<T>(
     path: &Path,
-    mut parse: impl FnMut(&str) -> std::result::Result<T, String>,
+    mut parse: impl FnMut(&str) -> std::result::Result<T, BadLine>,
 ) -> Result<Vec<T>> {
     let reader = open_reader(path)?;
     let mut out = Vec::new();
@@ -44,38 +105,31 @@ fn parse_lines<T>(
         {
             continue;
         }
-        out.push(parse(line).map_err(|msg| Error::parse(path, i + 1, msg))?);
+        out.push(parse(line).map_err(|bad| Error::parse(path, i + 1, bad.to_string()))?);
     }
     Ok(out)
 }
 
-fn parse_line(line: &str, genome: &Genome) -> std::result::Result<BedRecord, String> {
+fn parse_line(line: &str, genome: &Genome) -> std::result::Result<BedRecord, BadLine> {
     let mut cols = line.split('\t');
     let chrom = cols.next().unwrap_or_default();
-    let start = cols.next().ok_or("fewer than 3 tab-separated columns")?;
-    let end = cols.next().ok_or("fewer than 3 tab-separated columns")?;
-    let start: u64 = start
-        .trim()
-        .parse()
-        .map_err(|_| format!("start '{start}' is not a non-negative integer"))?;
-    let end: u64 = end
-        .trim()
-        .parse()
-        .map_err(|_| format!("end '{end}' is not a non-negative integer"))?;
-    let contig = genome.contig(chrom).ok_or_else(|| {
-        format!(
-            "contig '{chrom}' is not in the genome {}",
-            genome.path().display()
-        )
+    let start = cols.next().ok_or(BadLine::Columns)?;
+    let end = cols.next().ok_or(BadLine::Columns)?;
+    let start: u64 = (start.trim().parse()).map_err(|_| BadLine::Start(start.into()))?;
+    let end: u64 = (end.trim().parse()).map_err(|_| BadLine::End(end.into()))?;
+    let contig = genome.contig(chrom).ok_or_else(|| BadLine::UnknownContig {
+        chrom: chrom.into(),
+        genome: genome.path().display().to_string(),
     })?;
     if end < start {
-        return Err(format!("end {end} is before start {start}"));
+        return Err(BadLine::Reversed { start, end });
     }
     if end > contig.len as u64 {
-        return Err(format!(
-            "end {end} is past the end of {chrom} (length {})",
-            contig.len
-        ));
+        return Err(BadLine::PastContig {
+            end,
+            chrom: chrom.into(),
+            len: contig.len as u64,
+        });
     }
     // trimmed like start and end: white space around it (a CR left from another line
     // ending, found by fuzzing) would be lost on the way through write_bed and read_bed
@@ -121,66 +175,55 @@ const RESERVED: [&str; 3] = super::CLASSES;
 /// classes (all, repeat, non_repeat); errors name the file and line.
 pub fn read_classes(paths: &[impl AsRef<Path>], genome: &Genome) -> Result<ClassSets> {
     let mut labels: Vec<String> = Vec::new();
-    let mut intervals: Vec<BTreeMap<String, Vec<(u64, u64)>>> = Vec::new();
+    let mut members: Vec<Vec<BedRecord>> = Vec::new();
     for path in paths {
-        let records = parse_lines(path.as_ref(), |line| {
-            let r = parse_line(line, genome)?;
-            let names: Vec<String> = r
-                .name
-                .as_deref()
-                .unwrap_or("")
-                .split(',')
-                .map(str::to_string)
-                .collect();
-            names.iter().try_for_each(|n| check_label(n))?;
-            Ok((r, names))
-        })?;
-        for (rec, names) in records {
+        for (rec, names) in parse_lines(path.as_ref(), |line| labelled_line(line, genome))? {
             for name in names {
-                let c = match labels.iter().position(|l| *l == name) {
-                    Some(c) => c,
-                    None => {
-                        labels.push(name);
-                        intervals.push(BTreeMap::new());
-                        labels.len() - 1
-                    }
-                };
-                intervals[c]
-                    .entry(rec.chrom.clone())
-                    .or_default()
-                    .push((rec.start, rec.end));
+                let c = labels.iter().position(|l| *l == name).unwrap_or_else(|| {
+                    labels.push(name);
+                    members.push(Vec::new());
+                    labels.len() - 1
+                });
+                members[c].push(rec.clone());
             }
         }
     }
-    let sets = intervals
-        .into_iter()
-        .map(|by_chrom| {
-            by_chrom
-                .into_iter()
-                .map(|(c, v)| (c, IntervalSet::from_unsorted(v)))
-                .collect()
-        })
-        .collect();
+    let sets = members.iter().map(|recs| to_sets(recs)).collect();
     Ok(ClassSets { labels, sets })
 }
 
-fn check_label(name: &str) -> std::result::Result<(), String> {
+/// An annotation line and its class names (the name column split at commas), each checked.
+fn labelled_line(
+    line: &str,
+    genome: &Genome,
+) -> std::result::Result<(BedRecord, Vec<String>), BadLine> {
+    let r = parse_line(line, genome)?;
+    let names: Vec<String> = r
+        .name
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    names.iter().try_for_each(|n| check_label(n))?;
+    Ok((r, names))
+}
+
+fn check_label(name: &str) -> std::result::Result<(), BadLine> {
     if name.is_empty() {
-        return Err("no class name: an annotation BED needs a 4th column (exon, CDS, ...)".into());
+        return Err(BadLine::NoClass);
     }
     if RESERVED.contains(&name) {
-        return Err(format!(
-            "class '{name}' is one of the metrics' own classes ({}): rename it",
-            RESERVED.join(", ")
-        ));
+        return Err(BadLine::ReservedClass(name.into()));
     }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "_.-+:".contains(*c)))
     {
-        return Err(format!(
-            "class name '{name}' has '{bad}': use letters, digits and _.-+:"
-        ));
+        return Err(BadLine::ClassChar {
+            name: name.into(),
+            bad,
+        });
     }
     Ok(())
 }

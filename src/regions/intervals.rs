@@ -37,6 +37,18 @@ impl IntervalSet {
         self.ivs.iter().map(|(s, e)| e - s).sum()
     }
 
+    /// The position of the covered base `x` (0-based, counting covered bases only; `x` below
+    /// [`covered`](Self::covered)).
+    pub fn nth_position(&self, mut x: u64) -> u64 {
+        for &(s, e) in &self.ivs {
+            if x < e - s {
+                return s + x;
+            }
+            x -= e - s;
+        }
+        panic!("covered base {x} past the set's end")
+    }
+
     /// Bases of `[start, end)` covered by the set.
     pub fn overlap(&self, start: u64, end: u64) -> u64 {
         let first = self.ivs.partition_point(|&(_, e)| e <= start);
@@ -113,6 +125,11 @@ mod tests {
             for &(s, e) in &ivs { for p in s..e { naive[p as usize] = true; } }
             prop_assert_eq!(set.to_mask(260), naive.clone());
             prop_assert_eq!(runs(naive.iter().copied()), set.intervals().to_vec());
+            // the n-th covered base is the n-th true of the mask
+            let covered: Vec<u64> = (0..260).filter(|&p| naive[p as usize]).collect();
+            for (x, &p) in covered.iter().enumerate() {
+                prop_assert_eq!(set.nth_position(x as u64), p);
+            }
             let (a, b) = (37u64, 151u64);
             let want = (a..b).filter(|&p| naive[p as usize]).count() as u64;
             prop_assert_eq!(set.overlap(a, b), want);

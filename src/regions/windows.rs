@@ -139,35 +139,20 @@ fn move_to_valid(rows: &mut [WindowRow], fraction: f64, seed: u64) {
 
 /// Writes the windows table with its metadata.
 pub fn write_parquet(dest: &Path, rows: &[WindowRow], meta: &Metadata) -> Result<()> {
-    let n = rows.len();
-    let mut df = DataFrame::new(
-        n,
-        vec![
-            Column::new(
-                "chrom".into(),
-                rows.iter().map(|r| r.chrom.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "start".into(),
-                rows.iter().map(|r| r.start).collect::<Vec<_>>(),
-            ),
-            Column::new("end".into(), rows.iter().map(|r| r.end).collect::<Vec<_>>()),
-            Column::new(
-                "split".into(),
-                rows.iter().map(|r| r.split.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "n_acgt".into(),
-                rows.iter().map(|r| r.n_acgt).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "n_repeat".into(),
-                rows.iter().map(|r| r.n_repeat).collect::<Vec<_>>(),
-            ),
-            Column::new("gc".into(), rows.iter().map(|r| r.gc).collect::<Vec<_>>()),
-        ],
-    )
-    .map_err(|e| Error::parquet(dest, e))?;
+    let u64s = |f: fn(&WindowRow) -> u64| rows.iter().map(f).collect::<Vec<_>>();
+    let chrom: Vec<&str> = rows.iter().map(|r| r.chrom.as_str()).collect();
+    let split: Vec<&str> = rows.iter().map(|r| r.split.as_str()).collect();
+    let gc: Vec<Option<f64>> = rows.iter().map(|r| r.gc).collect();
+    let cols = vec![
+        Column::new("chrom".into(), chrom),
+        Column::new("start".into(), u64s(|r| r.start)),
+        Column::new("end".into(), u64s(|r| r.end)),
+        Column::new("split".into(), split),
+        Column::new("n_acgt".into(), u64s(|r| r.n_acgt)),
+        Column::new("n_repeat".into(), u64s(|r| r.n_repeat)),
+        Column::new("gc".into(), gc),
+    ];
+    let mut df = DataFrame::new(rows.len(), cols).map_err(|e| Error::parquet(dest, e))?;
     pq::write(dest, &mut df, meta)
 }
 
@@ -178,61 +163,73 @@ pub fn read_parquet(path: &Path, genome: &Genome) -> Result<Vec<WindowRow>> {
     let (df, _) = pq::read(path, &COLUMNS)?;
     let err = |e| Error::parquet(path, e);
     let col = |name, dtype| pq::column(path, &df, name, dtype);
-    let (chrom, start, end, split) = (
+    let (chrom, split) = (
         col("chrom", &DataType::String)?,
-        col("start", &DataType::UInt64)?,
-        col("end", &DataType::UInt64)?,
         col("split", &DataType::String)?,
     );
-    let (n_acgt, n_repeat, gc) = (
-        col("n_acgt", &DataType::UInt64)?,
-        col("n_repeat", &DataType::UInt64)?,
-        col("gc", &DataType::Float64)?,
+    let (start, end) = (
+        col("start", &DataType::UInt64)?,
+        col("end", &DataType::UInt64)?,
     );
-    let (chrom, start, end, split) = (
-        chrom.str().map_err(err)?,
-        start.u64().map_err(err)?,
-        end.u64().map_err(err)?,
-        split.str().map_err(err)?,
-    );
-    let (n_acgt, n_repeat, gc) = (
-        n_acgt.u64().map_err(err)?,
-        n_repeat.u64().map_err(err)?,
-        gc.f64().map_err(err)?,
-    );
-    let mut out = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        let at = |what: String| Error::invalid(path, format!("row {}: {what}", i + 1));
-        let row = (chrom.get(i), start.get(i), end.get(i), split.get(i));
-        let counts = (n_acgt.get(i), n_repeat.get(i));
-        let ((Some(c), Some(s), Some(e), Some(sp)), (Some(acgt), Some(repeat))) = (row, counts)
-        else {
-            return Err(at("a null value".into()));
-        };
-        let sp = Split::parse(sp).ok_or_else(|| at(format!("unknown split '{sp}'")))?;
-        let contig = genome.contig(c).ok_or_else(|| {
-            at(format!(
-                "contig '{c}' is not in {}",
-                genome.path().display()
-            ))
-        })?;
-        if e < s || e > contig.len as u64 {
-            return Err(at(format!(
-                "{c}:{s}-{e} is not inside {c} (length {})",
-                contig.len
-            )));
-        }
-        out.push(WindowRow {
-            chrom: c.to_string(),
-            start: s,
-            end: e,
-            split: sp,
-            n_acgt: acgt,
-            n_repeat: repeat,
-            gc: gc.get(i),
-        });
+    let n_acgt = col("n_acgt", &DataType::UInt64)?;
+    let n_repeat = col("n_repeat", &DataType::UInt64)?;
+    let gc = col("gc", &DataType::Float64)?;
+    let (chrom, split) = (chrom.str().map_err(err)?, split.str().map_err(err)?);
+    let (start, end) = (start.u64().map_err(err)?, end.u64().map_err(err)?);
+    let (n_acgt, n_repeat) = (n_acgt.u64().map_err(err)?, n_repeat.u64().map_err(err)?);
+    let gc = gc.f64().map_err(err)?;
+    (0..df.height())
+        .map(|i| {
+            let row = (chrom.get(i), start.get(i), end.get(i), split.get(i));
+            let counts = (n_acgt.get(i), n_repeat.get(i), gc.get(i));
+            window_row(genome, row, counts).map_err(|why| why.at(path, i + 1))
+        })
+        .collect()
+}
+
+/// What is wrong with a row of a windows table.
+struct BadRow(String);
+
+impl BadRow {
+    /// The error about row `row` (1-based) of the table `path`.
+    fn at(self, path: &Path, row: usize) -> Error {
+        Error::invalid(path, format!("row {row}: {}", self.0))
     }
-    Ok(out)
+}
+
+/// One row of a windows table, checked: no null, a known split, inside a contig of
+/// `genome`.
+fn window_row(
+    genome: &Genome,
+    row: (Option<&str>, Option<u64>, Option<u64>, Option<&str>),
+    (acgt, repeat, gc): (Option<u64>, Option<u64>, Option<f64>),
+) -> std::result::Result<WindowRow, BadRow> {
+    let ((Some(c), Some(s), Some(e), Some(sp)), Some(n_acgt), Some(n_repeat)) = (row, acgt, repeat)
+    else {
+        return Err(BadRow("a null value".into()));
+    };
+    let split = Split::parse(sp).ok_or_else(|| BadRow(format!("unknown split '{sp}'")))?;
+    let contig = genome.contig(c).ok_or_else(|| {
+        BadRow(format!(
+            "contig '{c}' is not in {}",
+            genome.path().display()
+        ))
+    })?;
+    if e < s || e > contig.len as u64 {
+        let len = contig.len;
+        return Err(BadRow(format!(
+            "{c}:{s}-{e} is not inside {c} (length {len})"
+        )));
+    }
+    Ok(WindowRow {
+        chrom: c.to_string(),
+        start: s,
+        end: e,
+        split,
+        n_acgt,
+        n_repeat,
+        gc,
+    })
 }
 
 /// The windows of one split as merged interval sets per contig.

@@ -76,39 +76,7 @@ fn mark_piece(piece: &[u8], window: usize, threshold: i64, masked: &mut [bool]) 
                 false
             }
         });
-        let rw = score(&triplets[ws..=e]);
-        // v: the longest suffix of the window with no triplet more than 2T/10 times
-        let mut counts = [0i64; 64];
-        let mut vs = e + 1;
-        while vs > ws && (counts[triplets[vs - 1]] + 1) * 10 <= 2 * threshold {
-            vs -= 1;
-            counts[triplets[vs]] += 1;
-        }
-        if rw * 10 <= threshold * (e + 1 - vs) as i64 {
-            continue;
-        }
-        let mut r = score(&triplets[vs..=e]);
-        for i in (ws..vs).rev() {
-            r += counts[triplets[i]];
-            counts[triplets[i]] += 1;
-            let l = (e - i) as i64;
-            debug_assert_eq!(r, score(&triplets[i..=e]));
-            if r * 10 <= threshold * l {
-                continue;
-            }
-            let beaten = found
-                .iter()
-                .filter(|p| p.start >= i)
-                .any(|p| p.r * l > r * p.l);
-            if !beaten {
-                found.push(Perfect {
-                    start: i,
-                    end: e,
-                    r,
-                    l,
-                });
-            }
-        }
+        add_perfect_ending(&triplets, ws, e, threshold, &mut found);
     }
     // sdust's last step: at the end of a piece of at least W bases it flushes from one base
     // beyond the last window's start (its start is computed at the N, not at the last base),
@@ -119,6 +87,50 @@ fn mark_piece(piece: &[u8], window: usize, threshold: i64, masked: &mut [bool]) 
     for p in &found {
         if !(first_is_there && Some(p.start) == last.map(|q| q + 1)) {
             mark(p);
+        }
+    }
+}
+
+/// Adds to `found` the perfect intervals that end at triplet `e` within the window that
+/// starts at triplet `ws`: those above the threshold that no interval inside them beats.
+fn add_perfect_ending(
+    triplets: &[usize],
+    ws: usize,
+    e: usize,
+    threshold: i64,
+    found: &mut Vec<Perfect>,
+) {
+    let rw = score(&triplets[ws..=e]);
+    // v: the longest suffix of the window with no triplet more than 2T/10 times
+    let mut counts = [0i64; 64];
+    let mut vs = e + 1;
+    while vs > ws && (counts[triplets[vs - 1]] + 1) * 10 <= 2 * threshold {
+        vs -= 1;
+        counts[triplets[vs]] += 1;
+    }
+    if rw * 10 <= threshold * (e + 1 - vs) as i64 {
+        return;
+    }
+    let mut r = score(&triplets[vs..=e]);
+    for i in (ws..vs).rev() {
+        r += counts[triplets[i]];
+        counts[triplets[i]] += 1;
+        let l = (e - i) as i64;
+        debug_assert_eq!(r, score(&triplets[i..=e]));
+        if r * 10 <= threshold * l {
+            continue;
+        }
+        let beaten = found
+            .iter()
+            .filter(|p| p.start >= i)
+            .any(|p| p.r * l > r * p.l);
+        if !beaten {
+            found.push(Perfect {
+                start: i,
+                end: e,
+                r,
+                l,
+            });
         }
     }
 }

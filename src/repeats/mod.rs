@@ -4,11 +4,13 @@
 pub mod dust;
 #[cfg(test)]
 mod dust_naive;
+mod mask;
 
 use crate::genome::{EncodedSeq, encode};
 use crate::regions::{Interval, intervals::runs};
 
 pub use dust::{DustParams, dust};
+pub use mask::{MaskSources, source_name, write_mask};
 
 /// Intervals of lowercase bases.
 pub fn soft_masked(seq: &EncodedSeq) -> Vec<Interval> {

@@ -32,46 +32,65 @@ impl ChunkScores {
         target: Target,
     ) -> ChunkScores {
         let n = probs.len();
-        let mut values = TrackValues::with_capacity(n, all_tracks, target);
-        let repeat_mask = repeats.map(|r| r.mask_range(start, n));
-        // only the classes present in this chunk
-        let class_masks: Vec<(usize, Vec<bool>)> = classes
+        let masks = Masks::of(start, n, repeats, classes);
+        let mut out = ChunkScores {
+            start,
+            values: TrackValues::with_capacity(n, all_tracks, target),
+            sums: Sums::with_labels(classes.len()),
+            calibration: Calibration::default(),
+        };
+        for (i, p) in probs.iter().enumerate() {
+            let code = codes[start as usize + i];
+            if p[0].is_nan() || !encode::is_acgt(code) {
+                out.values.push_missing();
+                continue;
+            }
+            let reference = encode::base(code) as usize;
+            out.sums.add(reference, p, masks.repeat(i, code));
+            for (c, mask) in &masks.classes {
+                if mask[i] {
+                    out.sums.add_label(*c, reference, p);
+                }
+            }
+            match target.class_of(reference) {
+                // a two-class model: its two classes' probabilities
+                Some(c) if !target.is_base() => out.calibration.add(c, &target.sum(p)[..2]),
+                _ => out.calibration.add(reference, p),
+            }
+            out.values.push(reference, p);
+        }
+        out
+    }
+}
+
+/// A chunk's repeats and annotation classes, position by position.
+struct Masks {
+    repeats: Option<Vec<bool>>,
+    /// Only the classes present in the chunk, each with its number.
+    classes: Vec<(usize, Vec<bool>)>,
+}
+
+impl Masks {
+    /// The masks of the `n` positions from `start`.
+    fn of(start: u64, n: usize, repeats: Option<&IntervalSet>, classes: &[&IntervalSet]) -> Masks {
+        let classes = classes
             .iter()
             .enumerate()
             .filter(|(_, set)| set.overlap(start, start + n as u64) > 0)
             .map(|(i, set)| (i, set.mask_range(start, n)))
             .collect();
-        let mut sums = Sums::with_labels(classes.len());
-        let mut calibration = Calibration::default();
-        for (i, p) in probs.iter().enumerate() {
-            let code = codes[start as usize + i];
-            if p[0].is_nan() || !encode::is_acgt(code) {
-                values.push_missing();
-                continue;
-            }
-            let reference = encode::base(code) as usize;
-            let repeat = match &repeat_mask {
-                Some(m) => m[i],
-                None => encode::is_soft(code),
-            };
-            sums.add(reference, p, repeat);
-            for (c, mask) in &class_masks {
-                if mask[i] {
-                    sums.add_label(*c, reference, p);
-                }
-            }
-            match target.class_of(reference) {
-                // a two-class model: its two classes' probabilities
-                Some(c) if !target.is_base() => calibration.add(c, &target.sum(p)[..2]),
-                _ => calibration.add(reference, p),
-            }
-            values.push(reference, p);
+        Masks {
+            repeats: repeats.map(|r| r.mask_range(start, n)),
+            classes,
         }
-        ChunkScores {
-            start,
-            values,
-            sums,
-            calibration,
+    }
+
+    /// Whether position `i` (base `code`) is a repeat: in the repeats, or soft-masked
+    /// without them.
+    fn repeat(&self, i: usize, code: u8) -> bool {
+        match &self.repeats {
+            Some(m) => m[i],
+            None => encode::is_soft(code),
         }
     }
 }

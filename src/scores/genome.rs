@@ -39,6 +39,37 @@ pub fn score_to_folder(
     meta: &Metadata,
 ) -> Result<MetricsTable> {
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let (mut tracks, order) = open_tracks(req, out_dir)?;
+    let mut metrics = MetricsTable {
+        labels: req.classes.labels.clone(),
+        target: req.model.target(),
+        ..MetricsTable::default()
+    };
+    let mut calibration = Calibration::default();
+    let total: u64 = req.regions.values().map(IntervalSet::covered).sum();
+    if total == 0 {
+        // the caller chose a job with nothing to score (chosen_regions warned)
+        tracks.allow_empty();
+    }
+    let pb = crate::progress::bar(total, "score-genome", req.quiet);
+    req.genome.visit(&order, |contig, seq| {
+        let mut sink = Sink {
+            tracks: &mut tracks,
+            calibration: &mut calibration,
+            pb: &pb,
+        };
+        let sums = score_contig(req, &contig.name, seq.codes(), &mut sink)?;
+        metrics.add_chrom(&contig.name, sums);
+        Ok(())
+    })?;
+    pb.finish_and_clear();
+    super::write(out_dir, tracks, &calibration, &metrics, meta)?;
+    Ok(metrics)
+}
+
+/// The tracks of the folder `out_dir` over the contigs with regions, and those contigs'
+/// names in genome order.
+fn open_tracks(req: &ScoreRequest, out_dir: &Path) -> Result<(TrackSet, Vec<String>)> {
     let dests: Vec<PathBuf> = super::track_names(req.all_tracks)
         .iter()
         .map(|n| out_dir.join(format!("{n}.bw")))
@@ -52,63 +83,56 @@ pub fn score_to_folder(
         .collect();
     let mut tracks = TrackSet::create(&dests, &contigs)?;
     tracks.round_to_decimals(req.decimals)?;
-    let target = req.model.target();
-    let mut metrics = MetricsTable {
-        labels: req.classes.labels.clone(),
-        target,
-        ..MetricsTable::default()
-    };
+    Ok((tracks, contigs.into_iter().map(|c| c.0).collect()))
+}
+
+/// Where a contig's scored chunks go: the tracks, the calibration, the progress bar.
+struct Sink<'a> {
+    tracks: &'a mut TrackSet,
+    calibration: &'a mut Calibration,
+    pb: &'a indicatif::ProgressBar,
+}
+
+/// Scores the regions of the contig `name` (its bases `codes`) into `sink`; returns its
+/// metrics sums.
+fn score_contig(req: &ScoreRequest, name: &str, codes: &[u8], sink: &mut Sink) -> Result<Sums> {
     let no_intervals = IntervalSet::default();
-    let mut calibration = Calibration::default();
-    let total: u64 = req.regions.values().map(IntervalSet::covered).sum();
-    if total == 0 {
-        // the caller chose a job with nothing to score (chosen_regions warned)
-        tracks.allow_empty();
-    }
-    let pb = crate::progress::bar(total, "score-genome", req.quiet);
-    let order: Vec<String> = contigs.into_iter().map(|c| c.0).collect();
-    req.genome.visit(&order, |contig, seq| {
-        let set = &req.regions[&contig.name];
-        let rep = req
-            .repeats
-            .map(|r| r.get(&contig.name).cloned().unwrap_or_default());
-        let classes: Vec<&IntervalSet> = req
-            .classes
-            .sets
-            .iter()
-            .map(|sets| sets.get(&contig.name).unwrap_or(&no_intervals))
-            .collect();
-        tracks.start_chrom(&contig.name)?;
-        let mut sums = Sums::with_labels(classes.len());
-        let codes = seq.codes();
-        predict::score_regions(
-            req.model,
-            &contig.name,
+    let rep = req
+        .repeats
+        .map(|r| r.get(name).cloned().unwrap_or_default());
+    let classes: Vec<&IntervalSet> = req
+        .classes
+        .sets
+        .iter()
+        .map(|sets| sets.get(name).unwrap_or(&no_intervals))
+        .collect();
+    sink.tracks.start_chrom(name)?;
+    let mut sums = Sums::with_labels(classes.len());
+    let target = req.model.target();
+    let summarize = |start, probs: &[_]| {
+        ChunkScores::summarize(
             codes,
-            set,
-            req.rc_average,
-            |start, probs| {
-                ChunkScores::summarize(
-                    codes,
-                    start,
-                    probs,
-                    rep.as_ref(),
-                    &classes,
-                    req.all_tracks,
-                    target,
-                )
-            },
-            |chunk| {
-                sums.merge(&chunk.sums);
-                calibration.merge(&chunk.calibration);
-                pb.inc(chunk.values.len() as u64);
-                tracks.push(chunk.start, &chunk.values.columns())
-            },
-        )?;
-        metrics.add_chrom(&contig.name, sums);
-        Ok(())
-    })?;
-    pb.finish_and_clear();
-    super::write(out_dir, tracks, &calibration, &metrics, meta)?;
-    Ok(metrics)
+            start,
+            probs,
+            rep.as_ref(),
+            &classes,
+            req.all_tracks,
+            target,
+        )
+    };
+    predict::score_regions(
+        req.model,
+        name,
+        codes,
+        &req.regions[name],
+        req.rc_average,
+        summarize,
+        |chunk| {
+            sums.merge(&chunk.sums);
+            sink.calibration.merge(&chunk.calibration);
+            sink.pb.inc(chunk.values.len() as u64);
+            sink.tracks.push(chunk.start, &chunk.values.columns())
+        },
+    )?;
+    Ok(sums)
 }

@@ -138,7 +138,21 @@ impl Tables {
         let (m, md) = MetricsTable::read(&dir.join("metrics.parquet"))?;
         if self.meta.is_none() {
             self.metrics.target = m.target;
-        } else if m.target != self.metrics.target {
+        } else {
+            self.check_same_scoring(&m, dir, first)?;
+        }
+        self.metrics.append(m);
+        self.meta.get_or_insert(md);
+        self.calibration
+            .merge(&Calibration::read(&dir.join("calibration.parquet"))?);
+        Ok(())
+    }
+
+    /// The metrics `m` of folder `dir` must come from a model of the same target as those
+    /// added (the first from `first`), with the same annotation classes; the copy bands are
+    /// each job's own (find-copies).
+    fn check_same_scoring(&self, m: &MetricsTable, dir: &Path, first: &Path) -> Result<()> {
+        if m.target != self.metrics.target {
             return Err(Error::invalid(
                 dir,
                 format!(
@@ -148,22 +162,17 @@ impl Tables {
                     self.metrics.target
                 ),
             ));
-        } else if user_classes(&m.labels) != user_classes(&self.metrics.labels) {
-            // the copy bands are each job's own (find-copies); other classes must agree
+        }
+        let (theirs, ours) = (user_classes(&m.labels), user_classes(&self.metrics.labels));
+        if theirs != ours {
             return Err(Error::invalid(
                 dir,
                 format!(
-                    "annotation classes {:?}, but {} has {:?} (score every folder with the same --classes)",
-                    user_classes(&m.labels),
-                    first.display(),
-                    user_classes(&self.metrics.labels)
+                    "annotation classes {theirs:?}, but {} has {ours:?} (score every folder with the same --classes)",
+                    first.display()
                 ),
             ));
         }
-        self.metrics.append(m);
-        self.meta.get_or_insert(md);
-        self.calibration
-            .merge(&Calibration::read(&dir.join("calibration.parquet"))?);
         Ok(())
     }
 }
@@ -187,5 +196,5 @@ fn tracks_of(dir: &Path) -> Vec<&'static str> {
 
 fn open(path: &Path) -> Result<BigWigRead<ReopenableFile>> {
     BigWigRead::open_file(path)
-        .map_err(|e| Error::invalid(path, format!("not a readable bigWig: {e}")))
+        .map_err(|e| Error::wrong_kind(path, format!("not a readable bigWig: {e}")))
 }

@@ -3,9 +3,43 @@
 //! it with `atof`, so `abc` is 0 and `1x` is 1); REF and every ALT allele must not be empty
 //! (htslib reads `A,` as the alleles `A` and `.`).
 
+use std::fmt;
+
+/// What is wrong with a VCF record (the fields quoted as they are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadRecord {
+    /// Fewer than 8 columns: how many, and the line's start.
+    Columns(usize, String),
+    /// POS is not a whole number.
+    Pos(String),
+    /// POS is past what 64 bits hold.
+    PosTooLarge(String),
+    EmptyRef,
+    /// ALT is empty or has an empty allele (`A,`).
+    EmptyAllele(String),
+    /// QUAL is neither a number nor `.`.
+    Qual(String),
+}
+
+impl fmt::Display for BadRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BadRecord::Columns(n, line) => write!(
+                f,
+                "{n} tab-separated column(s), a VCF record has at least 8: {line}"
+            ),
+            BadRecord::Pos(p) => write!(f, "POS '{p}' is not a whole number"),
+            BadRecord::PosTooLarge(p) => write!(f, "POS '{p}' is too large"),
+            BadRecord::EmptyRef => write!(f, "REF is empty"),
+            BadRecord::EmptyAllele(a) => write!(f, "ALT '{a}' has an empty allele"),
+            BadRecord::Qual(q) => write!(f, "QUAL '{q}' is neither a number nor '.'"),
+        }
+    }
+}
+
 /// The first problem of `line`, a VCF record without its line break. (Run on every line,
 /// so it only finds the tabs it needs and allocates nothing unless the line is bad.)
-pub fn check_line(line: &[u8]) -> Result<(), String> {
+pub fn check_line(line: &[u8]) -> Result<(), BadRecord> {
     // the first seven tabs: an eighth column (INFO) follows the seventh
     let mut tabs = [0usize; 7];
     let mut n = 0;
@@ -19,34 +53,30 @@ pub fn check_line(line: &[u8]) -> Result<(), String> {
         }
     }
     if n < tabs.len() {
-        return Err(format!(
-            "{} tab-separated column(s), a VCF record has at least 8: {}",
-            n + 1,
-            excerpt(line)
-        ));
+        return Err(BadRecord::Columns(n + 1, excerpt(line)));
     }
     let pos = &line[tabs[0] + 1..tabs[1]];
     if pos.is_empty() || !pos.iter().all(u8::is_ascii_digit) {
-        return Err(format!("POS '{}' is not a whole number", show(pos)));
+        return Err(BadRecord::Pos(show(pos)));
     }
     let value = pos.iter().try_fold(0i64, |v, &d| {
         v.checked_mul(10)?.checked_add(i64::from(d - b'0'))
     });
     if value.is_none() {
-        return Err(format!("POS '{}' is too large", show(pos)));
+        return Err(BadRecord::PosTooLarge(show(pos)));
     }
     // htslib reads an empty REF as it is and an empty ALT allele (`A,`) as `.`
     let reference = &line[tabs[2] + 1..tabs[3]];
     if reference.is_empty() {
-        return Err("REF is empty".to_string());
+        return Err(BadRecord::EmptyRef);
     }
     let alt = &line[tabs[3] + 1..tabs[4]];
     if alt.is_empty() || alt.split(|&b| b == b',').any(<[u8]>::is_empty) {
-        return Err(format!("ALT '{}' has an empty allele", show(alt)));
+        return Err(BadRecord::EmptyAllele(show(alt)));
     }
     let qual = &line[tabs[4] + 1..tabs[5]];
     if qual != b"." && !is_number(qual) {
-        return Err(format!("QUAL '{}' is neither a number nor '.'", show(qual)));
+        return Err(BadRecord::Qual(show(qual)));
     }
     Ok(())
 }
@@ -98,7 +128,7 @@ mod tests {
             ("c\t12\t.\tA\t\t.\t.\t.", "ALT ''"),
             ("", "1 tab-separated"),
         ] {
-            let e = ok(line).unwrap_err();
+            let e = ok(line).unwrap_err().to_string();
             assert!(e.contains(needle), "{line:?}: {e}");
         }
     }

@@ -111,9 +111,10 @@ fn read_text(text: &mut TextReader, place: &Place, path: &Path) -> Result<Option
     match text.next_line() {
         Line::End => return Ok(None),
         Line::Failed => {
-            let why = check_line(text.line())
-                .err()
-                .unwrap_or_else(|| "cannot be read: the file is truncated or corrupt".to_string());
+            let why = match check_line(text.line()) {
+                Err(bad) => bad.to_string(),
+                Ok(()) => "cannot be read: the file is truncated or corrupt".to_string(),
+            };
             return Err(place.error(path, why));
         }
         Line::Read => {}

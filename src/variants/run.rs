@@ -1,7 +1,9 @@
 //! score-variants as a whole: the input read, the records scored, the annotated VCF/BCF
 //! and the Parquet table written.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use rust_htslib::bcf;
 
 use crate::Result;
 use crate::genome::Genome;
@@ -36,6 +38,17 @@ pub struct Request {
     pub options: ScoreOptions,
 }
 
+impl Request {
+    /// The VCF/BCF output `path` with `header`, in the format asked for or told by its name.
+    fn create_output(&self, path: &Path, header: &bcf::Header) -> Result<VcfOut> {
+        let format = match self.output_format {
+            Some(f) => f,
+            None => OutputFormat::of_path(path)?,
+        };
+        VcfOut::create(path, header, format)
+    }
+}
+
 /// Scores every record of `req.input` with `model` and writes the outputs it asks for.
 pub fn score_variants(
     req: &Request,
@@ -53,13 +66,7 @@ pub fn score_variants(
     let model_line = format!("{} ({})", req.model_path.display(), model.describe());
     let header = output_header(input.header(), genome, &names, &model_line);
     let mut out = match &req.output {
-        Some(path) => {
-            let format = match req.output_format {
-                Some(f) => f,
-                None => OutputFormat::of_path(path)?,
-            };
-            Some(VcfOut::create(path, &header, format)?)
-        }
+        Some(path) => Some(req.create_output(path, &header)?),
         None => None,
     };
     let mut table = req.parquet.as_ref().map(|_| ScoreTable::default());

@@ -130,36 +130,56 @@ fn score_one(codes: &[u8], site: &Site, probs: Option<Probs>) -> RecordScore {
         (Some(p), Some(r)) => Some(p[r]),
         _ => None,
     };
+    let at_site = SiteScores {
+        ref_ok,
+        ref_base,
+        probs,
+        p_ref,
+    };
     let alleles = site.alleles[1..]
         .iter()
-        .map(|&alt| {
-            let alt_base = (alt.len() == 1).then(|| base_code(alt[0])).flatten();
-            let skip = if alt_base.is_none() || ref_base.is_none() {
-                Some(Skip::NotSnv)
-            } else if !ref_ok {
-                Some(Skip::RefMismatch)
-            } else if probs.is_none() {
-                Some(Skip::NoPrediction)
-            } else {
-                None
-            };
-            let (p_alt, llr) = match (skip, probs, alt_base, p_ref) {
-                (None, Some(p), Some(a), Some(r)) => (Some(p[a]), Some(p[a].log2() - r.log2())),
-                _ => (None, None),
-            };
-            AlleleScore {
-                alt: alt.to_vec(),
-                p_alt,
-                llr,
-                skip,
-            }
-        })
+        .map(|&alt| at_site.allele(alt))
         .collect();
     RecordScore {
         probs,
         p_ref,
         alleles,
         ref_mismatch: !ref_ok,
+    }
+}
+
+/// What a site's ALT alleles are scored against: whether REF matches the genome, REF's base
+/// if it is one, the probabilities there and REF's.
+struct SiteScores {
+    ref_ok: bool,
+    ref_base: Option<usize>,
+    probs: Option<Probs>,
+    p_ref: Option<f32>,
+}
+
+impl SiteScores {
+    /// The score of the ALT allele `alt`, or why it has none.
+    fn allele(&self, alt: &[u8]) -> AlleleScore {
+        let alt_base = (alt.len() == 1).then(|| base_code(alt[0])).flatten();
+        let skip = if alt_base.is_none() || self.ref_base.is_none() {
+            Some(Skip::NotSnv)
+        } else if !self.ref_ok {
+            Some(Skip::RefMismatch)
+        } else if self.probs.is_none() {
+            Some(Skip::NoPrediction)
+        } else {
+            None
+        };
+        let (p_alt, llr) = match (skip, self.probs, alt_base, self.p_ref) {
+            (None, Some(p), Some(a), Some(r)) => (Some(p[a]), Some(p[a].log2() - r.log2())),
+            _ => (None, None),
+        };
+        AlleleScore {
+            alt: alt.to_vec(),
+            p_alt,
+            llr,
+            skip,
+        }
     }
 }
 

@@ -74,7 +74,7 @@ impl TextReader {
                 htslib::hts_close(fp);
             }
             return match (known, hdr.is_null()) {
-                (false, _) => Err(Error::invalid(
+                (false, _) => Err(Error::wrong_kind(
                     path,
                     "not a VCF or BCF file (a VCF starts with a '##fileformat=VCF' line)",
                 )),

@@ -78,6 +78,24 @@ fn norm_nlc(norm: &nn::LayerNorm, x: &Tensor) -> Tensor {
 
 /// The CNN `c` describes, its settings checked; `head`: the prior among its inputs, and its outputs.
 pub(super) fn build(vs: &nn::Path, c: &CnnConfig, head: HeadSpec) -> Result<Box<dyn ContextNet>> {
+    check(c)?;
+    let field = 1 + c
+        .kernel_sizes
+        .iter()
+        .zip(&c.dilations)
+        .map(|(k, d)| (k - 1) * d)
+        .sum::<usize>();
+    let frame = Frame {
+        width: c.channels,
+        join: Join::Concat,
+        dense: &c.dense,
+        field,
+        min_field: field,
+    };
+    Ok(frame.build(vs, head, |p| CnnStream::new(p, c)))
+}
+
+fn check(c: &CnnConfig) -> Result<()> {
     if c.kernel_sizes.is_empty() || c.kernel_sizes.len() != c.dilations.len() {
         return Err(bad(format!(
             "cnn: kernel_sizes ({}) and dilations ({}) must be non-empty lists of the same length",
@@ -90,41 +108,32 @@ pub(super) fn build(vs: &nn::Path, c: &CnnConfig, head: HeadSpec) -> Result<Box<
             "cnn: kernel sizes, dilations and channels must be at least 1".into(),
         ));
     }
-    let field = 1 + c
-        .kernel_sizes
-        .iter()
-        .zip(&c.dilations)
-        .map(|(k, d)| (k - 1) * d)
-        .sum::<usize>();
-    let make = |p: nn::Path| CnnStream {
-        convs: c
-            .kernel_sizes
-            .iter()
-            .zip(&c.dilations)
-            .enumerate()
+    Ok(())
+}
+
+impl CnnStream {
+    /// One stream of the CNN `c` under `p`: its causal convolutions and, with `c.norm`, a
+    /// norm before each but the first.
+    fn new(p: nn::Path, c: &CnnConfig) -> CnnStream {
+        let layers = c.kernel_sizes.iter().zip(&c.dilations).enumerate();
+        let convs = layers
             .map(|(i, (&k, &d))| {
                 let c_in = if i == 0 { 4 } else { c.channels };
                 CausalConv::new(&p / format!("conv{i}"), c_in, c.channels, k, d)
             })
-            .collect(),
-        norms: if c.norm {
-            (1..c.kernel_sizes.len())
-                .map(|i| {
-                    let p = &p / format!("norm{i}");
-                    nn::layer_norm(p, vec![c.channels as i64], Default::default())
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
-        residual: c.residual,
-    };
-    let frame = Frame {
-        width: c.channels,
-        join: Join::Concat,
-        dense: &c.dense,
-        field,
-        min_field: field,
-    };
-    Ok(frame.build(vs, head, make))
+            .collect();
+        let norm = |i: usize| {
+            let p = &p / format!("norm{i}");
+            nn::layer_norm(p, vec![c.channels as i64], Default::default())
+        };
+        let norms = match c.norm {
+            true => (1..c.kernel_sizes.len()).map(norm).collect(),
+            false => Vec::new(),
+        };
+        CnnStream {
+            convs,
+            norms,
+            residual: c.residual,
+        }
+    }
 }

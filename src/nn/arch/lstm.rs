@@ -56,18 +56,25 @@ pub(super) fn build(vs: &nn::Path, c: &LstmConfig, head: HeadSpec) -> Result<Box
     }
     // A position sees at least block + reach + 1 = flank bases, at most 2 block + reach.
     let block = c.flank - reach - 1;
-    let field = 2 * block + reach;
-    let make = |p: nn::Path| {
+    let frame = Frame {
+        width: c.hidden,
+        join: Join::Concat,
+        dense: &c.dense,
+        field: 2 * block + reach,
+        min_field: c.flank,
+    };
+    Ok(frame.build(vs, head, |p| LstmStream::new(p, c, block)))
+}
+
+impl LstmStream {
+    /// One stream of the LSTM `c` under `p`: its causal convolutions, then the LSTM over
+    /// blocks of `block` positions.
+    fn new(p: nn::Path, c: &LstmConfig, block: usize) -> LstmStream {
         let mut convs = Vec::new();
         let mut c_in = 4;
         for (i, &k) in c.kernel_sizes.iter().enumerate() {
-            convs.push(CausalConv::new(
-                &p / format!("conv{i}"),
-                c_in,
-                c.conv_channels,
-                k,
-                1,
-            ));
+            let conv = CausalConv::new(&p / format!("conv{i}"), c_in, c.conv_channels, k, 1);
+            convs.push(conv);
             c_in = c.conv_channels;
         }
         let cfg = nn::RNNConfig {
@@ -80,13 +87,5 @@ pub(super) fn build(vs: &nn::Path, c: &LstmConfig, head: HeadSpec) -> Result<Box
             block: block as i64,
             hidden: c.hidden as i64,
         }
-    };
-    let frame = Frame {
-        width: c.hidden,
-        join: Join::Concat,
-        dense: &c.dense,
-        field,
-        min_field: c.flank,
-    };
-    Ok(frame.build(vs, head, make))
+    }
 }

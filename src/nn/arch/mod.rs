@@ -203,20 +203,7 @@ impl Frame<'_> {
                 Join::Sum => self.width,
             };
         let classes = spec.target.classes();
-        let residual = match spec.target.grouping() {
-            None => PriorResidual::None,
-            Some(_) if spec.target.is_base() => PriorResidual::Bases,
-            Some(g) => {
-                let m: Vec<f32> = (0..4)
-                    .flat_map(|b| (0..classes).map(move |c| f32::from(g[b] == c)))
-                    .collect();
-                PriorResidual::Classes(
-                    Tensor::from_slice(&m)
-                        .view([4, classes as i64])
-                        .to_device(vs.device()),
-                )
-            }
-        };
+        let residual = PriorResidual::for_target(spec.target, vs.device());
         let net = TwoStream {
             left: make(vs / "left"),
             right: make(vs / "right"),
@@ -365,29 +352,9 @@ mod tests {
     /// the span of central positions.
     #[test]
     fn the_channels_last_network_matches_the_reference() {
-        use crate::nn::presets::find;
-        let mut configs: Vec<(ModelConfig, usize, Target)> = Vec::new();
-        for cfg in small_configs() {
-            for (prior, target) in [
-                (0, Target::Base),
-                (4, Target::Base),
-                (6, Target::Base),
-                (4, Target::Pair),
-                (4, Target::Repeat),
-            ] {
-                configs.push((cfg.clone(), prior, target));
-            }
-        }
-        for name in ["cpu-small", "seed-cnn", "gpu-large"] {
-            configs.push((
-                find(name, None).unwrap().run_config().model,
-                4,
-                Target::Base,
-            ));
-        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("weights.safetensors");
-        for (i, (cfg, prior, target)) in configs.iter().enumerate() {
+        for (i, (cfg, prior, target)) in reference_cases().iter().enumerate() {
             tch::manual_seed(i as i64);
             let vs_ref = nn::VarStore::new(tch::Device::Cpu);
             let reference = build_reference(&vs_ref.root(), cfg, *prior, *target).unwrap();
@@ -402,39 +369,72 @@ mod tests {
             let mut vs = nn::VarStore::new(tch::Device::Cpu);
             let net = build_layout(&vs.root(), cfg, *prior, *target, Layout::ChannelsLast).unwrap();
             vs.load(&path).unwrap();
-            let field = net.field() as i64;
-            let (n, len) = (2, 2 * field + 150);
-            let mut rng = SplitMix64(i as u64);
-            let codes: Vec<i64> = (0..n * len).map(|_| rng.below(5) as i64).collect();
-            let x = Tensor::from_slice(&codes).view([n, len]);
-            let p = (*prior > 0).then(|| {
-                let p = Tensor::rand(
-                    [n, len, *prior as i64],
-                    (tch::Kind::Float, tch::Device::Cpu),
-                );
-                let bases = (p.narrow(2, 0, 4) + 0.1).log();
-                Tensor::cat(&[bases, p.narrow(2, 4, *prior as i64 - 4)], 2)
-            });
             let label = format!("{} prior {prior} {target:?}", cfg.name());
-            tch::no_grad(|| {
-                let want = reference
-                    .forward(&x, p.as_ref())
-                    .softmax(-1, tch::Kind::Float);
-                let got = net.forward(&x, p.as_ref()).softmax(-1, tch::Kind::Float);
-                let d = max_diff(&want, &got);
-                assert!(d <= 1e-4, "{label}: probabilities differ by {d}");
-                let span = net.forward_span(&x, p.as_ref(), field, len - 2 * field);
-                let d = max_diff(
-                    &want.narrow(1, field, len - 2 * field),
-                    &span.softmax(-1, tch::Kind::Float),
-                );
-                assert!(d <= 1e-4, "{label}: the span differs by {d}");
-                let (fa, fb) = (reference.features(&x), net.features(&x));
-                let scale = fa.abs().max().double_value(&[]).max(1.0);
-                let d = max_diff(&fa, &fb) / scale;
-                assert!(d <= 1e-5, "{label}: features differ by {d} (relative)");
-            });
+            compare_networks(reference.as_ref(), net.as_ref(), *prior, i as u64, &label);
         }
+    }
+
+    /// Every small architecture with and without a prior (and its depth channels), for
+    /// base, two-class and repeat targets; and three presets with a prior.
+    fn reference_cases() -> Vec<(ModelConfig, usize, Target)> {
+        use crate::nn::presets::find;
+        let mut configs: Vec<(ModelConfig, usize, Target)> = Vec::new();
+        for cfg in small_configs() {
+            for (prior, target) in [
+                (0, Target::Base),
+                (4, Target::Base),
+                (6, Target::Base),
+                (4, Target::Pair),
+                (4, Target::Repeat),
+            ] {
+                configs.push((cfg.clone(), prior, target));
+            }
+        }
+        for name in ["cpu-small", "seed-cnn", "gpu-large"] {
+            let model = find(name, None).unwrap().run_config().model;
+            configs.push((model, 4, Target::Base));
+        }
+        configs
+    }
+
+    /// The probabilities (whole and of the central span) and features of two networks with
+    /// the same weights, on random codes (unknown bases among them) and a random prior of
+    /// `prior` channels, agree.
+    fn compare_networks(
+        reference: &dyn ContextNet,
+        net: &dyn ContextNet,
+        prior: usize,
+        seed: u64,
+        label: &str,
+    ) {
+        let field = net.field() as i64;
+        let (n, len) = (2, 2 * field + 150);
+        let mut rng = SplitMix64(seed);
+        let codes: Vec<i64> = (0..n * len).map(|_| rng.below(5) as i64).collect();
+        let x = Tensor::from_slice(&codes).view([n, len]);
+        let p = (prior > 0).then(|| {
+            let p = Tensor::rand([n, len, prior as i64], (tch::Kind::Float, tch::Device::Cpu));
+            let bases = (p.narrow(2, 0, 4) + 0.1).log();
+            Tensor::cat(&[bases, p.narrow(2, 4, prior as i64 - 4)], 2)
+        });
+        tch::no_grad(|| {
+            let want = reference
+                .forward(&x, p.as_ref())
+                .softmax(-1, tch::Kind::Float);
+            let got = net.forward(&x, p.as_ref()).softmax(-1, tch::Kind::Float);
+            let d = max_diff(&want, &got);
+            assert!(d <= 1e-4, "{label}: probabilities differ by {d}");
+            let span = net.forward_span(&x, p.as_ref(), field, len - 2 * field);
+            let d = max_diff(
+                &want.narrow(1, field, len - 2 * field),
+                &span.softmax(-1, tch::Kind::Float),
+            );
+            assert!(d <= 1e-4, "{label}: the span differs by {d}");
+            let (fa, fb) = (reference.features(&x), net.features(&x));
+            let scale = fa.abs().max().double_value(&[]).max(1.0);
+            let d = max_diff(&fa, &fb) / scale;
+            assert!(d <= 1e-5, "{label}: features differ by {d} (relative)");
+        });
     }
 
     #[test]

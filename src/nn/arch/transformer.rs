@@ -91,6 +91,29 @@ pub(super) fn build(
     c: &TransformerConfig,
     head: HeadSpec,
 ) -> Result<Box<dyn ContextNet>> {
+    let windows = attention_windows(c)?;
+    let make = |p: nn::Path| TransformerStream {
+        embed: nn::conv1d(&p / "embed", 4, c.dim as i64, 1, Default::default()),
+        blocks: windows
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| Block::new(&p / format!("block{i}"), c, w))
+            .collect(),
+        ln: nn::layer_norm(&p / "ln", vec![c.dim as i64], Default::default()),
+    };
+    let frame = Frame {
+        width: c.dim,
+        join: Join::Concat,
+        dense: &c.dense,
+        field: c.flank,
+        min_field: c.flank,
+    };
+    Ok(frame.build(vs, head, make))
+}
+
+/// Each layer's attention window: the shift gives one base, the layers' windows add up to
+/// the rest of the flank (flank - 1), as evenly as they can. The settings checked.
+fn attention_windows(c: &TransformerConfig) -> Result<Vec<usize>> {
     if c.layers == 0 || c.heads == 0 || c.dim == 0 || !c.dim.is_multiple_of(c.heads) {
         return Err(bad(format!(
             "transformer: dim ({}) must be a positive multiple of heads ({}), layers at least 1",
@@ -103,7 +126,6 @@ pub(super) fn build(
             c.flank
         )));
     }
-    // The shift gives one base; the layers' windows add up to the rest: flank - 1.
     let reach = c.flank - 1;
     let w = reach.div_ceil(c.layers);
     let windows: Vec<usize> = (0..c.layers)
@@ -115,30 +137,19 @@ pub(super) fn build(
             c.flank, c.layers
         )));
     }
-    let make = |p: nn::Path| TransformerStream {
-        embed: nn::conv1d(&p / "embed", 4, c.dim as i64, 1, Default::default()),
-        blocks: windows
-            .iter()
-            .enumerate()
-            .map(|(i, &w)| {
-                let q = &p / format!("block{i}");
-                Block {
-                    ln1: nn::layer_norm(&q / "ln1", vec![c.dim as i64], Default::default()),
-                    attn: BandedAttention::new(&q / "attn", c.dim, c.heads, w),
-                    ln2: nn::layer_norm(&q / "ln2", vec![c.dim as i64], Default::default()),
-                    ff1: nn::linear(&q / "ff1", c.dim as i64, c.ffn as i64, Default::default()),
-                    ff2: nn::linear(&q / "ff2", c.ffn as i64, c.dim as i64, Default::default()),
-                }
-            })
-            .collect(),
-        ln: nn::layer_norm(&p / "ln", vec![c.dim as i64], Default::default()),
-    };
-    let frame = Frame {
-        width: c.dim,
-        join: Join::Concat,
-        dense: &c.dense,
-        field: c.flank,
-        min_field: c.flank,
-    };
-    Ok(frame.build(vs, head, make))
+    Ok(windows)
+}
+
+impl Block {
+    /// A block under `q` of the transformer `c`, attending `window` bases back.
+    fn new(q: nn::Path, c: &TransformerConfig, window: usize) -> Block {
+        let dim = c.dim as i64;
+        Block {
+            ln1: nn::layer_norm(&q / "ln1", vec![dim], Default::default()),
+            attn: BandedAttention::new(&q / "attn", c.dim, c.heads, window),
+            ln2: nn::layer_norm(&q / "ln2", vec![dim], Default::default()),
+            ff1: nn::linear(&q / "ff1", dim, c.ffn as i64, Default::default()),
+            ff2: nn::linear(&q / "ff2", c.ffn as i64, dim, Default::default()),
+        }
+    }
 }

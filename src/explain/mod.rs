@@ -3,6 +3,11 @@
 //! bases, as the seed talk did. Each sampled position is predicted from its own window
 //! (2F+1 bases) so that only its flanks are disturbed.
 
+mod flanks;
+
+pub use flanks::{Contribution, ExplainRequest, contributions, write_table};
+
+use crate::Error;
 use crate::genome::encode;
 use crate::metrics::ClassSums;
 use crate::predict::{self, Predictor};
@@ -35,18 +40,17 @@ pub struct Band {
 }
 
 /// Parses `1,2,3,6-10,11-50`.
-pub fn parse_bands(text: &str) -> Result<Vec<Band>, String> {
+pub fn parse_bands(text: &str) -> crate::Result<Vec<Band>> {
+    let bad = |s: &str, why: &str| Error::Config(format!("--bands: band '{s}': {why}"));
     text.split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
             let s = s.trim();
             let (a, b) = s.split_once('-').unwrap_or((s, s));
-            let (a, b): (usize, usize) = (
-                a.parse().map_err(|_| format!("band '{s}': not a number"))?,
-                b.parse().map_err(|_| format!("band '{s}': not a number"))?,
-            );
+            let number = |x: &str| x.parse::<usize>().map_err(|_| bad(s, "not a number"));
+            let (a, b) = (number(a)?, number(b)?);
             if a == 0 || b < a {
-                return Err(format!("band '{s}': distances start at 1 and end >= start"));
+                return Err(bad(s, "distances start at 1 and end >= start"));
             }
             Ok(Band { start: a, end: b })
         })
@@ -119,16 +123,12 @@ pub fn evaluate(
     let (per_call, batch) = (predictor.chunking().1.max(1) * 64, windows.len());
     let mut sums = ClassSums::default();
     for group in windows.chunks(per_call.min(batch.max(1))) {
-        let inputs: Vec<Vec<u8>> = group
-            .iter()
-            .map(|w| {
-                let mut w = w.clone();
-                if let Some((band, mode)) = how {
-                    disturb(&mut w, flank, band, mode, &mut rng);
-                }
-                w
-            })
-            .collect();
+        let mut inputs = group.to_vec();
+        if let Some((band, mode)) = how {
+            for w in &mut inputs {
+                disturb(w, flank, band, mode, &mut rng);
+            }
+        }
         let probs = predict::predict_strands(predictor, &inputs, None, false)?;
         for (w, p) in group.iter().zip(probs) {
             let p = p[0];

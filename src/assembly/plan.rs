@@ -514,19 +514,9 @@ fn spread_folds(
             eligible.len()
         )));
     }
-    let mut weight: HashMap<&str, u64> = eligible
-        .iter()
-        .map(|r| (r.info.name.as_str(), r.info.len))
+    let mut order: Vec<(&str, u64)> = with_followers(rows, &eligible, include)
+        .into_iter()
         .collect();
-    for r in rows
-        .iter()
-        .filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class))
-    {
-        if let Some(w) = r.info.parent.as_deref().and_then(|p| weight.get_mut(p)) {
-            *w += r.info.len;
-        }
-    }
-    let mut order: Vec<(&str, u64)> = weight.into_iter().collect();
     order.sort_by(|a, b| {
         b.1.cmp(&a.1)
             .then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0)))
@@ -587,6 +577,28 @@ impl From<BadPlanLine> for String {
     fn from(b: BadPlanLine) -> String {
         b.0
     }
+}
+
+/// The bases of each `eligible` chromosome with those of the placed contigs (of the
+/// included classes) that will follow it.
+fn with_followers<'a>(
+    rows: &[PlanRow],
+    eligible: &[&'a PlanRow],
+    include: &HashSet<ContigClass>,
+) -> HashMap<&'a str, u64> {
+    let mut weight: HashMap<&str, u64> = eligible
+        .iter()
+        .map(|r| (r.info.name.as_str(), r.info.len))
+        .collect();
+    let followers = rows
+        .iter()
+        .filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class));
+    for r in followers {
+        if let Some(w) = r.info.parent.as_deref().and_then(|p| weight.get_mut(p)) {
+            *w += r.info.len;
+        }
+    }
+    weight
 }
 
 fn genome_pos(rows: &[PlanRow], name: &str) -> usize {

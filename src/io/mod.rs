@@ -84,27 +84,36 @@ pub fn refuse_overwrite<'a>(
 ) -> Result<()> {
     let inputs: Vec<&Path> = inputs.into_iter().map(PathBuf::as_path).collect();
     for out in outputs {
-        let out_id = FileId::of(out);
+        let Some(out_id) = FileId::of(out) else {
+            continue;
+        };
         for &input in &inputs {
-            let candidates = std::iter::once(input.to_path_buf())
-                .chain(INDEX_SUFFIXES.iter().map(|s| with_suffix(input, s)));
-            for candidate in candidates {
-                if out_id.is_some() && out_id == FileId::of(&candidate) {
-                    let what = if candidate.as_path() == input {
-                        "is the input".to_string()
-                    } else {
-                        format!("is {}, an index of the input", candidate.display())
-                    };
-                    return Err(Error::Config(format!(
-                        "output {} {what} {}: choose another output path",
-                        out.display(),
-                        input.display()
-                    )));
-                }
+            if let Some(what) = same_file(&out_id, input) {
+                return Err(Error::Config(format!(
+                    "output {} {what} {}: choose another output path",
+                    out.display(),
+                    input.display()
+                )));
             }
         }
     }
     Ok(())
+}
+
+/// How the file `out_id` is `input` or one of its indexes, if it is.
+fn same_file(out_id: &FileId, input: &Path) -> Option<String> {
+    let candidates = std::iter::once(input.to_path_buf())
+        .chain(INDEX_SUFFIXES.iter().map(|s| with_suffix(input, s)));
+    for candidate in candidates {
+        if FileId::of(&candidate).as_ref() == Some(out_id) {
+            return Some(if candidate.as_path() == input {
+                "is the input".to_string()
+            } else {
+                format!("is {}, an index of the input", candidate.display())
+            });
+        }
+    }
+    None
 }
 
 /// What makes two paths one file: the resolved path, or the device and inode of an existing file.

@@ -68,22 +68,7 @@ pub(super) fn resume_folder(
     // would not copy
     let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
     let saved_cfg = saved_config(out, &state, cfg)?;
-    let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&checkpoint)
-        .map_err(|e| Error::invalid(&checkpoint, format!("cannot read the checkpoint: {e}")))?
-        .into_iter()
-        .collect();
-    restore_weights(&checkpoint, &tensors, vs)?;
-    if !opt.restore(&tensors) {
-        return Err(Error::invalid(&checkpoint, "lacks the optimizer state"));
-    }
-    if let Some(ema) = ema
-        && !ema.restore(&tensors)
-    {
-        return Err(Error::invalid(
-            &checkpoint,
-            "lacks the average of the weights (train.ema)",
-        ));
-    }
+    restore_tensors(&checkpoint, vs, opt, ema)?;
     if !out.join(folder::CONFIG).is_file() {
         folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
     }
@@ -109,6 +94,33 @@ fn saved_config(out: &Path, state: &SavedState, cfg: &FolderConfig) -> Result<Fo
         ));
     }
     Ok(saved)
+}
+
+/// Reads the tensors of `checkpoint` into the weights `vs`, the optimizer's state and the
+/// average of the weights, each of which it must hold.
+fn restore_tensors(
+    checkpoint: &Path,
+    vs: &nn::VarStore,
+    opt: &mut AdamW,
+    ema: Option<&mut Ema>,
+) -> Result<()> {
+    let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(checkpoint)
+        .map_err(|e| Error::invalid(checkpoint, format!("cannot read the checkpoint: {e}")))?
+        .into_iter()
+        .collect();
+    restore_weights(checkpoint, &tensors, vs)?;
+    if !opt.restore(&tensors) {
+        return Err(Error::invalid(checkpoint, "lacks the optimizer state"));
+    }
+    if let Some(ema) = ema
+        && !ema.restore(&tensors)
+    {
+        return Err(Error::invalid(
+            checkpoint,
+            "lacks the average of the weights (train.ema)",
+        ));
+    }
+    Ok(())
 }
 
 /// Copies the checkpoint's weights (`model.` tensors of `checkpoint`) into `vs`, each of

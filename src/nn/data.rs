@@ -160,20 +160,10 @@ pub(super) fn load_data(
         .map(|w| w.chrom.as_str())
         .collect();
     let (contigs, checksum) = read_contigs(genome, &wanted, repeats, quiet)?;
-    let index: HashMap<&str, usize> = contigs
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
-    let pick = |split: Split| -> Windows {
-        Windows::new(
-            rows.iter()
-                .filter(|w| w.split == split)
-                .map(|w| (index[w.chrom.as_str()], w.start, w.end))
-                .collect(),
-        )
-    };
-    let (train, valid) = (pick(Split::Train), pick(Split::Valid));
+    let (train, valid) = (
+        split_windows(&rows, &contigs, Split::Train),
+        split_windows(&rows, &contigs, Split::Valid),
+    );
     if train.total() == 0 {
         return Err(Error::invalid(windows_path, "has no train windows"));
     }
@@ -227,6 +217,21 @@ fn read_contigs(
     })?;
     pb.finish_and_clear();
     Ok((contigs, checksum.0))
+}
+
+/// The windows of a split, each by its contig's number in `contigs`.
+fn split_windows(rows: &[windows::WindowRow], contigs: &[Contig], split: Split) -> Windows {
+    let index: HashMap<&str, usize> = contigs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    let of_split = rows.iter().filter(|w| w.split == split);
+    Windows::new(
+        of_split
+            .map(|w| (index[w.chrom.as_str()], w.start, w.end))
+            .collect(),
+    )
 }
 
 /// The chromosomes of a split in the windows table's order, each once.

@@ -93,23 +93,18 @@ impl PriorCache {
             self.fill(slots, prior, contig, (a, b), field, rc);
         }
         // flanks: what Prior::inputs gives them (the uniform prior, zero depth)
-        let n = chunk + 2 * field;
-        let flank = prior.uniform_row();
-        let mut out = Vec::with_capacity(n * c);
-        for _ in 0..field {
-            out.extend_from_slice(&flank);
-        }
+        let flank = prior.uniform_row().repeat(field);
+        let mut out = Vec::with_capacity((chunk + 2 * field) * c);
+        out.extend_from_slice(&flank);
         for i in 0..chunk {
             let pos = if rc { start + chunk - 1 - i } else { start + i };
+            let held = &slots[pos * c..(pos + 1) * c];
             out.extend(
-                slots[pos * c..(pos + 1) * c]
-                    .iter()
+                held.iter()
                     .map(|s| f32::from_bits(s.load(Ordering::Relaxed))),
             );
         }
-        for _ in 0..field {
-            out.extend_from_slice(&flank);
-        }
+        out.extend_from_slice(&flank);
         Some(out)
     }
 

@@ -100,10 +100,7 @@ fn score_contig(req: &ScoreRequest, name: &str, codes: &[u8], sink: &mut Sink) -
     let rep = req
         .repeats
         .map(|r| r.get(name).cloned().unwrap_or_default());
-    let classes: Vec<&IntervalSet> = req
-        .classes
-        .sets
-        .iter()
+    let classes: Vec<&IntervalSet> = (req.classes.sets.iter())
         .map(|sets| sets.get(name).unwrap_or(&no_intervals))
         .collect();
     sink.tracks.start_chrom(name)?;
@@ -127,12 +124,17 @@ fn score_contig(req: &ScoreRequest, name: &str, codes: &[u8], sink: &mut Sink) -
         &req.regions[name],
         req.rc_average,
         summarize,
-        |chunk| {
-            sums.merge(&chunk.sums);
-            sink.calibration.merge(&chunk.calibration);
-            sink.pb.inc(chunk.values.len() as u64);
-            sink.tracks.push(chunk.start, &chunk.values.columns())
-        },
+        |chunk| sink.take(&chunk, &mut sums),
     )?;
     Ok(sums)
+}
+
+impl Sink<'_> {
+    /// A scored chunk into the tracks and the calibration, its sums into the contig's `sums`.
+    fn take(&mut self, chunk: &ChunkScores, sums: &mut Sums) -> Result<()> {
+        sums.merge(&chunk.sums);
+        self.calibration.merge(&chunk.calibration);
+        self.pb.inc(chunk.values.len() as u64);
+        self.tracks.push(chunk.start, &chunk.values.columns())
+    }
 }

@@ -28,13 +28,7 @@ pub fn merge_folders(
     crate::io::refuse_overwrite(&all_inputs, &folder_files(output))?;
     let names = check_folders(inputs)?;
     let sizes = chrom_sizes(inputs, names[0])?;
-    std::fs::create_dir_all(output).map_err(|e| Error::io(output, e))?;
-    let dests: Vec<PathBuf> = names
-        .iter()
-        .map(|n| output.join(format!("{n}.bw")))
-        .collect();
-    let mut tracks = TrackSet::create(&dests, &sizes)?;
-    tracks.round_to_decimals(decimals)?;
+    let mut tracks = open_tracks(output, &names, &sizes, decimals)?;
     let mut tables = Tables::default();
     let pb = crate::progress::bar(inputs.len() as u64, "merge-scores", quiet);
     for dir in inputs {
@@ -46,6 +40,23 @@ pub fn merge_folders(
     let mut meta = tables.meta.unwrap_or_default();
     meta.insert("dnactx.merged_from".into(), inputs.len().to_string());
     super::write(output, tracks, &tables.calibration, &tables.metrics, &meta)
+}
+
+/// The merged tracks `names` in the folder `output` (made if new), over the contigs `sizes`.
+fn open_tracks(
+    output: &Path,
+    names: &[&str],
+    sizes: &[(String, u64)],
+    decimals: Option<u32>,
+) -> Result<TrackSet> {
+    std::fs::create_dir_all(output).map_err(|e| Error::io(output, e))?;
+    let dests: Vec<PathBuf> = names
+        .iter()
+        .map(|n| output.join(format!("{n}.bw")))
+        .collect();
+    let mut tracks = TrackSet::create(&dests, sizes)?;
+    tracks.round_to_decimals(decimals)?;
+    Ok(tracks)
 }
 
 /// The tracks every folder holds (the same in each, at least one).

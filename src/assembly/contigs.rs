@@ -45,18 +45,19 @@ fn classify_each(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<Contig
         .filter(|(n, _)| classify_name(n).class == ContigClass::Primary)
         .filter_map(|(n, _)| chromosome_label(n).map(|l| (l.to_ascii_uppercase(), n.as_str())))
         .collect();
+    let by_name = |name: &str| {
+        let c = classify_name(name);
+        let parent = c
+            .parent_label
+            .and_then(|l| by_label.get(&l.to_ascii_uppercase()).map(|p| p.to_string()));
+        (c.class, parent, c.unsure)
+    };
     contigs
         .iter()
         .map(|(name, len)| {
             let (class, parent, unsure) = match overrides.get(name) {
                 Some(g) => (g.class, g.parent.clone(), false),
-                None => {
-                    let c = classify_name(name);
-                    let parent = c
-                        .parent_label
-                        .and_then(|l| by_label.get(&l.to_ascii_uppercase()).map(|p| p.to_string()));
-                    (c.class, parent, c.unsure)
-                }
+                None => by_name(name),
             };
             ContigInfo {
                 name: name.clone(),

@@ -405,13 +405,7 @@ fn follow_parents<T: Copy + PartialEq>(
         let theirs = place.get(&parent).copied().flatten();
         match (get(r), theirs) {
             (Some(mine), Some(p)) if mine != p => {
-                return Err(Error::Config(format!(
-                    "{what}: {} ({}) is put in {} but its parent {parent} in {}: a copy of a chromosome must go where the chromosome goes, or training leaks into testing",
-                    r.info.name,
-                    r.info.class.describe(),
-                    show(mine),
-                    show(p)
-                )));
+                return Err(apart(what, r, (show(mine), &parent, show(p))));
             }
             (Some(_), _) => {}
             (None, Some(p)) => {
@@ -430,6 +424,16 @@ fn follow_parents<T: Copy + PartialEq>(
          place them with a contig table (contig<TAB>class<TAB>parent) or an NCBI assembly report, or leave their classes out of splits.include",
         shorten(&names)
     )))
+}
+
+/// The error of a placed contig `r` put apart from its parent: (where `r` is, the parent,
+/// where the parent is), in `what` (splits or crossfit).
+fn apart(what: &str, r: &PlanRow, (mine, parent, theirs): (String, &str, String)) -> Error {
+    Error::Config(format!(
+        "{what}: {} ({}) is put in {mine} but its parent {parent} in {theirs}: a copy of a chromosome must go where the chromosome goes, or training leaks into testing",
+        r.info.name,
+        r.info.class.describe(),
+    ))
 }
 
 fn assign_folds(

@@ -63,16 +63,7 @@ pub(super) fn open(file: &GenomeFile, writable: bool) -> Result<Opened> {
     }
     // Validate by streaming once (errors name the line), then let htslib index it.
     let lengths = stream_lengths(file)?;
-    let (fai, path) = (file.fai.display(), file.path.display());
-    match &state {
-        IndexState::Stale(reason) => crate::progress::warn(format_args!(
-            "{fai} does not match {path} ({reason}): rebuilding it"
-        )),
-        IndexState::Older(_) => {
-            crate::progress::warn(format_args!("{fai} is older than {path}: rebuilding it"))
-        }
-        _ => {}
-    }
+    warn_rebuilding(file, &state);
     let built = faidx::build(file).then(|| fai_check::check(file));
     match built {
         Some(IndexState::Fresh(entries)) if same_contigs(&entries, &lengths) => {
@@ -83,6 +74,20 @@ pub(super) fn open(file: &GenomeFile, writable: bool) -> Result<Opened> {
             unindexed(file, disagrees, &state);
             Ok(Opened::streamed(lengths))
         }
+    }
+}
+
+/// Says that a stale or older index of `file` is rebuilt, and why.
+fn warn_rebuilding(file: &GenomeFile, state: &IndexState) {
+    let (fai, path) = (file.fai.display(), file.path.display());
+    match state {
+        IndexState::Stale(reason) => crate::progress::warn(format_args!(
+            "{fai} does not match {path} ({reason}): rebuilding it"
+        )),
+        IndexState::Older(_) => {
+            crate::progress::warn(format_args!("{fai} is older than {path}: rebuilding it"))
+        }
+        _ => {}
     }
 }
 

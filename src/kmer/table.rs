@@ -103,19 +103,11 @@ pub fn write_counts(dest: &Path, table: &CountTable, meta: &CountsMeta) -> Resul
             counts[b].push(c[b]);
         }
     });
-    let [a, c, g, t] = counts;
-    let mut df = DataFrame::new(
-        n,
-        vec![
-            left.finish().into_column(),
-            right.finish().into_column(),
-            Column::new("count_A".into(), a),
-            Column::new("count_C".into(), c),
-            Column::new("count_G".into(), g),
-            Column::new("count_T".into(), t),
-        ],
-    )
-    .map_err(|e| Error::parquet(dest, e))?;
+    let mut cols = vec![left.finish().into_column(), right.finish().into_column()];
+    for (name, c) in COLUMNS[2..].iter().zip(counts) {
+        cols.push(Column::new((*name).into(), c));
+    }
+    let mut df = DataFrame::new(n, cols).map_err(|e| Error::parquet(dest, e))?;
     pq::write(dest, &mut df, &meta.to_metadata())
 }
 

@@ -311,7 +311,6 @@ impl Header {
     /// Reads the header of the file `map` (at `path`), checking its format against this
     /// dnactx's and its sizes and checksum against the file.
     fn read(map: &[u8], path: &Path) -> Result<Header> {
-        let bad = |msg: String| Error::invalid(path, msg);
         if map.len() < HEADER || &map[..8] != MAGIC {
             return Err(Error::wrong_kind(
                 path,
@@ -336,30 +335,33 @@ impl Header {
             pad_len(n_dollars.saturating_mul(8)),
             n_runs.saturating_mul(24),
         ];
-        let want = sizes
-            .iter()
-            .fold(HEADER as u64, |acc, &s| acc.saturating_add(s));
-        if want != map.len() as u64 {
-            return Err(bad(format!(
-                "truncated or damaged: {} bytes, the header says {want}",
-                map.len()
-            )));
-        }
-        if n_blocks != rows / BLOCK + 1 {
-            return Err(bad(
-                "damaged header: block count does not fit the rows".into()
-            ));
-        }
-        if crc32fast::hash(&map[HEADER..]) as u64 != crc {
-            return Err(bad(
-                "damaged: its checksum does not match its content".into()
-            ));
-        }
-        Ok(Header {
+        let header = Header {
             sizes,
             n_dollars,
             rows,
-        })
+        };
+        header.check(map, path, n_blocks, crc)?;
+        Ok(header)
+    }
+
+    /// Checks that the file `map` (at `path`) is as long as the header says, its block count
+    /// fits its rows and its content has the header's checksum.
+    fn check(&self, map: &[u8], path: &Path, n_blocks: u64, crc: u64) -> Result<()> {
+        let bad = |msg: String| Err(Error::invalid(path, msg));
+        let want = (self.sizes.iter()).fold(HEADER as u64, |acc, &s| acc.saturating_add(s));
+        if want != map.len() as u64 {
+            let len = map.len();
+            return bad(format!(
+                "truncated or damaged: {len} bytes, the header says {want}"
+            ));
+        }
+        if n_blocks != self.rows / BLOCK + 1 {
+            return bad("damaged header: block count does not fit the rows".into());
+        }
+        if crc32fast::hash(&map[HEADER..]) as u64 != crc {
+            return bad("damaged: its checksum does not match its content".into());
+        }
+        Ok(())
     }
 
     /// The byte ranges of the sections, one after the other past the header.

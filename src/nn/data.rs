@@ -199,11 +199,7 @@ fn read_contigs(
     let mut checksum = Fnv::new();
     let pb = crate::progress::bar(genome.contigs().len() as u64, "reading genome", quiet);
     genome.visit_all(|contig, seq| {
-        checksum.write(contig.name.as_bytes());
-        checksum.write(&(contig.len as u64).to_le_bytes());
-        for &c in seq.codes() {
-            checksum.write_byte(encode::decode(c));
-        }
+        checksum.add_contig(&contig.name, seq.codes());
         if wanted.contains(contig.name.as_str()) {
             contigs.push(Contig {
                 name: contig.name.clone(),
@@ -247,6 +243,15 @@ fn split_chroms(rows: &[windows::WindowRow], split: Split) -> Vec<String> {
 pub(super) struct Fnv(u64);
 
 impl Fnv {
+    /// Adds a contig: its name, its length and its bases (as letters).
+    fn add_contig(&mut self, name: &str, codes: &[u8]) {
+        self.write(name.as_bytes());
+        self.write(&(codes.len() as u64).to_le_bytes());
+        for &c in codes {
+            self.write_byte(encode::decode(c));
+        }
+    }
+
     pub(super) fn new() -> Fnv {
         Fnv(0xcbf2_9ce4_8422_2325)
     }

@@ -58,13 +58,8 @@ pub fn embed_regions(
         let spans = chunk_regions(&req.regions[&contig.name], chunk);
         // a few batches at a time: bounded memory, one row group each
         for group in spans.chunks(64) {
-            let inputs: Vec<Vec<u8>> = group
-                .iter()
-                .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, model.config.field))
-                .collect();
-            let (dim, feats) = model.features_chunks(&inputs, req.rc_average)?;
+            let (df, dim) = group_frame(req, &contig.name, codes, group)?;
             dims = dim;
-            let df = frame(&contig.name, codes, group, &feats, dim)?;
             rows += df.height() as u64;
             pb.inc(group.iter().map(|(s, e)| e - s).sum());
             writer.write(&df)?;
@@ -131,6 +126,23 @@ impl FeatureWriter<'_> {
             )),
         }
     }
+}
+
+/// The features table of the chunks `group` (start, end) of contig `chrom`, and the
+/// features per position.
+fn group_frame(
+    req: &EmbedRequest,
+    chrom: &str,
+    codes: &[u8],
+    group: &[(u64, u64)],
+) -> Result<(DataFrame, usize)> {
+    let field = req.model.config.field;
+    let inputs: Vec<Vec<u8>> = group
+        .iter()
+        .map(|&(s, e)| padded_chunk(codes, s as usize, e as usize, field))
+        .collect();
+    let (dim, feats) = req.model.features_chunks(&inputs, req.rc_average)?;
+    Ok((frame(chrom, codes, group, &feats, dim)?, dim))
 }
 
 /// The rows of one group of chunks: the A/C/G/T positions with their features.

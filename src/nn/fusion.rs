@@ -67,20 +67,11 @@ impl FusedModel {
         let classifier = load("classifier", &spec.classifier, Target::Repeat)?;
         let repeat = load("repeat", &spec.repeat, Target::Base)?;
         let non_repeat = load("non_repeat", &spec.non_repeat, Target::Base)?;
-        let genome = &classifier.config.data.genome_checksum;
-        for (role, m) in [("repeat", &repeat), ("non_repeat", &non_repeat)] {
-            if &m.config.data.genome_checksum != genome {
-                return Err(Error::other_genome(
-                    path,
-                    format!(
-                        "fusion.{role} was trained on another genome ({} {}) than the classifier ({} {genome})",
-                        m.config.data.genome,
-                        m.config.data.genome_checksum,
-                        classifier.config.data.genome
-                    ),
-                ));
-            }
-        }
+        same_genome(
+            path,
+            &classifier,
+            [("repeat", &repeat), ("non_repeat", &non_repeat)],
+        )?;
         let flank = [&classifier, &repeat, &non_repeat]
             .iter()
             .map(|m| m.flank())
@@ -168,6 +159,30 @@ impl Predictor for FusedModel {
             })
             .collect())
     }
+}
+
+/// The members of the fusion file `path` (role, model) must have been trained on the
+/// classifier's genome.
+fn same_genome(
+    path: &Path,
+    classifier: &NeuralModel,
+    members: [(&str, &NeuralModel); 2],
+) -> Result<()> {
+    let genome = &classifier.config.data.genome_checksum;
+    for (role, m) in members {
+        if &m.config.data.genome_checksum != genome {
+            return Err(Error::other_genome(
+                path,
+                format!(
+                    "fusion.{role} was trained on another genome ({} {}) than the classifier ({} {genome})",
+                    m.config.data.genome,
+                    m.config.data.genome_checksum,
+                    classifier.config.data.genome
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One member of the fusion file `path`: the model folder of its `role`, which must predict

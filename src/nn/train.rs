@@ -433,23 +433,11 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
     for group in starts.chunks(cfg.batch) {
         let batch = valid_batch(data, cfg, net.field(), group);
         let ready = prepare(&batch, cfg.chunk, net.field(), None);
-        tch::no_grad(|| {
-            let (logp, target, mask) =
-                forward_batch(net, &ready, cfg.chunk, net.field(), device, bf16);
-            // with `only`, the class trained on (positions of weight 0 left out)
-            let mask = mask * on(&ready.weight, device).gt(0.0).to_kind(Kind::Float);
-            let picked = logp
-                .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
-                .squeeze_dim(-1);
-            let hits = logp
-                .argmax(-1, false)
-                .eq_tensor(&target)
-                .to_kind(Kind::Float);
-            let sum = |t: Tensor| t.sum(Kind::Double).double_value(&[]);
-            sums[0] -= sum(picked * &mask);
-            sums[1] += sum(hits * &mask);
-            sums[2] += sum(mask);
-        });
+        let [loglik, correct, n] =
+            tch::no_grad(|| valid_sums(net, &ready, cfg.chunk, device, bf16));
+        sums[0] -= loglik;
+        sums[1] += correct;
+        sums[2] += n;
     }
     let [nll, correct, n] = sums;
     if n == 0.0 {
@@ -457,6 +445,28 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
     } else {
         (nll / n, correct / n)
     }
+}
+
+/// A valid batch's summed log-likelihood, correct predictions and targets (with `only`,
+/// those of the class trained on: positions of weight 0 left out).
+fn valid_sums(
+    net: &dyn ContextNet,
+    ready: &Ready,
+    chunk: usize,
+    device: Device,
+    bf16: bool,
+) -> [f64; 3] {
+    let (logp, target, mask) = forward_batch(net, ready, chunk, net.field(), device, bf16);
+    let mask = mask * on(&ready.weight, device).gt(0.0).to_kind(Kind::Float);
+    let picked = logp
+        .gather(2, &target.clamp_min(0).unsqueeze(-1), false)
+        .squeeze_dim(-1);
+    let hits = logp
+        .argmax(-1, false)
+        .eq_tensor(&target)
+        .to_kind(Kind::Float);
+    let sum = |t: Tensor| t.sum(Kind::Double).double_value(&[]);
+    [sum(picked * &mask), sum(hits * &mask), sum(mask)]
 }
 
 /// The valid chunks at offsets `starts` of the concatenated valid windows (each moved back

@@ -45,21 +45,34 @@ impl ChunkScores {
                 out.values.push_missing();
                 continue;
             }
-            let reference = encode::base(code) as usize;
-            out.sums.add(reference, p, masks.repeat(i, code));
-            for (c, mask) in &masks.classes {
-                if mask[i] {
-                    out.sums.add_label(*c, reference, p);
-                }
-            }
-            match target.class_of(reference) {
-                // a two-class model: its two classes' probabilities
-                Some(c) if !target.is_base() => out.calibration.add(c, &target.sum(p)[..2]),
-                _ => out.calibration.add(reference, p),
-            }
-            out.values.push(reference, p);
+            out.add(encode::base(code) as usize, p, &masks, (i, code), target);
         }
         out
+    }
+
+    /// Adds the prediction `p` of position `i` (base `code`, of reference base `reference`):
+    /// to the sums of its classes, the calibration (of a two-class model's classes) and the
+    /// tracks.
+    fn add(
+        &mut self,
+        reference: usize,
+        p: &Probs,
+        masks: &Masks,
+        (i, code): (usize, u8),
+        target: Target,
+    ) {
+        self.sums.add(reference, p, masks.repeat(i, code));
+        for (c, mask) in &masks.classes {
+            if mask[i] {
+                self.sums.add_label(*c, reference, p);
+            }
+        }
+        match target.class_of(reference) {
+            // a two-class model: its two classes' probabilities
+            Some(c) if !target.is_base() => self.calibration.add(c, &target.sum(p)[..2]),
+            _ => self.calibration.add(reference, p),
+        }
+        self.values.push(reference, p);
     }
 }
 

@@ -40,31 +40,8 @@ impl fmt::Display for BadRecord {
 /// The first problem of `line`, a VCF record without its line break. (Run on every line,
 /// so it only finds the tabs it needs and allocates nothing unless the line is bad.)
 pub fn check_line(line: &[u8]) -> Result<(), BadRecord> {
-    // the first seven tabs: an eighth column (INFO) follows the seventh
-    let mut tabs = [0usize; 7];
-    let mut n = 0;
-    for (i, &b) in line.iter().enumerate() {
-        if b == b'\t' {
-            tabs[n] = i;
-            n += 1;
-            if n == tabs.len() {
-                break;
-            }
-        }
-    }
-    if n < tabs.len() {
-        return Err(BadRecord::Columns(n + 1, excerpt(line)));
-    }
-    let pos = &line[tabs[0] + 1..tabs[1]];
-    if pos.is_empty() || !pos.iter().all(u8::is_ascii_digit) {
-        return Err(BadRecord::Pos(show(pos)));
-    }
-    let value = pos.iter().try_fold(0i64, |v, &d| {
-        v.checked_mul(10)?.checked_add(i64::from(d - b'0'))
-    });
-    if value.is_none() {
-        return Err(BadRecord::PosTooLarge(show(pos)));
-    }
+    let tabs = first_tabs(line)?;
+    check_pos(&line[tabs[0] + 1..tabs[1]])?;
     // htslib reads an empty REF as it is and an empty ALT allele (`A,`) as `.`
     let reference = &line[tabs[2] + 1..tabs[3]];
     if reference.is_empty() {
@@ -79,6 +56,36 @@ pub fn check_line(line: &[u8]) -> Result<(), BadRecord> {
         return Err(BadRecord::Qual(show(qual)));
     }
     Ok(())
+}
+
+/// Where the first seven tabs are: an eighth column (INFO) follows the seventh.
+fn first_tabs(line: &[u8]) -> Result<[usize; 7], BadRecord> {
+    let mut tabs = [0usize; 7];
+    let mut n = 0;
+    for (i, &b) in line.iter().enumerate() {
+        if b == b'\t' {
+            tabs[n] = i;
+            n += 1;
+            if n == tabs.len() {
+                return Ok(tabs);
+            }
+        }
+    }
+    Err(BadRecord::Columns(n + 1, excerpt(line)))
+}
+
+/// POS: a whole number that fits 64 bits.
+fn check_pos(pos: &[u8]) -> Result<(), BadRecord> {
+    if pos.is_empty() || !pos.iter().all(u8::is_ascii_digit) {
+        return Err(BadRecord::Pos(show(pos)));
+    }
+    let value = pos.iter().try_fold(0i64, |v, &d| {
+        v.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+    });
+    match value {
+        Some(_) => Ok(()),
+        None => Err(BadRecord::PosTooLarge(show(pos))),
+    }
 }
 
 fn is_number(field: &[u8]) -> bool {

@@ -234,26 +234,33 @@ pub fn predict_strands(
         None => predictor.predict_chunks(inputs)?,
     };
     if rc_average {
-        let rc_inputs: Vec<Vec<u8>> = inputs.par_iter().map(|c| revcomp_codes(c)).collect();
-        let rc = match loci {
-            Some(l) => {
-                let rc_loci: Vec<Locus> = l
-                    .iter()
-                    .map(|x| Locus {
-                        reverse: !x.reverse,
-                        ..*x
-                    })
-                    .collect();
-                predictor.predict_chunks_at(&rc_inputs, &rc_loci)?
-            }
-            None => predictor.predict_chunks(&rc_inputs)?,
-        };
+        let rc = predict_reverse(predictor, inputs, loci)?;
         probs
             .par_iter_mut()
             .zip(rc)
             .for_each(|(fwd, rev)| average_strands(fwd, &rev));
     }
     Ok(probs)
+}
+
+/// The predictions of the reverse complements of `inputs` (at `loci` on the other strand).
+fn predict_reverse(
+    predictor: &dyn Predictor,
+    inputs: &[Vec<u8>],
+    loci: Option<&[Locus]>,
+) -> Result<Vec<Vec<Probs>>> {
+    let rc_inputs: Vec<Vec<u8>> = inputs.par_iter().map(|c| revcomp_codes(c)).collect();
+    let Some(loci) = loci else {
+        return predictor.predict_chunks(&rc_inputs);
+    };
+    let rc_loci: Vec<Locus> = loci
+        .iter()
+        .map(|x| Locus {
+            reverse: !x.reverse,
+            ..*x
+        })
+        .collect();
+    predictor.predict_chunks_at(&rc_inputs, &rc_loci)
 }
 
 /// Averages forward predictions with reverse-complement ones (given in reverse order and

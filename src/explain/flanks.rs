@@ -62,21 +62,32 @@ pub fn contributions(req: &ExplainRequest) -> Result<(Vec<Contribution>, usize)>
     }];
     for (i, &band) in bands.iter().enumerate() {
         for (j, &mode) in req.modes.iter().enumerate() {
-            if mode == Mode::Shuffle && band.start >= band.end.min(flank) {
-                continue;
+            // a shuffle of one base a side would leave it as it is
+            if mode != Mode::Shuffle || band.start < band.end.min(flank) {
+                rows.push(disturbed(req, &windows, (band, mode), (i, j))?);
             }
-            let seed = req.seed ^ ((i * 16 + j + 1) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let sums = evaluate(req.model, &windows, Some((band, mode)), seed)?;
-            rows.push(Contribution {
-                mode: mode.as_str(),
-                band,
-                sums,
-            });
             pb.inc(1);
         }
     }
     pb.finish_and_clear();
     Ok((rows, windows.len()))
+}
+
+/// The sums of the predictions on `windows` with `band` disturbed by `mode`, seeded by the
+/// request's seed and the pair's place `(band, mode)` among them.
+fn disturbed(
+    req: &ExplainRequest,
+    windows: &[Vec<u8>],
+    (band, mode): (Band, Mode),
+    (i, j): (usize, usize),
+) -> Result<Contribution> {
+    let seed = req.seed ^ ((i * 16 + j + 1) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let sums = evaluate(req.model, windows, Some((band, mode)), seed)?;
+    Ok(Contribution {
+        mode: mode.as_str(),
+        band,
+        sums,
+    })
 }
 
 /// The bands `--bands` gives (the default bands without it), each within the model's

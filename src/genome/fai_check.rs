@@ -69,15 +69,9 @@ pub fn check(file: &GenomeFile) -> IndexState {
     if paths.iter().any(|p| !p.exists()) {
         return IndexState::Missing;
     }
-    let entries = match std::fs::read_to_string(paths[0]) {
-        Ok(text) => match parse_fai(&text) {
-            Ok(e) => e,
-            Err(reason) => return IndexState::Stale(reason),
-        },
-        Err(e) => {
-            let why = format!("cannot read {}: {e}", paths[0].display());
-            return IndexState::Stale(why.into());
-        }
+    let entries = match read_fai(paths[0]) {
+        Ok(e) => e,
+        Err(reason) => return IndexState::Stale(reason),
     };
     let Ok(compression) = file.fasta_compression() else {
         return IndexState::Missing;
@@ -99,6 +93,13 @@ pub fn check(file: &GenomeFile) -> IndexState {
     }
 }
 
+/// The entries of the `.fai` at `path`.
+fn read_fai(path: &Path) -> Result<Vec<FaiEntry>, Mismatch> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Mismatch(format!("cannot read {}: {e}", path.display())))?;
+    parse_fai(&text)
+}
+
 /// Whether any index file was modified before the FASTA.
 fn older_than(index: &[&Path], fasta: &Path) -> bool {
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
@@ -112,17 +113,28 @@ fn older_than(index: &[&Path], fasta: &Path) -> bool {
 
 /// Parses `.fai` text: five tab-separated columns per line (a FASTQ index has six).
 pub fn parse_fai(text: &str) -> Result<Vec<FaiEntry>, Mismatch> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let bad = |what: &str| Mismatch(format!("line {} of the .fai: {what}", i + 1));
+    let lines = text.lines().enumerate();
+    let out = lines
+        .map(|(i, line)| {
+            FaiEntry::parse(line)
+                .map_err(|what| Mismatch(format!("line {} of the .fai: {what}", i + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if out.is_empty() {
+        return Err("the .fai is empty".into());
+    }
+    Ok(out)
+}
+
+impl FaiEntry {
+    /// A line of a `.fai`; what is wrong with it, when it is bad.
+    fn parse(line: &str) -> Result<FaiEntry, Mismatch> {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() != 5 {
-            return Err(bad(&format!("{} columns, a FASTA index has 5", cols.len())));
+            return Err(format!("{} columns, a FASTA index has 5", cols.len()).into());
         }
         let num = |j: usize| {
-            cols[j]
-                .parse::<u64>()
-                .map_err(|_| bad(&format!("'{}' is not a number", cols[j])))
+            (cols[j].parse::<u64>()).map_err(|_| Mismatch(format!("'{}' is not a number", cols[j])))
         };
         let e = FaiEntry {
             name: cols[0].to_string(),
@@ -132,19 +144,14 @@ pub fn parse_fai(text: &str) -> Result<Vec<FaiEntry>, Mismatch> {
             line_width: num(4)?,
         };
         if e.name.is_empty() || e.len == 0 || e.line_bases == 0 {
-            return Err(bad("empty name, length or line length"));
+            return Err("empty name, length or line length".into());
         }
-        if e.len > e.line_bases
-            && !(1..=2).contains(&(e.line_width - e.line_bases.min(e.line_width)))
-        {
-            return Err(bad("line width is not line length plus a line end"));
+        let line_end = e.line_width - e.line_bases.min(e.line_width);
+        if e.len > e.line_bases && !(1..=2).contains(&line_end) {
+            return Err("line width is not line length plus a line end".into());
         }
-        out.push(e);
+        Ok(e)
     }
-    if out.is_empty() {
-        return Err("the .fai is empty".into());
-    }
-    Ok(out)
 }
 
 /// Checks every contig's header, first and last line, and the end of the file.

@@ -59,6 +59,32 @@ pub struct Genome {
     layout: Vec<FaiEntry>,
 }
 
+/// The contigs (name, length) in order and each name's place; every contig has bases and a
+/// name of its own.
+fn contig_table(
+    path: &Path,
+    lengths: Vec<(String, usize)>,
+) -> Result<(Vec<Contig>, HashMap<String, usize>)> {
+    let mut index = HashMap::new();
+    let mut contigs = Vec::with_capacity(lengths.len());
+    for (i, (name, len)) in lengths.into_iter().enumerate() {
+        if len == 0 {
+            return Err(Error::invalid(
+                path,
+                format!("record '{name}' has no sequence"),
+            ));
+        }
+        if index.insert(name.clone(), i).is_some() {
+            return Err(Error::invalid(
+                path,
+                format!("duplicate record name '{name}'"),
+            ));
+        }
+        contigs.push(Contig { name, len });
+    }
+    Ok((contigs, index))
+}
+
 impl Genome {
     /// Opens a FASTA file. Plain and bgzip files are read through their faidx index once it
     /// is checked against the file ([`fai_check`]); a missing index is built when the folder
@@ -94,23 +120,7 @@ impl Genome {
         if lengths.is_empty() {
             return Err(Error::invalid(path, "no sequences in the FASTA index"));
         }
-        let mut index = HashMap::new();
-        let mut contigs = Vec::with_capacity(lengths.len());
-        for (i, (name, len)) in lengths.into_iter().enumerate() {
-            if len == 0 {
-                return Err(Error::invalid(
-                    path,
-                    format!("record '{name}' has no sequence"),
-                ));
-            }
-            if index.insert(name.clone(), i).is_some() {
-                return Err(Error::invalid(
-                    path,
-                    format!("duplicate record name '{name}'"),
-                ));
-            }
-            contigs.push(Contig { name, len });
-        }
+        let (contigs, index) = contig_table(path, lengths)?;
         Ok(Genome {
             file,
             contigs,

@@ -86,14 +86,19 @@ pub fn to_fasta(
                 .file
                 .read_sequence(&name, start..len.min(start + CHUNK))
                 .map_err(|e| bad(src, e))?;
-            for l in seq.as_bytes().chunks(line) {
-                w.write_all(l)
-                    .and_then(|_| w.write_all(b"\n"))
-                    .map_err(out)?;
-            }
+            write_lines(w, seq.as_bytes(), line).map_err(out)?;
             done += seq.len() as u64;
             on_bases(done);
         }
+    }
+    Ok(())
+}
+
+/// `bases` in lines of `line` letters.
+fn write_lines(w: &mut impl Write, bases: &[u8], line: usize) -> std::io::Result<()> {
+    for l in bases.chunks(line) {
+        w.write_all(l)?;
+        w.write_all(b"\n")?;
     }
     Ok(())
 }

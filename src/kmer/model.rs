@@ -83,16 +83,7 @@ impl KmerModel {
         let k = table.k();
         let top = into_level_counts(table);
         let (levels, counts) = if settings.backoff {
-            let mut counts = vec![top];
-            for j in (1..=k).rev() {
-                let lower = marginalize(
-                    counts.last().unwrap_or_else(|| unreachable!()),
-                    j,
-                    settings.budget_bytes,
-                );
-                counts.push(lower);
-            }
-            counts.reverse();
+            let counts = every_order(top, k, settings.budget_bytes);
             let mut levels: Vec<Level> = Vec::with_capacity(k + 1);
             for (j, c) in counts.iter().enumerate() {
                 let level = probabilities(c, j, settings.pseudocount, levels.last());
@@ -229,6 +220,17 @@ fn into_level_counts(table: CountTable) -> LevelCounts {
         ),
         CountTable::Sparse { entries, .. } => LevelCounts::Sparse(entries.into_iter().collect()),
     }
+}
+
+/// The counts of every order 0..=k, each marginalized from the one above, the top's `top`.
+fn every_order(top: LevelCounts, k: usize, budget: u64) -> Vec<LevelCounts> {
+    let mut counts = vec![top];
+    for j in (1..=k).rev() {
+        let lower = marginalize(counts.last().expect("the top is there"), j, budget);
+        counts.push(lower);
+    }
+    counts.reverse();
+    counts
 }
 
 /// Order j-1 counts from order j counts.

@@ -1,7 +1,7 @@
 //! Where the training loop's batches come from: made on the training thread, or ahead by
 //! loader threads through bounded queues; CPU tensors, pinned for copies to CUDA.
 
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use tch::{Device, Tensor};
 
@@ -110,19 +110,28 @@ impl<'a> Batches<'a> {
         let queues = (0..loaders)
             .map(|j| {
                 let (tx, rx) = sync_channel(depth);
-                scope.spawn(move || {
-                    let mut step = first + j;
-                    loop {
-                        let batch = sample_batch(data, cfg, field, step);
-                        if tx.send(prepare(&batch, cfg.chunk, field, pin)).is_err() {
-                            break;
-                        }
-                        step += loaders;
-                    }
-                });
+                scope.spawn(move || load(data, cfg, (field, pin), (first + j, loaders), tx));
                 rx
             })
             .collect();
         Batches::Queued { queues, first }
+    }
+}
+
+/// A loader thread: the batches of steps `step`, `step + every`, ... prepared (pinned on
+/// `pin`) into `tx`, until the trainer hangs up.
+fn load(
+    data: &Data,
+    cfg: &TrainConfig,
+    (field, pin): (usize, Option<Device>),
+    (mut step, every): (usize, usize),
+    tx: SyncSender<Ready>,
+) {
+    loop {
+        let batch = sample_batch(data, cfg, field, step);
+        if tx.send(prepare(&batch, cfg.chunk, field, pin)).is_err() {
+            break;
+        }
+        step += every;
     }
 }

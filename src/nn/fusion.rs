@@ -52,15 +52,7 @@ impl FusedModel {
     /// that is not one, a member that does not predict the base, and members trained on
     /// different genomes.
     pub fn load(path: &Path, device: Device, precision: Dtype) -> Result<FusedModel> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: SpecFile =
-            serde_yaml::from_str(&text).map_err(|e| Error::invalid(path, e.to_string()))?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let spec = Spec {
-            classifier: dir.join(&file.fusion.classifier),
-            repeat: dir.join(&file.fusion.repeat),
-            non_repeat: dir.join(&file.fusion.non_repeat),
-        };
+        let spec = Spec::read(path)?;
         let load = |role: &str, folder: &Path, want: Target| {
             load_member(path, (role, folder, want), device, precision)
         };
@@ -158,6 +150,21 @@ impl Predictor for FusedModel {
                     .collect()
             })
             .collect())
+    }
+}
+
+impl Spec {
+    /// The fusion file `path`'s three model folders, relative to its folder.
+    fn read(path: &Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: SpecFile =
+            serde_yaml::from_str(&text).map_err(|e| Error::invalid(path, e.to_string()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Ok(Spec {
+            classifier: dir.join(&file.fusion.classifier),
+            repeat: dir.join(&file.fusion.repeat),
+            non_repeat: dir.join(&file.fusion.non_repeat),
+        })
     }
 }
 

@@ -198,15 +198,23 @@ impl NeuralModel {
         out
     }
 
+    /// `f`, its time counted as waiting for prepared inputs.
+    fn waiting<T>(&self, f: impl FnOnce() -> T) -> T {
+        let asked = Instant::now();
+        let out = f();
+        self.wait_ns
+            .fetch_add(asked.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        out
+    }
+
+    /// The predictions of `chunks`, group by group; with two groups or more, the next one is
+    /// prepared on a thread of its own while the device runs this one.
     fn predict_groups(&self, chunks: &[Vec<u8>], both: bool) -> Result<Vec<Vec<f32>>> {
         let groups = self.groups(chunks);
         let mut out = Vec::with_capacity(chunks.len());
         if groups.len() < 2 {
             for g in groups {
-                let asked = Instant::now();
-                let prepared = self.prepare_group(g);
-                self.wait_ns
-                    .fetch_add(asked.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                let prepared = self.waiting(|| self.prepare_group(g));
                 out.extend(self.run_group(prepared, g, both)?);
             }
             return Ok(out);
@@ -223,10 +231,7 @@ impl NeuralModel {
                 }
             });
             for g in &groups {
-                let asked = Instant::now();
-                let prepared = rx.recv().expect("the preparing thread stopped");
-                self.wait_ns
-                    .fetch_add(asked.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                let prepared = self.waiting(|| rx.recv().expect("the preparing thread stopped"));
                 out.extend(self.run_group(prepared, g, both)?);
             }
             Ok(out)

@@ -67,12 +67,7 @@ pub fn train(req: TrainRequest) -> Result<()> {
     let mut state = if req.resume {
         resume_folder(req.out, &folder_cfg, &vs, &mut opt, ema.as_mut())?
     } else {
-        let prior_table = req
-            .prior
-            .as_ref()
-            .zip(data.prior.as_ref())
-            .map(|((table, _), p)| (table.as_path(), p.info.table.as_str()));
-        create_folder(req.out, &folder_cfg, prior_table)?
+        create_folder(req.out, &folder_cfg, prior_table(&req, &data))?
     };
     if !req.quiet {
         announce(&req, &folder_cfg, &data);
@@ -122,6 +117,13 @@ fn training_data(req: &TrainRequest, min_field: usize) -> Result<Data> {
     }
     attach_prior(&mut data, prior, cfg, req.quiet);
     Ok(data)
+}
+
+/// The prior's count table or index and its name in the folder, to copy into a new folder.
+fn prior_table<'a>(req: &'a TrainRequest, data: &'a Data) -> Option<(&'a Path, &'a str)> {
+    let (table, _) = req.prior.as_ref()?;
+    let p = data.prior.as_ref()?;
+    Some((table.as_path(), p.info.table.as_str()))
 }
 
 /// What the model folder's config.yaml records: the model, its training, size and data.

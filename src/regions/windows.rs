@@ -87,6 +87,18 @@ pub fn make_windows_assigned(
     Ok(rows)
 }
 
+/// A tile's A/C/G/T bases, its G and C bases, and its soft-masked bases.
+fn base_counts(tile: &[u8]) -> (u64, u64, u64) {
+    let (mut acgt, mut gc, mut soft) = (0u64, 0u64, 0u64);
+    for &c in tile {
+        let known = encode::is_acgt(c) as u64;
+        acgt += known;
+        gc += known & ((c & 3 == 1 || c & 3 == 2) as u64);
+        soft += encode::is_soft(c) as u64;
+    }
+    (acgt, gc, soft)
+}
+
 fn tile_contig(
     chrom: &str,
     codes: &[u8],
@@ -99,14 +111,7 @@ fn tile_contig(
     let mut start = 0;
     while start < len {
         let end = (start + spec.size).min(len);
-        let tile = &codes[start as usize..end as usize];
-        let (mut acgt, mut gc, mut soft) = (0u64, 0u64, 0u64);
-        for &c in tile {
-            let known = encode::is_acgt(c) as u64;
-            acgt += known;
-            gc += known & ((c & 3 == 1 || c & 3 == 2) as u64);
-            soft += encode::is_soft(c) as u64;
-        }
+        let (acgt, gc, soft) = base_counts(&codes[start as usize..end as usize]);
         let unknown = (end - start - acgt) as f64 / (end - start) as f64;
         if unknown <= spec.max_unknown {
             rows.push(WindowRow {

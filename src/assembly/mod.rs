@@ -3,15 +3,17 @@
 //! built from that so that no copy of training sequence is tested. One place the tools
 //! (make-windows, plan-splits) and the workflow share.
 
+mod build;
 pub mod class;
 pub mod contigs;
+mod folds;
+mod jobs;
 pub mod plan;
 pub mod report;
 pub mod starter;
 mod windowed;
 
 pub use class::{ContigClass, classify_name};
-pub use plan::{
-    ContigInfo, CrossfitConfig, Folds, Plan, PlanRow, PlanSettings, classify, safe_name,
-};
+pub use jobs::safe_name;
+pub use plan::{ContigInfo, CrossfitConfig, Folds, Plan, PlanRow, PlanSettings, classify};
 pub use report::{Given, Overrides, read_assembly_report, read_contig_table};

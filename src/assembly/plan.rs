@@ -103,28 +103,6 @@ pub struct PlanSettings {
 }
 
 impl Plan {
-    /// Assigns every contig a split, a fold and a job.
-    pub fn build(contigs: Vec<ContigInfo>, settings: &PlanSettings) -> Result<Plan> {
-        let include = settings.splits.included()?;
-        refuse_unsure(&contigs, &include)?;
-        let mut rows: Vec<PlanRow> = contigs
-            .into_iter()
-            .map(|info| PlanRow {
-                info,
-                split: None,
-                fold: None,
-                job: None,
-                reason: String::new(),
-            })
-            .collect();
-        assign_splits(&mut rows, &settings.splits, &include)?;
-        if let Some(cf) = &settings.crossfit {
-            assign_folds(&mut rows, cf, &include)?;
-        }
-        assign_jobs(&mut rows, settings.max_jobs.max(1));
-        Ok(Plan { rows })
-    }
-
     /// The split of every contig in one.
     pub fn split_map(&self) -> HashMap<String, Split> {
         self.rows
@@ -224,6 +202,54 @@ impl Plan {
     }
 }
 
+impl PlanRow {
+    /// A line of the plan's TSV; what is wrong with it, when it is bad.
+    fn parse(line: &str) -> std::result::Result<PlanRow, BadPlanLine> {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 8 {
+            return Err(BadPlanLine(format!("{} columns, a plan has 8", f.len())));
+        }
+        let bad = |what: &str, s: &str| BadPlanLine(format!("{what} '{s}'"));
+        let opt = |s: &str| (s != ".").then(|| s.to_string());
+        let fold = match f[5] {
+            "." => None,
+            s => Some(
+                (s.strip_prefix("fold").and_then(|n| n.parse().ok()))
+                    .ok_or_else(|| bad("fold", s))?,
+            ),
+        };
+        let split = match f[4] {
+            "excluded" => None,
+            s => Some(Split::parse(s).ok_or_else(|| bad("split", s))?),
+        };
+        let info = ContigInfo {
+            name: f[0].to_string(),
+            len: f[1].parse().map_err(|_| bad("length", f[1]))?,
+            class: f[2]
+                .parse()
+                .map_err(|e: Error| BadPlanLine(e.to_string()))?,
+            parent: opt(f[3]),
+            unsure: false,
+        };
+        Ok(PlanRow {
+            info,
+            split,
+            fold,
+            job: opt(f[6]),
+            reason: f[7].to_string(),
+        })
+    }
+}
+
+/// What is wrong with a line of a plan's TSV.
+struct BadPlanLine(String);
+
+impl From<BadPlanLine> for String {
+    fn from(b: BadPlanLine) -> String {
+        b.0
+    }
+}
+
 fn shorten(names: &[&str]) -> String {
     match names.len() {
         0..=20 => names.join(", "),
@@ -233,7 +259,7 @@ fn shorten(names: &[&str]) -> String {
 
 /// Checks that every named contig is in the genome; the error suggests a name that differs
 /// only in case.
-fn check_named<'a>(
+pub(super) fn check_named<'a>(
     rows: &[PlanRow],
     names: impl IntoIterator<Item = &'a String>,
     what: &str,
@@ -264,13 +290,13 @@ fn check_named<'a>(
 }
 
 /// Is a contig taken by `rest` (and by crossfit's default)?
-fn takes_rest(class: ContigClass, include: &HashSet<ContigClass>) -> bool {
+pub(super) fn takes_rest(class: ContigClass, include: &HashSet<ContigClass>) -> bool {
     class == ContigClass::Primary || (include.contains(&class) && !class.follows_parent())
 }
 
 /// Refuses to take unplaced contigs while some of them may be alt haplotypes (NCBI
 /// scaffolds without an assembly report): one would enter a split apart from its parent.
-fn refuse_unsure(contigs: &[ContigInfo], include: &HashSet<ContigClass>) -> Result<()> {
+pub(super) fn refuse_unsure(contigs: &[ContigInfo], include: &HashSet<ContigClass>) -> Result<()> {
     if !include.contains(&ContigClass::Unplaced) {
         return Ok(());
     }
@@ -292,7 +318,7 @@ fn refuse_unsure(contigs: &[ContigInfo], include: &HashSet<ContigClass>) -> Resu
     )))
 }
 
-fn assign_splits(
+pub(super) fn assign_splits(
     rows: &mut [PlanRow],
     cfg: &SplitConfig,
     include: &HashSet<ContigClass>,
@@ -360,7 +386,7 @@ fn named_splits(
 }
 
 /// Why a contig that no list names stays out.
-fn left_out(info: &ContigInfo, include: &HashSet<ContigClass>) -> String {
+pub(super) fn left_out(info: &ContigInfo, include: &HashSet<ContigClass>) -> String {
     let class = info.class;
     let of = info
         .parent
@@ -383,7 +409,7 @@ fn left_out(info: &ContigInfo, include: &HashSet<ContigClass>) -> String {
 
 /// Puts included placed contigs where their parents are, and refuses a named one that
 /// a config separated from its parent, or whose parent is unknown.
-fn follow_parents<T: Copy + PartialEq>(
+pub(super) fn follow_parents<T: Copy + PartialEq>(
     rows: &mut [PlanRow],
     include: &HashSet<ContigClass>,
     get: impl Fn(&PlanRow) -> Option<T>,
@@ -434,258 +460,6 @@ fn apart(what: &str, r: &PlanRow, (mine, parent, theirs): (String, &str, String)
         r.info.name,
         r.info.class.describe(),
     ))
-}
-
-fn assign_folds(
-    rows: &mut [PlanRow],
-    cf: &CrossfitConfig,
-    include: &HashSet<ContigClass>,
-) -> Result<()> {
-    let fold_of = match &cf.folds {
-        None => return Ok(()),
-        Some(Folds::Lists(lists)) => listed_folds(rows, cf, lists)?,
-        Some(Folds::Count(n)) => spread_folds(rows, cf, include, *n)?,
-    };
-    for r in rows.iter_mut() {
-        r.fold = fold_of.get(&r.info.name).copied();
-    }
-    let show = |f: usize| format!("fold{f}");
-    // the split's reasons stay; a fold that came with a parent says so
-    follow_parents(
-        rows,
-        include,
-        |r| r.fold,
-        |r, f| r.fold = f,
-        ("crossfit", show),
-    )
-}
-
-/// The fold (1-based) of each chromosome the config's lists name, each in one fold.
-fn listed_folds(
-    rows: &[PlanRow],
-    cf: &CrossfitConfig,
-    lists: &[Vec<String>],
-) -> Result<HashMap<String, usize>> {
-    if cf.chroms.is_some() {
-        return Err(Error::Config(
-            "crossfit.chroms is only for folds: N (the lists name them)".into(),
-        ));
-    }
-    let mut fold_of = HashMap::new();
-    for (i, fold) in lists.iter().enumerate() {
-        if fold.is_empty() {
-            return Err(Error::Config(format!(
-                "crossfit fold {} has no chromosome",
-                i + 1
-            )));
-        }
-        check_named(rows, fold, "crossfit.folds")?;
-        for c in fold {
-            if let Some(prev) = fold_of.insert(c.clone(), i + 1) {
-                return Err(Error::Config(format!(
-                    "crossfit chromosome '{c}' is in folds {prev} and {}",
-                    i + 1
-                )));
-            }
-        }
-    }
-    Ok(fold_of)
-}
-
-/// `n` folds of about equal bases: the chromosomes (crossfit.chroms, or those `rest` takes),
-/// each weighed with the placed contigs that will follow it, the heaviest first into the
-/// lightest fold.
-fn spread_folds(
-    rows: &[PlanRow],
-    cf: &CrossfitConfig,
-    include: &HashSet<ContigClass>,
-    n: usize,
-) -> Result<HashMap<String, usize>> {
-    let eligible: Vec<&PlanRow> = match &cf.chroms {
-        Some(names) => {
-            check_named(rows, names, "crossfit.chroms")?;
-            let set: HashSet<&String> = names.iter().collect();
-            rows.iter().filter(|r| set.contains(&r.info.name)).collect()
-        }
-        None => rows
-            .iter()
-            .filter(|r| takes_rest(r.info.class, include))
-            .collect(),
-    };
-    if n == 0 || n > eligible.len() {
-        return Err(Error::Config(format!(
-            "crossfit.folds is {n} but there are {} chromosomes to spread",
-            eligible.len()
-        )));
-    }
-    let mut order: Vec<(&str, u64)> = with_followers(rows, &eligible, include)
-        .into_iter()
-        .collect();
-    order.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0)))
-    });
-    let mut totals = vec![0u64; n];
-    let mut fold_of = HashMap::new();
-    for (c, w) in order {
-        let i = (0..n).min_by_key(|&i| totals[i]).unwrap();
-        totals[i] += w;
-        fold_of.insert(c.to_string(), i + 1);
-    }
-    Ok(fold_of)
-}
-
-impl PlanRow {
-    /// A line of the plan's TSV; what is wrong with it, when it is bad.
-    fn parse(line: &str) -> std::result::Result<PlanRow, BadPlanLine> {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() < 8 {
-            return Err(BadPlanLine(format!("{} columns, a plan has 8", f.len())));
-        }
-        let bad = |what: &str, s: &str| BadPlanLine(format!("{what} '{s}'"));
-        let opt = |s: &str| (s != ".").then(|| s.to_string());
-        let fold = match f[5] {
-            "." => None,
-            s => Some(
-                (s.strip_prefix("fold").and_then(|n| n.parse().ok()))
-                    .ok_or_else(|| bad("fold", s))?,
-            ),
-        };
-        let split = match f[4] {
-            "excluded" => None,
-            s => Some(Split::parse(s).ok_or_else(|| bad("split", s))?),
-        };
-        let info = ContigInfo {
-            name: f[0].to_string(),
-            len: f[1].parse().map_err(|_| bad("length", f[1]))?,
-            class: f[2]
-                .parse()
-                .map_err(|e: Error| BadPlanLine(e.to_string()))?,
-            parent: opt(f[3]),
-            unsure: false,
-        };
-        Ok(PlanRow {
-            info,
-            split,
-            fold,
-            job: opt(f[6]),
-            reason: f[7].to_string(),
-        })
-    }
-}
-
-/// What is wrong with a line of a plan's TSV.
-struct BadPlanLine(String);
-
-impl From<BadPlanLine> for String {
-    fn from(b: BadPlanLine) -> String {
-        b.0
-    }
-}
-
-/// The bases of each `eligible` chromosome with those of the placed contigs (of the
-/// included classes) that will follow it.
-fn with_followers<'a>(
-    rows: &[PlanRow],
-    eligible: &[&'a PlanRow],
-    include: &HashSet<ContigClass>,
-) -> HashMap<&'a str, u64> {
-    let mut weight: HashMap<&str, u64> = eligible
-        .iter()
-        .map(|r| (r.info.name.as_str(), r.info.len))
-        .collect();
-    let followers = rows
-        .iter()
-        .filter(|r| r.info.class.follows_parent() && include.contains(&r.info.class));
-    for r in followers {
-        if let Some(w) = r.info.parent.as_deref().and_then(|p| weight.get_mut(p)) {
-            *w += r.info.len;
-        }
-    }
-    weight
-}
-
-fn genome_pos(rows: &[PlanRow], name: &str) -> usize {
-    rows.iter()
-        .position(|r| r.info.name == name)
-        .unwrap_or(usize::MAX)
-}
-
-/// Packs the contigs of each (split, fold) into jobs: contigs of at least the target size
-/// alone, smaller ones together (in genome order) up to it, the target being the assigned
-/// bases over `max_jobs` (at least 1 Mb). A job of one contig is named after it (characters
-/// that are not `[A-Za-z0-9._-]` as `_`), a larger one `packN`; names are unique ignoring case.
-fn assign_jobs(rows: &mut [PlanRow], max_jobs: usize) {
-    let mut taken: HashSet<String> = HashSet::new();
-    let mut packs = 0;
-    for members in pack_jobs(rows, max_jobs) {
-        let base = if members.len() == 1 {
-            safe_name(&rows[members[0]].info.name)
-        } else {
-            packs += 1;
-            format!("pack{packs}")
-        };
-        let mut name = base.clone();
-        let mut n = 1;
-        while !taken.insert(name.to_ascii_lowercase()) {
-            n += 1;
-            name = format!("{base}.{n}");
-        }
-        for i in members {
-            rows[i].job = Some(name.clone());
-        }
-    }
-}
-
-/// The rows of each job: contigs of at least the target size (the assigned bases over
-/// `max_jobs`, at least 1 Mb) alone, smaller ones of one split and fold packed together up
-/// to it.
-fn pack_jobs(rows: &[PlanRow], max_jobs: usize) -> Vec<Vec<usize>> {
-    let assigned = |r: &PlanRow| r.split.is_some() || r.fold.is_some();
-    let total: u64 = rows
-        .iter()
-        .filter(|r| assigned(r))
-        .map(|r| r.info.len)
-        .sum();
-    let target = total.div_ceil(max_jobs as u64).max(1_000_000);
-    let mut jobs: Vec<Vec<usize>> = Vec::new();
-    let mut open: HashMap<(Option<Split>, Option<usize>), (usize, u64)> = HashMap::new();
-    for (i, r) in rows.iter().enumerate().filter(|(_, r)| assigned(r)) {
-        let key = (r.split, r.fold);
-        let len = r.info.len;
-        match open.get_mut(&key) {
-            Some((j, sum)) if len < target && *sum + len <= target => {
-                jobs[*j].push(i);
-                *sum += len;
-            }
-            _ => {
-                jobs.push(vec![i]);
-                if len < target {
-                    open.insert(key, (jobs.len() - 1, len));
-                }
-            }
-        }
-    }
-    jobs
-}
-
-/// A contig name as a file name and Snakemake wildcard: `[A-Za-z0-9._-]` kept, the rest `_`.
-pub fn safe_name(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.starts_with("pack") {
-        format!("_{s}")
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

@@ -90,15 +90,15 @@ EOF
     echo
     echo "| output | bytes | bytes per base |"
     echo "| --- | ---: | ---: |"
-    test_bases=$(awk '$1 == "chr2" || $1 == "chr22" {n += $2} END {printf "%d", n}' "$genome.fai")
-    train_bases=$(awk '$1 ~ /^chr(1|3|5|7|9|11|13|15|17|19|21)$/ {n += $2} END {printf "%d", n}' "$genome.fai")
+    test_bases=$(awk '$1 == "chr2" || $1 == "chr22" {n += $2} END {printf "%.0f", n}' "$genome.fai")
+    train_bases=$(awk '$1 ~ /^chr(1|3|5|7|9|11|13|15|17|19|21)$/ {n += $2} END {printf "%.0f", n}' "$genome.fai")
     for out in results/repeats.bed results/windows.parquet results/markov/index.fmd results/copies \
                results/scores/markov16 results/hub; do
         [ -e "$run/$out" ] || continue
         b=$(du -sb "$run/$out" | cut -f1)
         case $out in
             *index.fmd) per=$train_bases ;;
-            results/repeats.bed|results/windows.parquet) per=$(awk '{n += $2} END {printf "%d", n}' "$genome.fai") ;;
+            results/repeats.bed|results/windows.parquet) per=$(awk '{n += $2} END {printf "%.0f", n}' "$genome.fai") ;;
             *) per=$test_bases ;;
         esac
         printf '| %s | %d | %.3f |\n' "$out" "$b" "$(echo "$b / $per" | bc -l)"
@@ -172,5 +172,5 @@ if has merge; then
         done
     done
     echo
-    echo "Bases merged: $(awk '$1 == "chr21" || $1 == "chr22" {n += $2} END {printf "%d", n}' "$genome.fai")."
+    echo "Bases merged: $(awk '$1 == "chr21" || $1 == "chr22" {n += $2} END {printf "%.0f", n}' "$genome.fai")."
 fi

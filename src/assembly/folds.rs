@@ -74,17 +74,7 @@ fn spread_folds(
     include: &HashSet<ContigClass>,
     n: usize,
 ) -> Result<HashMap<String, usize>> {
-    let eligible: Vec<&PlanRow> = match &cf.chroms {
-        Some(names) => {
-            check_named(rows, names, "crossfit.chroms")?;
-            let set: HashSet<&String> = names.iter().collect();
-            rows.iter().filter(|r| set.contains(&r.info.name)).collect()
-        }
-        None => rows
-            .iter()
-            .filter(|r| takes_rest(r.info.class, include))
-            .collect(),
-    };
+    let eligible = eligible(rows, cf, include)?;
     if n == 0 || n > eligible.len() {
         return Err(Error::Config(format!(
             "crossfit.folds is {n} but there are {} chromosomes to spread",
@@ -106,6 +96,25 @@ fn spread_folds(
         fold_of.insert(c.to_string(), i + 1);
     }
     Ok(fold_of)
+}
+
+/// The chromosomes to spread over folds: crossfit.chroms, or those `rest` takes.
+fn eligible<'a>(
+    rows: &'a [PlanRow],
+    cf: &CrossfitConfig,
+    include: &HashSet<ContigClass>,
+) -> Result<Vec<&'a PlanRow>> {
+    Ok(match &cf.chroms {
+        Some(names) => {
+            check_named(rows, names, "crossfit.chroms")?;
+            let set: HashSet<&String> = names.iter().collect();
+            rows.iter().filter(|r| set.contains(&r.info.name)).collect()
+        }
+        None => rows
+            .iter()
+            .filter(|r| takes_rest(r.info.class, include))
+            .collect(),
+    })
 }
 
 /// The bases of each `eligible` chromosome with those of the placed contigs (of the

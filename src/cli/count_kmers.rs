@@ -6,11 +6,12 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use crate::genome::Genome;
+use crate::kmer::CountTable;
 use crate::kmer::count::count_regions;
 use crate::kmer::counts::Strands;
 use crate::kmer::table::{self, CountsMeta, check_k};
 use crate::regions::splits::Split;
-use crate::regions::windows;
+use crate::regions::windows::{self, Chosen};
 
 /// Count, for every context of k bases left and k bases right, how often each base sits
 /// between them; or merge count tables (shards).
@@ -62,18 +63,24 @@ pub fn run(args: Args) -> Result<()> {
     let budget = (args.memory_gb * (1u64 << 30) as f64) as u64;
     let inputs = args.genome.iter().chain(&args.windows).chain(&args.merge);
     crate::io::refuse_overwrite(inputs, [&args.output])?;
-    if !args.merge.is_empty() {
-        let (t, meta) = table::merge_counts(&args.merge, budget)?;
-        table::write_counts(&args.output, &t, &meta)?;
-        return Ok(());
-    }
+    let (counts, meta) = if args.merge.is_empty() {
+        count(&args, budget)?
+    } else {
+        table::merge_counts(&args.merge, budget)?
+    };
+    table::write_counts(&args.output, &counts, &meta)?;
+    Ok(())
+}
+
+/// The counts of the chosen windows (or chromosomes) of the genome, within `budget` bytes.
+fn count(args: &Args, budget: u64) -> Result<(CountTable, CountsMeta)> {
     check_k(args.k)?;
     let genome_path = args.genome.as_ref().context("--genome is required")?;
     let genome = Genome::open(genome_path)
         .with_context(|| format!("opening genome {}", genome_path.display()))?;
     let chroms = args.job.or_chroms(&args.chroms)?;
-    genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
-    let regions = windows::split_or_whole(&genome, args.windows.as_deref(), args.split, &chroms)?;
+    let Chosen { regions, label } =
+        Chosen::new(&genome, args.windows.as_deref(), args.split, &chroms)?;
     // An empty shard (a chromosome with no windows of the split) is fine; an empty
     // whole-genome count is a mistake.
     if regions.is_empty() && chroms.is_empty() {
@@ -83,36 +90,23 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     let names = windows::in_genome_order(&genome, &regions);
-    let strands = if args.both_strands {
-        Strands::Both
-    } else {
-        Strands::Forward
+    let strands = match args.both_strands {
+        true => Strands::Both,
+        false => Strands::Forward,
     };
-    let counts = count_regions(
-        &genome,
-        &regions,
-        &names,
-        args.k,
-        strands,
-        budget,
-        args.common.quiet,
-    )?;
+    let quiet = args.common.quiet;
+    let counts = count_regions(&genome, &regions, &names, args.k, strands, budget, quiet)?;
     if counts.total() == 0 {
-        nothing_counted(&args, &names, chroms.is_empty())?;
+        nothing_counted(args, &names, chroms.is_empty())?;
     }
     let meta = CountsMeta {
         k: args.k,
         strands,
         genome: crate::io::file_name(genome_path),
-        split: if args.windows.is_some() {
-            args.split.to_string()
-        } else {
-            "all".into()
-        },
+        split: label,
         chroms: names.join(","),
     };
-    table::write_counts(&args.output, &counts, &meta)?;
-    Ok(())
+    Ok((counts, meta))
 }
 
 /// No center was counted: an error for a whole count (`whole`), a warning for a shard (a

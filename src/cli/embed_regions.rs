@@ -2,6 +2,7 @@
 //! and right streams joined, before the prior) for the positions of a BED or a split, as a
 //! Parquet table with coordinates, written in row groups so memory stays bounded.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -10,6 +11,7 @@ use clap::Parser;
 use crate::genome::Genome;
 use crate::nn::embed::{EmbedRequest, embed_regions};
 use crate::nn::{NeuralModel, device};
+use crate::regions::IntervalSet;
 use crate::regions::splits::Split;
 
 /// Write a network's per-position features (its representation of each position's two
@@ -73,30 +75,8 @@ pub fn run(args: Args) -> Result<()> {
     }
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let regions = super::chosen_regions(
-        &genome,
-        args.windows.as_deref(),
-        args.split,
-        args.regions.as_deref(),
-        &args.chroms,
-        &super::JobArgs::default(),
-        "embed",
-    )?;
-    let total: u64 = regions.values().map(|s| s.covered()).sum();
-    if total > args.max_positions {
-        bail!(
-            "{total} positions to embed, above --max-positions {}: choose fewer (a BED, --chrom) or raise it",
-            args.max_positions
-        );
-    }
-    let (dev, precision) = device::setup(&args.compute, crate::compute::Dtype::Auto, 0)?;
-    if !args.model.is_dir() {
-        bail!(
-            "{}: not a model folder from train-model",
-            args.model.display()
-        );
-    }
-    let model = NeuralModel::load(&args.model, dev, precision)?;
+    let regions = chosen_regions(&args, &genome)?;
+    let model = load_model(&args)?;
     let mut meta = crate::io::parquet::Metadata::new();
     meta.insert("dnactx.rc_average".into(), args.rc_average.to_string());
     meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
@@ -117,4 +97,37 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The positions to embed, at most `--max-positions` of them.
+fn chosen_regions(args: &Args, genome: &Genome) -> Result<HashMap<String, IntervalSet>> {
+    let regions = super::chosen_regions(
+        genome,
+        args.windows.as_deref(),
+        args.split,
+        args.regions.as_deref(),
+        &args.chroms,
+        &super::JobArgs::default(),
+        "embed",
+    )?;
+    let total: u64 = regions.values().map(|s| s.covered()).sum();
+    if total > args.max_positions {
+        bail!(
+            "{total} positions to embed, above --max-positions {}: choose fewer (a BED, --chrom) or raise it",
+            args.max_positions
+        );
+    }
+    Ok(regions)
+}
+
+/// The network of a train-model folder, on the chosen device.
+fn load_model(args: &Args) -> Result<NeuralModel> {
+    let (dev, precision) = device::setup(&args.compute, crate::compute::Dtype::Auto, 0)?;
+    if !args.model.is_dir() {
+        bail!(
+            "{}: not a model folder from train-model",
+            args.model.display()
+        );
+    }
+    Ok(NeuralModel::load(&args.model, dev, precision)?)
 }

@@ -1,15 +1,14 @@
 //! `explain-flanks`: how much each band of flank distances contributes to the predictions.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::explain::{self, ExplainRequest, Mode};
 use crate::genome::Genome;
 use crate::regions::splits::Split;
-use crate::regions::{IntervalSet, bed, windows};
+use crate::regions::windows;
 
 /// Accuracy and bits per base when the flank bases at distance d from the center (or a band
 /// of distances), on both sides, are shuffled or replaced by random bases.
@@ -69,11 +68,12 @@ pub fn run(args: Args) -> Result<()> {
     crate::io::refuse_overwrite(inputs, [&args.output])?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let regions: HashMap<String, IntervalSet> = match (&args.windows, &args.regions) {
-        (Some(w), _) => windows::split_regions(w, &genome, args.split)?,
-        (None, Some(r)) => bed::read_sets(r, &genome)?.into_iter().collect(),
-        (None, None) => bail!("give --windows or --regions"),
-    };
+    let regions = windows::windows_or_bed(
+        &genome,
+        args.windows.as_deref(),
+        args.split,
+        args.regions.as_deref(),
+    )?;
     let (model, mut meta) = args.model.load(&args.common, &genome)?;
     crate::models::require_base(model.as_ref(), &args.model.path, "explain-flanks")?;
     let (rows, positions) = explain::contributions(&ExplainRequest {

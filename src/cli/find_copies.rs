@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::markov::{MarkovSettings, copy_bands};
+use crate::markov::{MarkovModel, MarkovSettings, copy_bands};
 use crate::regions::splits::Split;
 
 /// For every A/C/G/T position of a split's windows, the longest window centred on it (up to
@@ -70,14 +70,7 @@ pub fn run(args: Args) -> Result<()> {
         &args.job,
         "search",
     )?;
-    let markov = super::model::MarkovArgs {
-        max_order: crate::markov::model::K_MAX,
-        alpha: MarkovSettings::DEFAULT_ALPHA,
-        min_order: 0,
-        no_leave_one_out: false,
-        other_genome: false,
-    };
-    let model = markov.load(&args.model, &genome)?;
+    let model = full_order(&args.model, &genome)?;
     let counts = copy_bands(&model, &genome, &regions, &args.output, args.common.quiet)?;
     if !args.common.quiet {
         eprintln!(
@@ -89,4 +82,16 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The index as a model of every order up to the most, leaving each position's own count out.
+fn full_order(index: &std::path::Path, genome: &Genome) -> Result<MarkovModel> {
+    let markov = super::model::MarkovArgs {
+        max_order: crate::markov::model::K_MAX,
+        alpha: MarkovSettings::DEFAULT_ALPHA,
+        min_order: 0,
+        no_leave_one_out: false,
+        other_genome: false,
+    };
+    markov.load(index, genome)
 }

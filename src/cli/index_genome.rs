@@ -1,6 +1,7 @@
 //! `index-genome`: the FM-index of the train split, both strands, for the bidirectional
 //! Markov model.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -8,7 +9,9 @@ use clap::Parser;
 
 use crate::genome::Genome;
 use crate::markov::indexing::{IndexLabel, index_regions};
+use crate::regions::IntervalSet;
 use crate::regions::splits::Split;
+use crate::regions::windows::Chosen;
 
 /// Index the A/C/G/T runs of a split's windows (or of whole chromosomes) and their reverse
 /// complements into one FMD-index file: a model for score-genome, score-variants,
@@ -57,14 +60,27 @@ pub fn run(args: Args) -> Result<()> {
     crate::io::refuse_overwrite(inputs, [&args.output])?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
+    let (regions, label) = chosen(&args, &genome)?;
+    let quiet = args.common.quiet;
+    let built = index_regions(&genome, &regions, &label, args.max_memory, quiet)?;
+    built.index.save(&args.output)?;
+    if !quiet {
+        eprintln!(
+            "index-genome: {} bases of {} contigs indexed (both strands: {} rows) into {}",
+            built.bases,
+            built.contigs,
+            built.index.rows(),
+            args.output.display()
+        );
+    }
+    Ok(())
+}
+
+/// The regions to index (none is an error) and the label the index keeps of them.
+fn chosen(args: &Args, genome: &Genome) -> Result<(HashMap<String, IntervalSet>, IndexLabel)> {
     let chroms = super::flatten_list(&args.chroms);
-    genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
-    let regions = crate::regions::windows::split_or_whole(
-        &genome,
-        args.windows.as_deref(),
-        args.split,
-        &chroms,
-    )?;
+    let Chosen { regions, label } =
+        Chosen::new(genome, args.windows.as_deref(), args.split, &chroms)?;
     if regions.is_empty() {
         bail!(
             "nothing to index: no {} windows on the chosen chromosomes",
@@ -73,29 +89,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let label = IndexLabel {
         genome_file: crate::io::file_name(&args.genome),
-        split: if args.windows.is_some() {
-            args.split.to_string()
-        } else {
-            "all".into()
-        },
+        split: label,
     };
-    let built = index_regions(
-        &genome,
-        &regions,
-        &label,
-        args.max_memory,
-        args.common.quiet,
-    )?;
-    let index = built.index;
-    index.save(&args.output)?;
-    if !args.common.quiet {
-        eprintln!(
-            "index-genome: {} bases of {} contigs indexed (both strands: {} rows) into {}",
-            built.bases,
-            built.contigs,
-            index.rows(),
-            args.output.display()
-        );
-    }
-    Ok(())
+    Ok((regions, label))
 }

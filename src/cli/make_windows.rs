@@ -90,38 +90,42 @@ pub fn run(args: Args) -> Result<()> {
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let (splits, assigned, plan) = assignment(&args, &genome)?;
+    let rows = tile(&args, &genome, &assigned, &splits)?;
+    warn_unusable_splits(&rows, &assigned);
+    if let (Some(plan), Some(dest)) = (&plan, &args.splits_out) {
+        plan.write_with_windows(&rows, args.max_unknown, dest)?;
+    }
+    write_outputs(&args, &rows)
+}
+
+/// The windows of every contig assigned to a split, with their repeat fractions.
+fn tile(
+    args: &Args,
+    genome: &Genome,
+    assigned: &HashMap<String, Split>,
+    splits: &SplitConfig,
+) -> Result<Vec<WindowRow>> {
     let repeats = match &args.repeats {
-        Some(p) => Some(bed::read_sets(p, &genome)?),
+        Some(p) => Some(bed::read_sets(p, genome)?),
         None => None,
     };
     let spec = TileSpec {
         size: args.size,
         max_unknown: args.max_unknown,
     };
-    let pb = crate::progress::bar(
-        genome.contigs().len() as u64,
-        "make-windows",
-        args.common.quiet,
-    );
-    let rows = windows::make_windows_assigned(
-        &genome,
-        &spec,
-        &assigned,
-        &splits,
-        repeats.as_ref(),
-        |_| pb.inc(1),
-    )?;
+    let contigs = genome.contigs().len() as u64;
+    let pb = crate::progress::bar(contigs, "make-windows", args.common.quiet);
+    let rows =
+        windows::make_windows_assigned(genome, &spec, assigned, splits, repeats.as_ref(), |_| {
+            pb.inc(1)
+        })?;
     pb.finish_and_clear();
     if rows.is_empty() {
         anyhow::bail!(
             "no windows: no chromosome is in a split, or every window is mostly unknown bases"
         );
     }
-    warn_unusable_splits(&rows, &assigned);
-    if let (Some(plan), Some(dest)) = (&plan, &args.splits_out) {
-        plan.write_with_windows(&rows, args.max_unknown, dest)?;
-    }
-    write_outputs(&args, &rows)
+    Ok(rows)
 }
 
 /// The split config and every contig's split: from the plan (`--plan`, with `--fold` a

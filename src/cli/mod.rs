@@ -133,13 +133,7 @@ pub fn chosen_regions(
 ) -> anyhow::Result<std::collections::HashMap<String, crate::regions::IntervalSet>> {
     let chroms = job.or_chroms(chroms)?;
     genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
-    let mut out = match (windows, regions) {
-        (Some(w), _) => crate::regions::windows::split_regions(w, genome, split)?,
-        (None, Some(r)) => crate::regions::bed::read_sets(r, genome)?
-            .into_iter()
-            .collect(),
-        (None, None) => anyhow::bail!("give --windows or --regions"),
-    };
+    let mut out = crate::regions::windows::windows_or_bed(genome, windows, split, regions)?;
     if !chroms.is_empty() {
         out.retain(|c, _| chroms.contains(c));
     }

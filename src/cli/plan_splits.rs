@@ -3,7 +3,7 @@
 //! genome (`--init-config`).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -61,6 +61,16 @@ pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
+    let infos = classified(&args, &genome)?;
+    match &args.init_config {
+        Some(dest) => init_config(&args, dest, &infos),
+        None => plan(&args, infos),
+    }
+}
+
+/// The genome's contigs, each classed by its name, length and the assembly report or contig
+/// table given.
+fn classified(args: &Args, genome: &Genome) -> Result<Vec<assembly::ContigInfo>> {
     let contigs = genome.contig_lengths();
     let mut overrides = assembly::Overrides::new();
     if let Some(p) = &args.assembly_report {
@@ -69,24 +79,30 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(p) = &args.contig_table {
         overrides.extend(assembly::read_contig_table(p, &contigs)?);
     }
-    let infos = assembly::classify(&contigs, &overrides);
-    if let Some(dest) = &args.init_config {
-        let text = starter::config_text(&starter::Starter {
-            genome: &args.genome,
-            dest,
-            contigs: &infos,
-            node: args.node,
-            folds: args.folds,
-            assembly_report: args.assembly_report.as_deref(),
-            contig_table: args.contig_table.as_deref(),
-        })?;
-        write_text(dest, &text)?;
-        eprintln!(
-            "plan-splits: wrote {}; check its splits, then `snakemake -n`",
-            dest.display()
-        );
-        return Ok(());
-    }
+    Ok(assembly::classify(&contigs, &overrides))
+}
+
+/// `--init-config`: a starting workflow config for the genome, written to `dest`.
+fn init_config(args: &Args, dest: &Path, infos: &[assembly::ContigInfo]) -> Result<()> {
+    let text = starter::config_text(&starter::Starter {
+        genome: &args.genome,
+        dest,
+        contigs: infos,
+        node: args.node,
+        folds: args.folds,
+        assembly_report: args.assembly_report.as_deref(),
+        contig_table: args.contig_table.as_deref(),
+    })?;
+    write_text(dest, &text)?;
+    eprintln!(
+        "plan-splits: wrote {}; check its splits, then `snakemake -n`",
+        dest.display()
+    );
+    Ok(())
+}
+
+/// The plan of the config's splits (and crossfit folds), to `--output`.
+fn plan(args: &Args, infos: Vec<assembly::ContigInfo>) -> Result<()> {
     let config = args.config.as_deref().expect("clap requires --config");
     let settings = PlanSettings {
         splits: SplitConfig::from_yaml(config)?,

@@ -2,15 +2,13 @@
 //! positions, in full precision: for inspecting the model and checking it against an
 //! independent count.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use crate::genome::{Genome, encode};
-use crate::io::OutputFile;
-use crate::predict::{Locus, padded_chunk};
+use crate::genome::Genome;
+use crate::markov::query::write_probabilities;
 use crate::regions::bed;
 
 /// Print the bidirectional Markov model's p(A), p(C), p(G), p(T) at every position of a BED
@@ -50,42 +48,7 @@ pub fn run(args: Args) -> Result<()> {
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let model = args.markov.load(&args.model, &genome)?;
-    let k = model.settings().k;
     let sets = bed::read_sets(&args.regions, &genome)?;
-    let order: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| sets.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
-    let mut out = OutputFile::create(&args.output)?;
-    let io = |e| crate::Error::io(&args.output, e);
-    writeln!(out, "chrom\tpos\tref\tp_A\tp_C\tp_G\tp_T").map_err(io)?;
-    genome.visit(&order, |contig, seq| {
-        let codes = seq.codes();
-        for &(s, e) in sets[&contig.name].intervals() {
-            let chunk = padded_chunk(codes, s as usize, e as usize, k);
-            let locus = Locus {
-                contig: &contig.name,
-                start: s,
-                reverse: false,
-            };
-            for (i, p) in model.predict_f64(&chunk, Some(&locus)).iter().enumerate() {
-                let pos = s as usize + i;
-                let r = encode::decode(codes[pos]) as char;
-                write!(out, "{}\t{pos}\t{r}", contig.name).map_err(io)?;
-                for x in p {
-                    if x.is_nan() {
-                        write!(out, "\tnan").map_err(io)?;
-                    } else {
-                        write!(out, "\t{x:.16e}").map_err(io)?;
-                    }
-                }
-                writeln!(out).map_err(io)?;
-            }
-        }
-        model.check_failure()
-    })?;
-    out.commit()?;
+    write_probabilities(&model, &genome, &sets, &args.output)?;
     Ok(())
 }

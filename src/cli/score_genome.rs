@@ -80,19 +80,7 @@ pub const RENAMED: &[(&str, &str)] = &[("--out-dir", "--output")];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    crate::io::refuse_stdout(
-        &args.output,
-        "score-genome writes a folder (tracks, metrics, calibration)",
-    )?;
-    let inputs = [&args.genome, &args.model.path]
-        .into_iter()
-        .chain(&args.windows)
-        .chain(&args.job.plan);
-    let inputs = inputs
-        .chain(&args.regions)
-        .chain(&args.repeats)
-        .chain(&args.classes);
-    crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.output))?;
+    check_outputs(&args)?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let regions = super::chosen_regions(
@@ -130,6 +118,24 @@ pub fn run(args: Args) -> Result<()> {
     if !args.common.quiet {
         print_summary(model.as_ref(), &metrics);
     }
+    Ok(())
+}
+
+/// Refuses standard output (the output is a folder) and an output that is one of the inputs.
+fn check_outputs(args: &Args) -> Result<()> {
+    crate::io::refuse_stdout(
+        &args.output,
+        "score-genome writes a folder (tracks, metrics, calibration)",
+    )?;
+    let inputs = [&args.genome, &args.model.path]
+        .into_iter()
+        .chain(&args.windows)
+        .chain(&args.job.plan);
+    let inputs = inputs
+        .chain(&args.regions)
+        .chain(&args.repeats)
+        .chain(&args.classes);
+    crate::io::refuse_overwrite(inputs, &crate::scores::folder_files(&args.output))?;
     Ok(())
 }
 

@@ -96,6 +96,33 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
+    check_outputs(&args)?;
+    let genome = Genome::open(&args.genome)
+        .with_context(|| format!("opening genome {}", args.genome.display()))?;
+    let (model, model_meta) = args.model.load(&args.common, &genome)?;
+    crate::models::require_base(model.as_ref(), &args.model.path, "score-variants")?;
+    let (quiet, genome_path) = (args.common.quiet, args.genome.clone());
+    let summary = variants::score_variants(&request(args), &genome, model.as_ref(), &model_meta)?;
+    if !quiet {
+        eprintln!(
+            "score-variants: {} ({})",
+            describe(&summary),
+            model.describe()
+        );
+    }
+    if summary.mismatches > 0 {
+        eprintln!(
+            "warning: {} record(s) whose REF is missing or does not match {} were not scored; first: {}",
+            summary.mismatches,
+            genome_path.display(),
+            summary.examples.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// Refuses to overwrite an input, two outputs on standard output, and an index of one.
+fn check_outputs(args: &Args) -> Result<()> {
     let inputs = [&args.genome, &args.model.path, &args.input]
         .into_iter()
         .chain(&args.contig_map);
@@ -113,11 +140,12 @@ pub fn run(args: Args) -> Result<()> {
     if args.index && args.output.as_deref().is_some_and(crate::io::is_stdio) {
         bail!("--index needs the output in a file: an index cannot be made of standard output");
     }
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let (model, model_meta) = args.model.load(&args.common, &genome)?;
-    crate::models::require_base(model.as_ref(), &args.model.path, "score-variants")?;
-    let request = Request {
+    Ok(())
+}
+
+/// The library's request from the options.
+fn request(args: Args) -> Request {
+    Request {
         input: args.input,
         region: args.region,
         contig_map: args.contig_map,
@@ -131,24 +159,7 @@ pub fn run(args: Args) -> Result<()> {
             rc_average: args.rc_average,
             batch: args.batch,
         },
-    };
-    let summary = variants::score_variants(&request, &genome, model.as_ref(), &model_meta)?;
-    if !args.common.quiet {
-        eprintln!(
-            "score-variants: {} ({})",
-            describe(&summary),
-            model.describe()
-        );
     }
-    if summary.mismatches > 0 {
-        eprintln!(
-            "warning: {} record(s) whose REF is missing or does not match {} were not scored; first: {}",
-            summary.mismatches,
-            args.genome.display(),
-            summary.examples.join("; ")
-        );
-    }
-    Ok(())
 }
 
 fn describe(s: &Summary) -> String {

@@ -133,17 +133,10 @@ pub fn run(args: Args) -> Result<()> {
     let (run, preset) = run_config(&args)?;
     let genome = Genome::open(genome_path)
         .with_context(|| format!("opening genome {}", genome_path.display()))?;
-    let repeats = match &args.repeats {
-        Some(p) => Some(Repeats {
-            path: p,
-            by_contig: bed::read_sets(p, &genome)?,
-        }),
-        None => None,
-    };
     train(TrainRequest {
         genome: &genome,
         windows,
-        repeats,
+        repeats: repeats(&args, &genome)?,
         out: output,
         run,
         preset: preset.map(str::to_string),
@@ -154,6 +147,15 @@ pub fn run(args: Args) -> Result<()> {
         profile: args.profile,
     })?;
     Ok(())
+}
+
+/// The repeat annotation given with --repeats, per contig.
+fn repeats<'a>(args: &'a Args, genome: &Genome) -> Result<Option<Repeats<'a>>> {
+    let Some(path) = &args.repeats else {
+        return Ok(None);
+    };
+    let by_contig = bed::read_sets(path, genome)?;
+    Ok(Some(Repeats { path, by_contig }))
 }
 
 /// The flags that override the config's `train:` section.

@@ -118,12 +118,54 @@ fn temp_beside(dest: &Path) -> Result<PathBuf> {
         ));
     }
     let name = crate::io::file_name(dest);
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let host = host_name();
+    if let Some(host) = &host {
+        remove_stale(&dir, &name, host);
+    }
+    let host = host.as_deref().unwrap_or("host");
+    let tmp = dir.join(temp_name(&name, host, std::process::id()));
     File::create(&tmp).map_err(|e| {
         let why = format!("cannot write in folder {}: {e}", dir.display());
         Error::io(dest, std::io::Error::new(e.kind(), why))
     })?;
     Ok(tmp)
+}
+
+/// The hidden temporary name for an output `name` written by process `pid` on `host`.
+fn temp_name(name: &str, host: &str, pid: u32) -> String {
+    format!(".{name}.tmp.{host}.{pid}")
+}
+
+/// This machine's name, where Linux gives it (`None` elsewhere: nothing stale is removed).
+fn host_name() -> Option<String> {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let host = host.trim();
+    (!host.is_empty() && !host.contains('/')).then(|| host.to_string())
+}
+
+/// Removes the temporary files of `name` that runs on this host left in `dir` when they were
+/// killed (their process is gone), so that a rerun starts clean and a killed build of a
+/// human-size index does not leave gigabytes behind. Files of other hosts (a shared folder)
+/// and of live processes are left alone.
+fn remove_stale(dir: &Path, name: &str, host: &str) {
+    let prefix = format!(".{name}.tmp.{host}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let pid = file.to_str().and_then(|f| f.strip_prefix(&prefix));
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        if !alive && std::fs::remove_file(entry.path()).is_ok() {
+            crate::progress::warn(format!(
+                "removed {}, left by a run that was killed",
+                entry.path().display()
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +186,25 @@ mod tests {
         out.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "whole");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_killed_run_s_temporary_file_is_removed_by_the_next() {
+        let Some(host) = host_name() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("i.fmd");
+        // a process id that is not running (above the kernel's pid_max), and init's
+        let dead = dir.path().join(temp_name("i.fmd", &host, 4_194_305));
+        let live = dir.path().join(temp_name("i.fmd", &host, 1));
+        let other_host = dir.path().join(temp_name("i.fmd", "elsewhere", 4_194_305));
+        let other_file = dir.path().join(temp_name("j.fmd", &host, 4_194_305));
+        for p in [&dead, &live, &other_host, &other_file] {
+            std::fs::write(p, b"half").unwrap();
+        }
+        let out = TempOutput::new(&dest).unwrap();
+        assert!(!dead.exists());
+        assert!(live.exists() && other_host.exists() && other_file.exists());
+        drop(out);
     }
 
     #[test]

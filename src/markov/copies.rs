@@ -180,8 +180,13 @@ fn contig_runs(
             piece_bands(model, contig, codes, (s, e))
         })
         .collect();
+    join_runs(&pieces, &bands)
+}
+
+/// The pieces' bands as runs of one band (start, end, band), joined across pieces.
+fn join_runs(pieces: &[(u64, u64)], bands: &[Vec<Option<CopyBand>>]) -> Vec<(u64, u64, CopyBand)> {
     let mut runs: Vec<(u64, u64, CopyBand)> = Vec::new();
-    for (&(s, _), piece) in pieces.iter().zip(&bands) {
+    for (&(s, _), piece) in pieces.iter().zip(bands) {
         for (x, band) in piece.iter().enumerate() {
             let Some(band) = *band else { continue };
             let pos = s + x as u64;

@@ -9,6 +9,7 @@ pub mod indexing;
 pub mod memory;
 pub mod merge;
 pub mod model;
+pub mod query;
 pub mod rank;
 pub mod verify;
 

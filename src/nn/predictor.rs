@@ -425,6 +425,13 @@ impl NeuralModel {
         self.device_ns
             .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         drop(guard);
+        self.per_chunk(&probs, chunks, span as usize)
+    }
+
+    /// The probabilities of a group's `span` central positions per row, cut to each chunk's
+    /// own positions (C per position).
+    fn per_chunk(&self, probs: &Tensor, chunks: &[Vec<u8>], span: usize) -> Result<Vec<Vec<f32>>> {
+        let field = self.config.field;
         let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
             .map_err(|e| Error::Config(format!("reading predictions: {e}")))?;
         let classes = self.config.train.target.classes();
@@ -433,7 +440,7 @@ impl NeuralModel {
             .enumerate()
             .map(|(i, c)| {
                 let n = c.len() - 2 * field;
-                let start = i * span as usize * classes;
+                let start = i * span * classes;
                 values[start..start + n * classes].to_vec()
             })
             .collect())

@@ -110,7 +110,11 @@ impl Prior {
                 "is a k-mer count table: depth channels (--prior-depth) need an FM-index prior (index-genome)",
             ));
         }
-        let pseudocount = settings.pseudocount;
+        Prior::load_table(path, settings.pseudocount, loo)
+    }
+
+    /// A k-mer count table as a prior (its counts kept for leave-one-out with `loo`).
+    fn load_table(path: &Path, pseudocount: f64, loo: bool) -> Result<Prior> {
         let budget = 8u64 << 30;
         let (counts, meta) = table::read_model(path, budget)?;
         let info = PriorInfo {

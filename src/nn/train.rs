@@ -367,15 +367,7 @@ impl Trainer<'_> {
     /// data since the last row) and writes a checkpoint.
     fn report(&mut self, state: &mut SavedState, lr: f64, data_wait: f64, now: f64) -> Result<()> {
         let req = self.req;
-        let (valid_loss, valid_accuracy) = match self.ema.as_deref_mut() {
-            Some(ema) => {
-                ema.swap(self.vs);
-                let scores = validate(self.data, self.net, &req.run.train, req.device);
-                ema.swap(self.vs);
-                scores
-            }
-            None => validate(self.data, self.net, &req.run.train, req.device),
-        };
+        let (valid_loss, valid_accuracy) = self.valid_scores();
         let previous = state
             .rows
             .last()
@@ -403,6 +395,18 @@ impl Trainer<'_> {
         ));
         state.rows.push(row);
         write_checkpoint(req.out, self.vs, (&*self.opt, self.ema.as_deref()), state)
+    }
+
+    /// The valid split's loss and accuracy, by the average of the weights with `train.ema`.
+    fn valid_scores(&mut self) -> (f64, f64) {
+        let req = self.req;
+        let Some(ema) = self.ema.as_deref_mut() else {
+            return validate(self.data, self.net, &req.run.train, req.device);
+        };
+        ema.swap(self.vs);
+        let scores = validate(self.data, self.net, &req.run.train, req.device);
+        ema.swap(self.vs);
+        scores
     }
 
     /// `--profile`'s line at a report: targets per second since the `previous` row (targets

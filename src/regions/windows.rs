@@ -281,6 +281,48 @@ pub fn split_or_whole(
     Ok(regions)
 }
 
+/// The `split` windows of `windows`, or else the regions of the BED `bed`; one of the two is
+/// needed.
+pub fn windows_or_bed(
+    genome: &Genome,
+    windows: Option<&Path>,
+    split: Split,
+    bed: Option<&Path>,
+) -> Result<HashMap<String, IntervalSet>> {
+    match (windows, bed) {
+        (Some(w), _) => split_regions(w, genome, split),
+        (None, Some(b)) => Ok(super::bed::read_sets(b, genome)?.into_iter().collect()),
+        (None, None) => Err(Error::Config("give --windows or --regions".into())),
+    }
+}
+
+/// What a tool that takes a split's windows or whole chromosomes works on.
+pub struct Chosen {
+    /// The regions per contig (none on a chosen chromosome without windows of the split).
+    pub regions: HashMap<String, IntervalSet>,
+    /// The split's name for the output's metadata: `all` for whole chromosomes.
+    pub label: String,
+}
+
+impl Chosen {
+    /// The windows of `split` in `windows`, or whole contigs without it, on `chroms` (all when
+    /// empty; each checked against the genome, an error naming `--chrom`).
+    pub fn new(
+        genome: &Genome,
+        windows: Option<&Path>,
+        split: Split,
+        chroms: &[String],
+    ) -> Result<Chosen> {
+        genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
+        let regions = split_or_whole(genome, windows, split, chroms)?;
+        let label = match windows {
+            Some(_) => split.to_string(),
+            None => "all".into(),
+        };
+        Ok(Chosen { regions, label })
+    }
+}
+
 /// The contigs that have regions, in the genome's order.
 pub fn in_genome_order(genome: &Genome, regions: &HashMap<String, IntervalSet>) -> Vec<String> {
     genome

@@ -4,6 +4,7 @@ way leaves no index; an index refuses a genome whose indexed contig has other ba
 same name and length."""
 
 import random
+import resource
 import signal
 import subprocess
 import time
@@ -89,7 +90,32 @@ def test_a_killed_build_leaves_no_index(genome, tmp_path):
     proc.wait()
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".fmd"], list(tmp_path.iterdir())
-    run([tool("index-genome"), "-g", str(g), "-o", str(out), "--max-memory", "300M", "-q"])
+    # a run killed while writing leaves its hidden temporary file (named after the host and
+    # its process, here one that is not running): the rerun removes it and says so
+    host = open("/proc/sys/kernel/hostname").read().strip()
+    stale = tmp_path / f".i.fmd.tmp.{host}.4194305"
+    stale.write_bytes(b"half an index")
+    res = run([tool("index-genome"), "-g", str(g), "-o", str(out), "--max-memory", "300M", "-q"])
+    assert f"removed {stale}, left by a run that was killed" in res.stderr, res.stderr
+    assert sorted(tmp_path.iterdir()) == [out]
+
+
+def test_a_build_that_runs_out_of_disk_leaves_no_index(genome, tmp_path):
+    """The disk filling up while the index is written, as a file size limit makes it (with
+    SIGXFSZ ignored, a write past the limit fails as on a full disk instead of killing the
+    process): an error naming the output, and nothing left behind."""
+    _, g, _ = genome
+    out = tmp_path / "i.fmd"
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    res = subprocess.run([tool("index-genome"), "-g", str(g), "-o", str(out), "-q"], preexec_fn=small_disk,
+                         capture_output=True, text=True)
+    assert res.returncode != 0 and str(out) in res.stderr, res.stderr
+    assert list(tmp_path.iterdir()) == []
+    run([tool("index-genome"), "-g", str(g), "-o", str(out), "-q"])
     assert out.exists()
 
 

@@ -207,6 +207,37 @@ def test_schema_errors_name_the_field(tmp_path):
     assert res.returncode != 0 and "sise" in res.stdout + res.stderr
 
 
+@pytest.mark.parametrize("bound_gb", [None, 0.25])
+def test_memory_requests_follow_the_genome_split_and_bound(tmp_path, bound_gb):
+    """Each Markov job asks for what the genome, split and bound make it need (the README's
+    resources table): the index what one pass takes (10 bytes per train base and 1 GiB) up to
+    index_max_memory_gb, passed on as --max-memory; a scoring job 4 GB, the mapped index (a
+    byte per train base) and 10 bytes per base of the largest contig."""
+    cfg = with_splits({"genome": str(DEMO), "models": [{"name": "m16", "kind": "markov", "k": 16}],
+                       "explain": {"enabled": False}})
+    if bound_gb is not None:
+        cfg["index_max_memory_gb"] = bound_gb
+    path = tmp_path / "mem.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = snakemake(tmp_path, path, "-n", "-p", "--profile", str(REPO / "workflow" / "profiles" / "slurm")).stdout
+    mem, rule = {}, None
+    for line in out.splitlines():
+        if line.startswith("rule "):
+            rule = line.split()[1].rstrip(":")
+        elif line.strip().startswith("resources:") and rule:
+            fields = dict(f.split("=", 1) for f in line.strip()[len("resources:"):].strip().split(", "))
+            mem.setdefault(rule, set()).add(int(fields["mem_mb"]))
+    lengths = {r.split("\t")[0]: int(r.split("\t")[1]) for r in open(f"{DEMO}.fai").read().splitlines()}
+    train = sum(lengths[c] for c in cfg["splits"]["train"])
+    mib = lambda n: -(-n // 2**20)
+    one_pass = mib(10 * train) + 1024
+    index = one_pass if bound_gb is None else int(bound_gb * 1024)
+    assert bound_gb is None or index < one_pass
+    assert mem["index_genome"] == {index}, mem
+    assert f"--max-memory {index}M" in out
+    assert mem["score_markov"] == {4000 + mib(train) + mib(10 * max(lengths.values()))}, mem
+
+
 def test_killed_run_finishes_on_rerun(tmp_path, demo_copy):
     """Kill the whole workflow while it trains the network; the next run finishes, resumes
     the training from its checkpoint, and leaves the jobs that had finished alone."""

@@ -206,15 +206,9 @@ impl ModelKind for FusionYaml {
                 folder.display().to_string(),
             );
         }
-        meta.insert("dnactx.field".into(), model.flank().to_string());
-        meta.insert("dnactx.parameters".into(), model.parameters().to_string());
-        meta.insert("dnactx.device".into(), crate::nn::device::device_name(dev));
-        meta.insert("dnactx.dtype".into(), dtype.name_on(dev).into());
         let c = &model.classifier.config.data;
-        meta.insert(
-            "dnactx.trained_on".into(),
-            format!("{} {}", c.genome, c.genome_checksum),
-        );
+        let net = (model.flank(), model.parameters());
+        network_meta(&mut meta, net, (dev, dtype), c);
         Ok(Loaded {
             predictor: Box::new(model),
             meta,
@@ -246,14 +240,7 @@ impl ModelKind for NeuralFolder {
         }
         let mut meta = provenance(path, c.model.name());
         meta.insert("dnactx.target".into(), c.train.target.name().into());
-        meta.insert("dnactx.field".into(), c.field.to_string());
-        meta.insert("dnactx.parameters".into(), c.parameters.to_string());
-        meta.insert("dnactx.device".into(), device::device_name(dev));
-        meta.insert("dnactx.dtype".into(), dtype.name_on(dev).into());
-        meta.insert(
-            "dnactx.trained_on".into(),
-            format!("{} {}", c.data.genome, c.data.genome_checksum),
-        );
+        network_meta(&mut meta, (c.field, c.parameters), (dev, dtype), &c.data);
         Ok(Loaded {
             predictor: Box::new(model),
             meta,
@@ -264,6 +251,25 @@ impl ModelKind for NeuralFolder {
     fn load(&self, path: &Path, _genome: &Genome, _opts: &ModelOptions) -> Result<Loaded> {
         Err(no_torch(path, "a model folder"))
     }
+}
+
+/// A network's metadata: its field and parameters (`net`), where and how it runs, and what
+/// it was trained on.
+#[cfg(feature = "torch")]
+fn network_meta(
+    meta: &mut Metadata,
+    net: (usize, i64),
+    (dev, dtype): (tch::Device, crate::compute::Dtype),
+    data: &crate::nn::folder::DataInfo,
+) {
+    meta.insert("dnactx.field".into(), net.0.to_string());
+    meta.insert("dnactx.parameters".into(), net.1.to_string());
+    meta.insert("dnactx.device".into(), crate::nn::device::device_name(dev));
+    meta.insert("dnactx.dtype".into(), dtype.name_on(dev).into());
+    meta.insert(
+        "dnactx.trained_on".into(),
+        format!("{} {}", data.genome, data.genome_checksum),
+    );
 }
 
 /// The metadata every model starts from: its file and kind.

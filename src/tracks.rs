@@ -61,6 +61,24 @@ pub fn round_to(v: f32, scale: f64) -> f32 {
     ((v as f64 * scale).round() / scale) as f32
 }
 
+impl Track {
+    /// A writer of the bigWig `dest` over contigs of `sizes` on a thread of its own, fed
+    /// batches through a short queue.
+    fn start(dest: &Path, sizes: HashMap<String, u32>) -> Result<Track> {
+        let temp = TempOutput::new(dest)?;
+        let writer =
+            BigWigWrite::create_file(temp.path(), sizes).map_err(|e| Error::io(dest, e))?;
+        let (tx, rx) = sync_channel::<Batch>(4);
+        let path = dest.to_path_buf();
+        let handle = std::thread::spawn(move || write_track(writer, rx, &path));
+        Ok(Track {
+            sender: Some(tx),
+            handle: Some(handle),
+            temp,
+        })
+    }
+}
+
 impl TrackSet {
     /// Starts one writer per destination. `chrom_sizes` lists every contig that may appear.
     pub fn create(dests: &[PathBuf], chrom_sizes: &[(String, u64)]) -> Result<TrackSet> {
@@ -68,20 +86,10 @@ impl TrackSet {
             .iter()
             .map(|(c, l)| (c.clone(), (*l).min(u32::MAX as u64) as u32))
             .collect();
-        let mut tracks = Vec::with_capacity(dests.len());
-        for dest in dests {
-            let temp = TempOutput::new(dest)?;
-            let writer = BigWigWrite::create_file(temp.path(), sizes.clone())
-                .map_err(|e| Error::io(dest, e))?;
-            let (tx, rx) = sync_channel::<Batch>(4);
-            let path = dest.clone();
-            let handle = std::thread::spawn(move || write_track(writer, rx, &path));
-            tracks.push(Track {
-                sender: Some(tx),
-                handle: Some(handle),
-                temp,
-            });
-        }
+        let tracks = dests
+            .iter()
+            .map(|dest| Track::start(dest, sizes.clone()))
+            .collect::<Result<Vec<_>>>()?;
         let n = tracks.len();
         Ok(TrackSet {
             tracks,

@@ -145,19 +145,26 @@ pub fn classify_name(name: &str) -> NameClass {
     if lower.starts_with("chr") {
         return ucsc_name(name);
     }
+    scaffold_name(name, &lower).unwrap_or_else(|| NameClass::new(Primary, None))
+}
+
+/// The class of an NCBI RefSeq or Ensembl/GenBank scaffold's name (`lower`: the name in
+/// lowercase), `None` for other names.
+fn scaffold_name(name: &str, lower: &str) -> Option<NameClass> {
+    use ContigClass::*;
     // NCBI RefSeq: NC_ chromosomes, NT_/NW_ scaffolds (unplaced, unlocalised or alt: only an
     // assembly report tells which, so they are left out as unplaced until one does).
     if lower.starts_with("nt_") || lower.starts_with("nw_") {
-        return NameClass {
+        return Some(NameClass {
             unsure: true,
             ..NameClass::new(Unplaced, None)
-        };
+        });
     }
     // Ensembl/GenBank unplaced and unlocalised scaffolds: KI270728.1, GL000195.1
     if is_genbank_scaffold(name) {
-        return NameClass::new(Unplaced, None);
+        return Some(NameClass::new(Unplaced, None));
     }
-    NameClass::new(Primary, None)
+    None
 }
 
 /// The classes every convention names alike (`lower`: the name in lowercase): HLA alleles,

@@ -40,24 +40,13 @@ pub fn classify(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigI
 }
 
 fn classify_each(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<ContigInfo> {
-    let by_label: HashMap<String, &str> = contigs
-        .iter()
-        .filter(|(n, _)| classify_name(n).class == ContigClass::Primary)
-        .filter_map(|(n, _)| chromosome_label(n).map(|l| (l.to_ascii_uppercase(), n.as_str())))
-        .collect();
-    let by_name = |name: &str| {
-        let c = classify_name(name);
-        let parent = c
-            .parent_label
-            .and_then(|l| by_label.get(&l.to_ascii_uppercase()).map(|p| p.to_string()));
-        (c.class, parent, c.unsure)
-    };
+    let by_label = primary_labels(contigs);
     contigs
         .iter()
         .map(|(name, len)| {
             let (class, parent, unsure) = match overrides.get(name) {
                 Some(g) => (g.class, g.parent.clone(), false),
-                None => by_name(name),
+                None => class_from_name(name, &by_label),
             };
             ContigInfo {
                 name: name.clone(),
@@ -68,4 +57,25 @@ fn classify_each(contigs: &[(String, u64)], overrides: &Overrides) -> Vec<Contig
             }
         })
         .collect()
+}
+
+/// The primary contigs by their chromosome labels (in uppercase).
+fn primary_labels(contigs: &[(String, u64)]) -> HashMap<String, &str> {
+    contigs
+        .iter()
+        .filter(|(n, _)| classify_name(n).class == ContigClass::Primary)
+        .filter_map(|(n, _)| chromosome_label(n).map(|l| (l.to_ascii_uppercase(), n.as_str())))
+        .collect()
+}
+
+/// The class, parent (found in `by_label`) and unsureness of a contig from its name alone.
+fn class_from_name(
+    name: &str,
+    by_label: &HashMap<String, &str>,
+) -> (ContigClass, Option<String>, bool) {
+    let c = classify_name(name);
+    let parent = c
+        .parent_label
+        .and_then(|l| by_label.get(&l.to_ascii_uppercase()).map(|p| p.to_string()));
+    (c.class, parent, c.unsure)
 }

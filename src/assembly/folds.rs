@@ -46,23 +46,33 @@ fn listed_folds(
     }
     let mut fold_of = HashMap::new();
     for (i, fold) in lists.iter().enumerate() {
-        if fold.is_empty() {
-            return Err(Error::Config(format!(
-                "crossfit fold {} has no chromosome",
-                i + 1
-            )));
-        }
-        check_named(rows, fold, "crossfit.folds")?;
-        for c in fold {
-            if let Some(prev) = fold_of.insert(c.clone(), i + 1) {
-                return Err(Error::Config(format!(
-                    "crossfit chromosome '{c}' is in folds {prev} and {}",
-                    i + 1
-                )));
-            }
-        }
+        add_fold(&mut fold_of, rows, fold, i + 1)?;
     }
     Ok(fold_of)
+}
+
+/// Adds the chromosomes of fold `n` (1-based) to `fold_of`: at least one, each in the genome
+/// and in no other fold.
+fn add_fold(
+    fold_of: &mut HashMap<String, usize>,
+    rows: &[PlanRow],
+    fold: &[String],
+    n: usize,
+) -> Result<()> {
+    if fold.is_empty() {
+        return Err(Error::Config(format!(
+            "crossfit fold {n} has no chromosome"
+        )));
+    }
+    check_named(rows, fold, "crossfit.folds")?;
+    for c in fold {
+        if let Some(prev) = fold_of.insert(c.clone(), n) {
+            return Err(Error::Config(format!(
+                "crossfit chromosome '{c}' is in folds {prev} and {n}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `n` folds of about equal bases: the chromosomes (crossfit.chroms, or those `rest` takes),
@@ -88,6 +98,12 @@ fn spread_folds(
         b.1.cmp(&a.1)
             .then_with(|| genome_pos(rows, a.0).cmp(&genome_pos(rows, b.0)))
     });
+    Ok(lightest_first(order, n))
+}
+
+/// The fold (1-based) of each chromosome of `order` (with its weight), each put in the
+/// lightest of `n` folds so far.
+fn lightest_first(order: Vec<(&str, u64)>, n: usize) -> HashMap<String, usize> {
     let mut totals = vec![0u64; n];
     let mut fold_of = HashMap::new();
     for (c, w) in order {
@@ -95,7 +111,7 @@ fn spread_folds(
         totals[i] += w;
         fold_of.insert(c.to_string(), i + 1);
     }
-    Ok(fold_of)
+    fold_of
 }
 
 /// The chromosomes to spread over folds: crossfit.chroms, or those `rest` takes.

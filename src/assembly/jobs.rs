@@ -37,12 +37,7 @@ pub(super) fn assign_jobs(rows: &mut [PlanRow], max_jobs: usize) {
 /// to it.
 fn pack_jobs(rows: &[PlanRow], max_jobs: usize) -> Vec<Vec<usize>> {
     let assigned = |r: &PlanRow| r.split.is_some() || r.fold.is_some();
-    let total: u64 = rows
-        .iter()
-        .filter(|r| assigned(r))
-        .map(|r| r.info.len)
-        .sum();
-    let target = total.div_ceil(max_jobs as u64).max(1_000_000);
+    let target = job_target(rows, max_jobs);
     let mut jobs: Vec<Vec<usize>> = Vec::new();
     let mut open: HashMap<(Option<Split>, Option<usize>), (usize, u64)> = HashMap::new();
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| assigned(r)) {
@@ -62,6 +57,17 @@ fn pack_jobs(rows: &[PlanRow], max_jobs: usize) -> Vec<Vec<usize>> {
         }
     }
     jobs
+}
+
+/// The bases a job aims at: the bases of the rows with a split or fold over `max_jobs`, at
+/// least 1 Mb.
+fn job_target(rows: &[PlanRow], max_jobs: usize) -> u64 {
+    let total: u64 = rows
+        .iter()
+        .filter(|r| r.split.is_some() || r.fold.is_some())
+        .map(|r| r.info.len)
+        .sum();
+    total.div_ceil(max_jobs as u64).max(1_000_000)
 }
 
 /// A contig name as a file name and Snakemake wildcard: `[A-Za-z0-9._-]` kept, the rest `_`.

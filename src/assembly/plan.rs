@@ -173,6 +173,20 @@ impl Plan {
     /// A few lines for the terminal: bases and contigs per split, fold and left-out class,
     /// and the number of jobs.
     pub fn summary(&self) -> String {
+        let mut s = String::new();
+        for (key, n, len) in self.summary_groups() {
+            let _ = writeln!(s, "  {key:<24} {n:>7} contigs {:>16} bases", len);
+        }
+        let jobs: HashSet<&str> = self.rows.iter().filter_map(|r| r.job.as_deref()).collect();
+        let _ = write!(s, "  {} jobs per model and step", jobs.len());
+        s
+    }
+}
+
+impl Plan {
+    /// The contigs and bases of each split, fold and left-out class, the splits and folds
+    /// first.
+    fn summary_groups(&self) -> Vec<(String, usize, u64)> {
         let mut groups: Vec<(String, usize, u64)> = Vec::new();
         let mut add = |key: String, len: u64| match groups.iter_mut().find(|g| g.0 == key) {
             Some(g) => {
@@ -192,13 +206,7 @@ impl Plan {
             }
         }
         groups.sort_by_key(|g| (g.0.starts_with("left"), g.0.clone()));
-        let mut s = String::new();
-        for (key, n, len) in groups {
-            let _ = writeln!(s, "  {key:<24} {n:>7} contigs {:>16} bases", len);
-        }
-        let jobs: HashSet<&str> = self.rows.iter().filter_map(|r| r.job.as_deref()).collect();
-        let _ = write!(s, "  {} jobs per model and step", jobs.len());
-        s
+        groups
     }
 }
 
@@ -209,40 +217,61 @@ impl PlanRow {
         if f.len() < 8 {
             return Err(BadPlanLine(format!("{} columns, a plan has 8", f.len())));
         }
-        let bad = |what: &str, s: &str| BadPlanLine(format!("{what} '{s}'"));
-        let opt = |s: &str| (s != ".").then(|| s.to_string());
-        let fold = match f[5] {
-            "." => None,
-            s => Some(
-                (s.strip_prefix("fold").and_then(|n| n.parse().ok()))
-                    .ok_or_else(|| bad("fold", s))?,
-            ),
-        };
+        let fold = parse_fold(f[5])?;
         let split = match f[4] {
             "excluded" => None,
-            s => Some(Split::parse(s).ok_or_else(|| bad("split", s))?),
-        };
-        let info = ContigInfo {
-            name: f[0].to_string(),
-            len: f[1].parse().map_err(|_| bad("length", f[1]))?,
-            class: f[2]
-                .parse()
-                .map_err(|e: Error| BadPlanLine(e.to_string()))?,
-            parent: opt(f[3]),
-            unsure: false,
+            s => Some(Split::parse(s).ok_or_else(|| BadPlanLine::value("split", s))?),
         };
         Ok(PlanRow {
-            info,
+            info: parse_info(&f)?,
             split,
             fold,
-            job: opt(f[6]),
+            job: dot_none(f[6]),
             reason: f[7].to_string(),
         })
     }
 }
 
+/// A plan's fold column: `.` for none, or `foldN`.
+fn parse_fold(s: &str) -> std::result::Result<Option<usize>, BadPlanLine> {
+    match s {
+        "." => Ok(None),
+        s => Ok(Some(
+            (s.strip_prefix("fold").and_then(|n| n.parse().ok()))
+                .ok_or_else(|| BadPlanLine::value("fold", s))?,
+        )),
+    }
+}
+
+/// The contig a plan line's fields `f` describe: name, length, class and parent.
+fn parse_info(f: &[&str]) -> std::result::Result<ContigInfo, BadPlanLine> {
+    Ok(ContigInfo {
+        name: f[0].to_string(),
+        len: f[1]
+            .parse()
+            .map_err(|_| BadPlanLine::value("length", f[1]))?,
+        class: f[2]
+            .parse()
+            .map_err(|e: Error| BadPlanLine(e.to_string()))?,
+        parent: dot_none(f[3]),
+        unsure: false,
+    })
+}
+
+/// A plan's optional column: `None` for `.`.
+fn dot_none(s: &str) -> Option<String> {
+    (s != ".").then(|| s.to_string())
+}
+
 /// What is wrong with a line of a plan's TSV.
 struct BadPlanLine(String);
+
+impl BadPlanLine {
+    /// A bad value `s` of the column `what`.
+    fn value(what: &str, s: &str) -> BadPlanLine {
+        BadPlanLine(format!("{what} '{s}'"))
+    }
+}
 
 impl From<BadPlanLine> for String {
     fn from(b: BadPlanLine) -> String {
@@ -268,15 +297,7 @@ pub(super) fn check_named<'a>(
     let missing: Vec<String> = names
         .into_iter()
         .filter(|n| !have.contains(n.as_str()))
-        .map(
-            |n| match rows.iter().find(|r| r.info.name.eq_ignore_ascii_case(n)) {
-                Some(r) => format!(
-                    "{n} (did you mean {}? names are case-sensitive)",
-                    r.info.name
-                ),
-                None => n.clone(),
-            },
-        )
+        .map(|n| missing_name(rows, n))
         .collect();
     if missing.is_empty() {
         return Ok(());
@@ -287,6 +308,17 @@ pub(super) fn check_named<'a>(
         missing.join(", "),
         shorten(&all)
     )))
+}
+
+/// A name the genome lacks, with a contig's name that differs only in case when there is one.
+fn missing_name(rows: &[PlanRow], n: &String) -> String {
+    match rows.iter().find(|r| r.info.name.eq_ignore_ascii_case(n)) {
+        Some(r) => format!(
+            "{n} (did you mean {}? names are case-sensitive)",
+            r.info.name
+        ),
+        None => n.clone(),
+    }
 }
 
 /// Is a contig taken by `rest` (and by crossfit's default)?
@@ -325,18 +357,7 @@ pub(super) fn assign_splits(
 ) -> Result<()> {
     let (named, rest) = named_splits(rows, cfg)?;
     for r in rows.iter_mut() {
-        let class = r.info.class;
-        if let Some(&s) = named.get(&r.info.name) {
-            r.split = Some(s);
-            r.reason = format!("named in splits.{s}");
-        } else if !takes_rest(class, include) {
-            r.reason = left_out(&r.info, include);
-        } else if let Some(s) = rest {
-            r.split = Some(s);
-            r.reason = format!("{} (splits.{s}: rest)", class.describe());
-        } else {
-            r.reason = "named in no split".into();
-        }
+        assign_split(r, &named, rest, include);
     }
     let show = |s: Split| format!("{s}");
     follow_parents(
@@ -346,6 +367,28 @@ pub(super) fn assign_splits(
         |r, s| r.split = s,
         ("splits", show),
     )
+}
+
+/// Puts `r` in the split that names it, else in the `rest` split when that takes its class,
+/// with the reason.
+fn assign_split(
+    r: &mut PlanRow,
+    named: &HashMap<String, Split>,
+    rest: Option<Split>,
+    include: &HashSet<ContigClass>,
+) {
+    let class = r.info.class;
+    if let Some(&s) = named.get(&r.info.name) {
+        r.split = Some(s);
+        r.reason = format!("named in splits.{s}");
+    } else if !takes_rest(class, include) {
+        r.reason = left_out(&r.info, include);
+    } else if let Some(s) = rest {
+        r.split = Some(s);
+        r.reason = format!("{} (splits.{s}: rest)", class.describe());
+    } else {
+        r.reason = "named in no split".into();
+    }
 }
 
 /// The split of each chromosome the splits' lists name (each in one split), and the split
@@ -370,19 +413,29 @@ fn named_splits(
                     "split {split}: '{k}' is neither a list of chromosomes nor '{REST}'"
                 )));
             }
-            ChromList::List(names) => {
-                check_named(rows, names, &format!("split {split}"))?;
-                for n in names {
-                    if let Some(prev) = named.insert(n.clone(), split) {
-                        return Err(Error::Config(format!(
-                            "chromosome {n} is in two splits: {prev} and {split}"
-                        )));
-                    }
-                }
-            }
+            ChromList::List(names) => add_named(&mut named, rows, names, split)?,
         }
     }
     Ok((named, rest))
+}
+
+/// Adds the chromosomes `names` of `split` to `named`, each checked to be in the genome and
+/// in no other split.
+fn add_named(
+    named: &mut HashMap<String, Split>,
+    rows: &[PlanRow],
+    names: &[String],
+    split: Split,
+) -> Result<()> {
+    check_named(rows, names, &format!("split {split}"))?;
+    for n in names {
+        if let Some(prev) = named.insert(n.clone(), split) {
+            return Err(Error::Config(format!(
+                "chromosome {n} is in two splits: {prev} and {split}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Why a contig that no list names stays out.

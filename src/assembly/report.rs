@@ -40,16 +40,21 @@ pub fn read_assembly_report(path: &Path, contigs: &[(String, u64)]) -> Result<Ov
         }
     }
     if out.is_empty() {
-        let first: Vec<&str> = contigs.iter().take(5).map(|(n, _)| n.as_str()).collect();
-        return Err(Error::other_genome(
-            path,
-            format!(
-                "names none of the genome's contigs ({}, ...) in any of its name columns: it is the report of another assembly",
-                first.join(", ")
-            ),
-        ));
+        return Err(names_none(path, contigs));
     }
     Ok(out)
+}
+
+/// The error for a report that names none of the genome's `contigs`.
+fn names_none(path: &Path, contigs: &[(String, u64)]) -> Error {
+    let first: Vec<&str> = contigs.iter().take(5).map(|(n, _)| n.as_str()).collect();
+    Error::other_genome(
+        path,
+        format!(
+            "names none of the genome's contigs ({}, ...) in any of its name columns: it is the report of another assembly",
+            first.join(", ")
+        ),
+    )
 }
 
 /// One row of an assembly report: its line, its fields and the genome's name for it.
@@ -71,32 +76,41 @@ fn report_rows<'a>(
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
-        let f: Vec<&str> = line.split('\t').map(str::trim).collect();
-        if f.len() < 9 {
-            return Err(Error::parse(
-                path,
-                i + 1,
-                format!(
-                    "{} tab-separated columns, an assembly report has at least 9",
-                    f.len()
-                ),
-            ));
-        }
-        let names = [f[0], f[4], f[6], f.get(9).copied().unwrap_or("na")];
-        let own = names.into_iter().find(|n| lengths.contains_key(n));
-        rows.push(ReportRow {
-            line: i + 1,
-            fields: f,
-            own,
-        });
+        rows.push(report_row(path, i + 1, line, lengths)?);
     }
     Ok(rows)
 }
 
+/// Line `at`'s fields, matched to a contig by any of its name columns.
+fn report_row<'a>(
+    path: &Path,
+    at: usize,
+    line: &'a str,
+    lengths: &HashMap<&str, u64>,
+) -> Result<ReportRow<'a>> {
+    let f: Vec<&str> = line.split('\t').map(str::trim).collect();
+    if f.len() < 9 {
+        return Err(Error::parse(
+            path,
+            at,
+            format!(
+                "{} tab-separated columns, an assembly report has at least 9",
+                f.len()
+            ),
+        ));
+    }
+    let names = [f[0], f[4], f[6], f.get(9).copied().unwrap_or("na")];
+    let own = names.into_iter().find(|n| lengths.contains_key(n));
+    Ok(ReportRow {
+        line: at,
+        fields: f,
+        own,
+    })
+}
+
 impl ReportRow<'_> {
-    /// The class and parent the row gives its contig (of `len` bases in the genome), the
-    /// parent named as in the genome (`molecules`).
-    fn given(&self, path: &Path, len: u64, molecules: &HashMap<&str, &str>) -> Result<Given> {
+    /// Checks that the row's Sequence-Length is a number and the contig's `len` in the genome.
+    fn check_length(&self, path: &Path, len: u64) -> Result<()> {
         let (f, line) = (&self.fields, self.line);
         let own = self.own.unwrap_or_default();
         let reported: u64 = f[8].parse().map_err(|_| {
@@ -115,6 +129,14 @@ impl ReportRow<'_> {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// The class and parent the row gives its contig (of `len` bases in the genome), the
+    /// parent named as in the genome (`molecules`).
+    fn given(&self, path: &Path, len: u64, molecules: &HashMap<&str, &str>) -> Result<Given> {
+        let (f, line) = (&self.fields, self.line);
+        self.check_length(path, len)?;
         let class =
             report_class(f[1], f[3]).map_err(|e| Error::parse(path, line, e.to_string()))?;
         let parent = match class.follows_parent() {

@@ -47,6 +47,14 @@ pub fn propose_test(contigs: &[ContigInfo]) -> Result<Vec<String>> {
     }
     let total: u64 = primary.iter().map(|(_, c)| c.len).sum();
     primary.sort_by(|a, b| b.1.len.cmp(&a.1.len).then(a.0.cmp(&b.0)));
+    let mut test = every_third(&primary, total);
+    test.sort();
+    Ok(test.into_iter().map(|(_, n)| n).collect())
+}
+
+/// Every third of the `primary` contigs (the 2nd, 5th, ...; sorted by length, largest first)
+/// with its place in the genome, over those that hold 90% of the `total` bases, at most 300.
+fn every_third(primary: &[(usize, &ContigInfo)], total: u64) -> Vec<(usize, String)> {
     let mut test = Vec::new();
     let mut walked = 0u64;
     for (i, (pos, c)) in primary.iter().enumerate() {
@@ -58,8 +66,7 @@ pub fn propose_test(contigs: &[ContigInfo]) -> Result<Vec<String>> {
             test.push((*pos, c.name.clone()));
         }
     }
-    test.sort();
-    Ok(test.into_iter().map(|(_, n)| n).collect())
+    test
 }
 
 fn yaml_str(s: &str) -> String {
@@ -89,39 +96,50 @@ pub fn config_text(s: &Starter) -> Result<String> {
 
 /// The config's opening: what wrote it, the genome and its tables, the binaries and the device.
 fn header(w: &mut String, s: &Starter) {
-    let abs = |p: &Path| -> String {
-        let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        yaml_str(&p.display().to_string())
-    };
     let genome = s.genome.display();
     let _ = writeln!(
         w,
         "# dnactx workflow config for {genome}, written by plan-splits --init-config."
     );
     w.push_str(HEADER_NOTES);
-    let _ = writeln!(w, "genome: {}", abs(s.genome));
+    let _ = writeln!(w, "genome: {}", yaml_path(s.genome));
+    class_tables(w, s);
+    w.push_str("bin_dir: \"\"          # empty: the dnactx binaries on PATH\n");
+    let _ = writeln!(w, "device: {}", device_setting(s.node));
+}
+
+/// `p` made absolute (as it is when it cannot be), as a YAML string.
+fn yaml_path(p: &Path) -> String {
+    let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    yaml_str(&p.display().to_string())
+}
+
+/// Writes the assembly report and contig table settings, when the starter has them.
+fn class_tables(w: &mut String, s: &Starter) {
     if let Some(p) = s.assembly_report {
         let _ = writeln!(
             w,
             "assembly_report: {}   # classes and parents from NCBI's roles",
-            abs(p)
+            yaml_path(p)
         );
     }
     if let Some(p) = s.contig_table {
-        let table = abs(p);
+        let table = yaml_path(p);
         let _ = writeln!(
             w,
             "contig_table: {table}   # your classes and parents (contig, class, parent)"
         );
     }
-    w.push_str("bin_dir: \"\"          # empty: the dnactx binaries on PATH\n");
-    let device = match s.node {
+}
+
+/// The device setting for `node`, with its comment.
+fn device_setting(node: Node) -> &'static str {
+    match node {
         Node::Cpu => "cpu             # a CPU node: no CUDA asked for",
         Node::Gpu => {
             "cuda            # a GPU node: a job without a usable GPU fails and says why (auto falls back to the CPU)"
         }
-    };
-    let _ = writeln!(w, "device: {device}");
+    }
 }
 
 const HEADER_NOTES: &str = "\
@@ -134,12 +152,7 @@ fn splits(w: &mut String, s: &Starter) -> Result<()> {
     let test = propose_test(s.contigs)?;
     let lengths: BTreeMap<&str, u64> = s.contigs.iter().map(|c| (c.name.as_str(), c.len)).collect();
     let test_bases: u64 = test.iter().map(|n| lengths[n.as_str()]).sum();
-    let mut by_class: BTreeMap<ContigClass, (usize, u64)> = BTreeMap::new();
-    for c in s.contigs {
-        let e = by_class.entry(c.class).or_default();
-        e.0 += 1;
-        e.1 += c.len;
-    }
+    let by_class = by_class(s.contigs);
     let primary = by_class.get(&ContigClass::Primary).map_or(0, |e| e.1);
     let classes: Vec<String> = by_class
         .iter()
@@ -157,6 +170,17 @@ fn splits(w: &mut String, s: &Starter) -> Result<()> {
     let _ = writeln!(w, "  test: [{}]", names.join(", "));
     w.push_str(SPLITS_CLOSING);
     Ok(())
+}
+
+/// The contigs and bases of each class.
+fn by_class(contigs: &[ContigInfo]) -> BTreeMap<ContigClass, (usize, u64)> {
+    let mut by_class: BTreeMap<ContigClass, (usize, u64)> = BTreeMap::new();
+    for c in contigs {
+        let e = by_class.entry(c.class).or_default();
+        e.0 += 1;
+        e.1 += c.len;
+    }
+    by_class
 }
 
 const SPLITS_OPENING: &str = "\

@@ -19,12 +19,7 @@ impl Plan {
         max_unknown: f64,
         dest: &Path,
     ) -> Result<()> {
-        let mut per: HashMap<&str, (u64, u64)> = HashMap::new();
-        for r in rows {
-            let e = per.entry(r.chrom.as_str()).or_default();
-            e.0 += 1;
-            e.1 += r.n_acgt;
-        }
+        let per = per_contig(rows);
         let tsv = self.to_tsv();
         let mut lines = tsv.lines();
         let header = lines.next().unwrap_or_default();
@@ -34,9 +29,7 @@ impl Plan {
         for (line, row) in lines.zip(&self.rows) {
             let (n, acgt) = per.get(row.info.name.as_str()).copied().unwrap_or((0, 0));
             let note = if row.split.is_some() && acgt == 0 {
-                format!(
-                    "; nothing to score: no window of it has at most {max_unknown} unknown bases and an A/C/G/T base"
-                )
+                nothing_to_score(max_unknown)
             } else {
                 String::new()
             };
@@ -44,4 +37,22 @@ impl Plan {
         }
         out.commit()
     }
+}
+
+/// The windows and A/C/G/T bases of each contig in the windows table `rows`.
+fn per_contig(rows: &[WindowRow]) -> HashMap<&str, (u64, u64)> {
+    let mut per: HashMap<&str, (u64, u64)> = HashMap::new();
+    for r in rows {
+        let e = per.entry(r.chrom.as_str()).or_default();
+        e.0 += 1;
+        e.1 += r.n_acgt;
+    }
+    per
+}
+
+/// The note on a contig in a split that has no window to score.
+fn nothing_to_score(max_unknown: f64) -> String {
+    format!(
+        "; nothing to score: no window of it has at most {max_unknown} unknown bases and an A/C/G/T base"
+    )
 }

@@ -75,9 +75,7 @@ pub fn run(args: Args) -> Result<()> {
 /// The counts of the chosen windows (or chromosomes) of the genome, within `budget` bytes.
 fn count(args: &Args, budget: u64) -> Result<(CountTable, CountsMeta)> {
     check_k(args.k)?;
-    let genome_path = args.genome.as_ref().context("--genome is required")?;
-    let genome = Genome::open(genome_path)
-        .with_context(|| format!("opening genome {}", genome_path.display()))?;
+    let (genome, genome_path) = open_genome(args)?;
     let chroms = args.job.or_chroms(&args.chroms)?;
     let Chosen { regions, label } =
         Chosen::new(&genome, args.windows.as_deref(), args.split, &chroms)?;
@@ -90,10 +88,7 @@ fn count(args: &Args, budget: u64) -> Result<(CountTable, CountsMeta)> {
         );
     }
     let names = windows::in_genome_order(&genome, &regions);
-    let strands = match args.both_strands {
-        true => Strands::Both,
-        false => Strands::Forward,
-    };
+    let strands = Strands::both_if(args.both_strands);
     let quiet = args.common.quiet;
     let counts = count_regions(&genome, &regions, &names, args.k, strands, budget, quiet)?;
     if counts.total() == 0 {
@@ -107,6 +102,14 @@ fn count(args: &Args, budget: u64) -> Result<(CountTable, CountsMeta)> {
         chroms: names.join(","),
     };
     Ok((counts, meta))
+}
+
+/// The genome of `--genome`, which counting needs.
+fn open_genome(args: &Args) -> Result<(Genome, &std::path::Path)> {
+    let path = args.genome.as_ref().context("--genome is required")?;
+    let genome =
+        Genome::open(path).with_context(|| format!("opening genome {}", path.display()))?;
+    Ok((genome, path))
 }
 
 /// No center was counted: an error for a whole count (`whole`), a warning for a shard (a

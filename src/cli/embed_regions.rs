@@ -70,16 +70,10 @@ pub fn run(args: Args) -> Result<()> {
         .chain(&args.regions)
         .chain(&args.windows);
     crate::io::refuse_overwrite(inputs, std::slice::from_ref(&args.output))?;
-    if args.common.threads > 0 {
-        tch::set_num_threads(args.common.threads as i32);
-    }
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let regions = chosen_regions(&args, &genome)?;
     let model = load_model(&args)?;
-    let mut meta = crate::io::parquet::Metadata::new();
-    meta.insert("dnactx.rc_average".into(), args.rc_average.to_string());
-    meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
     let request = EmbedRequest {
         model: &model,
         model_path: &args.model,
@@ -88,7 +82,7 @@ pub fn run(args: Args) -> Result<()> {
         rc_average: args.rc_average,
         quiet: args.common.quiet,
     };
-    let (rows, dims) = embed_regions(&request, &args.output, meta)?;
+    let (rows, dims) = embed_regions(&request, &args.output, metadata(&args))?;
     if !args.common.quiet {
         eprintln!(
             "embed-regions: {rows} positions, {dims} features each ({} model), into {}",
@@ -97,6 +91,14 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The table's metadata beyond the model's: the genome, and whether strands were averaged.
+fn metadata(args: &Args) -> crate::io::parquet::Metadata {
+    let mut meta = crate::io::parquet::Metadata::new();
+    meta.insert("dnactx.rc_average".into(), args.rc_average.to_string());
+    meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
+    meta
 }
 
 /// The positions to embed, at most `--max-positions` of them.
@@ -120,8 +122,11 @@ fn chosen_regions(args: &Args, genome: &Genome) -> Result<HashMap<String, Interv
     Ok(regions)
 }
 
-/// The network of a train-model folder, on the chosen device.
+/// The network of a train-model folder, on the chosen device (and threads).
 fn load_model(args: &Args) -> Result<NeuralModel> {
+    if args.common.threads > 0 {
+        tch::set_num_threads(args.common.threads as i32);
+    }
     let (dev, precision) = device::setup(&args.compute, crate::compute::Dtype::Auto, 0)?;
     if !args.model.is_dir() {
         bail!(

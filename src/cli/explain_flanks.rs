@@ -57,15 +57,7 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    crate::io::refuse_stdout(
-        &args.output,
-        "explain-flanks writes a Parquet table and a TSV beside it",
-    )?;
-    let inputs = [&args.genome, &args.model.path]
-        .into_iter()
-        .chain(&args.windows)
-        .chain(&args.regions);
-    crate::io::refuse_overwrite(inputs, [&args.output])?;
+    check_outputs(&args)?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let regions = windows::windows_or_bed(
@@ -90,4 +82,18 @@ pub fn run(args: Args) -> Result<()> {
     meta.insert("dnactx.positions".into(), positions.to_string());
     meta.insert("dnactx.version".into(), crate::VERSION.into());
     Ok(explain::write_table(&args.output, &rows, &meta)?)
+}
+
+/// Refuses standard output (a table and a TSV beside it) and an output that is an input.
+fn check_outputs(args: &Args) -> Result<()> {
+    crate::io::refuse_stdout(
+        &args.output,
+        "explain-flanks writes a Parquet table and a TSV beside it",
+    )?;
+    let inputs = [&args.genome, &args.model.path]
+        .into_iter()
+        .chain(&args.windows)
+        .chain(&args.regions);
+    crate::io::refuse_overwrite(inputs, [&args.output])?;
+    Ok(())
 }

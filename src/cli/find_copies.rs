@@ -1,13 +1,15 @@
 //! `find-copies`: where test sequence has a copy in the train split, by the train split's
 //! FM-index, as a BED of bands that score-genome takes as metrics classes.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::genome::Genome;
-use crate::markov::{MarkovModel, MarkovSettings, copy_bands};
+use crate::markov::{BandCounts, MarkovModel, MarkovSettings, copy_bands};
+use crate::regions::IntervalSet;
 use crate::regions::splits::Split;
 
 /// For every A/C/G/T position of a split's windows, the longest window centred on it (up to
@@ -61,27 +63,38 @@ pub fn run(args: Args) -> Result<()> {
     crate::io::refuse_overwrite(inputs, [&args.output])?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let regions = super::chosen_regions(
-        &genome,
+    let regions = chosen_regions(&args, &genome)?;
+    let model = full_order(&args.model, &genome)?;
+    let counts = copy_bands(&model, &genome, &regions, &args.output, args.common.quiet)?;
+    if !args.common.quiet {
+        eprintln!("find-copies: {}", summary(&counts, &model, &args.model));
+    }
+    Ok(())
+}
+
+/// The positions to search: the split's windows or the BED's regions, of the job's or the
+/// chosen chromosomes.
+fn chosen_regions(args: &Args, genome: &Genome) -> Result<HashMap<String, IntervalSet>> {
+    super::chosen_regions(
+        genome,
         args.windows.as_deref(),
         args.split,
         args.regions.as_deref(),
         &args.chroms,
         &args.job,
         "search",
-    )?;
-    let model = full_order(&args.model, &genome)?;
-    let counts = copy_bands(&model, &genome, &regions, &args.output, args.common.quiet)?;
-    if !args.common.quiet {
-        eprintln!(
-            "find-copies: {} positions against {} ({} bases indexed): {}",
-            counts.total(),
-            crate::io::file_name(&args.model),
-            model.index().meta.bases,
-            counts.shares()
-        );
-    }
-    Ok(())
+    )
+}
+
+/// The positions searched and the share of each band.
+fn summary(counts: &BandCounts, model: &MarkovModel, index: &std::path::Path) -> String {
+    format!(
+        "{} positions against {} ({} bases indexed): {}",
+        counts.total(),
+        crate::io::file_name(index),
+        model.index().meta.bases,
+        counts.shares()
+    )
 }
 
 /// The index as a model of every order up to the most, leaving each position's own count out.

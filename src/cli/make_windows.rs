@@ -105,10 +105,8 @@ fn tile(
     assigned: &HashMap<String, Split>,
     splits: &SplitConfig,
 ) -> Result<Vec<WindowRow>> {
-    let repeats = match &args.repeats {
-        Some(p) => Some(bed::read_sets(p, genome)?),
-        None => None,
-    };
+    let repeats = args.repeats.as_ref().map(|p| bed::read_sets(p, genome));
+    let repeats = repeats.transpose()?;
     let spec = TileSpec {
         size: args.size,
         max_unknown: args.max_unknown,
@@ -205,11 +203,24 @@ fn parse_fold(s: &str) -> Result<usize> {
         .map_err(|_| anyhow::anyhow!("--fold '{s}': give a fold as fold1, fold2, ..."))
 }
 
+/// The splits of `--config`, overridden by the flags; none at all is an error unless a plan
+/// gives them.
 fn split_config(args: &Args, from_plan: bool) -> Result<SplitConfig> {
     let mut cfg = match &args.config {
         Some(p) => SplitConfig::from_yaml(p)?,
         None => SplitConfig::default(),
     };
+    override_splits(args, &mut cfg);
+    if cfg == SplitConfig::default() && !from_plan {
+        anyhow::bail!(
+            "no splits given: use --config or --train/--valid/--test (e.g. --train chr1 --test rest)"
+        );
+    }
+    Ok(cfg)
+}
+
+/// The flags that override the config's splits.
+fn override_splits(args: &Args, cfg: &mut SplitConfig) {
     if let Some(v) = &args.train {
         cfg.train = ChromList::from_flag(v);
     }
@@ -225,10 +236,4 @@ fn split_config(args: &Args, from_plan: bool) -> Result<SplitConfig> {
     if let Some(v) = args.seed {
         cfg.seed = v;
     }
-    if cfg == SplitConfig::default() && !from_plan {
-        anyhow::bail!(
-            "no splits given: use --config or --train/--valid/--test (e.g. --train chr1 --test rest)"
-        );
-    }
-    Ok(cfg)
 }

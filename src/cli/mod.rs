@@ -140,10 +140,19 @@ pub fn chosen_regions(
     if out.values().any(|s| s.covered() > 0) {
         return Ok(out);
     }
+    empty_job(job, chroms, what)
+}
+
+/// No region on the chosen chromosomes: an error, except in a job of the plan (its contigs
+/// all N, or without windows), which gets empty outputs and a warning.
+fn empty_job(
+    job: &JobArgs,
+    chroms: Vec<String>,
+    what: &str,
+) -> anyhow::Result<std::collections::HashMap<String, crate::regions::IntervalSet>> {
     let Some(name) = job.job.as_deref() else {
         anyhow::bail!("nothing to {what}: no regions on the chosen chromosomes");
     };
-    // a job of contigs that are all N, or lost every window: empty outputs, no error
     crate::progress::warn(format_args!(
         "nothing to {what} in job {name}: no regions on {}",
         chroms.join(", ")

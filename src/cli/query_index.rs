@@ -48,7 +48,9 @@ pub fn run(args: Args) -> Result<()> {
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let model = args.markov.load(&args.model, &genome)?;
-    let sets = bed::read_sets(&args.regions, &genome)?;
+    let sets = bed::read_sets(&args.regions, &genome)?
+        .into_iter()
+        .collect();
     write_probabilities(&model, &genome, &sets, &args.output)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `score-genome`: per-base predictions as bigWig tracks, and accuracy tables.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -8,8 +9,8 @@ use clap::Parser;
 use crate::genome::Genome;
 use crate::io::parquet::Metadata;
 use crate::predict::Predictor;
-use crate::regions::bed;
 use crate::regions::splits::Split;
+use crate::regions::{IntervalSet, bed};
 use crate::scores;
 
 /// Predict A/C/G/T at every base of a split's windows (or of a BED of regions); write
@@ -75,6 +76,9 @@ pub struct Args {
     pub common: super::Common,
 }
 
+/// Repeat intervals per contig.
+type RepeatSets = std::collections::BTreeMap<String, IntervalSet>;
+
 /// Spellings of earlier releases still taken, with a deprecation line (see [`super::parse`]).
 pub const RENAMED: &[(&str, &str)] = &[("--out-dir", "--output")];
 
@@ -83,20 +87,8 @@ pub fn run(args: Args) -> Result<()> {
     check_outputs(&args)?;
     let genome = Genome::open(&args.genome)
         .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let regions = super::chosen_regions(
-        &genome,
-        args.windows.as_deref(),
-        args.split,
-        args.regions.as_deref(),
-        &args.chroms,
-        &args.job,
-        "score",
-    )?;
-    let repeats = match &args.repeats {
-        Some(p) => Some(bed::read_sets(p, &genome)?),
-        None => None,
-    };
-    let classes = bed::read_classes(&args.classes, &genome)?;
+    let regions = chosen_regions(&args, &genome)?;
+    let (repeats, classes) = annotations(&args, &genome)?;
     let (model, model_meta) = args.model.load(&args.common, &genome)?;
     let meta = metadata(&args, model_meta, &classes);
     let request = scores::ScoreRequest {
@@ -119,6 +111,27 @@ pub fn run(args: Args) -> Result<()> {
         print_summary(model.as_ref(), &metrics);
     }
     Ok(())
+}
+
+/// The positions to score: the split's windows or the BED's regions, of the job's or the
+/// chosen chromosomes.
+fn chosen_regions(args: &Args, genome: &Genome) -> Result<HashMap<String, IntervalSet>> {
+    super::chosen_regions(
+        genome,
+        args.windows.as_deref(),
+        args.split,
+        args.regions.as_deref(),
+        &args.chroms,
+        &args.job,
+        "score",
+    )
+}
+
+/// The repeats (`--repeats`) and the annotation classes (`--classes`) to score apart.
+fn annotations(args: &Args, genome: &Genome) -> Result<(Option<RepeatSets>, bed::ClassSets)> {
+    let repeats = args.repeats.as_ref().map(|p| bed::read_sets(p, genome));
+    let repeats = repeats.transpose()?;
+    Ok((repeats, bed::read_classes(&args.classes, genome)?))
 }
 
 /// Refuses standard output (the output is a folder) and an output that is one of the inputs.
@@ -150,14 +163,7 @@ fn metadata(args: &Args, model_meta: Metadata, classes: &bed::ClassSets) -> Meta
         "dnactx.model_path".into(),
         args.model.path.display().to_string(),
     );
-    meta.insert(
-        "dnactx.regions".into(),
-        match (&args.windows, &args.regions) {
-            (Some(w), _) => format!("{} split={}", w.display(), args.split),
-            (_, Some(r)) => r.display().to_string(),
-            _ => String::new(),
-        },
-    );
+    meta.insert("dnactx.regions".into(), regions_label(args));
     meta.insert("dnactx.version".into(), crate::VERSION.into());
     if !classes.labels.is_empty() {
         meta.insert("dnactx.classes".into(), classes.labels.join(","));
@@ -169,27 +175,26 @@ fn metadata(args: &Args, model_meta: Metadata, classes: &bed::ClassSets) -> Meta
     meta
 }
 
+/// Where the scored positions came from: the windows and split, or the BED.
+fn regions_label(args: &Args) -> String {
+    match (&args.windows, &args.regions) {
+        (Some(w), _) => format!("{} split={}", w.display(), args.split),
+        (_, Some(r)) => r.display().to_string(),
+        _ => String::new(),
+    }
+}
+
 /// `--profile`: positions per second, and where a network's time went.
 fn print_profile(
     model: &dyn Predictor,
-    regions: &std::collections::HashMap<String, crate::regions::IntervalSet>,
+    regions: &HashMap<String, IntervalSet>,
     rc_average: bool,
     elapsed: std::time::Duration,
 ) {
     let secs = elapsed.as_secs_f64();
-    let bases: u64 = regions
-        .values()
-        .map(crate::regions::IntervalSet::covered)
-        .sum();
+    let bases: u64 = regions.values().map(IntervalSet::covered).sum();
     let strands = if rc_average { ", both strands" } else { "" };
-    let wait = match model.data_wait() {
-        Some((busy, wait)) => format!(
-            "; the model predicted {:.0}% of the time and waited for prepared inputs {:.1}% of it",
-            100.0 * busy / secs.max(1e-9),
-            100.0 * wait / busy.max(1e-9)
-        ),
-        None => String::new(),
-    };
+    let wait = data_wait(model, secs);
     eprintln!(
         "score-genome: {bases} positions{strands} in {secs:.2} s, {:.0} positions/s{wait}",
         bases as f64 / secs.max(1e-9)
@@ -215,4 +220,16 @@ fn print_summary(model: &dyn Predictor, metrics: &crate::metrics::MetricsTable) 
         all.bits_of(t),
         model.describe()
     );
+}
+
+/// How much of `secs` a network predicted, and waited for its inputs (nothing for others).
+fn data_wait(model: &dyn Predictor, secs: f64) -> String {
+    match model.data_wait() {
+        Some((busy, wait)) => format!(
+            "; the model predicted {:.0}% of the time and waited for prepared inputs {:.1}% of it",
+            100.0 * busy / secs.max(1e-9),
+            100.0 * wait / busy.max(1e-9)
+        ),
+        None => String::new(),
+    }
 }

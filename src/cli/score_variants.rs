@@ -111,14 +111,19 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     if summary.mismatches > 0 {
-        eprintln!(
-            "warning: {} record(s) whose REF is missing or does not match {} were not scored; first: {}",
-            summary.mismatches,
-            genome_path.display(),
-            summary.examples.join("; ")
-        );
+        warn_mismatches(&summary, &genome_path);
     }
     Ok(())
+}
+
+/// The records whose REF does not match the genome, which were not scored.
+fn warn_mismatches(summary: &Summary, genome: &std::path::Path) {
+    crate::progress::warn(format_args!(
+        "{} record(s) whose REF is missing or does not match {} were not scored; first: {}",
+        summary.mismatches,
+        genome.display(),
+        summary.examples.join("; ")
+    ));
 }
 
 /// Refuses to overwrite an input, two outputs on standard output, and an index of one.

@@ -119,13 +119,7 @@ pub fn run(args: Args) -> Result<()> {
     else {
         anyhow::bail!("--genome, --windows and --output are required");
     };
-    let inputs = [genome_path, windows]
-        .into_iter()
-        .chain(&args.config)
-        .chain(&args.repeats)
-        .chain(&args.prior);
-    crate::io::refuse_overwrite(inputs, [output])?;
-    crate::io::refuse_stdout(output, "train-model writes a model folder")?;
+    check_outputs(&args, [genome_path, windows], output)?;
     if args.common.threads > 0 {
         tch::set_num_threads(args.common.threads as i32);
     }
@@ -146,6 +140,19 @@ pub fn run(args: Args) -> Result<()> {
         quiet: args.common.quiet,
         profile: args.profile,
     })?;
+    Ok(())
+}
+
+/// Refuses an output folder that is an input (`given`, the config, repeats or prior) or
+/// standard output.
+fn check_outputs(args: &Args, given: [&PathBuf; 2], output: &PathBuf) -> Result<()> {
+    let inputs = given
+        .into_iter()
+        .chain(&args.config)
+        .chain(&args.repeats)
+        .chain(&args.prior);
+    crate::io::refuse_overwrite(inputs, [output])?;
+    crate::io::refuse_stdout(output, "train-model writes a model folder")?;
     Ok(())
 }
 

@@ -45,21 +45,12 @@ pub struct Contribution {
 pub fn contributions(req: &ExplainRequest) -> Result<(Vec<Contribution>, usize)> {
     let flank = req.model.flank();
     let bands = bands_within(req.bands, flank)?;
-    let windows = draw_windows(req.genome, req.regions, req.positions, req.seed, flank)?;
-    if windows.is_empty() {
-        return Err(Error::Config(
-            "no position with a known base in the regions".into(),
-        ));
-    }
+    let windows = sample_windows(req, flank)?;
     let steps = (1 + bands.len() * req.modes.len()) as u64;
     let pb = crate::progress::bar(steps, "explain-flanks", req.quiet);
     let base = evaluate(req.model, &windows, None, req.seed)?;
     pb.inc(1);
-    let mut rows = vec![Contribution {
-        mode: "none",
-        band: Band { start: 0, end: 0 },
-        sums: base,
-    }];
+    let mut rows = vec![Contribution::baseline(base)];
     for (i, &band) in bands.iter().enumerate() {
         for (j, &mode) in req.modes.iter().enumerate() {
             // a shuffle of one base a side would leave it as it is
@@ -71,6 +62,28 @@ pub fn contributions(req: &ExplainRequest) -> Result<(Vec<Contribution>, usize)>
     }
     pb.finish_and_clear();
     Ok((rows, windows.len()))
+}
+
+impl Contribution {
+    /// The row of the undisturbed predictions' `sums`.
+    fn baseline(sums: ClassSums) -> Contribution {
+        Contribution {
+            mode: "none",
+            band: Band { start: 0, end: 0 },
+            sums,
+        }
+    }
+}
+
+/// The request's windows (see [`draw_windows`]), an error when there are none.
+fn sample_windows(req: &ExplainRequest, flank: usize) -> Result<Vec<Vec<u8>>> {
+    let windows = draw_windows(req.genome, req.regions, req.positions, req.seed, flank)?;
+    if windows.is_empty() {
+        return Err(Error::Config(
+            "no position with a known base in the regions".into(),
+        ));
+    }
+    Ok(windows)
 }
 
 /// The sums of the predictions on `windows` with `band` disturbed by `mode`, seeded by the
@@ -127,18 +140,33 @@ fn draw_windows(
     let (mut base, mut next) = (0u64, 0);
     genome.visit(&order, |contig, seq| {
         let set = &regions[&contig.name];
-        let span = set.covered();
-        while next < offsets.len() && offsets[next] < base + span {
-            let pos = set.nth_position(offsets[next] - base) as usize;
-            if encode::is_acgt(seq.codes()[pos]) {
-                out.push(padded_chunk(seq.codes(), pos, pos + 1, flank));
-            }
-            next += 1;
-        }
-        base += span;
+        next += push_windows(&mut out, set, seq.codes(), (&offsets[next..], base), flank);
+        base += set.covered();
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Pushes onto `out` the windows around the covered bases of `set` that the sorted
+/// `offsets` (counted from `base`) fall on, those of unknown bases left out; the number of
+/// offsets taken.
+fn push_windows(
+    out: &mut Vec<Vec<u8>>,
+    set: &IntervalSet,
+    codes: &[u8],
+    (offsets, base): (&[u64], u64),
+    flank: usize,
+) -> usize {
+    let span = set.covered();
+    let mut taken = 0;
+    while taken < offsets.len() && offsets[taken] < base + span {
+        let pos = set.nth_position(offsets[taken] - base) as usize;
+        if encode::is_acgt(codes[pos]) {
+            out.push(padded_chunk(codes, pos, pos + 1, flank));
+        }
+        taken += 1;
+    }
+    taken
 }
 
 /// Writes the Parquet table `dest` and a TSV beside it: mode (`none` for the undisturbed
@@ -154,31 +182,36 @@ pub fn write_table(dest: &Path, rows: &[Contribution], meta: &pq::Metadata) -> R
 }
 
 fn frame(rows: &[Contribution]) -> PolarsResult<DataFrame> {
-    let base = rows[0].sums;
     let col = |f: &dyn Fn(&ClassSums) -> f64| rows.iter().map(|r| f(&r.sums)).collect::<Vec<f64>>();
     let band =
         |f: &dyn Fn(&Band) -> usize| rows.iter().map(|r| f(&r.band) as u64).collect::<Vec<_>>();
     let mode: Vec<&str> = rows.iter().map(|r| r.mode).collect();
     let n: Vec<u64> = rows.iter().map(|r| r.sums.n).collect();
-    DataFrame::new(
-        rows.len(),
-        vec![
-            Column::new("mode".into(), mode),
-            Column::new("band_start".into(), band(&|b| b.start)),
-            Column::new("band_end".into(), band(&|b| b.end)),
-            Column::new("n".into(), n),
-            Column::new("accuracy".into(), col(&|s| s.accuracy())),
-            Column::new("bits".into(), col(&|s| s.mean_bits())),
-            Column::new(
-                "delta_accuracy".into(),
-                col(&|s| s.accuracy() - base.accuracy()),
-            ),
-            Column::new(
-                "delta_bits".into(),
-                col(&|s| s.mean_bits() - base.mean_bits()),
-            ),
-        ],
-    )
+    let mut cols = vec![
+        Column::new("mode".into(), mode),
+        Column::new("band_start".into(), band(&|b| b.start)),
+        Column::new("band_end".into(), band(&|b| b.end)),
+        Column::new("n".into(), n),
+        Column::new("accuracy".into(), col(&|s| s.accuracy())),
+        Column::new("bits".into(), col(&|s| s.mean_bits())),
+    ];
+    cols.extend(delta_columns(rows));
+    DataFrame::new(rows.len(), cols)
+}
+
+/// delta_accuracy and delta_bits: each row's accuracy and bits less the baseline's (the
+/// first row's).
+fn delta_columns(rows: &[Contribution]) -> [Column; 2] {
+    let base = rows[0].sums;
+    let delta = |f: &dyn Fn(&ClassSums) -> f64| {
+        rows.iter()
+            .map(|r| f(&r.sums) - f(&base))
+            .collect::<Vec<f64>>()
+    };
+    [
+        Column::new("delta_accuracy".into(), delta(&|s| s.accuracy())),
+        Column::new("delta_bits".into(), delta(&|s| s.mean_bits())),
+    ]
 }
 
 fn write_tsv(out: &mut impl Write, rows: &[Contribution]) -> std::io::Result<()> {

@@ -92,19 +92,24 @@ pub fn disturb(window: &mut [u8], flank: usize, band: Band, mode: Mode, rng: &mu
         let idx: Vec<usize> = (band.start..=end)
             .map(|d| (flank as i64 + side * d as i64) as usize)
             .collect();
-        match mode {
-            Mode::Random => {
-                for &i in &idx {
-                    if encode::is_acgt(window[i]) {
-                        window[i] = (window[i] & !3) | rng.below(4) as u8;
-                    }
+        disturb_positions(window, &idx, mode, rng);
+    }
+}
+
+/// Disturbs the bases of `window` at `idx` in place: new random bases, or a shuffle among them.
+fn disturb_positions(window: &mut [u8], idx: &[usize], mode: Mode, rng: &mut SplitMix64) {
+    match mode {
+        Mode::Random => {
+            for &i in idx {
+                if encode::is_acgt(window[i]) {
+                    window[i] = (window[i] & !3) | rng.below(4) as u8;
                 }
             }
-            Mode::Shuffle => {
-                for j in (1..idx.len()).rev() {
-                    let k = rng.below(j as u64 + 1) as usize;
-                    window.swap(idx[j], idx[k]);
-                }
+        }
+        Mode::Shuffle => {
+            for j in (1..idx.len()).rev() {
+                let k = rng.below(j as u64 + 1) as usize;
+                window.swap(idx[j], idx[k]);
             }
         }
     }
@@ -130,14 +135,24 @@ pub fn evaluate(
             }
         }
         let probs = predict::predict_strands(predictor, &inputs, None, false)?;
-        for (w, p) in group.iter().zip(probs) {
-            let p = p[0];
-            if !p[0].is_nan() {
-                sums.add(encode::base(w[flank]) as usize, &p);
-            }
-        }
+        add_group(&mut sums, group, probs, flank);
     }
     Ok(sums)
+}
+
+/// Adds each window's forward-strand call against its known center base to `sums`, skipping NaN.
+fn add_group(
+    sums: &mut ClassSums,
+    group: &[Vec<u8>],
+    probs: Vec<Vec<predict::Probs>>,
+    flank: usize,
+) {
+    for (w, p) in group.iter().zip(probs) {
+        let p = p[0];
+        if !p[0].is_nan() {
+            sums.add(encode::base(w[flank]) as usize, &p);
+        }
+    }
 }
 
 #[cfg(test)]

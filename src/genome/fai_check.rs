@@ -77,11 +77,7 @@ pub fn check(file: &GenomeFile) -> IndexState {
         return IndexState::Missing;
     };
     let Some(mut raw) = RawReader::open(path, compression) else {
-        let index = paths
-            .last()
-            .map_or(String::new(), |p| p.display().to_string());
-        let why = format!("cannot read {} through {index}", path.display());
-        return IndexState::Stale(why.into());
+        return IndexState::Stale(unreadable(path, &paths));
     };
     if let Err(reason) = check_layout(&mut raw, &entries) {
         return IndexState::Stale(reason);
@@ -91,6 +87,14 @@ pub fn check(file: &GenomeFile) -> IndexState {
     } else {
         IndexState::Fresh(entries)
     }
+}
+
+/// Why the FASTA at `path` cannot be read through the last of its index files `paths`.
+fn unreadable(path: &Path, paths: &[&Path]) -> Mismatch {
+    let index = paths
+        .last()
+        .map_or(String::new(), |p| p.display().to_string());
+    format!("cannot read {} through {index}", path.display()).into()
 }
 
 /// The entries of the `.fai` at `path`.
@@ -177,8 +181,12 @@ fn check_layout(raw: &mut RawReader, entries: &[FaiEntry]) -> Result<(), Mismatc
         check_line(&last, last_len as usize, false).map_err(|w| ctx(format!("last line {w}")))?;
         prev_end = last_start + last_len;
     }
-    // After the last contig: line ends, then the end of the file.
-    let tail = read(raw, prev_end, 256)?;
+    check_tail(raw, prev_end)
+}
+
+/// Checks what follows the last contig's bases at `end`: line ends, then the end of the file.
+fn check_tail(raw: &mut RawReader, end: u64) -> Result<(), Mismatch> {
+    let tail = read(raw, end, 256)?;
     if tail.iter().any(|b| !b.is_ascii_whitespace()) {
         let what = if tail.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>') {
             "a record the index does not list follows the last indexed contig"
@@ -214,6 +222,11 @@ fn check_header_zone(zone: &[u8], name: &str, at_start: bool) -> Result<(), Mism
     if header.contains(&b'\n') {
         return Err("sequence lines before its header line".into());
     }
+    check_header_name(header, name)
+}
+
+/// Checks that `header` (after the `>`) names contig `name`.
+fn check_header_name(header: &[u8], name: &str) -> Result<(), Mismatch> {
     let found = header
         .split(|b| b.is_ascii_whitespace())
         .next()

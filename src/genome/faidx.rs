@@ -3,7 +3,7 @@
 //! ([`super::fai_check`]).
 
 use std::ffi::CString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rust_htslib::htslib;
 
@@ -18,11 +18,7 @@ pub fn build(file: &GenomeFile) -> bool {
         return false;
     };
     let finals = [&file.fai, &file.gzi];
-    let temps = finals.map(|p| {
-        let mut name = p.clone().into_os_string();
-        name.push(format!(".tmp{}", std::process::id()));
-        PathBuf::from(name)
-    });
+    let temps = finals.map(|p| temp_path(p));
     let ctemps = temps
         .clone()
         .map(|p| CString::new(p.as_os_str().as_encoded_bytes()).ok());
@@ -32,14 +28,26 @@ pub fn build(file: &GenomeFile) -> bool {
     let ok = unsafe { htslib::fai_build3(cpath.as_ptr(), cfai.as_ptr(), cgzi.as_ptr()) } == 0;
     // .gzi first, so that the .fai, which readers look for first, is never newer than a
     // .gzi that does not match it.
-    let renamed = ok
-        && temps
-            .iter()
-            .zip(&finals)
-            .rev()
-            .all(|(tmp, &dest)| !tmp.exists() || std::fs::rename(tmp, dest).is_ok());
+    let renamed = ok && rename_over(&temps, &finals);
     for tmp in &temps {
         let _ = std::fs::remove_file(tmp);
     }
     renamed
+}
+
+/// The temporary file beside `p` that htslib writes into: `p.tmpPID`.
+fn temp_path(p: &Path) -> PathBuf {
+    let mut name = p.to_path_buf().into_os_string();
+    name.push(format!(".tmp{}", std::process::id()));
+    PathBuf::from(name)
+}
+
+/// Renames each temporary index file htslib wrote over its final one, the last first;
+/// whether all that exist were renamed.
+fn rename_over(temps: &[PathBuf; 2], finals: &[&PathBuf; 2]) -> bool {
+    temps
+        .iter()
+        .zip(finals)
+        .rev()
+        .all(|(tmp, &dest)| !tmp.exists() || std::fs::rename(tmp, dest).is_ok())
 }

@@ -52,20 +52,10 @@ impl<R: BufRead> FastaReader<R> {
 
     /// The next record; its bases are encoded only when `keep(name)` says so.
     pub fn next_record_with(&mut self, keep: impl Fn(&str) -> bool) -> Result<Option<FastaRecord>> {
-        let (name, header_line) = match self.next_header.take() {
-            Some(h) => h,
-            None => match self.read_first_header()? {
-                Some(h) => h,
-                None => return Ok(None),
-            },
+        let Some((name, header_line)) = self.take_header()? else {
+            return Ok(None);
         };
-        if let Some(first) = self.seen.insert(name.clone(), header_line) {
-            return Err(Error::parse(
-                &self.path,
-                header_line,
-                format!("duplicate record name '{name}' (first seen on line {first})"),
-            ));
-        }
+        self.check_unseen(&name, header_line)?;
         let keep = keep(&name);
         let (len, codes) = self.read_bases(&name, keep)?;
         if len == 0 {
@@ -83,6 +73,27 @@ impl<R: BufRead> FastaReader<R> {
         }))
     }
 
+    /// The next record's name and header line: the one read last, or the file's first; `None`
+    /// at the end.
+    fn take_header(&mut self) -> Result<Option<(String, usize)>> {
+        match self.next_header.take() {
+            Some(h) => Ok(Some(h)),
+            None => self.read_first_header(),
+        }
+    }
+
+    /// Notes record `name` (its header on line `header_line`), an error when it came before.
+    fn check_unseen(&mut self, name: &str, header_line: usize) -> Result<()> {
+        if let Some(first) = self.seen.insert(name.to_string(), header_line) {
+            return Err(Error::parse(
+                &self.path,
+                header_line,
+                format!("duplicate record name '{name}' (first seen on line {first})"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The bases of record `name` up to the next header (kept there) or the end: their
     /// number, and their codes when `keep`. `;` comment lines are skipped.
     fn read_bases(&mut self, name: &str, keep: bool) -> Result<(usize, Vec<u8>)> {
@@ -97,23 +108,31 @@ impl<R: BufRead> FastaReader<R> {
             if line.first() == Some(&b';') {
                 continue;
             }
-            if let Some(col) = line.iter().position(|&b| ENCODE[b as usize] == 0xff) {
-                return Err(Error::parse(
-                    &self.path,
-                    self.line,
-                    format!(
-                        "record '{name}': '{}' (column {}) is not a nucleotide letter",
-                        line[col].escape_ascii(),
-                        col + 1
-                    ),
-                ));
-            }
+            self.check_letters(name, line)?;
             len += line.len();
             if keep {
                 codes.extend(line.iter().map(|&b| ENCODE[b as usize]));
             }
         }
         Ok((len, codes))
+    }
+
+    /// Checks that every letter of `line` (the line just read, of record `name`) is a
+    /// nucleotide letter.
+    #[inline]
+    fn check_letters(&self, name: &str, line: &[u8]) -> Result<()> {
+        if let Some(col) = line.iter().position(|&b| ENCODE[b as usize] == 0xff) {
+            return Err(Error::parse(
+                &self.path,
+                self.line,
+                format!(
+                    "record '{name}': '{}' (column {}) is not a nucleotide letter",
+                    line[col].escape_ascii(),
+                    col + 1
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Reads every remaining record, keeping only names and lengths.

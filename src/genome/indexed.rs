@@ -18,15 +18,7 @@ const READ: u64 = 1 << 24;
 pub fn read_contig(raw: &mut RawReader, e: &FaiEntry, path: &Path) -> Result<EncodedSeq> {
     let layout = Layout::of(e);
     let per_read = (READ / layout.lw).max(1);
-    let stale = |what: String| {
-        Error::invalid(
-            path,
-            format!(
-                "contig '{}': {what} (the FASTA changed after its .fai was made? delete the .fai to rebuild it)",
-                e.name
-            ),
-        )
-    };
+    let stale = |what: String| stale_error(path, &e.name, what);
     let mut codes = Vec::with_capacity(e.len as usize);
     let mut line = 0;
     while line < layout.lines {
@@ -41,6 +33,37 @@ pub fn read_contig(raw: &mut RawReader, e: &FaiEntry, path: &Path) -> Result<Enc
         line = lines.end;
     }
     Ok(EncodedSeq::from_codes(codes))
+}
+
+/// The error for contig `name` whose bases are not where its `.fai` says: `what` is wrong.
+fn stale_error(path: &Path, name: &str, what: String) -> Error {
+    Error::invalid(
+        path,
+        format!(
+            "contig '{name}': {what} (the FASTA changed after its .fai was made? delete the .fai to rebuild it)"
+        ),
+    )
+}
+
+/// Appends the codes of the letters `seq` (the bases from 0-based `base` on) to `codes`, an
+/// error at the first that is not a nucleotide letter.
+#[inline]
+fn encode_checked(
+    seq: &[u8],
+    base: u64,
+    codes: &mut Vec<u8>,
+    stale: &dyn Fn(String) -> Error,
+) -> Result<()> {
+    let from = codes.len();
+    codes.extend(seq.iter().map(|&b| ENCODE[b as usize]));
+    if let Some(j) = codes[from..].iter().position(|&c| c == 0xff) {
+        let letter = seq[j].escape_ascii();
+        return Err(stale(format!(
+            "base {}: '{letter}' is not a nucleotide letter",
+            base as usize + j + 1
+        )));
+    }
+    Ok(())
 }
 
 /// How a contig's bases lie in lines: bases per line, bytes per full line, lines, bases in
@@ -86,27 +109,32 @@ impl Layout {
         stale: &dyn Fn(String) -> Error,
     ) -> Result<()> {
         for (line, chunk) in lines.zip(buf.chunks(self.lw as usize)) {
-            let base = line * self.lb;
-            let is_last = line + 1 == self.lines;
-            let bases = if is_last { self.last_len } else { self.lb } as usize;
-            let (seq, end) = chunk.split_at(bases.min(chunk.len()));
-            if !is_last && end != b"\n" && end != b"\r\n" {
-                return Err(stale(format!(
-                    "the line holding base {} is not {} bases long",
-                    base + 1,
-                    self.lb
-                )));
-            }
-            let from = codes.len();
-            codes.extend(seq.iter().map(|&b| ENCODE[b as usize]));
-            if let Some(j) = codes[from..].iter().position(|&c| c == 0xff) {
-                let letter = seq[j].escape_ascii();
-                return Err(stale(format!(
-                    "base {}: '{letter}' is not a nucleotide letter",
-                    base as usize + j + 1
-                )));
-            }
+            self.decode_line(line, chunk, codes, stale)?;
         }
         Ok(())
+    }
+
+    /// Appends the codes of line `line`, read into `chunk`, to `codes`: the line of its
+    /// length and ending where the index says, every letter a nucleotide.
+    #[inline]
+    fn decode_line(
+        &self,
+        line: u64,
+        chunk: &[u8],
+        codes: &mut Vec<u8>,
+        stale: &dyn Fn(String) -> Error,
+    ) -> Result<()> {
+        let base = line * self.lb;
+        let is_last = line + 1 == self.lines;
+        let bases = if is_last { self.last_len } else { self.lb } as usize;
+        let (seq, end) = chunk.split_at(bases.min(chunk.len()));
+        if !is_last && end != b"\n" && end != b"\r\n" {
+            return Err(stale(format!(
+                "the line holding base {} is not {} bases long",
+                base + 1,
+                self.lb
+            )));
+        }
+        encode_checked(seq, base, codes, stale)
     }
 }

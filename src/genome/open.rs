@@ -61,9 +61,14 @@ pub(super) fn open(file: &GenomeFile, writable: bool) -> Result<Opened> {
     if !writable {
         return read_only(file, state);
     }
-    // Validate by streaming once (errors name the line), then let htslib index it.
+    rebuild(file, &state)
+}
+
+/// Opens `file` whose index is missing, stale or older (`state`): validated by streaming
+/// once (errors name the line), then indexed afresh by htslib, or streamed when that fails.
+fn rebuild(file: &GenomeFile, state: &IndexState) -> Result<Opened> {
     let lengths = stream_lengths(file)?;
-    warn_rebuilding(file, &state);
+    warn_rebuilding(file, state);
     let built = faidx::build(file).then(|| fai_check::check(file));
     match built {
         Some(IndexState::Fresh(entries)) if same_contigs(&entries, &lengths) => {
@@ -71,7 +76,7 @@ pub(super) fn open(file: &GenomeFile, writable: bool) -> Result<Opened> {
         }
         built => {
             let disagrees = matches!(built, Some(IndexState::Fresh(_)));
-            unindexed(file, disagrees, &state);
+            unindexed(file, disagrees, state);
             Ok(Opened::streamed(lengths))
         }
     }

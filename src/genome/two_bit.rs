@@ -38,6 +38,14 @@ impl TwoBitReader {
             .collect()
     }
 
+    /// The bases of sequence `name` (of `len` bases) from `start`, at most [`CHUNK`] of them,
+    /// as letters.
+    fn read_chunk(&mut self, name: &str, start: usize, len: usize) -> Result<String> {
+        self.file
+            .read_sequence(name, start..len.min(start + CHUNK))
+            .map_err(|e| bad(&self.path, e))
+    }
+
     /// The whole of sequence `name`, encoded.
     pub fn read(&mut self, name: &str) -> Result<EncodedSeq> {
         let seq = self
@@ -74,22 +82,25 @@ pub fn to_fasta(
     let out = |e: std::io::Error| Error::io(dest, e);
     let mut done = 0u64;
     for (name, len) in tb.lengths() {
-        if len == 0 {
-            return Err(Error::invalid(
-                src,
-                format!("record '{name}' has no sequence"),
-            ));
-        }
+        check_nonempty(src, &name, len)?;
         writeln!(w, ">{name}").map_err(out)?;
         for start in (0..len).step_by(CHUNK) {
-            let seq = tb
-                .file
-                .read_sequence(&name, start..len.min(start + CHUNK))
-                .map_err(|e| bad(src, e))?;
+            let seq = tb.read_chunk(&name, start, len)?;
             write_lines(w, seq.as_bytes(), line).map_err(out)?;
             done += seq.len() as u64;
             on_bases(done);
         }
+    }
+    Ok(())
+}
+
+/// Refuses record `name` of `len` bases when it has none.
+fn check_nonempty(src: &Path, name: &str, len: usize) -> Result<()> {
+    if len == 0 {
+        return Err(Error::invalid(
+            src,
+            format!("record '{name}' has no sequence"),
+        ));
     }
     Ok(())
 }

@@ -20,6 +20,15 @@ pub enum Strands {
 }
 
 impl Strands {
+    /// Both strands when `both`, else the forward one.
+    pub fn both_if(both: bool) -> Strands {
+        if both {
+            Strands::Both
+        } else {
+            Strands::Forward
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Strands::Forward => "forward",
@@ -203,24 +212,7 @@ impl CountTable {
                 });
             }
             CountTable::Sparse { .. } => {
-                // Packed keys: context << 2 | center (4k + 2 <= 58 bits).
-                let mut keys: Vec<u64> = chunks
-                    .par_iter()
-                    .flat_map_iter(|&(s, e)| {
-                        let mut v = Vec::with_capacity((e - s) as usize);
-                        visit_clean(codes, k, s, e, strands, |ctx, b| {
-                            v.push((ctx << 2) | b as u64)
-                        });
-                        v
-                    })
-                    .collect();
-                keys.par_sort_unstable();
-                let counted = sum_runs(keys.iter().map(|&key| {
-                    let mut c = [0; 4];
-                    c[(key & 3) as usize] = 1;
-                    (key >> 2, c)
-                }));
-                drop(keys);
+                let counted = sorted_counts(codes, k, &chunks, strands);
                 self.merge_sorted(counted);
             }
         }
@@ -289,6 +281,33 @@ fn visit_clean(
             }
         }
     }
+}
+
+/// The centers of `chunks` of a contig counted per context, sorted by context: each center
+/// a packed key (context << 2 | center, 4k + 2 <= 58 bits), sorted in parallel, then runs
+/// summed.
+fn sorted_counts(
+    codes: &[u8],
+    k: usize,
+    chunks: &[(u64, u64)],
+    strands: Strands,
+) -> Vec<(u64, Counts)> {
+    let mut keys: Vec<u64> = chunks
+        .par_iter()
+        .flat_map_iter(|&(s, e)| {
+            let mut v = Vec::with_capacity((e - s) as usize);
+            visit_clean(codes, k, s, e, strands, |ctx, b| {
+                v.push((ctx << 2) | b as u64)
+            });
+            v
+        })
+        .collect();
+    keys.par_sort_unstable();
+    sum_runs(keys.iter().map(|&key| {
+        let mut c = [0; 4];
+        c[(key & 3) as usize] = 1;
+        (key >> 2, c)
+    }))
 }
 
 #[cfg(test)]

@@ -77,6 +77,20 @@ pub struct KmerModel {
 
 const UNIFORM: Probs = [0.25; 4];
 
+/// The backed-off probabilities of an order-`k` `window` with the center base `t`'s own count
+/// taken out at every order (leave-one-out), `a4` the pseudocount times 4.
+#[inline]
+fn loo_probs(counts: &[LevelCounts], window: u64, k: usize, t: usize, a4: f64) -> Probs {
+    let mut prior = [0.25f64; 4];
+    for (j, level) in counts.iter().enumerate() {
+        let mut c = level.get(sub_context(window, k, j));
+        c[t] = c[t].saturating_sub(1);
+        let total = c.iter().sum::<u64>() as f64;
+        prior = std::array::from_fn(|b| (c[b] as f64 + a4 * prior[b]) / (total + a4));
+    }
+    prior.map(|x| x as f32)
+}
+
 impl KmerModel {
     pub fn new(mut table: CountTable, settings: KmerSettings) -> KmerModel {
         table.normalize();
@@ -135,14 +149,7 @@ impl KmerModel {
                 continue;
             }
             let t = (codes[p] & 3) as usize;
-            let mut prior = [0.25f64; 4];
-            for (j, level) in counts.iter().enumerate() {
-                let mut c = level.get(sub_context(roller.window, k, j));
-                c[t] = c[t].saturating_sub(1);
-                let total = c.iter().sum::<u64>() as f64;
-                prior = std::array::from_fn(|b| (c[b] as f64 + a4 * prior[b]) / (total + a4));
-            }
-            out.push(prior.map(|x| x as f32));
+            out.push(loo_probs(counts, roller.window, k, t, a4));
         }
     }
 

@@ -50,14 +50,7 @@ impl CountsMeta {
                 format!("is a {kind} table, not k-mer counts"),
             ));
         }
-        let k_text = pq::meta_value(path, m, "dnactx.k")?;
-        let k: usize = k_text.parse().map_err(|_| {
-            Error::invalid(
-                path,
-                format!("metadata dnactx.k '{k_text}' is not a number"),
-            )
-        })?;
-        check_k(k).map_err(|e| Error::invalid(path, e.to_string()))?;
+        let k = meta_k(path, m)?;
         let s = pq::meta_value(path, m, "dnactx.strands")?;
         let strands = Strands::parse(s).ok_or_else(|| {
             Error::invalid(
@@ -74,6 +67,19 @@ impl CountsMeta {
             chroms: get("dnactx.chroms"),
         })
     }
+}
+
+/// The table's k (from its metadata), which must be one this dnactx counts.
+fn meta_k(path: &Path, m: &Metadata) -> Result<usize> {
+    let k_text = pq::meta_value(path, m, "dnactx.k")?;
+    let k: usize = k_text.parse().map_err(|_| {
+        Error::invalid(
+            path,
+            format!("metadata dnactx.k '{k_text}' is not a number"),
+        )
+    })?;
+    check_k(k).map_err(|e| Error::invalid(path, e.to_string()))?;
+    Ok(k)
 }
 
 /// Checks that k is supported.
@@ -175,20 +181,8 @@ fn count_row(
     counts: &[&UInt64Chunked],
     i: usize,
 ) -> Result<(u64, [u64; 4])> {
-    let row_err = |msg: String| Error::invalid(path, format!("row {}: {msg}", i + 1));
-    let (Some(l), Some(r)) = (left, right) else {
-        return Err(row_err("null context".into()));
-    };
-    if l.len() != k || r.len() != k {
-        return Err(row_err(format!(
-            "context '{l}'/'{r}' does not have k = {k} bases a side (metadata dnactx.k)"
-        )));
-    }
-    let (Some(lc), Some(rc)) = (parse_kmer(l), parse_kmer(r)) else {
-        return Err(row_err(format!(
-            "context '{l}'/'{r}' holds a letter other than A/C/G/T"
-        )));
-    };
+    let row_err = |msg: String| row_error(path, i, msg);
+    let (lc, rc) = parse_context(path, i, k, (left, right))?;
     let mut c = [0u64; 4];
     for b in 0..4 {
         c[b] = counts[b]
@@ -196,6 +190,36 @@ fn count_row(
             .ok_or_else(|| row_err("null count".into()))?;
     }
     Ok(((lc << (2 * k)) | rc, c))
+}
+
+/// The error of row `i` (0-based) of the count table `path`.
+fn row_error(path: &Path, i: usize, msg: String) -> Error {
+    Error::invalid(path, format!("row {}: {msg}", i + 1))
+}
+
+/// Row `i`'s left and right k-mers, packed: k A/C/G/T bases each.
+fn parse_context(
+    path: &Path,
+    i: usize,
+    k: usize,
+    (left, right): (Option<&str>, Option<&str>),
+) -> Result<(u64, u64)> {
+    let (Some(l), Some(r)) = (left, right) else {
+        return Err(row_error(path, i, "null context".into()));
+    };
+    if l.len() != k || r.len() != k {
+        let msg =
+            format!("context '{l}'/'{r}' does not have k = {k} bases a side (metadata dnactx.k)");
+        return Err(row_error(path, i, msg));
+    }
+    match (parse_kmer(l), parse_kmer(r)) {
+        (Some(lc), Some(rc)) => Ok((lc, rc)),
+        _ => Err(row_error(
+            path,
+            i,
+            format!("context '{l}'/'{r}' holds a letter other than A/C/G/T"),
+        )),
+    }
 }
 
 /// A shard to merge (`path`, its metadata) must agree with the first (`first`) on k, strands
@@ -249,11 +273,7 @@ pub fn merge_counts(
     }
     table.normalize();
     if table.total() == 0 {
-        return Err(Error::Config(format!(
-            "the {} count tables to merge hold no counts at all (every shard is empty: its chromosomes have no position with k = {} A/C/G/T bases on each side)",
-            inputs.len(),
-            meta.k
-        )));
+        return Err(nothing_merged(inputs.len(), meta.k));
     }
     meta.chroms = chroms
         .into_iter()
@@ -261,4 +281,11 @@ pub fn merge_counts(
         .collect::<Vec<_>>()
         .join(",");
     Ok((table, meta))
+}
+
+/// The error of a merge whose `n` shards are all empty.
+fn nothing_merged(n: usize, k: usize) -> Error {
+    Error::Config(format!(
+        "the {n} count tables to merge hold no counts at all (every shard is empty: its chromosomes have no position with k = {k} A/C/G/T bases on each side)"
+    ))
 }

@@ -275,17 +275,7 @@ impl FmdIndex {
         let header = Header::read(&map, path)?;
         let [meta_s, blocks, dollars_s, runs] = header.sections();
         let dollars = (dollars_s.0, dollars_s.0 + 8 * header.n_dollars as usize);
-        let bad = |msg: String| Error::invalid(path, msg);
-        let text = std::str::from_utf8(&map[meta_s.0..meta_s.1])
-            .map_err(|_| bad("damaged metadata (not UTF-8)".into()))?;
-        let meta: IndexMeta = serde_yaml::from_str(text.trim_end_matches(' '))
-            .map_err(|e| bad(format!("damaged metadata: {e}")))?;
-        if meta.kind != KIND {
-            return Err(Error::wrong_kind(
-                path,
-                format!("is a {}, not an FM-index", meta.kind),
-            ));
-        }
+        let meta = read_meta(&map[meta_s.0..meta_s.1], path)?;
         Ok(Self::with_storage(
             meta,
             Storage::Mapped {
@@ -299,12 +289,38 @@ impl FmdIndex {
     }
 }
 
+/// The metadata section of the index at `path`, which must be an FM-index's.
+fn read_meta(section: &[u8], path: &Path) -> Result<IndexMeta> {
+    let bad = |msg: String| Error::invalid(path, msg);
+    let text =
+        std::str::from_utf8(section).map_err(|_| bad("damaged metadata (not UTF-8)".into()))?;
+    let meta: IndexMeta = serde_yaml::from_str(text.trim_end_matches(' '))
+        .map_err(|e| bad(format!("damaged metadata: {e}")))?;
+    if meta.kind != KIND {
+        return Err(Error::wrong_kind(
+            path,
+            format!("is a {}, not an FM-index", meta.kind),
+        ));
+    }
+    Ok(meta)
+}
+
 /// The fixed header of an index file: the sizes of its sections (metadata, blocks, dollars,
 /// runs), its dollars and rows.
 struct Header {
     sizes: [u64; 4],
     n_dollars: u64,
     rows: u64,
+}
+
+/// The bytes of the sections (metadata, blocks, dollars padded, runs) from their counts.
+fn section_sizes(meta_len: u64, n_blocks: u64, n_dollars: u64, n_runs: u64) -> [u64; 4] {
+    [
+        meta_len,
+        n_blocks.saturating_mul(64),
+        pad_len(n_dollars.saturating_mul(8)),
+        n_runs.saturating_mul(24),
+    ]
 }
 
 impl Header {
@@ -329,14 +345,8 @@ impl Header {
         }
         let [meta_len, n_blocks, n_dollars, n_runs, rows, crc] =
             std::array::from_fn(|i| field(i + 1));
-        let sizes = [
-            meta_len,
-            n_blocks.saturating_mul(64),
-            pad_len(n_dollars.saturating_mul(8)),
-            n_runs.saturating_mul(24),
-        ];
         let header = Header {
-            sizes,
+            sizes: section_sizes(meta_len, n_blocks, n_dollars, n_runs),
             n_dollars,
             rows,
         };

@@ -52,7 +52,18 @@ pub fn index_regions(
         announce_parts(positions, &plan);
     }
     let text = read_text(genome, &names, regions, plan.part_limit, quiet)?;
-    let meta = IndexMeta {
+    let bases = text.bases();
+    let index = text.finish(index_meta(genome, label, &names))?;
+    Ok(Built {
+        index,
+        bases,
+        contigs: names.len(),
+    })
+}
+
+/// The index's metadata before the build fills in its checksums and bases.
+fn index_meta(genome: &Genome, label: &IndexLabel, names: &[String]) -> IndexMeta {
+    IndexMeta {
         kind: KIND.into(),
         version: crate::VERSION.into(),
         genome: label.genome_file.clone(),
@@ -62,14 +73,7 @@ pub fn index_regions(
         split: label.split.clone(),
         chroms: names.join(","),
         bases: 0,
-    };
-    let bases = text.bases();
-    let index = text.finish(meta)?;
-    Ok(Built {
-        index,
-        bases,
-        contigs: names.len(),
-    })
+    }
 }
 
 /// The text of `regions` of the contigs `names` (in genome order), read with a bar.
@@ -80,12 +84,7 @@ fn read_text(
     part_limit: u64,
     quiet: bool,
 ) -> Result<TextBuilder> {
-    let number: HashMap<&str, usize> = genome
-        .contigs()
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
-        .collect();
+    let number = contig_numbers(genome);
     let total: u64 = regions.values().map(|s| s.covered()).sum();
     let pb = crate::progress::bar(total, "index-genome: reading", quiet);
     let mut text = TextBuilder::with_part_limit(part_limit).with_progress(Box::new(Steps {
@@ -100,6 +99,16 @@ fn read_text(
     })?;
     pb.finish_and_clear();
     Ok(text)
+}
+
+/// Each contig's number in the genome's order.
+fn contig_numbers(genome: &Genome) -> HashMap<&str, usize> {
+    genome
+        .contigs()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect()
 }
 
 /// The memory available, or 16 GB (saying so) when it cannot be told.

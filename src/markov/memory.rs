@@ -58,6 +58,20 @@ impl TextSize {
         sort_bytes(self.positions) + self.fixed()
     }
 
+    /// The error of a `bound` below the `needed` bytes, which it names (rounded up to a tenth
+    /// of a GB) as the smallest that works.
+    fn too_small(&self, bound: u64, needed: u64) -> Error {
+        let tenth = (1u64 << 30) / 10;
+        Error::Config(format!(
+            "a memory bound of {} is too small to index {} positions (longest run {}): \
+             the smallest that works is --max-memory {:.1}G",
+            human(bound),
+            self.positions,
+            self.longest_run,
+            needed.div_ceil(tenth) as f64 / 10.0
+        ))
+    }
+
     /// The plan within `bound` bytes, or the smallest bound that works.
     pub fn plan(&self, bound: u64) -> Result<MemoryPlan> {
         let n = self.positions;
@@ -71,14 +85,7 @@ impl TextSize {
         let smallest = self.longest_run.max(1);
         let needed = self.peak_in_parts(smallest);
         if needed > bound {
-            let tenth = (1u64 << 30) / 10;
-            return Err(Error::Config(format!(
-                "a memory bound of {} is too small to index {n} positions (longest run {}): \
-                 the smallest that works is --max-memory {:.1}G",
-                human(bound),
-                self.longest_run,
-                needed.div_ceil(tenth) as f64 / 10.0
-            )));
+            return Err(self.too_small(bound, needed));
         }
         // The largest part that fits: building costs 4.5 bytes a position beyond the rest.
         let spare = bound - self.fixed() - n / 2;

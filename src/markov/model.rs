@@ -20,7 +20,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::index::{BiInterval, FmdIndex};
+use super::index::{BiInterval, FmdIndex, Run};
 use super::verify::ContigCheck;
 use crate::genome::encode;
 use crate::predict::{Locus, NO_PREDICTION, Predictor, Probs};
@@ -222,16 +222,7 @@ impl MarkovModel {
         {
             return out;
         }
-        let mut r = runs.partition_point(|x| x.end <= locus.start);
-        for (i, o) in out.iter_mut().enumerate() {
-            let g = locus.start + i as u64;
-            while r < runs.len() && runs[r].end <= g {
-                r += 1;
-            }
-            if r < runs.len() && runs[r].start <= g {
-                *o = Some((g - runs[r].start).min(runs[r].end - 1 - g) as usize);
-            }
-        }
+        orders_in_runs(runs, locus.start, &mut out);
         if locus.reverse {
             out.reverse();
         }
@@ -379,5 +370,20 @@ impl Predictor for MarkovModel {
             .collect();
         self.check_failure()?;
         Ok(out)
+    }
+}
+
+/// For each position from `start` (one per slot of `out`), the largest order whose window
+/// lies inside one of the sorted `runs`: its distance to the nearer end of its run.
+fn orders_in_runs(runs: &[Run], start: u64, out: &mut [Option<usize>]) {
+    let mut r = runs.partition_point(|x| x.end <= start);
+    for (i, o) in out.iter_mut().enumerate() {
+        let g = start + i as u64;
+        while r < runs.len() && runs[r].end <= g {
+            r += 1;
+        }
+        if r < runs.len() && runs[r].start <= g {
+            *o = Some((g - runs[r].start).min(runs[r].end - 1 - g) as usize);
+        }
     }
 }

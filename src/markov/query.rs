@@ -1,7 +1,7 @@
 //! The model's probabilities at chosen positions as a TSV in full precision (`query-index`):
 //! for inspecting the model and checking it against an independent count.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -21,15 +21,10 @@ const HEADER: &str = "chrom\tpos\tref\tp_A\tp_C\tp_G\tp_T";
 pub fn write_probabilities(
     model: &MarkovModel,
     genome: &Genome,
-    sets: &BTreeMap<String, IntervalSet>,
+    sets: &HashMap<String, IntervalSet>,
     dest: &Path,
 ) -> Result<()> {
-    let order: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| sets.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
+    let order = crate::regions::windows::in_genome_order(genome, sets);
     let mut out = OutputFile::create(dest)?;
     writeln!(out, "{HEADER}").map_err(|e| Error::io(dest, e))?;
     genome.visit(&order, |contig, seq| {

@@ -334,6 +334,15 @@ fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
         Column::new("accuracy".into(), accuracy),
         Column::new("bits".into(), bits),
     ];
+    cols.extend(confusion_columns(rows));
+    let target: Vec<&str> = rows.iter().map(|r| r.target.name()).collect();
+    cols.push(Column::new("target".into(), target));
+    DataFrame::new(rows.len(), cols)
+}
+
+/// The 16 confusion-count columns, conf_AA to conf_TT, null for targets other than bases.
+fn confusion_columns(rows: &[Row]) -> Vec<Column> {
+    let mut cols = Vec::with_capacity(16);
     for t in 0..4 {
         for p in 0..4 {
             let counts: Vec<Option<u64>> = rows
@@ -343,9 +352,7 @@ fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
             cols.push(Column::new(conf_name(t, p).into(), counts));
         }
     }
-    let target: Vec<&str> = rows.iter().map(|r| r.target.name()).collect();
-    cols.push(Column::new("target".into(), target));
-    DataFrame::new(rows.len(), cols)
+    cols
 }
 
 fn write_tsv(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
@@ -356,29 +363,34 @@ fn write_tsv(out: &mut impl Write, rows: &[Row]) -> std::io::Result<()> {
         }
     }
     writeln!(out, "\ttarget")?;
-    let na = |v: Option<f64>| v.map_or("NA".to_string(), |v| format!("{v:.6}"));
     for r in rows {
-        write!(
-            out,
-            "{}\t{}\t{}\t{}\t{}",
-            r.chrom,
-            r.class,
-            r.sums.n,
-            na(r.accuracy()),
-            na(r.bits())
-        )?;
-        for row in &r.sums.confusion {
-            for n in row {
-                if r.target.is_base() {
-                    write!(out, "\t{n}")?;
-                } else {
-                    write!(out, "\tNA")?;
-                }
-            }
-        }
-        writeln!(out, "\t{}", r.target)?;
+        write_tsv_row(out, r)?;
     }
     Ok(())
+}
+
+/// Writes one row of the metrics table as a TSV line, NA where a value is missing.
+fn write_tsv_row(out: &mut impl Write, r: &Row) -> std::io::Result<()> {
+    let na = |v: Option<f64>| v.map_or("NA".to_string(), |v| format!("{v:.6}"));
+    write!(
+        out,
+        "{}\t{}\t{}\t{}\t{}",
+        r.chrom,
+        r.class,
+        r.sums.n,
+        na(r.accuracy()),
+        na(r.bits())
+    )?;
+    for row in &r.sums.confusion {
+        for n in row {
+            if r.target.is_base() {
+                write!(out, "\t{n}")?;
+            } else {
+                write!(out, "\tNA")?;
+            }
+        }
+    }
+    writeln!(out, "\t{}", r.target)
 }
 
 #[cfg(test)]

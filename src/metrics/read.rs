@@ -24,12 +24,7 @@ impl MetricsTable {
         let mut seen = [false; 3];
         for i in 0..df.height() {
             let row = i + 1;
-            let (Some(c), Some(cl)) = (cols.chrom.get(i), cols.class.get(i)) else {
-                return Err(Error::invalid(
-                    path,
-                    format!("row {row}: null chrom or class"),
-                ));
-            };
+            let (c, cl) = cols.chrom_class(path, i)?;
             let tg = cols.target_of(path, i)?;
             seen[Target::OF_BASES.iter().position(|t| *t == tg).unwrap_or(0)] = true;
             if c == "all" {
@@ -131,6 +126,14 @@ impl Owned {
         })
     }
 
+    /// The 16 confusion-count columns as u64 columns.
+    fn typed_conf(&self, path: &Path) -> Result<Vec<&UInt64Chunked>> {
+        self.conf
+            .iter()
+            .map(|c| c.u64().map_err(|e| Error::parquet(path, e)))
+            .collect()
+    }
+
     fn typed(&self, path: &Path) -> Result<Cols<'_>> {
         let err = |e| Error::parquet(path, e);
         Ok(Cols {
@@ -138,11 +141,7 @@ impl Owned {
             class: self.class.str().map_err(err)?,
             n: self.n.u64().map_err(err)?,
             bits: self.bits.f64().map_err(err)?,
-            conf: self
-                .conf
-                .iter()
-                .map(|c| c.u64().map_err(err))
-                .collect::<Result<_>>()?,
+            conf: self.typed_conf(path)?,
             target: self
                 .target
                 .as_ref()
@@ -171,6 +170,17 @@ struct Cols<'a> {
 }
 
 impl Cols<'_> {
+    /// Row `i`'s chromosome and class, an error when either is null.
+    fn chrom_class(&self, path: &Path, i: usize) -> Result<(&str, &str)> {
+        let (Some(c), Some(cl)) = (self.chrom.get(i), self.class.get(i)) else {
+            return Err(Error::invalid(
+                path,
+                format!("row {}: null chrom or class", i + 1),
+            ));
+        };
+        Ok((c, cl))
+    }
+
     /// Row `i`'s target (tables before the target column have base rows only).
     fn target_of(&self, path: &Path, i: usize) -> Result<Target> {
         let tg = self.target.and_then(|t| t.get(i)).unwrap_or("base");

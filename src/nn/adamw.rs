@@ -74,34 +74,35 @@ impl AdamW {
         if clip > 0.0 {
             clip_per_tensor(&vars, clip);
         }
-        self.step += 1;
-        tch::no_grad(|| {
-            for s in &mut self.steps {
-                let _ = s.fill_(self.step as f64);
-            }
-        });
+        self.set_step(self.step + 1);
         let bc1 = 1.0 - self.beta1.powi(self.step as i32);
         let bc2 = 1.0 - self.beta2.powi(self.step as i32);
         tch::no_grad(|| {
             for (i, (_, t)) in vars.iter().enumerate() {
-                let mut g = t.grad();
-                if !g.defined() {
-                    continue;
-                }
-                let (m, v) = (&mut self.m[i], &mut self.v[i]);
-                let _ = m
-                    .g_mul_scalar_(self.beta1)
-                    .g_add_(&(&g * (1.0 - self.beta1)));
-                let _ = v
-                    .g_mul_scalar_(self.beta2)
-                    .g_add_(&(g.square() * (1.0 - self.beta2)));
-                let update = (&*m / bc1) / ((&*v / bc2).sqrt() + self.eps);
-                let mut p = t.shallow_clone();
-                let _ = p.g_mul_scalar_(1.0 - lr * self.weight_decay);
-                let _ = p.g_sub_(&(update * lr));
-                let _ = g.zero_();
+                self.update_one(i, t, lr, (bc1, bc2));
             }
         });
+    }
+
+    /// [`AdamW::step_per_tensor`]'s update of the variable `i`, `t`, at rate `lr` with the
+    /// bias corrections `bc1` and `bc2` (nothing without a gradient); zeroes the gradient.
+    fn update_one(&mut self, i: usize, t: &Tensor, lr: f64, (bc1, bc2): (f64, f64)) {
+        let mut g = t.grad();
+        if !g.defined() {
+            return;
+        }
+        let (m, v) = (&mut self.m[i], &mut self.v[i]);
+        let _ = m
+            .g_mul_scalar_(self.beta1)
+            .g_add_(&(&g * (1.0 - self.beta1)));
+        let _ = v
+            .g_mul_scalar_(self.beta2)
+            .g_add_(&(g.square() * (1.0 - self.beta2)));
+        let update = (&*m / bc1) / ((&*v / bc2).sqrt() + self.eps);
+        let mut p = t.shallow_clone();
+        let _ = p.g_mul_scalar_(1.0 - lr * self.weight_decay);
+        let _ = p.g_sub_(&(update * lr));
+        let _ = g.zero_();
     }
 
     /// State tensors to save, named `adam.m.<var>` and `adam.v.<var>`, plus the step.
@@ -131,16 +132,21 @@ impl AdamW {
                 _ => return false,
             }
         }
-        match saved.get("adam.step") {
-            Some(s) => self.step = s.int64_value(&[0]),
-            None => return false,
-        }
+        let Some(step) = saved.get("adam.step") else {
+            return false;
+        };
+        self.set_step(step.int64_value(&[0]));
+        true
+    }
+
+    /// Sets the step count, on the host and in the step tensors of the fused step.
+    fn set_step(&mut self, step: i64) {
+        self.step = step;
         tch::no_grad(|| {
             for s in &mut self.steps {
-                let _ = s.fill_(self.step as f64);
+                let _ = s.fill_(step as f64);
             }
         });
-        true
     }
 }
 

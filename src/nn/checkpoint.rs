@@ -52,6 +52,21 @@ pub(super) fn resume_folder(
     opt: &mut AdamW,
     ema: Option<&mut Ema>,
 ) -> Result<SavedState> {
+    let checkpoint = checkpoint_file(out)?;
+    // the config first: weights of another shape (another target, a prior added or dropped)
+    // would not copy
+    let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
+    let saved_cfg = saved_config(out, &state, cfg)?;
+    restore_tensors(&checkpoint, vs, opt, ema)?;
+    if !out.join(folder::CONFIG).is_file() {
+        folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
+    }
+    state.config = Some(saved_cfg);
+    Ok(state)
+}
+
+/// The checkpoint of the folder `out`, which must have one to resume.
+fn checkpoint_file(out: &Path) -> Result<std::path::PathBuf> {
     let checkpoint = out.join(folder::CHECKPOINT);
     if !checkpoint.is_file() {
         let done = out.join(folder::WEIGHTS).is_file();
@@ -64,16 +79,7 @@ pub(super) fn resume_folder(
             },
         ));
     }
-    // the config first: weights of another shape (another target, a prior added or dropped)
-    // would not copy
-    let mut state: SavedState = folder::read_yaml(out, folder::CHECKPOINT_STATE)?;
-    let saved_cfg = saved_config(out, &state, cfg)?;
-    restore_tensors(&checkpoint, vs, opt, ema)?;
-    if !out.join(folder::CONFIG).is_file() {
-        folder::write_yaml(out, folder::CONFIG, &saved_cfg)?;
-    }
-    state.config = Some(saved_cfg);
-    Ok(state)
+    Ok(checkpoint)
 }
 
 /// The config a checkpoint was written with (its own copy, or the folder's), which must be
@@ -158,16 +164,7 @@ pub(super) fn create_folder(
     cfg: &FolderConfig,
     prior_table: Option<(&Path, &str)>,
 ) -> Result<SavedState> {
-    if out.exists()
-        && std::fs::read_dir(out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(Error::invalid(
-            out,
-            "exists and is not empty: choose a new folder, or continue a stopped run with --resume",
-        ));
-    }
+    refuse_used_folder(out)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     if let Some((table, name)) = prior_table {
         let dest = out.join(name);
@@ -178,6 +175,18 @@ pub(super) fn create_folder(
         config: Some(cfg.clone()),
         ..SavedState::default()
     })
+}
+
+/// A new run's folder must not exist, or be empty.
+fn refuse_used_folder(out: &Path) -> Result<()> {
+    let used = std::fs::read_dir(out).map(|mut d| d.next().is_some());
+    if out.exists() && used.unwrap_or(true) {
+        return Err(Error::invalid(
+            out,
+            "exists and is not empty: choose a new folder, or continue a stopped run with --resume",
+        ));
+    }
+    Ok(())
 }
 
 /// Writes weights + optimizer state (and the average of the weights), progress and metrics,

@@ -154,8 +154,7 @@ pub(super) fn load_data(
     quiet: bool,
 ) -> Result<Data> {
     let rows = windows::read_parquet(windows_path, genome)?;
-    let wanted: HashSet<&str> = rows
-        .iter()
+    let wanted: HashSet<&str> = (rows.iter())
         .filter(|w| matches!(w.split, Split::Train | Split::Valid))
         .map(|w| w.chrom.as_str())
         .collect();
@@ -177,14 +176,21 @@ pub(super) fn load_data(
         valid_bases: valid.total(),
         repeats: repeats.map(|r| crate::io::file_name(r.path)),
     };
-    Ok(Data {
-        contigs,
-        train,
-        valid,
-        info,
-        prior: None,
-        prior_cache: None,
-    })
+    Ok(Data::new(contigs, (train, valid), info))
+}
+
+impl Data {
+    /// The data of the train and valid windows, with no prior yet.
+    fn new(contigs: Vec<Contig>, (train, valid): (Windows, Windows), info: DataInfo) -> Data {
+        Data {
+            contigs,
+            train,
+            valid,
+            info,
+            prior: None,
+            prior_cache: None,
+        }
+    }
 }
 
 /// Reads the genome: the `wanted` contigs' bases (with their repeats), in genome order, and

@@ -54,13 +54,11 @@ pub fn embed_regions(
     let (mut rows, mut dims) = (0u64, 0usize);
     let order = in_genome_order(req.genome, req.regions);
     req.genome.visit(&order, |contig, seq| {
-        let codes = seq.codes();
         let spans = chunk_regions(&req.regions[&contig.name], chunk);
         // a few batches at a time: bounded memory, one row group each
         for group in spans.chunks(64) {
-            let (df, dim) = group_frame(req, &contig.name, codes, group)?;
-            dims = dim;
-            rows += df.height() as u64;
+            let (df, dim) = group_frame(req, &contig.name, seq.codes(), group)?;
+            (rows, dims) = (rows + df.height() as u64, dim);
             pb.inc(group.iter().map(|(s, e)| e - s).sum());
             writer.write(&df)?;
         }
@@ -169,6 +167,17 @@ fn frame(
             }
         }
     }
+    table(chrom, pos, refs, soft, columns)
+}
+
+/// The table of the positions' chrom, pos, ref, soft and features f0, f1, ...
+fn table(
+    chrom: &str,
+    pos: Vec<u64>,
+    refs: Vec<&str>,
+    soft: Vec<bool>,
+    columns: Vec<Vec<f32>>,
+) -> crate::Result<DataFrame> {
     let n = pos.len();
     let features = columns
         .into_iter()

@@ -64,11 +64,10 @@ impl FusedModel {
             &classifier,
             [("repeat", &repeat), ("non_repeat", &non_repeat)],
         )?;
-        let flank = [&classifier, &repeat, &non_repeat]
-            .iter()
-            .map(|m| m.flank())
-            .max()
-            .unwrap_or(0);
+        let flank = classifier
+            .flank()
+            .max(repeat.flank())
+            .max(non_repeat.flank());
         Ok(FusedModel {
             classifier,
             repeat,
@@ -201,13 +200,11 @@ fn load_member(
     precision: Dtype,
 ) -> Result<NeuralModel> {
     if !super::folder::is_model_folder(folder) {
-        return Err(Error::wrong_kind(
-            path,
-            format!(
-                "fusion.{role}: {} is not a model folder from train-model",
-                folder.display()
-            ),
-        ));
+        let what = format!(
+            "{} is not a model folder from train-model",
+            folder.display()
+        );
+        return Err(Error::wrong_kind(path, format!("fusion.{role}: {what}")));
     }
     let m = NeuralModel::load(folder, device, precision)?;
     let got = m.config.train.target;

@@ -128,12 +128,30 @@ impl CausalConv {
     /// kernels in every direction (its dilated weight gradient fell back to a slow kernel).
     /// The output needs no cropping when d divides L.
     pub fn forward_nlc(&self, x: &Tensor, reverse: bool, shift: bool) -> Tensor {
-        let (n, l, c) = x.size3().expect("an N x L x C input");
+        let (n, l, _) = x.size3().expect("an N x L x C input");
         let d = self.dilation;
-        let s = shift as i64;
-        // zeros where the kernel reaches beyond an end, and up to a whole number of rows; the
-        // shift moves the input by one (a negative pad crops)
         let tail = (d - l % d) % d;
+        let x4 = self.rows_nlc(x, reverse, shift, tail);
+        let y = x4.conv2d(
+            &self.kernel_nlc(reverse),
+            self.conv.bs.as_ref(),
+            [1, 1],
+            [0, 0],
+            [1, 1],
+            1,
+        );
+        // N x C_out x (L + tail) / d x d -> N x (L + tail) x C_out
+        let out_rows = y.size()[2];
+        let y = y.permute([0, 2, 3, 1]).reshape([n, out_rows * d, -1]);
+        if tail > 0 { y.narrow(1, 0, l) } else { y }
+    }
+
+    /// The input padded with zeros where the kernel reaches beyond an end and up to a whole
+    /// number of rows (`tail` positions more), moved by one with `shift` (a negative pad
+    /// crops), as N x C x rows x d with channels-last strides: a view of the padded input.
+    fn rows_nlc(&self, x: &Tensor, reverse: bool, shift: bool, tail: i64) -> Tensor {
+        let (n, l, c) = x.size3().expect("an N x L x C input");
+        let (d, s) = (self.dilation, shift as i64);
         let (before, after) = if reverse {
             (-s, self.pad + tail + s)
         } else {
@@ -145,24 +163,21 @@ impl CausalConv {
             x.contiguous()
         };
         let rows = (l + self.pad + tail) / d;
-        // N x C x rows x d with channels-last strides: a view of the padded input
-        let x4 = xp.view([n, rows, d, c]).permute([0, 3, 1, 2]);
+        xp.view([n, rows, d, c]).permute([0, 3, 1, 2])
+    }
+
+    /// The kernel as C_out x C_in x k x 1, channels-last like the input (flipped with
+    /// `reverse`).
+    fn kernel_nlc(&self, reverse: bool) -> Tensor {
         let w = if reverse {
             self.conv.ws.flip([2])
         } else {
             self.conv.ws.shallow_clone()
         };
-        // C_out x C_in x k x 1, channels-last like the input
-        let w4 = w
-            .permute([0, 2, 1])
+        w.permute([0, 2, 1])
             .contiguous()
             .unsqueeze(2)
-            .permute([0, 3, 1, 2]);
-        let y = x4.conv2d(&w4, self.conv.bs.as_ref(), [1, 1], [0, 0], [1, 1], 1);
-        // N x C_out x (L + tail) / d x d -> N x (L + tail) x C_out
-        let out_rows = y.size()[2];
-        let y = y.permute([0, 2, 3, 1]).reshape([n, out_rows * d, -1]);
-        if tail > 0 { y.narrow(1, 0, l) } else { y }
+            .permute([0, 3, 1, 2])
     }
 
     /// The dilation: inputs whose length it divides run without cropping.

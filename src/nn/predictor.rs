@@ -59,17 +59,9 @@ impl NeuralModel {
     /// is the arithmetic of its forward passes.
     pub fn load(folder: &Path, device: Device, precision: Dtype) -> Result<NeuralModel> {
         let config = folder::read_config(folder)?;
-        let weights = folder.join(folder::WEIGHTS);
-        if !weights.is_file() {
-            return Err(Error::invalid(
-                &weights,
-                "the weights file is missing: was training finished?",
-            ));
-        }
-        let prior = match &config.prior {
-            Some(info) => Some(Prior::from_info(folder, info)?),
-            None => None,
-        };
+        let weights = weights_file(folder)?;
+        let prior = (config.prior.as_ref()).map(|info| Prior::from_info(folder, info));
+        let prior = prior.transpose()?;
         let channels = prior.as_ref().map_or(0, Prior::channels);
         let (vs, net) = load_net(&weights, &config, channels, device)?;
         let chunk = config.train.chunk.max(256);
@@ -89,6 +81,33 @@ impl NeuralModel {
             fixed_shapes: device.is_cuda(),
         })
     }
+}
+
+/// The prior's inputs of `chunks` (each `field` bases of flank a side), each padded to
+/// `width` positions, as one tensor on the host.
+fn prior_tensor(p: &Prior, chunks: &[Vec<u8>], field: usize, width: usize) -> Tensor {
+    let channels = p.channels();
+    let flat: Vec<f32> = chunks
+        .par_iter()
+        .flat_map_iter(|c| {
+            let mut v = p.inputs(c, field, false, None);
+            v.resize(width * channels, 0.0);
+            v
+        })
+        .collect();
+    super::prior::to_tensor(&flat, chunks.len(), width, channels, Device::Cpu)
+}
+
+/// The weights file of a model folder, which a finished training leaves.
+fn weights_file(folder: &Path) -> Result<std::path::PathBuf> {
+    let weights = folder.join(folder::WEIGHTS);
+    if !weights.is_file() {
+        return Err(Error::invalid(
+            &weights,
+            "the weights file is missing: was training finished?",
+        ));
+    }
+    Ok(weights)
 }
 
 impl Predictor for NeuralModel {
@@ -296,34 +315,40 @@ impl NeuralModel {
         let field = self.config.field;
         let (mut dim, mut out) = (0, Vec::with_capacity(chunks.len()));
         for group in self.groups(chunks) {
-            let (fwd, width, d) = self.run_features(group)?;
-            dim = d;
-            let rc = if rc_average {
-                let rc: Vec<Vec<u8>> = group
-                    .iter()
-                    .map(|c| crate::predict::revcomp_codes(c))
-                    .collect();
-                Some(self.run_features(&rc)?.0)
-            } else {
-                None
-            };
-            let swap = self
-                .net
-                .lock()
-                .map(|g| g.1.features_concat())
-                .unwrap_or(false);
-            let features = GroupFeatures {
-                fwd,
-                rc,
-                width,
-                dim: d,
-                swap,
-            };
+            let features = self.group_features(group, rc_average)?;
+            dim = features.dim;
             for (i, c) in group.iter().enumerate() {
                 out.push(features.chunk(i, c.len(), field));
             }
         }
         Ok((dim, out))
+    }
+
+    /// The features of one group of chunks, and of their reverse complements with
+    /// `rc_average`.
+    fn group_features(&self, group: &[Vec<u8>], rc_average: bool) -> Result<GroupFeatures> {
+        let (fwd, width, dim) = self.run_features(group)?;
+        let rc = if rc_average {
+            let rc: Vec<Vec<u8>> = group
+                .iter()
+                .map(|c| crate::predict::revcomp_codes(c))
+                .collect();
+            Some(self.run_features(&rc)?.0)
+        } else {
+            None
+        };
+        let swap = self
+            .net
+            .lock()
+            .map(|g| g.1.features_concat())
+            .unwrap_or(false);
+        Ok(GroupFeatures {
+            fwd,
+            rc,
+            width,
+            dim,
+            swap,
+        })
     }
 
     /// The features of one group: N x width x dim values (f32, on the host), width, dim.
@@ -361,24 +386,7 @@ impl NeuralModel {
         let field = self.config.field;
         let (input, width) = self.codes_tensor(chunks);
         let host = |t: Tensor| self.host(t);
-        let prior = self.prior.as_ref().map(|p| {
-            let channels = p.channels();
-            let flat: Vec<f32> = chunks
-                .par_iter()
-                .flat_map_iter(|c| {
-                    let mut v = p.inputs(c, field, false, None);
-                    v.resize(width * channels, 0.0);
-                    v
-                })
-                .collect();
-            host(super::prior::to_tensor(
-                &flat,
-                chunks.len(),
-                width,
-                channels,
-                Device::Cpu,
-            ))
-        });
+        let prior = (self.prior.as_ref()).map(|p| host(prior_tensor(p, chunks, field, width)));
         Prepared {
             input,
             prior,

@@ -153,6 +153,12 @@ fn set_architecture(user: &mut Value, arch: &str) -> Result<()> {
             "--architecture {arch}: use mlp, cnn, lstm or transformer"
         )));
     }
+    model_section(user)?.insert("architecture".into(), arch.into());
+    Ok(())
+}
+
+/// The `model:` section of the run config `user`, made (with the config) when missing.
+fn model_section(user: &mut Value) -> Result<&mut Mapping> {
     if user.is_null() {
         *user = Value::Mapping(Mapping::new());
     }
@@ -163,11 +169,7 @@ fn set_architecture(user: &mut Value, arch: &str) -> Result<()> {
     let model = root
         .entry("model".into())
         .or_insert_with(|| Value::Mapping(Mapping::new()));
-    let model = model
-        .as_mapping_mut()
-        .ok_or_else(|| not_mapping("model:"))?;
-    model.insert("architecture".into(), arch.into());
-    Ok(())
+    model.as_mapping_mut().ok_or_else(|| not_mapping("model:"))
 }
 
 /// The run config `user` (a config file's YAML) asks for: its `preset:` (or `preset`, from
@@ -190,7 +192,13 @@ pub fn resolve(user: Value, preset: Option<&str>) -> Result<(RunConfig, Option<&
         .and_then(Value::as_str)
         .map(str::to_string);
     let p = find(&name, arch.as_deref())?;
-    let mut base: Value = serde_yaml::from_str(p.yaml).expect("a bundled preset parses");
+    let base: Value = serde_yaml::from_str(p.yaml).expect("a bundled preset parses");
+    Ok((with_user_settings(base, user)?, Some(p.name)))
+}
+
+/// The preset `base` with the user's `model:` and `train:` settings laid over it; any other
+/// field is an error.
+fn with_user_settings(mut base: Value, mut user: Mapping) -> Result<RunConfig> {
     for section in ["model", "train"] {
         if let Some(over) = user.remove(section) {
             lay_over(&mut base, section, over)?;
@@ -201,8 +209,7 @@ pub fn resolve(user: Value, preset: Option<&str>) -> Result<(RunConfig, Option<&
             "unknown field {k:?} in the run config: use preset, model and train"
         )));
     }
-    let run: RunConfig = serde_yaml::from_value(base).map_err(|e| Error::Config(e.to_string()))?;
-    Ok((run, Some(p.name)))
+    serde_yaml::from_value(base).map_err(|e| Error::Config(e.to_string()))
 }
 
 /// The preset asked for: the config's `preset:` (taken out of `user`) or `--preset`, which

@@ -17,7 +17,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 
-use crate::kmer::{KmerModel, KmerSettings, Strands, table};
+use crate::kmer::table::{self, CountsMeta};
+use crate::kmer::{KmerModel, KmerSettings, Strands};
 use crate::markov::{FmdIndex, MarkovModel, MarkovSettings, index::is_index_file};
 use crate::predict::{Locus, Probs};
 use crate::{Error, Result};
@@ -95,6 +96,24 @@ pub struct Prior {
     pub info: PriorInfo,
 }
 
+impl PriorInfo {
+    /// What a model records of a count table prior.
+    fn of_table(meta: &CountsMeta, pseudocount: f64) -> PriorInfo {
+        PriorInfo {
+            table: PRIOR_TABLE.into(),
+            k: meta.k,
+            strands: meta.strands.as_str().into(),
+            pseudocount,
+            counted_on: format!(
+                "{} split={} chroms={}",
+                meta.genome, meta.split, meta.chroms
+            ),
+            min_order: None,
+            depth: false,
+        }
+    }
+}
+
 const LOG_QUARTER: f32 = -std::f32::consts::LN_2 * 2.0;
 
 impl Prior {
@@ -117,18 +136,7 @@ impl Prior {
     fn load_table(path: &Path, pseudocount: f64, loo: bool) -> Result<Prior> {
         let budget = 8u64 << 30;
         let (counts, meta) = table::read_model(path, budget)?;
-        let info = PriorInfo {
-            table: PRIOR_TABLE.into(),
-            k: meta.k,
-            strands: meta.strands.as_str().into(),
-            pseudocount,
-            counted_on: format!(
-                "{} split={} chroms={}",
-                meta.genome, meta.split, meta.chroms
-            ),
-            min_order: None,
-            depth: false,
-        };
+        let info = PriorInfo::of_table(&meta, pseudocount);
         let settings = KmerSettings {
             pseudocount,
             backoff: true,
@@ -257,9 +265,7 @@ impl Prior {
             } => {
                 let rc = locus.is_some_and(|l| l.reverse);
                 let subtract = counted && (!rc || *both_strands);
-                let mut probs = Vec::with_capacity(n - 2 * field);
-                model.predict_loo(chunk, field, n - field, subtract, &mut probs);
-                probs
+                kmer_probs(model, chunk, field, subtract)
             }
             PriorModel::Markov(m) => self.markov_probs(m, chunk, field, locus, &mut out),
         };
@@ -308,6 +314,15 @@ pub fn to_tensor(flat: &[f32], n: usize, len: usize, channels: usize, device: De
     Tensor::from_slice(flat)
         .view([n as i64, len as i64, channels as i64])
         .to_device(device)
+}
+
+/// The count model's probabilities of a chunk's central positions (`field` bases of flank
+/// a side), each position's own count left out when `subtract`.
+fn kmer_probs(model: &KmerModel, chunk: &[u8], field: usize, subtract: bool) -> Vec<Probs> {
+    let n = chunk.len();
+    let mut probs = Vec::with_capacity(n - 2 * field);
+    model.predict_loo(chunk, field, n - field, subtract, &mut probs);
+    probs
 }
 
 #[cfg(test)]

@@ -92,7 +92,21 @@ impl PriorCache {
             let b = (a..start + chunk).rev().find(|&p| !held(p)).unwrap() + 1;
             self.fill(slots, prior, contig, (a, b), field, rc);
         }
-        // flanks: what Prior::inputs gives them (the uniform prior, zero depth)
+        Some(self.read(slots, prior, (start, chunk), field, rc))
+    }
+
+    /// The held inputs of the targets `start..start + chunk` (in reverse order when `rc`)
+    /// between flanks of `field` positions of what `Prior::inputs` gives them (the uniform
+    /// prior, zero depth).
+    fn read(
+        &self,
+        slots: &[AtomicU32],
+        prior: &Prior,
+        (start, chunk): (usize, usize),
+        field: usize,
+        rc: bool,
+    ) -> Vec<f32> {
+        let c = self.channels;
         let flank = prior.uniform_row().repeat(field);
         let mut out = Vec::with_capacity((chunk + 2 * field) * c);
         out.extend_from_slice(&flank);
@@ -105,7 +119,7 @@ impl PriorCache {
             );
         }
         out.extend_from_slice(&flank);
-        Some(out)
+        out
     }
 
     /// Looks up the prior of positions `a..b` of `contig` (read on the reverse strand when
@@ -134,12 +148,18 @@ impl PriorCache {
         for j in 0..b - a {
             let pos = if rc { b - 1 - j } else { a + j };
             let row = &values[(field + j) * c..(field + j + 1) * c];
-            for (ch, v) in row.iter().enumerate().skip(1) {
-                slots[pos * c + ch].store(v.to_bits(), Ordering::Relaxed);
-            }
-            slots[pos * c].store(row[0].to_bits(), Ordering::Release);
+            store_row(&slots[pos * c..(pos + 1) * c], row);
         }
     }
+}
+
+/// Keeps a position's `row` of inputs in its `slots`, the first channel last, so that a
+/// reader that sees the first channel set sees the whole row.
+fn store_row(slots: &[AtomicU32], row: &[f32]) {
+    for (ch, v) in row.iter().enumerate().skip(1) {
+        slots[ch].store(v.to_bits(), Ordering::Relaxed);
+    }
+    slots[0].store(row[0].to_bits(), Ordering::Release);
 }
 
 #[cfg(test)]

@@ -16,13 +16,6 @@ pub(super) fn decay_fraction(
     elapsed: f64,
     warm: (u64, f64),
 ) -> f64 {
-    let share = |used: f64, start: f64, budget: f64| {
-        if budget <= start {
-            1.0
-        } else {
-            ((used - start) / (budget - start)).clamp(0.0, 1.0)
-        }
-    };
     let mut t: f64 = 0.0;
     if cfg.steps > 0 {
         let w = cfg.warmup.min(cfg.steps) as f64;
@@ -35,6 +28,16 @@ pub(super) fn decay_fraction(
         t = t.max(share(elapsed, warm.1, cfg.max_minutes * 60.0));
     }
     t
+}
+
+/// The share of a budget from `start` to `budget` spent at `used`, 0..=1 (1 when the budget
+/// ends where it starts).
+fn share(used: f64, start: f64, budget: f64) -> f64 {
+    if budget <= start {
+        1.0
+    } else {
+        ((used - start) / (budget - start)).clamp(0.0, 1.0)
+    }
 }
 
 /// The learning rate of step `step`: linear warm-up, then cosine decay over `fraction`

@@ -300,17 +300,7 @@ impl Trainer<'_> {
                 break;
             };
             let batch = pace.waits.time(|| batches.get(cfg, step));
-            let loss = self.backward(&batch);
-            let targets = state.progress.targets_seen + batch.targets;
-            let lr = pace.rate(cfg, &state.progress, targets, elapsed, last);
-            self.opt.step(lr, cfg.grad_clip)?;
-            if let Some(ema) = self.ema.as_deref_mut() {
-                ema.update(self.vs);
-            }
-            pace.losses.add(&loss);
-            state.progress.step = step + 1;
-            state.progress.targets_seen = targets;
-            self.pb.set_position(targets);
+            let targets = self.step(state, &mut pace, &batch, elapsed, last)?;
             let due = last
                 || (step + 1).is_multiple_of(cfg.valid_every)
                 || budget_spent(cfg, step + 1, targets, pace.clock.now() + horizon);
@@ -324,6 +314,31 @@ impl Trainer<'_> {
         self.read_and_report(state, &mut pace, due)?;
         self.pb.finish_and_clear();
         Ok(())
+    }
+
+    /// One optimizer step on `batch` (the gradients, the rate at `elapsed` seconds, the
+    /// update and the average's); returns the targets seen after it.
+    fn step(
+        &mut self,
+        state: &mut SavedState,
+        pace: &mut Pace,
+        batch: &Ready,
+        elapsed: f64,
+        last: bool,
+    ) -> Result<u64> {
+        let cfg = &self.req.run.train;
+        let loss = self.backward(batch);
+        let targets = state.progress.targets_seen + batch.targets;
+        let lr = pace.rate(cfg, &state.progress, targets, elapsed, last);
+        self.opt.step(lr, cfg.grad_clip)?;
+        if let Some(ema) = self.ema.as_deref_mut() {
+            ema.update(self.vs);
+        }
+        pace.losses.add(&loss);
+        state.progress.step += 1;
+        state.progress.targets_seen = targets;
+        self.pb.set_position(targets);
+        Ok(targets)
     }
 
     /// Reads the losses back when a report is `due` or they are many (on CUDA every
@@ -445,7 +460,12 @@ fn validate(data: &Data, net: &dyn ContextNet, cfg: &TrainConfig, device: Device
         sums[1] += correct;
         sums[2] += n;
     }
-    let [nll, correct, n] = sums;
+    mean_scores(sums)
+}
+
+/// Mean loss and accuracy from summed negative log-likelihood, correct and targets; NaN
+/// without targets.
+fn mean_scores([nll, correct, n]: [f64; 3]) -> (f64, f64) {
     if n == 0.0 {
         (f64::NAN, f64::NAN)
     } else {

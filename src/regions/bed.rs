@@ -69,6 +69,17 @@ impl std::fmt::Display for BadLine {
             BadLine::PastContig { end, chrom, len } => {
                 write!(f, "end {end} is past the end of {chrom} (length {len})")
             }
+            BadLine::NoClass | BadLine::ReservedClass(_) | BadLine::ClassChar { .. } => {
+                self.fmt_class(f)
+            }
+        }
+    }
+}
+
+impl BadLine {
+    /// Writes what is wrong with the class name (the 4th column) of an annotation line.
+    fn fmt_class(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
             BadLine::NoClass => write!(
                 f,
                 "no class name: an annotation BED needs a 4th column (exon, CDS, ...)"
@@ -82,6 +93,7 @@ impl std::fmt::Display for BadLine {
                 f,
                 "class name '{name}' has '{bad}': use letters, digits and _.-+:"
             ),
+            _ => unreachable!("not a class name's fault: {self:?}"),
         }
     }
 }
@@ -121,16 +133,7 @@ fn parse_line(line: &str, genome: &Genome) -> std::result::Result<BedRecord, Bad
         chrom: chrom.into(),
         genome: genome.path().display().to_string(),
     })?;
-    if end < start {
-        return Err(BadLine::Reversed { start, end });
-    }
-    if end > contig.len as u64 {
-        return Err(BadLine::PastContig {
-            end,
-            chrom: chrom.into(),
-            len: contig.len as u64,
-        });
-    }
+    check_span(chrom, start, end, contig.len as u64)?;
     // trimmed like start and end: white space around it (a CR left from another line
     // ending, found by fuzzing) would be lost on the way through write_bed and read_bed
     let name = cols.next().map(|n| n.trim().to_string());
@@ -140,6 +143,21 @@ fn parse_line(line: &str, genome: &Genome) -> std::result::Result<BedRecord, Bad
         end,
         name,
     })
+}
+
+/// Checks that `start..end` is in order and within contig `chrom` of `len` bases.
+fn check_span(chrom: &str, start: u64, end: u64, len: u64) -> std::result::Result<(), BadLine> {
+    if end < start {
+        return Err(BadLine::Reversed { start, end });
+    }
+    if end > len {
+        return Err(BadLine::PastContig {
+            end,
+            chrom: chrom.into(),
+            len,
+        });
+    }
+    Ok(())
 }
 
 /// Merges records into one interval set per contig.

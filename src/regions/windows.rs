@@ -66,12 +66,7 @@ pub fn make_windows_assigned(
     repeats: Option<&BTreeMap<String, IntervalSet>>,
     mut on_contig: impl FnMut(&str),
 ) -> Result<Vec<WindowRow>> {
-    let names: Vec<String> = genome
-        .contigs()
-        .iter()
-        .filter(|c| assigned.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect();
+    let names = assigned_names(genome, assigned);
     let mut rows = Vec::new();
     if names.is_empty() {
         return Ok(rows);
@@ -85,6 +80,16 @@ pub fn make_windows_assigned(
     })?;
     move_to_valid(&mut rows, splits.valid_fraction, splits.seed);
     Ok(rows)
+}
+
+/// The names of the contigs that have a split in `assigned`, in genome order.
+fn assigned_names(genome: &Genome, assigned: &HashMap<String, Split>) -> Vec<String> {
+    genome
+        .contigs()
+        .iter()
+        .filter(|c| assigned.contains_key(&c.name))
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// A tile's A/C/G/T bases, its G and C bases, and its soft-masked bases.
@@ -114,17 +119,28 @@ fn tile_contig(
         let (acgt, gc, soft) = base_counts(&codes[start as usize..end as usize]);
         let unknown = (end - start - acgt) as f64 / (end - start) as f64;
         if unknown <= spec.max_unknown {
-            rows.push(WindowRow {
-                chrom: chrom.to_string(),
-                start,
-                end,
-                split,
-                n_acgt: acgt,
-                n_repeat: repeats.map_or(soft, |r| r.overlap(start, end)),
-                gc: (acgt > 0).then(|| gc as f64 / acgt as f64),
-            });
+            let n_repeat = repeats.map_or(soft, |r| r.overlap(start, end));
+            rows.push(tile_row(chrom, (start, end), split, (acgt, gc, n_repeat)));
         }
         start = end;
+    }
+}
+
+/// The row of the tile `start..end` of `chrom` with its A/C/G/T, G and C, and repeat bases.
+fn tile_row(
+    chrom: &str,
+    (start, end): (u64, u64),
+    split: Split,
+    (acgt, gc, n_repeat): (u64, u64, u64),
+) -> WindowRow {
+    WindowRow {
+        chrom: chrom.to_string(),
+        start,
+        end,
+        split,
+        n_acgt: acgt,
+        n_repeat,
+        gc: (acgt > 0).then(|| gc as f64 / acgt as f64),
     }
 }
 
@@ -167,18 +183,7 @@ const COLUMNS: [&str; 7] = ["chrom", "start", "end", "split", "n_acgt", "n_repea
 pub fn read_parquet(path: &Path, genome: &Genome) -> Result<Vec<WindowRow>> {
     let (df, _) = pq::read(path, &COLUMNS)?;
     let err = |e| Error::parquet(path, e);
-    let col = |name, dtype| pq::column(path, &df, name, dtype);
-    let (chrom, split) = (
-        col("chrom", &DataType::String)?,
-        col("split", &DataType::String)?,
-    );
-    let (start, end) = (
-        col("start", &DataType::UInt64)?,
-        col("end", &DataType::UInt64)?,
-    );
-    let n_acgt = col("n_acgt", &DataType::UInt64)?;
-    let n_repeat = col("n_repeat", &DataType::UInt64)?;
-    let gc = col("gc", &DataType::Float64)?;
+    let [chrom, split, start, end, n_acgt, n_repeat, gc] = checked_columns(path, &df)?;
     let (chrom, split) = (chrom.str().map_err(err)?, split.str().map_err(err)?);
     let (start, end) = (start.u64().map_err(err)?, end.u64().map_err(err)?);
     let (n_acgt, n_repeat) = (n_acgt.u64().map_err(err)?, n_repeat.u64().map_err(err)?);
@@ -190,6 +195,21 @@ pub fn read_parquet(path: &Path, genome: &Genome) -> Result<Vec<WindowRow>> {
             window_row(genome, row, counts).map_err(|why| why.at(path, i + 1))
         })
         .collect()
+}
+
+/// The windows table's columns, checked for their types: chrom, split, start, end, n_acgt,
+/// n_repeat and gc.
+fn checked_columns(path: &Path, df: &DataFrame) -> Result<[Column; 7]> {
+    let col = |name, dtype| pq::column(path, df, name, dtype);
+    Ok([
+        col("chrom", &DataType::String)?,
+        col("split", &DataType::String)?,
+        col("start", &DataType::UInt64)?,
+        col("end", &DataType::UInt64)?,
+        col("n_acgt", &DataType::UInt64)?,
+        col("n_repeat", &DataType::UInt64)?,
+        col("gc", &DataType::Float64)?,
+    ])
 }
 
 /// What is wrong with a row of a windows table.
@@ -214,6 +234,20 @@ fn window_row(
         return Err(BadRow("a null value".into()));
     };
     let split = Split::parse(sp).ok_or_else(|| BadRow(format!("unknown split '{sp}'")))?;
+    check_inside(genome, c, s, e)?;
+    Ok(WindowRow {
+        chrom: c.to_string(),
+        start: s,
+        end: e,
+        split,
+        n_acgt,
+        n_repeat,
+        gc,
+    })
+}
+
+/// Checks that `c:s-e` is in order and inside a contig of `genome`.
+fn check_inside(genome: &Genome, c: &str, s: u64, e: u64) -> std::result::Result<(), BadRow> {
     let contig = genome.contig(c).ok_or_else(|| {
         BadRow(format!(
             "contig '{c}' is not in {}",
@@ -226,15 +260,7 @@ fn window_row(
             "{c}:{s}-{e} is not inside {c} (length {len})"
         )));
     }
-    Ok(WindowRow {
-        chrom: c.to_string(),
-        start: s,
-        end: e,
-        split,
-        n_acgt,
-        n_repeat,
-        gc,
-    })
+    Ok(())
 }
 
 /// The windows of one split as merged interval sets per contig.

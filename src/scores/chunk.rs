@@ -33,12 +33,8 @@ impl ChunkScores {
     ) -> ChunkScores {
         let n = probs.len();
         let masks = Masks::of(start, n, repeats, classes);
-        let mut out = ChunkScores {
-            start,
-            values: TrackValues::with_capacity(n, all_tracks, target),
-            sums: Sums::with_labels(classes.len()),
-            calibration: Calibration::default(),
-        };
+        let values = TrackValues::with_capacity(n, all_tracks, target);
+        let mut out = ChunkScores::empty(start, values, classes.len());
         for (i, p) in probs.iter().enumerate() {
             let code = codes[start as usize + i];
             if p[0].is_nan() || !encode::is_acgt(code) {
@@ -48,6 +44,16 @@ impl ChunkScores {
             out.add(encode::base(code) as usize, p, &masks, (i, code), target);
         }
         out
+    }
+
+    /// No position summarized yet: `values` to fill, sums of `labels` classes.
+    fn empty(start: u64, values: TrackValues, labels: usize) -> ChunkScores {
+        ChunkScores {
+            start,
+            values,
+            sums: Sums::with_labels(labels),
+            calibration: Calibration::default(),
+        }
     }
 
     /// Adds the prediction `p` of position `i` (base `code`, of reference base `reference`):

@@ -47,10 +47,6 @@ pub fn score_to_folder(
     };
     let mut calibration = Calibration::default();
     let total: u64 = req.regions.values().map(IntervalSet::covered).sum();
-    if total == 0 {
-        // the caller chose a job with nothing to score (chosen_regions warned)
-        tracks.allow_empty();
-    }
     let pb = crate::progress::bar(total, "score-genome", req.quiet);
     req.genome.visit(&order, |contig, seq| {
         let mut sink = Sink {
@@ -83,6 +79,10 @@ fn open_tracks(req: &ScoreRequest, out_dir: &Path) -> Result<(TrackSet, Vec<Stri
         .collect();
     let mut tracks = TrackSet::create(&dests, &contigs)?;
     tracks.round_to_decimals(req.decimals)?;
+    if req.regions.values().all(|s| s.covered() == 0) {
+        // the caller chose a job with nothing to score (chosen_regions warned)
+        tracks.allow_empty();
+    }
     Ok((tracks, contigs.into_iter().map(|c| c.0).collect()))
 }
 
@@ -97,12 +97,7 @@ struct Sink<'a> {
 /// metrics sums.
 fn score_contig(req: &ScoreRequest, name: &str, codes: &[u8], sink: &mut Sink) -> Result<Sums> {
     let no_intervals = IntervalSet::default();
-    let rep = req
-        .repeats
-        .map(|r| r.get(name).cloned().unwrap_or_default());
-    let classes: Vec<&IntervalSet> = (req.classes.sets.iter())
-        .map(|sets| sets.get(name).unwrap_or(&no_intervals))
-        .collect();
+    let (rep, classes) = annotations(req, name, &no_intervals);
     sink.tracks.start_chrom(name)?;
     let mut sums = Sums::with_labels(classes.len());
     let target = req.model.target();
@@ -127,6 +122,22 @@ fn score_contig(req: &ScoreRequest, name: &str, codes: &[u8], sink: &mut Sink) -
         |chunk| sink.take(&chunk, &mut sums),
     )?;
     Ok(sums)
+}
+
+/// The repeats of the contig `name` (when the request has them) and its intervals of each
+/// annotation class (`none` for a class without any on it).
+fn annotations<'a>(
+    req: &'a ScoreRequest,
+    name: &str,
+    none: &'a IntervalSet,
+) -> (Option<IntervalSet>, Vec<&'a IntervalSet>) {
+    let rep = req
+        .repeats
+        .map(|r| r.get(name).cloned().unwrap_or_default());
+    let classes = (req.classes.sets.iter())
+        .map(|sets| sets.get(name).unwrap_or(none))
+        .collect();
+    (rep, classes)
 }
 
 impl Sink<'_> {

@@ -113,10 +113,7 @@ pub fn copy_tracks(dir: &Path, names: &[&str], tracks: &mut TrackSet) -> Result<
             Ok((open(&path)?, path))
         })
         .collect::<Result<_>>()?;
-    let chroms: Vec<(String, u32)> = sources[0]
-        .0
-        .chroms()
-        .iter()
+    let chroms: Vec<(String, u32)> = (sources[0].0.chroms().iter())
         .map(|c| (c.name.clone(), c.length))
         .collect();
     for (chrom, len) in chroms {

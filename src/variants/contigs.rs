@@ -61,23 +61,34 @@ impl<'a> ContigNames<'a> {
         }
     }
 
-    /// The genome's name of the VCF contig `vcf` of a record at 0-based `pos` (at `place`
-    /// of the input); an error when the genome lacks it.
-    pub fn genome_name(&self, vcf: &str, pos: i64, place: &Place) -> Result<String> {
-        let name = match (self.map.get(vcf), self.prefix) {
+    /// The VCF contig `vcf` under the map or the chr prefix rule, whether the genome has it or
+    /// not.
+    fn mapped(&self, vcf: &str) -> String {
+        match (self.map.get(vcf), self.prefix) {
             (Some(n), _) => n.clone(),
             (None, Some(ChrPrefix::Add)) => format!("chr{vcf}"),
             (None, Some(ChrPrefix::Remove)) => vcf.strip_prefix("chr").unwrap_or(vcf).to_string(),
             (None, None) => vcf.to_string(),
-        };
-        if self.genome.contig(&name).is_some() {
-            return Ok(name);
         }
-        let how = if self.map.is_empty() && self.prefix.is_none() {
+    }
+
+    /// How to map names, when no mapping was given; empty when one was.
+    fn mapping_hint(&self) -> &'static str {
+        if self.map.is_empty() && self.prefix.is_none() {
             " (map names with --contig-map FILE or --chr-prefix add|remove)"
         } else {
             ""
-        };
+        }
+    }
+
+    /// The genome's name of the VCF contig `vcf` of a record at 0-based `pos` (at `place`
+    /// of the input); an error when the genome lacks it.
+    pub fn genome_name(&self, vcf: &str, pos: i64, place: &Place) -> Result<String> {
+        let name = self.mapped(vcf);
+        if self.genome.contig(&name).is_some() {
+            return Ok(name);
+        }
+        let how = self.mapping_hint();
         let mapped = if name != vcf {
             format!(" (mapped to '{name}')")
         } else {

@@ -42,23 +42,8 @@ impl VcfInput {
             check_indexed(path)?;
         }
         crate::io::quiet_htslib();
-        let source = match (TextReader::open(path)?, region) {
-            (Some(text), None) => Source::Text(text),
-            (Some(mut text), Some(region)) => {
-                let r = Region::parse(region)?;
-                has_contig(text.header(), &r, region, path)?;
-                text.query(path, &r)?;
-                Source::Text(text)
-            }
-            (None, None) => {
-                Source::Binary(Box::new(bcf::Reader::from_path(path).map_err(|e| {
-                    Error::invalid(path, format!("not a readable VCF/BCF: {e}"))
-                })?))
-            }
-            (None, Some(region)) => Source::Binary(Box::new(open_bcf_region(path, region)?)),
-        };
         Ok(VcfInput {
-            source,
+            source: open_source(path, region)?,
             path: path.to_path_buf(),
             region: region.map(Arc::from),
             records: 0,
@@ -77,16 +62,21 @@ impl VcfInput {
         }
     }
 
-    /// The next record and its place, or `None` at the end.
-    pub fn next_record(&mut self) -> Option<Result<(bcf::Record, Place)>> {
-        self.records += 1;
-        let counted = match &self.region {
+    /// The place of the record just counted: its number in the region queried, or in the file.
+    fn counted_place(&self) -> Place {
+        match &self.region {
             Some(region) => Place::InRegion {
                 region: Arc::clone(region),
                 n: self.records,
             },
             None => Place::Record(self.records),
-        };
+        }
+    }
+
+    /// The next record and its place, or `None` at the end.
+    pub fn next_record(&mut self) -> Option<Result<(bcf::Record, Place)>> {
+        self.records += 1;
+        let counted = self.counted_place();
         let (rec, place) = match &mut self.source {
             // a line of the file when there is one to name
             Source::Text(text) if self.region.is_none() => {
@@ -104,6 +94,25 @@ impl VcfInput {
             Err(e) => Some(Err(e)),
         }
     }
+}
+
+/// The records of `path` as VCF text or BCF, positioned at `region` when one is given.
+fn open_source(path: &Path, region: Option<&str>) -> Result<Source> {
+    Ok(match (TextReader::open(path)?, region) {
+        (Some(text), None) => Source::Text(text),
+        (Some(mut text), Some(region)) => {
+            let r = Region::parse(region)?;
+            has_contig(text.header(), &r, region, path)?;
+            text.query(path, &r)?;
+            Source::Text(text)
+        }
+        (None, None) => {
+            Source::Binary(Box::new(bcf::Reader::from_path(path).map_err(|e| {
+                Error::invalid(path, format!("not a readable VCF/BCF: {e}"))
+            })?))
+        }
+        (None, Some(region)) => Source::Binary(Box::new(open_bcf_region(path, region)?)),
+    })
 }
 
 /// Reads, checks and parses the next line of VCF text.

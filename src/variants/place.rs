@@ -61,19 +61,26 @@ impl Region {
                 end: None,
             });
         };
-        let range = range.replace(',', "");
-        let number = |s: &str| s.parse::<u64>().map_err(|_| bad());
-        let (s, e) = match range.split_once('-') {
-            Some((s, e)) => (number(s)?, Some(number(e)?)),
-            None => (number(&range)?, None),
-        };
-        if s == 0 || e.is_some_and(|e| e < s) {
-            return Err(bad());
-        }
+        let (s, e) = parse_range(range).ok_or_else(bad)?;
         Ok(Region {
             chrom: chrom.to_string(),
             start: s - 1,
             end: e.map(|e| e - 1),
         })
     }
+}
+
+/// `start` or `start-end` (1-based inclusive, commas allowed) as numbers; `None` when either
+/// is not a number, start is 0 or end is before start.
+fn parse_range(range: &str) -> Option<(u64, Option<u64>)> {
+    let range = range.replace(',', "");
+    let number = |s: &str| s.parse::<u64>().ok();
+    let (s, e) = match range.split_once('-') {
+        Some((s, e)) => (number(s)?, Some(number(e)?)),
+        None => (number(&range)?, None),
+    };
+    if s == 0 || e.is_some_and(|e| e < s) {
+        return None;
+    }
+    Some((s, e))
 }

@@ -60,26 +60,13 @@ pub fn score_records(
     sink: &mut Sink,
 ) -> Result<Summary> {
     let started = Instant::now();
-    let mut batch = Batch {
-        model,
-        options,
-        contig: None,
-        records: Vec::new(),
-        summary: Summary::default(),
-    };
+    let mut batch = Batch::new(model, options);
     while let Some(rec) = input.next_record() {
         let (rec, place) = rec?;
         let vcf_name = contig_name(&rec, input.path())?;
         let name = names.genome_name(&vcf_name, rec.pos(), &place)?;
         check_inside(&rec, &place, input.path(), (&vcf_name, &name), genome)?;
-        if batch.contig.as_ref().map(|c| &c.0) != Some(&name) {
-            batch.flush(sink)?;
-            batch.contig = Some((name.clone(), genome.fetch(&name)?));
-        }
-        batch.records.push(rec);
-        if batch.records.len() >= options.batch.max(1) {
-            batch.flush(sink)?;
-        }
+        batch.push(rec, name, genome, sink)?;
     }
     batch.flush(sink)?;
     let mut summary = batch.summary;
@@ -121,11 +108,7 @@ fn check_inside(
     if pos >= 0 && (pos as u64) < len as u64 {
         return Ok(());
     }
-    let mapped = if name != vcf_name {
-        format!(", '{name}' in the genome")
-    } else {
-        String::new()
-    };
+    let mapped = mapped_note(vcf_name, name);
     Err(place.error(
         path,
         format!(
@@ -134,6 +117,15 @@ fn check_inside(
             genome.path().display()
         ),
     ))
+}
+
+/// The genome's name of the contig when the VCF's differs, as `, 'name' in the genome`.
+fn mapped_note(vcf_name: &str, name: &str) -> String {
+    if name != vcf_name {
+        format!(", '{name}' in the genome")
+    } else {
+        String::new()
+    }
 }
 
 /// The record's contig, through the reader's own header (which learns contigs as it reads).
@@ -158,7 +150,32 @@ struct Batch<'a> {
     summary: Summary,
 }
 
-impl Batch<'_> {
+impl<'a> Batch<'a> {
+    /// An empty batch scored through `model`.
+    fn new(model: &'a dyn Predictor, options: ScoreOptions) -> Batch<'a> {
+        Batch {
+            model,
+            options,
+            contig: None,
+            records: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Buffers `rec` on contig `name`, scoring the buffer first when the contig changes and
+    /// after when it is full.
+    fn push(&mut self, rec: Record, name: String, genome: &Genome, sink: &mut Sink) -> Result<()> {
+        if self.contig.as_ref().map(|c| &c.0) != Some(&name) {
+            self.flush(sink)?;
+            self.contig = Some((name.clone(), genome.fetch(&name)?));
+        }
+        self.records.push(rec);
+        if self.records.len() >= self.options.batch.max(1) {
+            self.flush(sink)?;
+        }
+        Ok(())
+    }
+
     /// Scores the buffered records and hands them to `sink`.
     fn flush(&mut self, sink: &mut Sink) -> Result<()> {
         let Some((name, seq)) = &self.contig else {
@@ -200,20 +217,22 @@ impl Summary {
         }
         self.mismatches += 1;
         if self.examples.len() < 5 {
-            let reference = rec
-                .alleles()
-                .first()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .unwrap_or_default();
-            let actual = seq
-                .codes()
-                .get(rec.pos().max(0) as usize)
-                .map(|&c| encode::decode(c) as char)
-                .unwrap_or('-');
-            self.examples.push(format!(
-                "{name}:{} REF {reference}, genome {actual}",
-                rec.pos() + 1
-            ));
+            self.examples.push(mismatch_example(name, seq, rec));
         }
     }
+}
+
+/// A REF mismatch as `chrom:pos REF x, genome y`.
+fn mismatch_example(name: &str, seq: &EncodedSeq, rec: &Record) -> String {
+    let reference = rec
+        .alleles()
+        .first()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .unwrap_or_default();
+    let actual = seq
+        .codes()
+        .get(rec.pos().max(0) as usize)
+        .map(|&c| encode::decode(c) as char)
+        .unwrap_or('-');
+    format!("{name}:{} REF {reference}, genome {actual}", rec.pos() + 1)
 }

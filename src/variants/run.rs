@@ -14,7 +14,7 @@ use super::header::output_header;
 use super::output::VcfOut;
 use super::records::{ScoreOptions, Summary, score_records};
 use super::table::ScoreTable;
-use super::{ChrPrefix, ContigNames, OutputFormat, VcfInput};
+use super::{ChrPrefix, ContigNames, OutputFormat, RecordScore, VcfInput};
 
 /// What score-variants is asked to do, the model aside.
 #[derive(Debug, Clone)]
@@ -47,6 +47,57 @@ impl Request {
         };
         VcfOut::create(path, header, format)
     }
+
+    /// The contig names of the input mapped to the genome's as the request says.
+    fn contig_names<'a>(&self, genome: &'a Genome) -> Result<ContigNames<'a>> {
+        ContigNames::new(
+            genome,
+            &self.input,
+            self.contig_map.as_deref(),
+            self.chr_prefix,
+        )
+    }
+
+    /// The outputs the request asks for, the VCF/BCF one with `header`.
+    fn outputs(&self, header: &bcf::Header) -> Result<Outputs> {
+        let vcf = match &self.output {
+            Some(path) => Some(self.create_output(path, header)?),
+            None => None,
+        };
+        let table = self.parquet.as_ref().map(|_| ScoreTable::default());
+        Ok(Outputs { vcf, table })
+    }
+}
+
+/// What the scored records go to: the annotated VCF/BCF and the Parquet table, each when
+/// asked for.
+struct Outputs {
+    vcf: Option<VcfOut>,
+    table: Option<ScoreTable>,
+}
+
+impl Outputs {
+    /// Adds a scored record of contig `chrom` to the table and writes it to the VCF/BCF.
+    fn add(&mut self, chrom: &str, rec: &mut bcf::Record, score: &RecordScore) -> Result<()> {
+        if let Some(t) = self.table.as_mut() {
+            t.add(chrom, rec, score);
+        }
+        match self.vcf.as_mut() {
+            Some(o) => o.write(rec, score),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the table and finishes the VCF/BCF (indexed when `req` asks).
+    fn finish(self, req: &Request, model_meta: &Metadata) -> Result<()> {
+        if let (Some(path), Some(table)) = (&req.parquet, self.table) {
+            table.write(path, model_meta)?;
+        }
+        if let Some(out) = self.vcf {
+            out.finish(req.index)?;
+        }
+        Ok(())
+    }
 }
 
 /// Scores every record of `req.input` with `model` and writes the outputs it asks for.
@@ -56,41 +107,19 @@ pub fn score_variants(
     model: &dyn Predictor,
     model_meta: &Metadata,
 ) -> Result<Summary> {
-    let names = ContigNames::new(
-        genome,
-        &req.input,
-        req.contig_map.as_deref(),
-        req.chr_prefix,
-    )?;
+    let names = req.contig_names(genome)?;
     let mut input = VcfInput::open(&req.input, req.region.as_deref())?;
     let model_line = format!("{} ({})", req.model_path.display(), model.describe());
     let header = output_header(input.header(), genome, &names, &model_line);
-    let mut out = match &req.output {
-        Some(path) => Some(req.create_output(path, &header)?),
-        None => None,
-    };
-    let mut table = req.parquet.as_ref().map(|_| ScoreTable::default());
+    let mut outputs = req.outputs(&header)?;
     let summary = score_records(
         &mut input,
         genome,
         &names,
         model,
         req.options,
-        &mut |chrom, rec, score| {
-            if let Some(t) = table.as_mut() {
-                t.add(chrom, rec, score);
-            }
-            match out.as_mut() {
-                Some(o) => o.write(rec, score),
-                None => Ok(()),
-            }
-        },
+        &mut |chrom, rec, score| outputs.add(chrom, rec, score),
     )?;
-    if let (Some(path), Some(table)) = (&req.parquet, table) {
-        table.write(path, model_meta)?;
-    }
-    if let Some(out) = out {
-        out.finish(req.index)?;
-    }
+    outputs.finish(req, model_meta)?;
     Ok(summary)
 }

@@ -120,31 +120,16 @@ pub fn score_sites(
 }
 
 fn score_one(codes: &[u8], site: &Site, probs: Option<Probs>) -> RecordScore {
-    let reference = site.alleles.first().copied().unwrap_or_default();
-    let ref_ok = ref_matches(codes, site.pos, reference);
-    let probs = probs.filter(|p| !p[0].is_nan() && ref_ok);
-    let ref_base = (reference.len() == 1)
-        .then(|| base_code(reference[0]))
-        .flatten();
-    let p_ref = match (probs, ref_base) {
-        (Some(p), Some(r)) => Some(p[r]),
-        _ => None,
-    };
-    let at_site = SiteScores {
-        ref_ok,
-        ref_base,
-        probs,
-        p_ref,
-    };
+    let at_site = SiteScores::at(codes, site, probs);
     let alleles = site.alleles[1..]
         .iter()
         .map(|&alt| at_site.allele(alt))
         .collect();
     RecordScore {
-        probs,
-        p_ref,
+        probs: at_site.probs,
+        p_ref: at_site.p_ref,
         alleles,
-        ref_mismatch: !ref_ok,
+        ref_mismatch: !at_site.ref_ok,
     }
 }
 
@@ -158,6 +143,27 @@ struct SiteScores {
 }
 
 impl SiteScores {
+    /// What `site` on `codes` is scored against, `probs` the model's there (kept only when
+    /// REF matches the genome and they are not NaN).
+    fn at(codes: &[u8], site: &Site, probs: Option<Probs>) -> SiteScores {
+        let reference = site.alleles.first().copied().unwrap_or_default();
+        let ref_ok = ref_matches(codes, site.pos, reference);
+        let probs = probs.filter(|p| !p[0].is_nan() && ref_ok);
+        let ref_base = (reference.len() == 1)
+            .then(|| base_code(reference[0]))
+            .flatten();
+        let p_ref = match (probs, ref_base) {
+            (Some(p), Some(r)) => Some(p[r]),
+            _ => None,
+        };
+        SiteScores {
+            ref_ok,
+            ref_base,
+            probs,
+            p_ref,
+        }
+    }
+
     /// The score of the ALT allele `alt`, or why it has none.
     fn allele(&self, alt: &[u8]) -> AlleleScore {
         let alt_base = (alt.len() == 1).then(|| base_code(alt[0])).flatten();

@@ -73,19 +73,19 @@ impl TextReader {
                 }
                 htslib::hts_close(fp);
             }
-            return match (known, hdr.is_null()) {
-                (false, _) => Err(Error::wrong_kind(
-                    path,
-                    "not a VCF or BCF file (a VCF starts with a '##fileformat=VCF' line)",
-                )),
-                (true, true) => Err(Error::invalid(
-                    path,
-                    "not a readable VCF/BCF: the header could not be read",
-                )),
-                (true, false) => Ok(None),
-            };
+            return not_text(path, known, hdr.is_null());
         }
-        Ok(Some(TextReader {
+        // SAFETY: `fp` is open and `hdr` a valid header read from it, both ours.
+        Ok(Some(unsafe { TextReader::from_raw(fp, hdr) }))
+    }
+
+    /// The reader of the open file `fp` whose header `hdr` was read, at its first record.
+    ///
+    /// # Safety
+    ///
+    /// `fp` is an open file and `hdr` a valid header read from it; the reader owns both.
+    unsafe fn from_raw(fp: *mut htslib::htsFile, hdr: *mut htslib::bcf_hdr_t) -> TextReader {
+        TextReader {
             fp,
             // SAFETY: `hdr` is a valid header we own; the HeaderView destroys it.
             header: Arc::new(unsafe { HeaderView::from_ptr(hdr) }),
@@ -96,7 +96,7 @@ impl TextReader {
                 s: ptr::null_mut(),
             },
             query: None,
-        }))
+        }
     }
 
     pub fn header(&self) -> &HeaderView {
@@ -124,19 +124,7 @@ impl TextReader {
             .map_err(|_| Error::Config(format!("--region: bad contig name {:?}", region.chrom)))?;
         let tid = unsafe { htslib::tbx_name2id(tbx, chrom.as_ptr()) };
         if tid >= 0 {
-            let end = region.end.map_or(i64::MAX >> 1, |e| e as i64 + 1);
-            query.itr = unsafe {
-                htslib::hts_itr_query(
-                    (*tbx).idx,
-                    tid,
-                    region.start as i64,
-                    end,
-                    Some(htslib::tbx_readrec),
-                )
-            };
-            if query.itr.is_null() {
-                return Err(Error::invalid(path, "the index cannot answer the region"));
-            }
+            query.seek(tid, region, path)?;
         }
         self.query = Some(query);
         Ok(())
@@ -196,6 +184,26 @@ impl Drop for TextReader {
     }
 }
 
+impl Query {
+    /// Points the query at `region` of contig `tid` (one the index holds) of `path`.
+    fn seek(&mut self, tid: i32, region: &Region, path: &Path) -> Result<()> {
+        let end = region.end.map_or(i64::MAX >> 1, |e| e as i64 + 1);
+        self.itr = unsafe {
+            htslib::hts_itr_query(
+                (*self.tbx).idx,
+                tid,
+                region.start as i64,
+                end,
+                Some(htslib::tbx_readrec),
+            )
+        };
+        if self.itr.is_null() {
+            return Err(Error::invalid(path, "the index cannot answer the region"));
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Query {
     fn drop(&mut self) {
         unsafe {
@@ -204,6 +212,22 @@ impl Drop for Query {
             }
             htslib::tbx_destroy(self.tbx);
         }
+    }
+}
+
+/// What [`TextReader::open`] says of a file that is not VCF text: an error when its format is
+/// not `known` (VCF or BCF) or it has no readable header (`no_header`), `None` for BCF.
+fn not_text(path: &Path, known: bool, no_header: bool) -> Result<Option<TextReader>> {
+    match (known, no_header) {
+        (false, _) => Err(Error::wrong_kind(
+            path,
+            "not a VCF or BCF file (a VCF starts with a '##fileformat=VCF' line)",
+        )),
+        (true, true) => Err(Error::invalid(
+            path,
+            "not a readable VCF/BCF: the header could not be read",
+        )),
+        (true, false) => Ok(None),
     }
 }
 

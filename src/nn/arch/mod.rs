@@ -187,6 +187,14 @@ struct Frame<'a> {
 }
 
 impl Frame<'_> {
+    /// The width of the two streams joined: both side by side, or their sum.
+    fn joined_width(&self) -> usize {
+        match self.join {
+            Join::Concat => 2 * self.width,
+            Join::Sum => self.width,
+        }
+    }
+
     /// Two streams made by `make` under `vs` (`left`, `right`) and the head `spec` asks
     /// for: with the prior, its channels join the head's input, and its log-probabilities
     /// are added to the logits (summed into classes for a two-class target; a repeat
@@ -197,11 +205,7 @@ impl Frame<'_> {
         spec: HeadSpec,
         make: impl Fn(nn::Path) -> S,
     ) -> Box<dyn ContextNet> {
-        let head_in = spec.prior
-            + match self.join {
-                Join::Concat => 2 * self.width,
-                Join::Sum => self.width,
-            };
+        let head_in = spec.prior + self.joined_width();
         let classes = spec.target.classes();
         let residual = PriorResidual::for_target(spec.target, vs.device());
         let net = TwoStream {

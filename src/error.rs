@@ -52,6 +52,10 @@ pub enum Error {
         #[source]
         source: polars::error::PolarsError,
     },
+    /// A file could not be written by the library that writes its format (htslib for
+    /// VCF/BCF and bgzip, libtorch for weights): a full disk, a lost folder.
+    #[error("{}: {msg}", path.display())]
+    Write { path: PathBuf, msg: String },
     /// A bigWig file could not be written.
     #[error("{}: writing bigWig: {msg}", path.display())]
     BigWig { path: PathBuf, msg: String },
@@ -77,6 +81,14 @@ impl Error {
         Error::Invalid {
             path: path.as_ref().to_path_buf(),
             msg: msg.into(),
+        }
+    }
+
+    /// Writing `path` failed in a library: `what` it was doing, and its error.
+    pub fn write(path: impl AsRef<Path>, what: &str, e: impl std::fmt::Display) -> Self {
+        Error::Write {
+            path: path.as_ref().to_path_buf(),
+            msg: format!("{what}: {e}"),
         }
     }
 

@@ -23,7 +23,7 @@ pub fn to_bgzip(src: &Path, dest: &Path, threads: u32, on_bases: impl FnMut(u64)
     let file = GenomeFile::inspect(src)?;
     let temp = TempOutput::new(dest)?;
     let mut w = bgzf::Writer::from_path(temp.path())
-        .map_err(|e| Error::invalid(dest, format!("cannot write bgzip: {e}")))?;
+        .map_err(|e| Error::write(dest, "cannot write bgzip", e))?;
     let pool = rust_htslib::tpool::ThreadPool::new(threads.max(1)).ok();
     if let Some(p) = &pool {
         let _ = w.set_thread_pool(p);

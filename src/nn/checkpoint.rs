@@ -209,7 +209,7 @@ pub(super) fn write_checkpoint(
     let dest = out.join(folder::CHECKPOINT);
     let temp = crate::io::TempOutput::new(&dest)?;
     Tensor::write_safetensors(&tensors, temp.path())
-        .map_err(|e| Error::invalid(&dest, e.to_string()))?;
+        .map_err(|e| Error::write(&dest, "writing the checkpoint", e))?;
     temp.commit()?;
     folder::write_yaml(out, folder::CHECKPOINT_STATE, state)?;
     write_metrics(&out.join(folder::METRICS), &state.rows)
@@ -230,7 +230,7 @@ pub(super) fn finish(
     let temp = crate::io::TempOutput::new(&dest)?;
     let tmp_name: PathBuf = temp.path().with_extension("safetensors");
     vs.save(&tmp_name)
-        .map_err(|e| Error::invalid(&dest, e.to_string()))?;
+        .map_err(|e| Error::write(&dest, "writing the weights", e))?;
     std::fs::rename(&tmp_name, &dest).map_err(|e| Error::io(&dest, e))?;
     drop(temp);
     write_metrics(&out.join(folder::METRICS), &state.rows)?;

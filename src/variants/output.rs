@@ -60,7 +60,7 @@ impl VcfOut {
             OutputFormat::Bcf => (false, bcf::Format::Bcf),
         };
         let writer = bcf::Writer::from_path(temp.path(), header, uncompressed, kind)
-            .map_err(|e| Error::invalid(dest, format!("cannot write: {e}")))?;
+            .map_err(|e| Error::write(dest, "cannot write", e))?;
         Ok(VcfOut {
             writer: Some(writer),
             temp,
@@ -85,7 +85,7 @@ impl VcfOut {
             .map_err(|e| Error::invalid(&dest, format!("annotating a record: {e}")))?;
         writer
             .write(rec)
-            .map_err(|e| Error::invalid(&dest, format!("writing: {e}")))
+            .map_err(|e| Error::write(&dest, "writing", e))
     }
 
     /// Closes the file, indexes it when asked, and moves both into place.
@@ -116,7 +116,7 @@ impl VcfOut {
         };
         let tmp_index = PathBuf::from(format!("{}.{ext}", self.temp.path().display()));
         bcf::index::build(self.temp.path(), Some(tmp_index.as_path()), 1, kind)
-            .map_err(|e| Error::invalid(self.dest(), format!("indexing: {e}")))?;
+            .map_err(|e| Error::write(self.dest(), "indexing", e))?;
         let dest_index = PathBuf::from(format!("{}.{ext}", self.dest().display()));
         Ok((tmp_index, dest_index))
     }

@@ -38,6 +38,11 @@ pub enum Error {
     /// lengths or their bases differ.
     #[error("{}: {msg}", path.display())]
     OtherGenome { path: PathBuf, msg: String },
+    /// A failure inside dnactx or a library it calls, not in any input or setting: a tensor
+    /// that cannot be read back, a lock another thread poisoned, a sort that ran out of
+    /// memory.
+    #[error("{0}")]
+    Internal(String),
     /// A setting (flag or config value) is out of range or inconsistent.
     #[error("{0}")]
     Config(String),

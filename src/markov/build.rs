@@ -186,7 +186,7 @@ impl TextBuilder {
 fn sort(mut text: Vec<u8>) -> Result<PartBwt> {
     let n = text.len();
     let oom = |e: libsais::LibsaisError| {
-        Error::Config(format!("building the BWT of {n} positions failed: {e:?}"))
+        Error::Internal(format!("building the BWT of {n} positions failed: {e:?}"))
     };
     let threads = ThreadCount::fixed(rayon::current_num_threads().clamp(1, 256) as u16);
     let primary = if n < i32::MAX as usize {

@@ -190,5 +190,5 @@ fn table(
         Column::new("soft".into(), soft),
     ];
     let cols = cols.into_iter().chain(features).collect();
-    DataFrame::new(n, cols).map_err(|e| crate::Error::Config(format!("features table: {e}")))
+    DataFrame::new(n, cols).map_err(|e| crate::Error::Internal(format!("features table: {e}")))
 }

@@ -106,7 +106,7 @@ pub fn write_text(folder: &Path, name: &str, text: &str) -> Result<()> {
 
 /// Writes YAML atomically.
 pub fn write_yaml<T: Serialize>(folder: &Path, name: &str, value: &T) -> Result<()> {
-    let text = serde_yaml::to_string(value).map_err(|e| Error::Config(e.to_string()))?;
+    let text = serde_yaml::to_string(value).map_err(|e| Error::Internal(e.to_string()))?;
     write_text(folder, name, &text)
 }
 

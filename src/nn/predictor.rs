@@ -360,7 +360,7 @@ impl NeuralModel {
         let guard = self
             .net
             .lock()
-            .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
+            .map_err(|_| Error::Internal("the model lock was poisoned".into()))?;
         let feats = tch::no_grad(|| autocast(self.device, self.bf16, || guard.1.features(&input)))
             .to_kind(Kind::Float)
             .to_device(Device::Cpu)
@@ -368,7 +368,7 @@ impl NeuralModel {
         drop(guard);
         let dim = feats.size().last().copied().unwrap_or(0) as usize;
         let values = Vec::<f32>::try_from(feats.view([-1]))
-            .map_err(|e| Error::Config(format!("reading features: {e}")))?;
+            .map_err(|e| Error::Internal(format!("reading features: {e}")))?;
         Ok((values, width, dim))
     }
 
@@ -413,7 +413,7 @@ impl NeuralModel {
         let guard = self
             .net
             .lock()
-            .map_err(|_| Error::Config("the model lock was poisoned".into()))?;
+            .map_err(|_| Error::Internal("the model lock was poisoned".into()))?;
         let pass = |input: &Tensor, prior: Option<&Tensor>| {
             autocast(self.device, self.bf16, || {
                 guard.1.forward_span(input, prior, field as i64, span)
@@ -441,7 +441,7 @@ impl NeuralModel {
     fn per_chunk(&self, probs: &Tensor, chunks: &[Vec<u8>], span: usize) -> Result<Vec<Vec<f32>>> {
         let field = self.config.field;
         let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
-            .map_err(|e| Error::Config(format!("reading predictions: {e}")))?;
+            .map_err(|e| Error::Internal(format!("reading predictions: {e}")))?;
         let classes = self.config.train.target.classes();
         Ok(chunks
             .iter()

@@ -109,7 +109,7 @@ pub fn adamw_step(
         )
     };
     if rc != 0 {
-        return Err(Error::Config(format!(
+        return Err(Error::Internal(format!(
             "the fused AdamW step failed: {}",
             last_error()
         )));
@@ -126,7 +126,7 @@ impl Profiler {
     pub fn start(cuda: bool) -> Result<Profiler> {
         // SAFETY: a plain C call into libtorch's profiler state.
         if unsafe { dnactx_profiler_start(cuda as i32) } != 0 {
-            return Err(Error::Config(format!(
+            return Err(Error::Internal(format!(
                 "libtorch's profiler did not start: {}",
                 last_error()
             )));

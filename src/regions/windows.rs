@@ -66,7 +66,7 @@ pub fn make_windows_assigned(
     repeats: Option<&BTreeMap<String, IntervalSet>>,
     mut on_contig: impl FnMut(&str),
 ) -> Result<Vec<WindowRow>> {
-    let names = assigned_names(genome, assigned);
+    let names = in_genome_order(genome, assigned);
     let mut rows = Vec::new();
     if names.is_empty() {
         return Ok(rows);
@@ -80,16 +80,6 @@ pub fn make_windows_assigned(
     })?;
     move_to_valid(&mut rows, splits.valid_fraction, splits.seed);
     Ok(rows)
-}
-
-/// The names of the contigs that have a split in `assigned`, in genome order.
-fn assigned_names(genome: &Genome, assigned: &HashMap<String, Split>) -> Vec<String> {
-    genome
-        .contigs()
-        .iter()
-        .filter(|c| assigned.contains_key(&c.name))
-        .map(|c| c.name.clone())
-        .collect()
 }
 
 /// A tile's A/C/G/T bases, its G and C bases, and its soft-masked bases.
@@ -349,8 +339,8 @@ impl Chosen {
     }
 }
 
-/// The contigs that have regions, in the genome's order.
-pub fn in_genome_order(genome: &Genome, regions: &HashMap<String, IntervalSet>) -> Vec<String> {
+/// The contigs that are keys of `regions` (regions, splits, ...), in the genome's order.
+pub fn in_genome_order<V>(genome: &Genome, regions: &HashMap<String, V>) -> Vec<String> {
     genome
         .contigs()
         .iter()

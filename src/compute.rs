@@ -21,8 +21,12 @@ pub enum Dtype {
 impl Dtype {
     /// `auto`, `f32`, `tf32` or `bf16`.
     pub fn parse(s: &str) -> crate::Result<Dtype> {
-        serde_yaml::from_str(s)
-            .map_err(|_| crate::Error::Config(format!("dtype '{s}': use auto, f32, tf32 or bf16")))
+        serde_yaml::from_str(s).map_err(|_| {
+            crate::Error::config(
+                "--dtype",
+                format!("dtype '{s}': use auto, f32, tf32 or bf16"),
+            )
+        })
     }
 }
 

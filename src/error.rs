@@ -43,9 +43,16 @@ pub enum Error {
     /// memory.
     #[error("{0}")]
     Internal(String),
-    /// A setting (flag or config value) is out of range or inconsistent.
+    /// A setting (a flag, or a key of a config file) is out of range, names what is not
+    /// there, or does not go with another: `setting` names it as the user writes it
+    /// (`--dust-window`, `train.chunk`, `crossfit.folds`, `-o`), `msg` says what is wrong and
+    /// what to do.
+    #[error("{msg}")]
+    Config { setting: String, msg: String },
+    /// The settings leave nothing to work on: no window, region, position or table chosen
+    /// (a job of a split plan gets a warning and empty outputs instead).
     #[error("{0}")]
-    Config(String),
+    Nothing(String),
     /// A value is not one its option or setting takes: the value, and what it takes (clap
     /// names the option).
     #[error("'{value}': {takes}")]
@@ -114,6 +121,14 @@ impl Error {
     pub fn other_genome(path: impl AsRef<Path>, msg: impl Into<String>) -> Self {
         Error::OtherGenome {
             path: path.as_ref().to_path_buf(),
+            msg: msg.into(),
+        }
+    }
+
+    /// A setting that is wrong: the setting as the user writes it, and the message.
+    pub fn config(setting: impl Into<String>, msg: impl Into<String>) -> Self {
+        Error::Config {
+            setting: setting.into(),
             msg: msg.into(),
         }
     }

@@ -28,6 +28,7 @@ pub mod repeats;
 pub mod rng;
 pub mod scores;
 pub mod target;
+pub mod tools;
 pub mod tracks;
 pub mod variants;
 

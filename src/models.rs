@@ -60,6 +60,21 @@ pub trait ModelKind: Sync {
 /// The kinds, asked in order; a path none claims is read as a count table.
 pub const KINDS: &[&dyn ModelKind] = &[&NeuralFolder, &FusionYaml, &FmIndex, &CountTable];
 
+/// A model and how to run it: what a tool that predicts is given.
+#[derive(Debug, Clone)]
+pub struct ModelSpec {
+    /// A count table, an FM-index, a model folder or a fusion YAML.
+    pub path: std::path::PathBuf,
+    pub options: ModelOptions,
+}
+
+impl ModelSpec {
+    /// Loads the model to score `genome` ([`load`]).
+    pub fn load(&self, genome: &Genome) -> Result<Loaded> {
+        load(&self.path, genome, &self.options)
+    }
+}
+
 /// Loads the model at `path`, whatever its kind.
 pub fn load(path: &Path, genome: &Genome, opts: &ModelOptions) -> Result<Loaded> {
     let kind = KINDS
@@ -97,9 +112,10 @@ impl ModelKind for CountTable {
         let o = &opts.kmer;
         let pseudocount = o.pseudocount.unwrap_or(if o.backoff { 4.0 } else { 1.0 });
         if pseudocount <= 0.0 || pseudocount.is_nan() {
-            return Err(Error::Config(format!(
-                "--pseudocount must be above 0, got {pseudocount}"
-            )));
+            return Err(Error::config(
+                "--pseudocount",
+                format!("--pseudocount must be above 0, got {pseudocount}"),
+            ));
         }
         let (counts, cmeta) = table::read_model(path, o.memory_bytes)?;
         let settings = KmerSettings {

@@ -113,9 +113,10 @@ impl TrackSet {
         if let Some(d) = decimals
             && d > MAX_DECIMALS
         {
-            return Err(Error::Config(format!(
-                "{d} decimals: tracks keep at most {MAX_DECIMALS} (f32 values)"
-            )));
+            return Err(Error::config(
+                "--precision",
+                format!("{d} decimals: tracks keep at most {MAX_DECIMALS} (f32 values)"),
+            ));
         }
         self.scale = decimals.map(|d| 10f64.powi(d as i32));
         Ok(())

@@ -40,8 +40,9 @@ fn listed_folds(
     lists: &[Vec<String>],
 ) -> Result<HashMap<String, usize>> {
     if cf.chroms.is_some() {
-        return Err(Error::Config(
-            "crossfit.chroms is only for folds: N (the lists name them)".into(),
+        return Err(Error::config(
+            "crossfit.chroms",
+            "crossfit.chroms is only for folds: N (the lists name them)",
         ));
     }
     let mut fold_of = HashMap::new();
@@ -60,16 +61,18 @@ fn add_fold(
     n: usize,
 ) -> Result<()> {
     if fold.is_empty() {
-        return Err(Error::Config(format!(
-            "crossfit fold {n} has no chromosome"
-        )));
+        return Err(Error::config(
+            "crossfit",
+            format!("crossfit fold {n} has no chromosome"),
+        ));
     }
     check_named(rows, fold, "crossfit.folds")?;
     for c in fold {
         if let Some(prev) = fold_of.insert(c.clone(), n) {
-            return Err(Error::Config(format!(
-                "crossfit chromosome '{c}' is in folds {prev} and {n}"
-            )));
+            return Err(Error::config(
+                "crossfit",
+                format!("crossfit chromosome '{c}' is in folds {prev} and {n}"),
+            ));
         }
     }
     Ok(())
@@ -86,10 +89,13 @@ fn spread_folds(
 ) -> Result<HashMap<String, usize>> {
     let eligible = eligible(rows, cf, include)?;
     if n == 0 || n > eligible.len() {
-        return Err(Error::Config(format!(
-            "crossfit.folds is {n} but there are {} chromosomes to spread",
-            eligible.len()
-        )));
+        return Err(Error::config(
+            "crossfit.folds",
+            format!(
+                "crossfit.folds is {n} but there are {} chromosomes to spread",
+                eligible.len()
+            ),
+        ));
     }
     let mut order: Vec<(&str, u64)> = with_followers(rows, &eligible, include)
         .into_iter()

@@ -25,7 +25,7 @@ impl SplitConfig {
             .iter()
             .map(|c| {
                 c.parse()
-                    .map_err(|e| Error::Config(format!("splits.include: {e}")))
+                    .map_err(|e| Error::config("splits.include", format!("splits.include: {e}")))
             })
             .collect()
     }
@@ -35,10 +35,13 @@ impl SplitConfig {
     /// placed contigs with their parents ([`Plan`]).
     pub fn assign(&self, genome: &Genome) -> Result<HashMap<String, Split>> {
         if !(0.0..=1.0).contains(&self.valid_fraction) {
-            return Err(Error::Config(format!(
-                "valid_fraction must lie in [0, 1], got {}",
-                self.valid_fraction
-            )));
+            return Err(Error::config(
+                "valid_fraction",
+                format!(
+                    "valid_fraction must lie in [0, 1], got {}",
+                    self.valid_fraction
+                ),
+            ));
         }
         let contigs = classify(&genome.contig_lengths(), &Default::default());
         let settings = PlanSettings {
@@ -47,10 +50,13 @@ impl SplitConfig {
             max_jobs: 1,
         };
         let plan = Plan::build(contigs, &settings).map_err(|e| match e {
-            Error::Config(m) => Error::Config(m.replace(
-                "the genome lacks",
-                &format!("{} lacks", genome.path().display()),
-            )),
+            Error::Config { setting, msg } => Error::Config {
+                setting,
+                msg: msg.replace(
+                    "the genome lacks",
+                    &format!("{} lacks", genome.path().display()),
+                ),
+            },
             e => e,
         })?;
         Ok(plan.split_map())
@@ -131,10 +137,10 @@ impl Plan {
         if out.is_empty() {
             let mut jobs: Vec<&str> = self.rows.iter().filter_map(|r| r.job.as_deref()).collect();
             jobs.dedup();
-            return Err(Error::Config(format!(
-                "the plan has no job '{job}'; it has: {}",
-                shorten(&jobs)
-            )));
+            return Err(Error::config(
+                "--job",
+                format!("the plan has no job '{job}'; it has: {}", shorten(&jobs)),
+            ));
         }
         Ok(out)
     }
@@ -303,11 +309,14 @@ pub(super) fn check_named<'a>(
         return Ok(());
     }
     let all: Vec<&str> = rows.iter().map(|r| r.info.name.as_str()).collect();
-    Err(Error::Config(format!(
-        "{what} names contig(s) the genome lacks: {}; it has: {}",
-        missing.join(", "),
-        shorten(&all)
-    )))
+    Err(Error::config(
+        what,
+        format!(
+            "{what} names contig(s) the genome lacks: {}; it has: {}",
+            missing.join(", "),
+            shorten(&all)
+        ),
+    ))
 }
 
 /// A name the genome lacks, with a contig's name that differs only in case when there is one.
@@ -340,14 +349,17 @@ pub(super) fn refuse_unsure(contigs: &[ContigInfo], include: &HashSet<ContigClas
     if unsure.is_empty() {
         return Ok(());
     }
-    Err(Error::Config(format!(
-        "splits.include takes unplaced contigs, but {} NCBI scaffolds ({}) may be unplaced, \
+    Err(Error::config(
+        "splits.include",
+        format!(
+            "splits.include takes unplaced contigs, but {} NCBI scaffolds ({}) may be unplaced, \
          unlocalised or alt haplotypes, which their names do not tell: give the assembly's \
          *_assembly_report.txt (config assembly_report, plan-splits --assembly-report) or a \
          contig table (contig_table) that places them, or leave unplaced out of splits.include",
-        unsure.len(),
-        shorten(&unsure)
-    )))
+            unsure.len(),
+            shorten(&unsure)
+        ),
+    ))
 }
 
 pub(super) fn assign_splits(
@@ -403,15 +415,17 @@ fn named_splits(
         match cfg.list(split) {
             ChromList::Keyword(k) if k == REST => {
                 if let Some(other) = rest.replace(split) {
-                    return Err(Error::Config(format!(
-                        "only one split may be '{REST}', but {other} and {split} both are"
-                    )));
+                    return Err(Error::config(
+                        "splits",
+                        format!("only one split may be '{REST}', but {other} and {split} both are"),
+                    ));
                 }
             }
             ChromList::Keyword(k) => {
-                return Err(Error::Config(format!(
-                    "split {split}: '{k}' is neither a list of chromosomes nor '{REST}'"
-                )));
+                return Err(Error::config(
+                    "splits",
+                    format!("split {split}: '{k}' is neither a list of chromosomes nor '{REST}'"),
+                ));
             }
             ChromList::List(names) => add_named(&mut named, rows, names, split)?,
         }
@@ -430,9 +444,10 @@ fn add_named(
     check_named(rows, names, &format!("split {split}"))?;
     for n in names {
         if let Some(prev) = named.insert(n.clone(), split) {
-            return Err(Error::Config(format!(
-                "chromosome {n} is in two splits: {prev} and {split}"
-            )));
+            return Err(Error::config(
+                "splits",
+                format!("chromosome {n} is in two splits: {prev} and {split}"),
+            ));
         }
     }
     Ok(())
@@ -498,21 +513,27 @@ pub(super) fn follow_parents<T: Copy + PartialEq>(
         return Ok(());
     }
     let names: Vec<&str> = orphans.iter().map(String::as_str).collect();
-    Err(Error::Config(format!(
-        "{what}: these contigs copy or sit on a chromosome their names do not give, so they cannot follow it: {}; \
+    Err(Error::config(
+        what,
+        format!(
+            "{what}: these contigs copy or sit on a chromosome their names do not give, so they cannot follow it: {}; \
          place them with a contig table (contig<TAB>class<TAB>parent) or an NCBI assembly report, or leave their classes out of splits.include",
-        shorten(&names)
-    )))
+            shorten(&names)
+        ),
+    ))
 }
 
 /// The error of a placed contig `r` put apart from its parent: (where `r` is, the parent,
 /// where the parent is), in `what` (splits or crossfit).
 fn apart(what: &str, r: &PlanRow, (mine, parent, theirs): (String, &str, String)) -> Error {
-    Error::Config(format!(
-        "{what}: {} ({}) is put in {mine} but its parent {parent} in {theirs}: a copy of a chromosome must go where the chromosome goes, or training leaks into testing",
-        r.info.name,
-        r.info.class.describe(),
-    ))
+    Error::config(
+        what,
+        format!(
+            "{what}: {} ({}) is put in {mine} but its parent {parent} in {theirs}: a copy of a chromosome must go where the chromosome goes, or training leaks into testing",
+            r.info.name,
+            r.info.class.describe(),
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -40,10 +40,13 @@ pub fn propose_test(contigs: &[ContigInfo]) -> Result<Vec<String>> {
         .filter(|(_, c)| c.class == ContigClass::Primary)
         .collect();
     if primary.len() < 2 {
-        return Err(Error::Config(format!(
-            "the genome has {} primary contig(s): a split by contig needs two; name train and test regions yourself (make-windows, score-genome --regions)",
-            primary.len()
-        )));
+        return Err(Error::config(
+            "--init-config",
+            format!(
+                "the genome has {} primary contig(s): a split by contig needs two; name train and test regions yourself (make-windows, score-genome --regions)",
+                primary.len()
+            ),
+        ));
     }
     let total: u64 = primary.iter().map(|(_, c)| c.len).sum();
     primary.sort_by(|a, b| b.1.len.cmp(&a.1.len).then(a.0.cmp(&b.0)));

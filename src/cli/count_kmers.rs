@@ -2,16 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::Genome;
-use crate::kmer::CountTable;
-use crate::kmer::count::count_regions;
-use crate::kmer::counts::Strands;
-use crate::kmer::table::{self, CountsMeta, check_k};
 use crate::regions::splits::Split;
-use crate::regions::windows::{self, Chosen};
+use crate::tools::RegionChoice;
+use crate::tools::count_kmers::CountKmers;
 
 /// Count, for every context of k bases left and k bases right, how often each base sits
 /// between them; or merge count tables (shards).
@@ -60,78 +56,22 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    let budget = (args.memory_gb * (1u64 << 30) as f64) as u64;
-    let inputs = args.genome.iter().chain(&args.windows).chain(&args.merge);
-    crate::io::refuse_overwrite(inputs, [&args.output])?;
-    let (counts, meta) = if args.merge.is_empty() {
-        count(&args, budget)?
-    } else {
-        table::merge_counts(&args.merge, budget)?
+    let regions = RegionChoice {
+        windows: args.windows,
+        split: args.split,
+        bed: None,
+        chroms: super::flatten_list(&args.chroms),
+        plan_job: args.job.plan_job(),
     };
-    table::write_counts(&args.output, &counts, &meta)?;
-    Ok(())
-}
-
-/// The counts of the chosen windows (or chromosomes) of the genome, within `budget` bytes.
-fn count(args: &Args, budget: u64) -> Result<(CountTable, CountsMeta)> {
-    check_k(args.k)?;
-    let (genome, genome_path) = open_genome(args)?;
-    let chroms = args.job.or_chroms(&args.chroms)?;
-    let Chosen { regions, label } =
-        Chosen::new(&genome, args.windows.as_deref(), args.split, &chroms)?;
-    // An empty shard (a chromosome with no windows of the split) is fine; an empty
-    // whole-genome count is a mistake.
-    if regions.is_empty() && chroms.is_empty() {
-        bail!(
-            "nothing to count: no {} windows on the chosen chromosomes",
-            args.split
-        );
-    }
-    let names = windows::in_genome_order(&genome, &regions);
-    let strands = Strands::both_if(args.both_strands);
-    let quiet = args.common.quiet;
-    let counts = count_regions(&genome, &regions, &names, args.k, strands, budget, quiet)?;
-    if counts.total() == 0 {
-        nothing_counted(args, &names, chroms.is_empty())?;
-    }
-    let meta = CountsMeta {
+    let job = CountKmers {
+        genome: args.genome,
+        regions,
         k: args.k,
-        strands,
-        genome: crate::io::file_name(genome_path),
-        split: label,
-        chroms: names.join(","),
+        both_strands: args.both_strands,
+        memory_bytes: (args.memory_gb * (1u64 << 30) as f64) as u64,
+        merge: args.merge,
+        output: args.output,
+        quiet: args.common.quiet,
     };
-    Ok((counts, meta))
-}
-
-/// The genome of `--genome`, which counting needs.
-fn open_genome(args: &Args) -> Result<(Genome, &std::path::Path)> {
-    let path = args.genome.as_ref().context("--genome is required")?;
-    let genome =
-        Genome::open(path).with_context(|| format!("opening genome {}", path.display()))?;
-    Ok((genome, path))
-}
-
-/// No center was counted: an error for a whole count (`whole`), a warning for a shard (a
-/// chromosome too short for k).
-fn nothing_counted(args: &Args, names: &[String], whole: bool) -> Result<()> {
-    let why = format!(
-        "no {} centers counted on {}: no position of its windows has {} A/C/G/T bases on each side",
-        args.split,
-        if names.is_empty() {
-            "the chosen chromosomes".to_string()
-        } else {
-            names.join(", ")
-        },
-        args.k
-    );
-    // A shard may be empty (a chromosome too short for k); a whole count may not.
-    if whole {
-        bail!("{why}");
-    }
-    crate::progress::warn(format_args!(
-        "{why}; {} is an empty shard",
-        args.output.display()
-    ));
-    Ok(())
+    Ok(job.run()?)
 }

@@ -2,17 +2,14 @@
 //! and right streams joined, before the prior) for the positions of a BED or a split, as a
 //! Parquet table with coordinates, written in row groups so memory stays bounded.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::Genome;
-use crate::nn::embed::{EmbedRequest, embed_regions};
-use crate::nn::{NeuralModel, device};
-use crate::regions::IntervalSet;
 use crate::regions::splits::Split;
+use crate::tools::RegionChoice;
+use crate::tools::embed_regions::EmbedRegions;
 
 /// Write a network's per-position features (its representation of each position's two
 /// flanks) for the positions of a BED or of a split.
@@ -65,74 +62,23 @@ pub const RENAMED: &[(&str, &str)] = &[("--out", "--output")];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    let inputs = [&args.genome, &args.model]
-        .into_iter()
-        .chain(&args.regions)
-        .chain(&args.windows);
-    crate::io::refuse_overwrite(inputs, std::slice::from_ref(&args.output))?;
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let regions = chosen_regions(&args, &genome)?;
-    let model = load_model(&args)?;
-    let request = EmbedRequest {
-        model: &model,
-        model_path: &args.model,
-        genome: &genome,
-        regions: &regions,
+    let regions = RegionChoice {
+        windows: args.windows,
+        split: args.split,
+        bed: args.regions,
+        chroms: super::flatten_list(&args.chroms),
+        plan_job: None,
+    };
+    let job = EmbedRegions {
+        genome: args.genome,
+        model: args.model,
+        regions,
         rc_average: args.rc_average,
+        max_positions: args.max_positions,
+        output: args.output,
+        compute: args.compute,
+        threads: args.common.threads,
         quiet: args.common.quiet,
     };
-    let (rows, dims) = embed_regions(&request, &args.output, metadata(&args))?;
-    if !args.common.quiet {
-        eprintln!(
-            "embed-regions: {rows} positions, {dims} features each ({} model), into {}",
-            model.config.model.name(),
-            args.output.display()
-        );
-    }
-    Ok(())
-}
-
-/// The table's metadata beyond the model's: the genome, and whether strands were averaged.
-fn metadata(args: &Args) -> crate::io::parquet::Metadata {
-    let mut meta = crate::io::parquet::Metadata::new();
-    meta.insert("dnactx.rc_average".into(), args.rc_average.to_string());
-    meta.insert("dnactx.genome".into(), crate::io::file_name(&args.genome));
-    meta
-}
-
-/// The positions to embed, at most `--max-positions` of them.
-fn chosen_regions(args: &Args, genome: &Genome) -> Result<HashMap<String, IntervalSet>> {
-    let regions = super::chosen_regions(
-        genome,
-        args.windows.as_deref(),
-        args.split,
-        args.regions.as_deref(),
-        &args.chroms,
-        &super::JobArgs::default(),
-        "embed",
-    )?;
-    let total: u64 = regions.values().map(|s| s.covered()).sum();
-    if total > args.max_positions {
-        bail!(
-            "{total} positions to embed, above --max-positions {}: choose fewer (a BED, --chrom) or raise it",
-            args.max_positions
-        );
-    }
-    Ok(regions)
-}
-
-/// The network of a train-model folder, on the chosen device (and threads).
-fn load_model(args: &Args) -> Result<NeuralModel> {
-    if args.common.threads > 0 {
-        tch::set_num_threads(args.common.threads as i32);
-    }
-    let (dev, precision) = device::setup(&args.compute, crate::compute::Dtype::Auto, 0)?;
-    if !args.model.is_dir() {
-        bail!(
-            "{}: not a model folder from train-model",
-            args.model.display()
-        );
-    }
-    Ok(NeuralModel::load(&args.model, dev, precision)?)
+    Ok(job.run()?)
 }

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::explain::{self, ExplainRequest, Mode};
-use crate::genome::Genome;
+use crate::explain::Mode;
 use crate::regions::splits::Split;
-use crate::regions::windows;
+use crate::tools::RegionChoice;
+use crate::tools::explain_flanks::ExplainFlanks;
 
 /// Accuracy and bits per base when the flank bases at distance d from the center (or a band
 /// of distances), on both sides, are shuffled or replaced by random bases.
@@ -57,43 +57,23 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    check_outputs(&args)?;
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let regions = windows::windows_or_bed(
-        &genome,
-        args.windows.as_deref(),
-        args.split,
-        args.regions.as_deref(),
-    )?;
-    let (model, mut meta) = args.model.load(&args.common, &genome)?;
-    crate::models::require_base(model.as_ref(), &args.model.path, "explain-flanks")?;
-    let (rows, positions) = explain::contributions(&ExplainRequest {
-        genome: &genome,
-        regions: &regions,
-        model: model.as_ref(),
-        bands: args.bands.as_deref(),
-        modes: &args.modes,
+    let regions = RegionChoice {
+        windows: args.windows,
+        split: args.split,
+        bed: args.regions,
+        chroms: Vec::new(),
+        plan_job: None,
+    };
+    let job = ExplainFlanks {
+        model: args.model.spec(&args.common),
+        genome: args.genome,
+        regions,
         positions: args.positions,
+        bands: args.bands,
+        modes: args.modes,
         seed: args.seed,
+        output: args.output,
         quiet: args.common.quiet,
-    })?;
-    meta.insert("dnactx.kind".into(), "flank_contributions".into());
-    meta.insert("dnactx.positions".into(), positions.to_string());
-    meta.insert("dnactx.version".into(), crate::VERSION.into());
-    Ok(explain::write_table(&args.output, &rows, &meta)?)
-}
-
-/// Refuses standard output (a table and a TSV beside it) and an output that is an input.
-fn check_outputs(args: &Args) -> Result<()> {
-    crate::io::refuse_stdout(
-        &args.output,
-        "explain-flanks writes a Parquet table and a TSV beside it",
-    )?;
-    let inputs = [&args.genome, &args.model.path]
-        .into_iter()
-        .chain(&args.windows)
-        .chain(&args.regions);
-    crate::io::refuse_overwrite(inputs, [&args.output])?;
-    Ok(())
+    };
+    Ok(job.run()?)
 }

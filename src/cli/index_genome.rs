@@ -1,17 +1,13 @@
 //! `index-genome`: the FM-index of the train split, both strands, for the bidirectional
 //! Markov model.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::Genome;
-use crate::markov::indexing::{IndexLabel, index_regions};
-use crate::regions::IntervalSet;
 use crate::regions::splits::Split;
-use crate::regions::windows::Chosen;
+use crate::tools::index_genome::IndexGenome;
 
 /// Index the A/C/G/T runs of a split's windows (or of whole chromosomes) and their reverse
 /// complements into one FMD-index file: a model for score-genome, score-variants,
@@ -52,44 +48,14 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    crate::io::refuse_stdout(
-        &args.output,
-        "an index is read by memory-mapping it from a file",
-    )?;
-    let inputs = std::iter::once(&args.genome).chain(&args.windows);
-    crate::io::refuse_overwrite(inputs, [&args.output])?;
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let (regions, label) = chosen(&args, &genome)?;
-    let quiet = args.common.quiet;
-    let built = index_regions(&genome, &regions, &label, args.max_memory, quiet)?;
-    built.index.save(&args.output)?;
-    if !quiet {
-        eprintln!(
-            "index-genome: {} bases of {} contigs indexed (both strands: {} rows) into {}",
-            built.bases,
-            built.contigs,
-            built.index.rows(),
-            args.output.display()
-        );
-    }
-    Ok(())
-}
-
-/// The regions to index (none is an error) and the label the index keeps of them.
-fn chosen(args: &Args, genome: &Genome) -> Result<(HashMap<String, IntervalSet>, IndexLabel)> {
-    let chroms = super::flatten_list(&args.chroms);
-    let Chosen { regions, label } =
-        Chosen::new(genome, args.windows.as_deref(), args.split, &chroms)?;
-    if regions.is_empty() {
-        bail!(
-            "nothing to index: no {} windows on the chosen chromosomes",
-            args.split
-        );
-    }
-    let label = IndexLabel {
-        genome_file: crate::io::file_name(&args.genome),
-        split: label,
+    let job = IndexGenome {
+        chroms: super::flatten_list(&args.chroms),
+        genome: args.genome,
+        windows: args.windows,
+        split: args.split,
+        output: args.output,
+        max_memory: args.max_memory,
+        quiet: args.common.quiet,
     };
-    Ok((regions, label))
+    Ok(job.run()?)
 }

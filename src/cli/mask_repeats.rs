@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::Genome;
-use crate::repeats::{self, DustParams, MaskSources};
+use crate::repeats::DustParams;
+use crate::tools::mask_repeats::MaskRepeats;
 
 /// Write a BED of repeat intervals: soft-masked runs, low-complexity (DUST) intervals and
 /// any BED annotations, merged; the name column lists the source(s) of each interval.
@@ -48,24 +48,17 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    crate::io::refuse_overwrite([&args.genome].into_iter().chain(&args.beds), [&args.output])?;
-    if args.no_softmask && !args.dust && args.beds.is_empty() {
-        bail!("nothing to mask: --no-softmask without --dust or --bed");
-    }
-    if args.dust_window < 4 {
-        bail!("--dust-window must be at least 4, got {}", args.dust_window);
-    }
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
     let dust = args.dust.then_some(DustParams {
         window: args.dust_window,
         threshold: args.dust_threshold,
     });
-    let sources = MaskSources::with_beds(!args.no_softmask, dust, &args.beds, &genome)?;
-    Ok(repeats::write_mask(
-        &genome,
-        &sources,
-        &args.output,
-        args.common.quiet,
-    )?)
+    let job = MaskRepeats {
+        genome: args.genome,
+        output: args.output,
+        softmask: !args.no_softmask,
+        dust,
+        beds: args.beds,
+        quiet: args.common.quiet,
+    };
+    Ok(job.run()?)
 }

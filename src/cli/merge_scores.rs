@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::scores;
+use crate::tools::merge_scores::MergeScores;
 
 /// Merge score-genome output folders of disjoint chromosomes (e.g. one job per chromosome)
 /// into one folder with the same files.
@@ -35,15 +35,11 @@ pub const RENAMED: &[(&str, &str)] = &[("--out-dir", "--output")];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    crate::io::refuse_stdout(
-        &args.output,
-        "merge-scores writes a folder (tracks, metrics, calibration)",
-    )?;
-    scores::merge_folders(
-        &args.inputs,
-        &args.output,
-        args.precision.0,
-        args.common.quiet,
-    )?;
-    Ok(())
+    let job = MergeScores {
+        inputs: args.inputs,
+        output: args.output,
+        decimals: args.precision.0,
+        quiet: args.common.quiet,
+    };
+    Ok(job.run()?)
 }

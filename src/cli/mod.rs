@@ -101,66 +101,41 @@ pub struct JobArgs {
 }
 
 impl JobArgs {
-    /// The job's contigs; `None` without --plan.
-    pub fn contigs(&self) -> anyhow::Result<Option<Vec<String>>> {
-        let (Some(plan), Some(job)) = (&self.plan, &self.job) else {
-            return Ok(None);
-        };
-        let plan = crate::assembly::Plan::read_tsv(plan)?;
-        Ok(Some(plan.job_contigs(job)?))
-    }
-
-    /// The chromosomes to work on: the job's, else `--chrom`'s (comma-separated or repeated).
-    pub fn or_chroms(&self, chroms: &[String]) -> anyhow::Result<Vec<String>> {
-        Ok(match self.contigs()? {
-            Some(c) => c,
-            None => flatten_list(chroms),
-        })
+    /// The job of the plan, if one is given.
+    pub fn plan_job(&self) -> Option<crate::tools::PlanJob> {
+        let (plan, job) = (self.plan.clone()?, self.job.clone()?);
+        Some(crate::tools::PlanJob { plan, job })
     }
 }
 
-/// The positions a tool works on: the `split` windows of `windows`, or the BED `regions`,
-/// on the `chroms` given (comma-separated or repeated; all when none); `what` names the
-/// work in the error when nothing is left ("score", "embed").
-pub fn chosen_regions(
-    genome: &crate::genome::Genome,
-    windows: Option<&std::path::Path>,
-    split: crate::regions::splits::Split,
-    regions: Option<&std::path::Path>,
-    chroms: &[String],
-    job: &JobArgs,
-    what: &str,
-) -> anyhow::Result<std::collections::HashMap<String, crate::regions::IntervalSet>> {
-    let chroms = job.or_chroms(chroms)?;
-    genome.check_names(chroms.iter().map(String::as_str), "--chrom")?;
-    let mut out = crate::regions::windows::windows_or_bed(genome, windows, split, regions)?;
-    if !chroms.is_empty() {
-        out.retain(|c, _| chroms.contains(c));
-    }
-    if out.values().any(|s| s.covered() > 0) {
-        return Ok(out);
-    }
-    empty_job(job, chroms, what)
+/// The positions a tool works on: `--windows` and `--split`, or `--regions`, on `--chrom`
+/// or a plan's `--job`. Each tool words the help of the first three by `mut_arg`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RegionArgs {
+    #[arg(long, required_unless_present = "regions", conflicts_with = "regions")]
+    pub windows: Option<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t = crate::regions::splits::Split::Test)]
+    pub split: crate::regions::splits::Split,
+    #[arg(value_parser = crate::io::input_path, long)]
+    pub regions: Option<std::path::PathBuf>,
+    /// Only these chromosomes (comma-separated or repeated).
+    #[arg(long = "chrom")]
+    pub chroms: Vec<String>,
+    #[command(flatten)]
+    pub job: JobArgs,
 }
 
-/// No region on the chosen chromosomes: an error, except in a job of the plan (its contigs
-/// all N, or without windows), which gets empty outputs and a warning.
-fn empty_job(
-    job: &JobArgs,
-    chroms: Vec<String>,
-    what: &str,
-) -> anyhow::Result<std::collections::HashMap<String, crate::regions::IntervalSet>> {
-    let Some(name) = job.job.as_deref() else {
-        anyhow::bail!("nothing to {what}: no regions on the chosen chromosomes");
-    };
-    crate::progress::warn(format_args!(
-        "nothing to {what} in job {name}: no regions on {}",
-        chroms.join(", ")
-    ));
-    Ok(chroms
-        .into_iter()
-        .map(|c| (c, Default::default()))
-        .collect())
+impl RegionArgs {
+    /// The library's choice of positions.
+    pub fn choice(&self) -> crate::tools::RegionChoice {
+        crate::tools::RegionChoice {
+            windows: self.windows.clone(),
+            split: self.split,
+            bed: self.regions.clone(),
+            chroms: flatten_list(&self.chroms),
+            plan_job: self.job.plan_job(),
+        }
+    }
 }
 
 /// Splits comma-separated and repeated values into one list.

@@ -1,15 +1,10 @@
 //! The model flags shared by every tool that predicts (score-genome, score-variants,
-//! explain-flanks), turned into [`ModelOptions`] for the library's [`models::load`].
+//! explain-flanks), turned into [`ModelOptions`] for the library's [`crate::models::load`].
 
 use std::path::PathBuf;
 
-use anyhow::Result;
-
-use crate::genome::Genome;
-use crate::io::parquet::Metadata;
-use crate::markov::{MarkovModel, MarkovSettings};
-use crate::models::{self, KmerOptions, MarkovOptions, ModelOptions};
-use crate::predict::Predictor;
+use crate::markov::MarkovSettings;
+use crate::models::{KmerOptions, MarkovOptions, ModelOptions, ModelSpec};
 
 /// Which model and how to run it.
 #[derive(clap::Args, Debug, Clone)]
@@ -74,11 +69,6 @@ impl MarkovArgs {
             other_genome: self.other_genome,
         }
     }
-
-    /// Loads an index as a model for scoring `genome` ([`models::load_markov`]).
-    pub fn load(&self, path: &std::path::Path, genome: &Genome) -> Result<MarkovModel> {
-        Ok(models::load_markov(path, genome, &self.options())?)
-    }
 }
 
 impl ModelArgs {
@@ -96,14 +86,11 @@ impl ModelArgs {
         }
     }
 
-    /// Loads the model, whatever its kind ([`models::load`]), with the provenance to write
-    /// into outputs' metadata.
-    pub fn load(
-        &self,
-        common: &super::Common,
-        genome: &Genome,
-    ) -> Result<(Box<dyn Predictor>, Metadata)> {
-        let loaded = models::load(&self.path, genome, &self.options(common))?;
-        Ok((loaded.predictor, loaded.meta))
+    /// The model and how to run it, for the library's job.
+    pub fn spec(&self, common: &super::Common) -> ModelSpec {
+        ModelSpec {
+            path: self.path.clone(),
+            options: self.options(common),
+        }
     }
 }

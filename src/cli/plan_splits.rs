@@ -2,15 +2,13 @@
 //! the workflow and make-windows read (`splits.tsv`); or a starting workflow config for a
 //! genome (`--init-config`).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::assembly::{self, CrossfitConfig, Plan, PlanSettings, starter};
-use crate::genome::Genome;
-use crate::regions::splits::SplitConfig;
+use crate::assembly::starter;
+use crate::tools::plan_splits::{PlanOutput, PlanSplits};
 
 /// Class every contig (primary, mito, alt, random, unplaced, decoy, hla, other) and assign
 /// it a split, a crossfit fold and a job, so that no copy of a train chromosome is tested.
@@ -59,90 +57,24 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let infos = classified(&args, &genome)?;
-    match &args.init_config {
-        Some(dest) => init_config(&args, dest, &infos),
-        None => plan(&args, infos),
-    }
-}
-
-/// The genome's contigs, each classed by its name, length and the assembly report or contig
-/// table given.
-fn classified(args: &Args, genome: &Genome) -> Result<Vec<assembly::ContigInfo>> {
-    let contigs = genome.contig_lengths();
-    let mut overrides = assembly::Overrides::new();
-    if let Some(p) = &args.assembly_report {
-        overrides.extend(assembly::read_assembly_report(p, &contigs)?);
-    }
-    if let Some(p) = &args.contig_table {
-        overrides.extend(assembly::read_contig_table(p, &contigs)?);
-    }
-    Ok(assembly::classify(&contigs, &overrides))
-}
-
-/// `--init-config`: a starting workflow config for the genome, written to `dest`.
-fn init_config(args: &Args, dest: &Path, infos: &[assembly::ContigInfo]) -> Result<()> {
-    let text = starter::config_text(&starter::Starter {
-        genome: &args.genome,
-        dest,
-        contigs: infos,
-        node: args.node,
-        folds: args.folds,
-        assembly_report: args.assembly_report.as_deref(),
-        contig_table: args.contig_table.as_deref(),
-    })?;
-    write_text(dest, &text)?;
-    eprintln!(
-        "plan-splits: wrote {}; check its splits, then `snakemake -n`",
-        dest.display()
-    );
-    Ok(())
-}
-
-/// The plan of the config's splits (and crossfit folds), to `--output`.
-fn plan(args: &Args, infos: Vec<assembly::ContigInfo>) -> Result<()> {
-    let config = args.config.as_deref().expect("clap requires --config");
-    let settings = PlanSettings {
-        splits: SplitConfig::from_yaml(config)?,
-        crossfit: crossfit_section(config)?,
-        max_jobs: args.max_jobs,
+    let write = match args.init_config {
+        Some(dest) => PlanOutput::InitConfig {
+            dest,
+            node: args.node,
+            folds: args.folds,
+        },
+        None => PlanOutput::Plan {
+            config: args.config.expect("clap requires --config"),
+            output: args.output.expect("clap requires --output"),
+            max_jobs: args.max_jobs,
+        },
     };
-    let plan = Plan::build(infos, &settings)
-        .with_context(|| format!("the splits of {}", args.genome.display()))?;
-    let out = args.output.as_deref().expect("clap requires --output");
-    if out.as_os_str() == "-" {
-        std::io::stdout().write_all(plan.to_tsv().as_bytes())?;
-    } else {
-        write_text(out, &plan.to_tsv())?;
-    }
-    if !args.common.quiet {
-        eprintln!("splits of {}:\n{}", args.genome.display(), plan.summary());
-    }
-    Ok(())
-}
-
-/// Writes `text` to `dest` atomically.
-fn write_text(dest: &std::path::Path, text: &str) -> Result<()> {
-    let mut out = crate::io::OutputFile::create(dest)?;
-    out.write_all(text.as_bytes())
-        .map_err(|e| crate::Error::io(dest, e))?;
-    out.commit()?;
-    Ok(())
-}
-
-/// The `crossfit:` section of a YAML file, if it has one.
-fn crossfit_section(path: &std::path::Path) -> Result<Option<CrossfitConfig>> {
-    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
-    let value: serde_yaml::Value =
-        serde_yaml::from_str(&text).map_err(|e| crate::Error::invalid(path, e.to_string()))?;
-    match value.get("crossfit") {
-        None | Some(serde_yaml::Value::Null) => Ok(None),
-        Some(v) => {
-            Ok(Some(serde_yaml::from_value(v.clone()).map_err(|e| {
-                crate::Error::invalid(path, format!("crossfit: {e}"))
-            })?))
-        }
-    }
+    let job = PlanSplits {
+        genome: args.genome,
+        assembly_report: args.assembly_report,
+        contig_table: args.contig_table,
+        write,
+        quiet: args.common.quiet,
+    };
+    Ok(job.run()?)
 }

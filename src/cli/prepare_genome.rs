@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::{Format, GenomeFile};
+use crate::tools::prepare_genome::PrepareGenome;
 
 /// Copy a FASTA (plain, gzip or bgzip; ragged lines; NCBI headers) or a UCSC .2bit to bgzip
 /// with 60-base lines and names cut to the header's first word, and index it (.fai, .gzi).
@@ -32,22 +32,11 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    crate::io::refuse_stdout(
-        &args.output,
-        "the bgzip FASTA needs its .fai and .gzi beside it",
-    )?;
-    crate::io::refuse_overwrite([&args.genome], [&args.output])?;
-    let size = std::fs::metadata(&args.genome)
-        .map_err(|e| crate::Error::io(&args.genome, e))?
-        .len();
-    // gzip holds about 3.5 bases per byte, .2bit 4: the bar's total is a guess, its rate is not
-    let per_byte = match GenomeFile::inspect(&args.genome)?.format {
-        Format::TwoBit => 4,
-        Format::Fasta(_) => 3,
+    let job = PrepareGenome {
+        genome: args.genome,
+        output: args.output,
+        threads: rayon::current_num_threads() as u32,
+        quiet: args.common.quiet,
     };
-    let pb = crate::progress::bar(size * per_byte, "prepare-genome", args.common.quiet);
-    let threads = rayon::current_num_threads() as u32;
-    crate::genome::prepare::to_bgzip(&args.genome, &args.output, threads, |n| pb.set_position(n))?;
-    pb.finish_and_clear();
-    Ok(())
+    Ok(job.run()?)
 }

@@ -4,12 +4,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::Genome;
-use crate::markov::query::write_probabilities;
-use crate::regions::bed;
+use crate::tools::query_index::QueryIndex;
 
 /// Print the bidirectional Markov model's p(A), p(C), p(G), p(T) at every position of a BED
 /// file, with 17 significant digits (leave-one-out as score-genome applies it).
@@ -44,13 +42,12 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    crate::io::refuse_overwrite([&args.genome, &args.model, &args.regions], [&args.output])?;
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let model = args.markov.load(&args.model, &genome)?;
-    let sets = bed::read_sets(&args.regions, &genome)?
-        .into_iter()
-        .collect();
-    write_probabilities(&model, &genome, &sets, &args.output)?;
-    Ok(())
+    let job = QueryIndex {
+        markov: args.markov.options(),
+        genome: args.genome,
+        index: args.model,
+        regions: args.regions,
+        output: args.output,
+    };
+    Ok(job.run()?)
 }

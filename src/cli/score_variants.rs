@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::Genome;
-use crate::variants::{self, Request, ScoreOptions, Summary};
+use crate::tools::score_variants::ScoreVariants;
+use crate::variants::{self, Request, ScoreOptions};
 
 /// Score every SNV allele of a VCF or BCF: the model's probability of REF and ALT in
 /// context, LLR = log2 p(ALT) - log2 p(REF), the predicted base and the entropy. Every
@@ -96,56 +96,13 @@ pub const RENAMED: &[(&str, &str)] = &[];
 
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
-    check_outputs(&args)?;
-    let genome = Genome::open(&args.genome)
-        .with_context(|| format!("opening genome {}", args.genome.display()))?;
-    let (model, model_meta) = args.model.load(&args.common, &genome)?;
-    crate::models::require_base(model.as_ref(), &args.model.path, "score-variants")?;
-    let (quiet, genome_path) = (args.common.quiet, args.genome.clone());
-    let summary = variants::score_variants(&request(args), &genome, model.as_ref(), &model_meta)?;
-    if !quiet {
-        eprintln!(
-            "score-variants: {} ({})",
-            describe(&summary),
-            model.describe()
-        );
-    }
-    if summary.mismatches > 0 {
-        warn_mismatches(&summary, &genome_path);
-    }
-    Ok(())
-}
-
-/// The records whose REF does not match the genome, which were not scored.
-fn warn_mismatches(summary: &Summary, genome: &std::path::Path) {
-    crate::progress::warn(format_args!(
-        "{} record(s) whose REF is missing or does not match {} were not scored; first: {}",
-        summary.mismatches,
-        genome.display(),
-        summary.examples.join("; ")
-    ));
-}
-
-/// Refuses to overwrite an input, two outputs on standard output, and an index of one.
-fn check_outputs(args: &Args) -> Result<()> {
-    let inputs = [&args.genome, &args.model.path, &args.input]
-        .into_iter()
-        .chain(&args.contig_map);
-    crate::io::refuse_overwrite(inputs, args.output.iter().chain(&args.parquet))?;
-    let to_stdout = args
-        .output
-        .iter()
-        .chain(&args.parquet)
-        .filter(|p| crate::io::is_stdio(p));
-    if to_stdout.count() > 1 {
-        bail!(
-            "-o - and --parquet -: standard output takes one stream; write one of them to a file"
-        );
-    }
-    if args.index && args.output.as_deref().is_some_and(crate::io::is_stdio) {
-        bail!("--index needs the output in a file: an index cannot be made of standard output");
-    }
-    Ok(())
+    let job = ScoreVariants {
+        genome: args.genome.clone(),
+        model: args.model.spec(&args.common),
+        quiet: args.common.quiet,
+        request: request(args),
+    };
+    Ok(job.run()?)
 }
 
 /// The library's request from the options.
@@ -165,15 +122,4 @@ fn request(args: Args) -> Request {
             batch: args.batch,
         },
     }
-}
-
-fn describe(s: &Summary) -> String {
-    format!(
-        "{} records, {} SNV alleles scored, {} non-SNV alleles passed through, {} REF mismatches; {:.0} variants/s",
-        s.records,
-        s.scored,
-        s.not_snv,
-        s.mismatches,
-        s.records as f64 / s.seconds.max(1e-9)
-    )
 }

@@ -2,17 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 
-use crate::genome::Genome;
 use crate::markov::MarkovSettings;
-use crate::nn::config::TrainConfig;
-use crate::nn::data::Repeats;
 use crate::nn::presets;
 use crate::nn::prior::PriorSettings;
-use crate::nn::train::{TrainRequest, train};
-use crate::regions::bed;
+use crate::tools::train_model::{self, TrainModel, TrainOverrides};
 
 /// Train a neural model (mlp, cnn, lstm or transformer) that predicts every base of a chunk
 /// from its flanks in one pass; writes a self-describing model folder.
@@ -111,83 +107,46 @@ pub const RENAMED: &[(&str, &str)] = &[("--precision", "--dtype")];
 pub fn run(args: Args) -> Result<()> {
     args.common.init()?;
     if args.list_presets {
-        print!("{}", presets::table(preset_size)?);
+        print!("{}", train_model::preset_table()?);
         return Ok(());
     }
-    let (Some(genome_path), Some(windows), Some(output)) =
-        (&args.genome, &args.windows, &args.output)
-    else {
+    Ok(job(args)?.run()?)
+}
+
+/// The library's job from the options.
+fn job(args: Args) -> Result<TrainModel> {
+    let (Some(genome), Some(windows), Some(output)) = (
+        args.genome.clone(),
+        args.windows.clone(),
+        args.output.clone(),
+    ) else {
         anyhow::bail!("--genome, --windows and --output are required");
     };
-    check_outputs(&args, [genome_path, windows], output)?;
-    if args.common.threads > 0 {
-        tch::set_num_threads(args.common.threads as i32);
-    }
-    let device = crate::nn::device::resolve(args.compute.device)?;
-    let (run, preset) = run_config(&args)?;
-    let genome = Genome::open(genome_path)
-        .with_context(|| format!("opening genome {}", genome_path.display()))?;
-    train(TrainRequest {
-        genome: &genome,
+    let overrides = TrainOverrides {
+        steps: args.steps,
+        max_minutes: args.max_minutes,
+        max_targets: args.max_targets,
+        target: args.target,
+        precision: args.compute.dtype,
+        prefetch: args.prefetch,
+        loaders: args.loaders,
+    };
+    Ok(TrainModel {
+        genome,
         windows,
-        repeats: repeats(&args, &genome)?,
-        out: output,
-        run,
-        preset: preset.map(str::to_string),
+        output,
         prior: prior_request(&args),
-        device,
+        config: args.config,
+        preset: args.preset,
+        architecture: args.architecture,
+        overrides,
+        repeats: args.repeats,
+        device: args.compute.device,
+        threads: args.common.threads,
         resume: args.resume,
         quiet: args.common.quiet,
         profile: args.profile,
-    })?;
-    Ok(())
-}
-
-/// Refuses an output folder that is an input (`given`, the config, repeats or prior) or
-/// standard output.
-fn check_outputs(args: &Args, given: [&PathBuf; 2], output: &PathBuf) -> Result<()> {
-    let inputs = given
-        .into_iter()
-        .chain(&args.config)
-        .chain(&args.repeats)
-        .chain(&args.prior);
-    crate::io::refuse_overwrite(inputs, [output])?;
-    crate::io::refuse_stdout(output, "train-model writes a model folder")?;
-    Ok(())
-}
-
-/// The repeat annotation given with --repeats, per contig.
-fn repeats<'a>(args: &'a Args, genome: &Genome) -> Result<Option<Repeats<'a>>> {
-    let Some(path) = &args.repeats else {
-        return Ok(None);
-    };
-    let by_contig = bed::read_sets(path, genome)?;
-    Ok(Some(Repeats { path, by_contig }))
-}
-
-/// The flags that override the config's `train:` section.
-fn apply_overrides(args: &Args, train: &mut TrainConfig) {
-    if let Some(s) = args.steps {
-        train.steps = s;
-    }
-    if let Some(m) = args.max_minutes {
-        train.max_minutes = m;
-    }
-    if let Some(t) = args.max_targets {
-        train.max_targets = t;
-    }
-    if let Some(t) = args.target {
-        train.target = t;
-    }
-    if let Some(d) = args.compute.dtype {
-        train.precision = d;
-    }
-    if let Some(n) = args.prefetch {
-        train.prefetch = Some(n);
-    }
-    if let Some(n) = args.loaders {
-        train.loaders = n;
-    }
+    })
 }
 
 /// `--prior` and its settings (a Markov prior always leaves each position's own count out).
@@ -203,34 +162,6 @@ fn prior_request(args: &Args) -> Option<(PathBuf, PriorSettings)> {
         depth: args.prior_depth,
     };
     args.prior.clone().map(|p| (p, settings))
-}
-
-/// The run's config: the config file or preset, the prior a preset needs, the flags over
-/// its train section; and the preset's name.
-fn run_config(args: &Args) -> Result<(crate::nn::RunConfig, Option<&'static str>)> {
-    let (mut run, preset) = presets::load_run_config(
-        args.config.as_deref(),
-        args.preset.as_deref(),
-        args.architecture.as_deref(),
-    )?;
-    if let Some(p) = preset.and_then(|p| presets::find(p, None).ok())
-        && p.needs_prior
-        && args.prior.is_none()
-    {
-        anyhow::bail!(
-            "preset {} is meant to learn a correction to a prior: give --prior (an FM-index from index-genome, or a count table from count-kmers)",
-            p.name
-        );
-    }
-    apply_overrides(args, &mut run.train);
-    Ok((run, preset))
-}
-
-/// Parameters and field of a model config, built on the CPU.
-fn preset_size(model: &crate::nn::ModelConfig) -> crate::Result<(i64, usize)> {
-    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-    let net = crate::nn::arch::build(&vs.root(), model, 0, Default::default())?;
-    Ok((crate::nn::parameter_count(&vs), net.field()))
 }
 
 /// `--preset`'s values: every preset's name, and `cpu-small` (with any architecture).

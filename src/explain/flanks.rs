@@ -79,7 +79,7 @@ impl Contribution {
 fn sample_windows(req: &ExplainRequest, flank: usize) -> Result<Vec<Vec<u8>>> {
     let windows = draw_windows(req.genome, req.regions, req.positions, req.seed, flank)?;
     if windows.is_empty() {
-        return Err(Error::Config(
+        return Err(Error::Nothing(
             "no position with a known base in the regions".into(),
         ));
     }
@@ -111,10 +111,13 @@ fn bands_within(bands: Option<&str>, flank: usize) -> Result<Vec<Band>> {
         None => default_bands(flank),
     };
     if let Some(b) = bands.iter().find(|b| b.start > flank) {
-        return Err(Error::Config(format!(
-            "--bands: band {}-{} lies beyond the model's flank ({flank})",
-            b.start, b.end
-        )));
+        return Err(Error::config(
+            "--bands",
+            format!(
+                "--bands: band {}-{} lies beyond the model's flank ({flank})",
+                b.start, b.end
+            ),
+        ));
     }
     Ok(bands)
 }

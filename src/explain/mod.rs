@@ -41,7 +41,7 @@ pub struct Band {
 
 /// Parses `1,2,3,6-10,11-50`.
 pub fn parse_bands(text: &str) -> crate::Result<Vec<Band>> {
-    let bad = |s: &str, why: &str| Error::Config(format!("--bands: band '{s}': {why}"));
+    let bad = |s: &str, why: &str| Error::config("--bands", format!("--bands: band '{s}': {why}"));
     text.split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|s| {

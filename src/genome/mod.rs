@@ -161,12 +161,15 @@ impl Genome {
         if missing.is_empty() {
             return Ok(());
         }
-        Err(Error::Config(format!(
-            "{what} names chromosome(s) {} that {} lacks; it has: {}",
-            missing.join(", "),
-            self.path().display(),
-            self.contig_list()
-        )))
+        Err(Error::config(
+            what,
+            format!(
+                "{what} names chromosome(s) {} that {} lacks; it has: {}",
+                missing.join(", "),
+                self.path().display(),
+                self.contig_list()
+            ),
+        ))
     }
 
     /// Every contig name, in file order.
@@ -195,11 +198,14 @@ impl Genome {
     /// The whole of contig `name`, encoded.
     pub fn fetch(&self, name: &str) -> Result<EncodedSeq> {
         let contig = self.contig(name).ok_or_else(|| {
-            Error::Config(format!(
-                "{} has no contig '{name}'; it has: {}",
-                self.path().display(),
-                self.contig_list()
-            ))
+            Error::config(
+                "--chrom",
+                format!(
+                    "{} has no contig '{name}'; it has: {}",
+                    self.path().display(),
+                    self.contig_list()
+                ),
+            )
         })?;
         match self.access {
             Access::Indexed => self.fetch_indexed(&mut self.open_raw()?, contig),

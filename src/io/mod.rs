@@ -89,11 +89,14 @@ pub fn refuse_overwrite<'a>(
         };
         for &input in &inputs {
             if let Some(what) = same_file(&out_id, input) {
-                return Err(Error::Config(format!(
-                    "output {} {what} {}: choose another output path",
-                    out.display(),
-                    input.display()
-                )));
+                return Err(Error::config(
+                    "-o",
+                    format!(
+                        "output {} {what} {}: choose another output path",
+                        out.display(),
+                        input.display()
+                    ),
+                ));
             }
         }
     }

@@ -33,7 +33,7 @@ pub fn input_path(value: &str) -> Result<PathBuf> {
         return Ok(PathBuf::from(value));
     }
     spool_stdin().map_err(|e| match std::error::Error::source(&e) {
-        Some(source) => Error::Config(format!("{e}: {source}")),
+        Some(source) => Error::config("-", format!("{e}: {source}")),
         None => e,
     })
 }
@@ -41,14 +41,16 @@ pub fn input_path(value: &str) -> Result<PathBuf> {
 fn spool_stdin() -> Result<PathBuf> {
     let mut spool = SPOOL.lock().unwrap_or_else(|e| e.into_inner());
     if spool.is_some() {
-        return Err(Error::Config(
-            "standard input (-) can feed one input only".into(),
+        return Err(Error::config(
+            "-",
+            "standard input (-) can feed one input only",
         ));
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return Err(Error::Config(
-            "- reads standard input, which is a terminal here: pipe the input in".into(),
+        return Err(Error::config(
+            "-",
+            "- reads standard input, which is a terminal here: pipe the input in",
         ));
     }
     let tmp = std::env::temp_dir();
@@ -90,9 +92,10 @@ pub(super) fn send_to_stdout(tmp: &Path) -> Result<()> {
 /// with others beside it).
 pub fn refuse_stdout(output: &Path, why: &str) -> Result<()> {
     if is_stdio(output) {
-        return Err(Error::Config(format!(
-            "-o -: standard output takes one stream, and {why}"
-        )));
+        return Err(Error::config(
+            "-o",
+            format!("-o -: standard output takes one stream, and {why}"),
+        ));
     }
     Ok(())
 }

@@ -87,9 +87,12 @@ pub fn check_k(k: usize) -> Result<()> {
     if (K_MIN..=K_MAX).contains(&k) {
         Ok(())
     } else {
-        Err(Error::Config(format!(
-            "k = {k} is out of range: k must lie in {K_MIN}..={K_MAX} (a window of 2k+1 <= 29 bases)"
-        )))
+        Err(Error::config(
+            "-k",
+            format!(
+                "k = {k} is out of range: k must lie in {K_MIN}..={K_MAX} (a window of 2k+1 <= 29 bases)"
+            ),
+        ))
     }
 }
 
@@ -260,7 +263,7 @@ pub fn merge_counts(
 ) -> Result<(CountTable, CountsMeta)> {
     let (first, rest) = inputs
         .split_first()
-        .ok_or_else(|| Error::Config("nothing to merge: give at least one count table".into()))?;
+        .ok_or_else(|| Error::Nothing("nothing to merge: give at least one count table".into()))?;
     let (mut table, mut meta) = read_counts(first, budget_bytes)?;
     let mut chroms: Vec<String> = vec![meta.chroms.clone()];
     for path in rest {
@@ -285,7 +288,7 @@ pub fn merge_counts(
 
 /// The error of a merge whose `n` shards are all empty.
 fn nothing_merged(n: usize, k: usize) -> Error {
-    Error::Config(format!(
+    Error::Nothing(format!(
         "the {n} count tables to merge hold no counts at all (every shard is empty: its chromosomes have no position with k = {k} A/C/G/T bases on each side)"
     ))
 }

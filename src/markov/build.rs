@@ -156,7 +156,7 @@ impl TextBuilder {
     /// The text's BWT and its rank blocks; `meta.checksum` and `meta.bases` are filled in.
     pub fn finish(mut self, mut meta: IndexMeta) -> Result<FmdIndex> {
         if self.runs.is_empty() {
-            return Err(Error::Config(
+            return Err(Error::Nothing(
                 "nothing to index: the chosen regions hold no A/C/G/T base".into(),
             ));
         }

@@ -62,14 +62,17 @@ impl TextSize {
     /// of a GB) as the smallest that works.
     fn too_small(&self, bound: u64, needed: u64) -> Error {
         let tenth = (1u64 << 30) / 10;
-        Error::Config(format!(
-            "a memory bound of {} is too small to index {} positions (longest run {}): \
+        Error::config(
+            "--max-memory",
+            format!(
+                "a memory bound of {} is too small to index {} positions (longest run {}): \
              the smallest that works is --max-memory {:.1}G",
-            human(bound),
-            self.positions,
-            self.longest_run,
-            needed.div_ceil(tenth) as f64 / 10.0
-        ))
+                human(bound),
+                self.positions,
+                self.longest_run,
+                needed.div_ceil(tenth) as f64 / 10.0
+            ),
+        )
     }
 
     /// The plan within `bound` bytes, or the smallest bound that works.

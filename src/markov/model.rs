@@ -53,22 +53,25 @@ impl MarkovSettings {
     /// Checks the settings (`--max-order`, `--alpha`, `--min-order`).
     pub fn check(&self) -> crate::Result<()> {
         if !(1..=K_MAX).contains(&self.k) {
-            return Err(crate::Error::Config(format!(
-                "order k = {} is not supported by an FM-index model: 1..={K_MAX}",
-                self.k
-            )));
+            return Err(crate::Error::config(
+                "--max-order",
+                format!(
+                    "order k = {} is not supported by an FM-index model: 1..={K_MAX}",
+                    self.k
+                ),
+            ));
         }
         if !(self.alpha > 0.0 && self.alpha.is_finite()) {
-            return Err(crate::Error::Config(format!(
-                "alpha must be above 0, got {}",
-                self.alpha
-            )));
+            return Err(crate::Error::config(
+                "--alpha",
+                format!("alpha must be above 0, got {}", self.alpha),
+            ));
         }
         if self.min_order > self.k {
-            return Err(crate::Error::Config(format!(
-                "min order {} is above k = {}",
-                self.min_order, self.k
-            )));
+            return Err(crate::Error::config(
+                "--min-order",
+                format!("min order {} is above k = {}", self.min_order, self.k),
+            ));
         }
         Ok(())
     }
@@ -194,7 +197,7 @@ impl MarkovModel {
     /// The first indexed contig whose bases differ in the scored genome, as an error.
     pub fn check_failure(&self) -> crate::Result<()> {
         match self.check.as_ref().and_then(|c| c.failure()) {
-            Some(msg) => Err(crate::Error::Config(msg.to_string())),
+            Some(msg) => Err(crate::Error::config("--model", msg.to_string())),
             None => Ok(()),
         }
     }

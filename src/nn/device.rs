@@ -49,15 +49,21 @@ pub fn resolve(name: DeviceName) -> Result<Device> {
     if (index as i64) < n {
         Ok(Device::Cuda(index))
     } else if n == 0 {
-        Err(Error::Config(format!(
-            "--device {name}: no CUDA device here: {}; use --device cpu, or auto to fall back to the CPU",
-            cuda_unavailable_reason()
-        )))
+        Err(Error::config(
+            "--device",
+            format!(
+                "--device {name}: no CUDA device here: {}; use --device cpu, or auto to fall back to the CPU",
+                cuda_unavailable_reason()
+            ),
+        ))
     } else {
-        Err(Error::Config(format!(
-            "--device {name}: only {n} CUDA device(s), cuda:0..cuda:{}",
-            n - 1
-        )))
+        Err(Error::config(
+            "--device",
+            format!(
+                "--device {name}: only {n} CUDA device(s), cuda:0..cuda:{}",
+                n - 1
+            ),
+        ))
     }
 }
 

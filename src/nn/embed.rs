@@ -119,7 +119,7 @@ impl FeatureWriter<'_> {
                 w.finish().map_err(|e| Error::parquet(self.path, e))?;
                 Ok(())
             }
-            None => Err(Error::Config(
+            None => Err(Error::Nothing(
                 "nothing to embed: no A/C/G/T position in the regions".into(),
             )),
         }

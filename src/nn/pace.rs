@@ -167,10 +167,13 @@ impl Losses {
             } else {
                 format!("between steps {} and {}", step - self.steps, step - 1)
             };
-            return Err(Error::Config(format!(
-                "training diverged {at} (loss {}): lower train.lr",
-                sum / self.steps as f64
-            )));
+            return Err(Error::config(
+                "train.lr",
+                format!(
+                    "training diverged {at} (loss {}): lower train.lr",
+                    sum / self.steps as f64
+                ),
+            ));
         }
         state.progress.loss_sum += sum;
         state.progress.loss_steps += self.steps;

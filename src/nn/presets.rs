@@ -90,18 +90,24 @@ pub fn find(name: &str, architecture: Option<&str>) -> Result<&'static Preset> {
     };
     let preset = PRESETS.iter().find(|p| p.name == full).ok_or_else(|| {
         let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-        Error::Config(format!(
-            "no preset '{full}': use cpu-small (with any architecture) or one of {}",
-            names.join(", ")
-        ))
+        Error::config(
+            "--preset",
+            format!(
+                "no preset '{full}': use cpu-small (with any architecture) or one of {}",
+                names.join(", ")
+            ),
+        )
     })?;
     if let Some(a) = architecture {
         let own = preset.run_config().model.name();
         if own != a {
-            return Err(Error::Config(format!(
-                "preset {}'s architecture is {own}, not {a}: leave out the architecture or pick another preset",
-                preset.name
-            )));
+            return Err(Error::config(
+                "--architecture",
+                format!(
+                    "preset {}'s architecture is {own}, not {a}: leave out the architecture or pick another preset",
+                    preset.name
+                ),
+            ));
         }
     }
     Ok(preset)
@@ -122,7 +128,7 @@ pub fn load_run_config(
         set_architecture(&mut user, arch)?;
     }
     resolve(user, preset).map_err(|e| match (path, e) {
-        (Some(p), Error::Config(msg)) => Error::invalid(p, msg),
+        (Some(p), Error::Config { msg, .. }) => Error::invalid(p, msg),
         (_, e) => e,
     })
 }
@@ -144,14 +150,16 @@ fn set_architecture(user: &mut Value, arch: &str) -> Result<()> {
         .and_then(|m| m.get("architecture"))
         .is_some()
     {
-        return Err(Error::Config(
-            "give the architecture in --config or with --architecture, not both".into(),
+        return Err(Error::config(
+            "--architecture",
+            "give the architecture in --config or with --architecture, not both",
         ));
     }
     if !["mlp", "cnn", "lstm", "transformer"].contains(&arch) {
-        return Err(Error::Config(format!(
-            "--architecture {arch}: use mlp, cnn, lstm or transformer"
-        )));
+        return Err(Error::config(
+            "--architecture",
+            format!("--architecture {arch}: use mlp, cnn, lstm or transformer"),
+        ));
     }
     model_section(user)?.insert("architecture".into(), arch.into());
     Ok(())
@@ -162,7 +170,7 @@ fn model_section(user: &mut Value) -> Result<&mut Mapping> {
     if user.is_null() {
         *user = Value::Mapping(Mapping::new());
     }
-    let not_mapping = |what: &str| Error::Config(format!("{what} must be a mapping"));
+    let not_mapping = |what: &str| Error::config(what, format!("{what} must be a mapping"));
     let root = user
         .as_mapping_mut()
         .ok_or_else(|| not_mapping("the run config"))?;
@@ -179,11 +187,16 @@ pub fn resolve(user: Value, preset: Option<&str>) -> Result<(RunConfig, Option<&
     let mut user = match user {
         Value::Mapping(m) => m,
         Value::Null => Mapping::new(),
-        _ => return Err(Error::Config("the run config must be a mapping".into())),
+        _ => {
+            return Err(Error::config(
+                "--config",
+                "the run config must be a mapping",
+            ));
+        }
     };
     let Some(name) = preset_name(&mut user, preset)? else {
         let run = serde_yaml::from_value(Value::Mapping(user))
-            .map_err(|e| Error::Config(e.to_string()))?;
+            .map_err(|e| Error::config("--config", e.to_string()))?;
         return Ok((run, None));
     };
     let arch = user
@@ -205,11 +218,12 @@ fn with_user_settings(mut base: Value, mut user: Mapping) -> Result<RunConfig> {
         }
     }
     if let Some((k, _)) = user.into_iter().next() {
-        return Err(Error::Config(format!(
-            "unknown field {k:?} in the run config: use preset, model and train"
-        )));
+        return Err(Error::config(
+            "--config",
+            format!("unknown field {k:?} in the run config: use preset, model and train"),
+        ));
     }
-    serde_yaml::from_value(base).map_err(|e| Error::Config(e.to_string()))
+    serde_yaml::from_value(base).map_err(|e| Error::config("--config", e.to_string()))
 }
 
 /// The preset asked for: the config's `preset:` (taken out of `user`) or `--preset`, which
@@ -218,16 +232,18 @@ fn preset_name(user: &mut Mapping, preset: Option<&str>) -> Result<Option<String
     let in_file = match user.remove("preset") {
         Some(Value::String(s)) => Some(s),
         Some(other) => {
-            return Err(Error::Config(format!(
-                "preset: must be a name, not {other:?}"
-            )));
+            return Err(Error::config(
+                "preset",
+                format!("preset: must be a name, not {other:?}"),
+            ));
         }
         None => None,
     };
     match (preset, in_file) {
-        (Some(a), Some(b)) if a != b => Err(Error::Config(format!(
-            "--preset {a} and the config's preset: {b} differ: give one"
-        ))),
+        (Some(a), Some(b)) if a != b => Err(Error::config(
+            "--preset",
+            format!("--preset {a} and the config's preset: {b} differ: give one"),
+        )),
         (Some(a), _) => Ok(Some(a.to_string())),
         (None, b) => Ok(b),
     }
@@ -236,7 +252,10 @@ fn preset_name(user: &mut Mapping, preset: Option<&str>) -> Result<Option<String
 /// The user's settings of `section` (a mapping), each laid over the preset's.
 fn lay_over(base: &mut Value, section: &str, over: Value) -> Result<()> {
     let Value::Mapping(over) = over else {
-        return Err(Error::Config(format!("{section}: must be a mapping")));
+        return Err(Error::config(
+            section,
+            format!("{section}: must be a mapping"),
+        ));
     };
     let target = base
         .get_mut(section)

@@ -96,10 +96,13 @@ fn build_net(req: &TrainRequest, vs: &nn::VarStore) -> Result<Box<dyn ContextNet
     let net = build(&vs.root(), &req.run.model, channels, cfg.target)?;
     let field = net.field();
     if field > cfg.chunk {
-        return Err(Error::Config(format!(
-            "the model's field ({field} bases each side) is larger than the chunk ({} targets): raise train.chunk or lower the flank",
-            cfg.chunk
-        )));
+        return Err(Error::config(
+            "train.chunk",
+            format!(
+                "the model's field ({field} bases each side) is larger than the chunk ({} targets): raise train.chunk or lower the flank",
+                cfg.chunk
+            ),
+        ));
     }
     Ok(net)
 }
@@ -111,8 +114,9 @@ fn training_data(req: &TrainRequest, min_field: usize) -> Result<Data> {
     let prior = load_prior(req, min_field)?;
     let mut data = load_data(req.genome, req.windows, req.repeats.as_ref(), req.quiet)?;
     if cfg.target == crate::target::Target::Repeat && !data.has_repeats() {
-        return Err(Error::Config(
-            "a repeat classifier (target: repeat) has no repeats to learn from: the train and valid chromosomes have none (give --repeats, a mask-repeats BED, or a soft-masked genome)".into(),
+        return Err(Error::config(
+            "train.target",
+            "a repeat classifier (target: repeat) has no repeats to learn from: the train and valid chromosomes have none (give --repeats, a mask-repeats BED, or a soft-masked genome)",
         ));
     }
     attach_prior(&mut data, prior, cfg, req.quiet);
@@ -212,7 +216,7 @@ fn announce(req: &TrainRequest, folder_cfg: &FolderConfig, data: &Data) {
 }
 
 pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
-    let bad = |m: &str| Err(Error::Config(format!("train: {m}")));
+    let bad = |m: &str| Err(Error::config("train", format!("train: {m}")));
     if cfg.chunk == 0 || cfg.batch == 0 {
         return bad("chunk and batch must be at least 1");
     }
@@ -239,7 +243,7 @@ pub(super) fn check_train_config(cfg: &TrainConfig) -> Result<()> {
 
 /// The loss's weights: repeat_weight, `only` one class, and neither for a repeat classifier.
 fn check_loss_weights(cfg: &TrainConfig) -> Result<()> {
-    let bad = |m: &str| Err(Error::Config(format!("train: {m}")));
+    let bad = |m: &str| Err(Error::config("train", format!("train: {m}")));
     if cfg.repeat_weight.is_nan() || cfg.repeat_weight < 0.0 {
         return bad("repeat_weight must be 0 or more");
     }

@@ -44,13 +44,13 @@ pub fn make_windows(
     on_contig: impl FnMut(&str),
 ) -> Result<Vec<WindowRow>> {
     if spec.size == 0 {
-        return Err(Error::Config("window size must be at least 1".into()));
+        return Err(Error::config("--size", "window size must be at least 1"));
     }
     if !(0.0..=1.0).contains(&spec.max_unknown) {
-        return Err(Error::Config(format!(
-            "max_unknown must lie in [0, 1], got {}",
-            spec.max_unknown
-        )));
+        return Err(Error::config(
+            "--max-unknown",
+            format!("max_unknown must lie in [0, 1], got {}", spec.max_unknown),
+        ));
     }
     let assigned = splits.assign(genome)?;
     make_windows_assigned(genome, spec, &assigned, splits, repeats, on_contig)
@@ -308,7 +308,7 @@ pub fn windows_or_bed(
     match (windows, bed) {
         (Some(w), _) => split_regions(w, genome, split),
         (None, Some(b)) => Ok(super::bed::read_sets(b, genome)?.into_iter().collect()),
-        (None, None) => Err(Error::Config("give --windows or --regions".into())),
+        (None, None) => Err(Error::config("--windows", "give --windows or --regions")),
     }
 }
 

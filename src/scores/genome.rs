@@ -80,7 +80,7 @@ fn open_tracks(req: &ScoreRequest, out_dir: &Path) -> Result<(TrackSet, Vec<Stri
     let mut tracks = TrackSet::create(&dests, &contigs)?;
     tracks.round_to_decimals(req.decimals)?;
     if req.regions.values().all(|s| s.covered() == 0) {
-        // the caller chose a job with nothing to score (chosen_regions warned)
+        // the caller chose a job with nothing to score (RegionChoice::choose warned)
         tracks.allow_empty();
     }
     Ok((tracks, contigs.into_iter().map(|c| c.0).collect()))

@@ -90,12 +90,15 @@ fn chrom_sizes(inputs: &[PathBuf], track: &str) -> Result<Vec<(String, u64)>> {
         let bw = open(&dir.join(format!("{track}.bw")))?;
         for c in bw.chroms() {
             if let Some(prev) = owner.insert(c.name.clone(), dir) {
-                return Err(Error::Config(format!(
-                    "chromosome {} is in both {} and {}",
-                    c.name,
-                    prev.display(),
-                    dir.display()
-                )));
+                return Err(Error::config(
+                    "INPUTS",
+                    format!(
+                        "chromosome {} is in both {} and {}",
+                        c.name,
+                        prev.display(),
+                        dir.display()
+                    ),
+                ));
             }
             sizes.push((c.name.clone(), c.length as u64));
         }

@@ -216,11 +216,14 @@ fn check_indexed(path: &Path) -> Result<()> {
 /// The region's contig must be one the header declares.
 fn has_contig(header: &HeaderView, r: &Region, region: &str, path: &Path) -> Result<u32> {
     header.name2rid(r.chrom.as_bytes()).map_err(|_| {
-        Error::Config(format!(
-            "--region {region}: {} has no contig '{}'",
-            path.display(),
-            r.chrom
-        ))
+        Error::config(
+            "--region",
+            format!(
+                "--region {region}: {} has no contig '{}'",
+                path.display(),
+                r.chrom
+            ),
+        )
     })
 }
 
@@ -231,7 +234,7 @@ fn open_bcf_region(path: &Path, region: &str) -> Result<bcf::IndexedReader> {
     let rid = has_contig(Read::header(&reader), &r, region, path)?;
     reader
         .fetch(rid, r.start, r.end)
-        .map_err(|e| Error::Config(format!("--region {region}: {e}")))?;
+        .map_err(|e| Error::config("--region", format!("--region {region}: {e}")))?;
     Ok(reader)
 }
 

@@ -50,9 +50,10 @@ impl Region {
     /// `chrom`, `chrom:start` or `chrom:start-end`, 1-based inclusive (commas allowed).
     pub fn parse(region: &str) -> Result<Region> {
         let bad = || {
-            Error::Config(format!(
-                "--region '{region}': use chrom, chrom:start or chrom:start-end (1-based)"
-            ))
+            Error::config(
+                "--region",
+                format!("--region '{region}': use chrom, chrom:start or chrom:start-end (1-based)"),
+            )
         };
         let Some((chrom, range)) = region.rsplit_once(':') else {
             return Ok(Region {

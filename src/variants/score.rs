@@ -100,7 +100,7 @@ pub fn score_sites(
     rc_average: bool,
 ) -> crate::Result<Vec<RecordScore>> {
     if let Some(s) = sites.iter().find(|s| s.pos >= codes.len()) {
-        return Err(crate::Error::Config(format!(
+        return Err(crate::Error::Internal(format!(
             "position {} (0-based) is outside a contig of {} bases",
             s.pos,
             codes.len()

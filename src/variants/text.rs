@@ -120,8 +120,12 @@ impl TextReader {
             tbx,
             itr: ptr::null_mut(),
         };
-        let chrom = CString::new(region.chrom.as_bytes())
-            .map_err(|_| Error::Config(format!("--region: bad contig name {:?}", region.chrom)))?;
+        let chrom = CString::new(region.chrom.as_bytes()).map_err(|_| {
+            Error::config(
+                "--region",
+                format!("--region: bad contig name {:?}", region.chrom),
+            )
+        })?;
         let tid = unsafe { htslib::tbx_name2id(tbx, chrom.as_ptr()) };
         if tid >= 0 {
             query.seek(tid, region, path)?;

@@ -170,7 +170,7 @@ fn build_spec(vs: &nn::Path, cfg: &ModelConfig, head: HeadSpec) -> Result<Box<dy
 }
 
 fn bad(msg: String) -> Error {
-    Error::Config(msg)
+    Error::config("model", msg)
 }
 
 /// How an architecture's stream sits in the two-stream frame.

@@ -1,8 +1,9 @@
 //! `-` as standard input or standard output, so a step can sit in a pipe
 //! (`samtools faidx g.fa chr1 | score-genome -g - ...`, `score-variants ... -o - | bcftools view`).
 //!
-//! An input given as `-` is read to its end into a spool file (in `$TMPDIR`, removed when the
-//! tool ends) while the arguments are parsed, because every reader needs what a pipe cannot
+//! An input given as `-`, or as a pipe (the shell's `<(...)`, a named pipe), is read to its
+//! end into a spool file (in `$TMPDIR`, removed when the tool ends) while the arguments are
+//! parsed, because every reader needs what a pipe cannot
 //! give: a FASTA its faidx index, a BED or VCF its compression told from the first bytes.
 //! An output given as `-` is written to a temporary file like any other and copied to
 //! standard output once the tool has succeeded, so a failed run sends nothing down the pipe.
@@ -22,25 +23,41 @@ pub fn is_stdio(path: &Path) -> bool {
     path.as_os_str() == STDIO
 }
 
-/// The spool of standard input, once read.
-static SPOOL: Mutex<Option<tempfile::TempDir>> = Mutex::new(None);
+/// The spools of standard input and of pipes given by name, once read.
+static SPOOLS: Mutex<Vec<tempfile::TempDir>> = Mutex::new(Vec::new());
 
-/// clap's value parser for an input path that may be `-`: standard input is read into a
-/// spool file, whose path is returned (named `stdin`, so messages say where it came from).
-/// (clap shows an error's message alone, so the reason of an I/O error joins its path.)
+/// clap's value parser for an input path that may be `-` or a pipe: standard input, or a
+/// named pipe such as the shell's process substitution (`--regions <(zcat sites.bed.gz)`,
+/// `/dev/fd/63`), is read into a spool file, whose path is returned (named `stdin`, or after
+/// the pipe, so messages say where it came from). (clap shows an error's message alone, so
+/// the reason of an I/O error joins its path.)
 pub fn input_path(value: &str) -> Result<PathBuf> {
-    if value != STDIO {
+    let spooled = if value == STDIO {
+        spool_stdin()
+    } else if is_pipe(Path::new(value)) {
+        spool_pipe(Path::new(value))
+    } else {
         return Ok(PathBuf::from(value));
-    }
-    spool_stdin().map_err(|e| match std::error::Error::source(&e) {
-        Some(source) => Error::config("-", format!("{e}: {source}")),
+    };
+    spooled.map_err(|e| match std::error::Error::source(&e) {
+        Some(source) => Error::config(value, format!("{e}: {source}")),
         None => e,
     })
 }
 
+/// Whether `path` is a pipe or a character device (`/dev/stdin`): read once, from the start
+/// only, where every reader needs to look at the first bytes and then read them again.
+fn is_pipe(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| {
+        let t = m.file_type();
+        t.is_fifo() || t.is_char_device()
+    })
+}
+
 fn spool_stdin() -> Result<PathBuf> {
-    let mut spool = SPOOL.lock().unwrap_or_else(|e| e.into_inner());
-    if spool.is_some() {
+    let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if spools.iter().any(|d| d.path().join("stdin").exists()) {
         return Err(Error::config(
             "-",
             "standard input (-) can feed one input only",
@@ -53,21 +70,36 @@ fn spool_stdin() -> Result<PathBuf> {
             "- reads standard input, which is a terminal here: pipe the input in",
         ));
     }
+    let (dir, path) = spool(&mut stdin.lock(), "stdin")?;
+    spools.push(dir);
+    Ok(path)
+}
+
+/// Reads the pipe `path` into a spool named after it.
+fn spool_pipe(path: &Path) -> Result<PathBuf> {
+    let mut pipe = File::open(path).map_err(|e| Error::io(path, e))?;
+    let name = format!("pipe-{}", super::file_name(path));
+    let (dir, spooled) = spool(&mut pipe, &name)?;
+    SPOOLS.lock().unwrap_or_else(|e| e.into_inner()).push(dir);
+    Ok(spooled)
+}
+
+/// Copies `from` to its end into a file `name` of a new folder in `$TMPDIR`.
+fn spool(from: &mut impl std::io::Read, name: &str) -> Result<(tempfile::TempDir, PathBuf)> {
     let tmp = std::env::temp_dir();
     let dir = tempfile::Builder::new()
         .prefix("dnactx-stdin.")
         .tempdir_in(&tmp)
         .map_err(|e| Error::io(&tmp, e))?;
-    let path = dir.path().join("stdin");
+    let path = dir.path().join(name);
     let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    std::io::copy(&mut stdin.lock(), &mut file).map_err(|e| Error::io(&path, e))?;
-    *spool = Some(dir);
-    Ok(path)
+    std::io::copy(from, &mut file).map_err(|e| Error::io(&path, e))?;
+    Ok((dir, path))
 }
 
-/// Removes the spool of standard input, if any (when the tool ends).
+/// Removes the spools, if any (when the tool ends).
 pub fn remove_spool() {
-    SPOOL.lock().unwrap_or_else(|e| e.into_inner()).take();
+    SPOOLS.lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 
 /// A temporary file for an output that goes to standard output, in `$TMPDIR`.

@@ -118,3 +118,29 @@ def test_a_failed_step_sends_nothing_and_one_stdin_only(genome, tmp_path):
     res = subprocess.run([tool("score-genome"), "-g", g, "-m", str(tmp_path / "i.fmd"), "--regions", str(bad),
                           "-o", "-"], capture_output=True)
     assert res.returncode != 0 and b"writes a folder" in res.stderr, res.stderr
+
+
+def test_process_substitution_and_named_pipes_are_read_as_files(genome, tmp_path):
+    """`--regions <(...)` (a /dev/fd pipe) and a named pipe: readers that look at the first
+    bytes and then read again get the whole input, as from a file."""
+    d, g = genome
+    run([tool("index-genome"), "-g", g, "-o", tmp_path / "i.fmd", "-q"])
+    bed = tmp_path / "q.bed"
+    bed.write_text("chrI\t1000\t1200\nchrI\t50000\t50100\n")
+    want_cmd = [tool("query-index"), "-g", g, "-m", tmp_path / "i.fmd", "--regions", bed, "-o", tmp_path / "q.tsv", "-q"]
+    run(want_cmd)
+    want = (tmp_path / "q.tsv").read_bytes()
+    # the shell's process substitution, a gzip BED and a FASTA through two pipes at once
+    script = (f"{tool('query-index')} -g <(samtools faidx {g} chrI) -m {tmp_path / 'i.fmd'} "
+              f"--regions <(gzip -c {bed}) -o - -q")
+    res = subprocess.run(["bash", "-c", script], capture_output=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == want and res.stdout.count(b"\n") == 301
+    # a named pipe
+    fifo = tmp_path / "sites.fifo"
+    subprocess.run(["mkfifo", fifo], check=True)
+    writer = subprocess.Popen(["bash", "-c", f"cat {bed} > {fifo}"])
+    res = subprocess.run([tool("query-index"), "-g", g, "-m", tmp_path / "i.fmd", "--regions", fifo,
+                          "-o", "-", "-q"], capture_output=True)
+    writer.wait()
+    assert res.returncode == 0 and res.stdout == want, res.stderr

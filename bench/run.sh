@@ -14,7 +14,7 @@ declare -A AREAS=(
     [markov]="markov copies"
     [nn]="nn budget sweep depth fusion"
     [quality]="quality tracks"
-    [gpu]="gpu gpu-score gpu-sweep"
+    [gpu]="gpu gpu-score gpu-targets gpu-sweep"
     [scale]="scale human-scale crossfit scaffolds dryrun"
     [check]="compare"
 )
@@ -39,7 +39,7 @@ list() {
     done
     echo
     echo "Helpers: lib.sh, measure.sh (sourced), gpu-carry.sh and gpu-carried.sh (a build carried"
-    echo "to a lent GPU machine), kernels.py and conv_layouts.py (GPU profiles), ensemble.py."
+    echo "to a lent GPU machine), kernels.py, ops.py and conv_layouts.py (profiles), ensemble.py."
 }
 
 run_one() { # NAME ARGS...

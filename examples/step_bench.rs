@@ -20,14 +20,18 @@
 //!
 //!   cargo run --release --features torch --example step_bench -- [--device cuda] \
 //!       [--presets gpu-large,seed-cnn] [--precisions bf16,tf32] [--seconds 3] \
-//!       [--shapes 2048x32,4096x16] [--repeats 1] [--profile DIR] [--score] [--no-train]
+//!       [--shapes 2048x32,4096x16] [--repeats 1] [--profile DIR] [--score] [--no-train] \
+//!       [--channels-last]
+//!
+//! `--channels-last` runs the `after` network in CUDA's layout on any device, so that on the
+//! CPU `--profile` lists the operators a CUDA step dispatches (bench/ops.py counts them).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::ValueEnum;
 use dnactx::nn::adamw::AdamW;
-use dnactx::nn::arch::{ContextNet, build, build_reference};
+use dnactx::nn::arch::{ContextNet, Layout, build, build_layout, build_reference};
 use dnactx::nn::flops::forward_per_position;
 use dnactx::nn::precision::{Dtype, autocast, pinned};
 use dnactx::nn::presets::find;
@@ -90,6 +94,8 @@ fn parse_args() -> Args {
             "--profile" => a.profile = Some(PathBuf::from(v())),
             "--score" => a.score = true,
             "--no-train" => a.train = false,
+            // the CUDA path's network on the CPU: its operators counted by --profile
+            "--channels-last" => CHANNELS_LAST.store(true, std::sync::atomic::Ordering::Relaxed),
             _ => panic!("unknown argument {k}"),
         }
     }
@@ -154,12 +160,18 @@ struct Net {
     net: Box<dyn ContextNet>,
 }
 
+/// `--channels-last`: the `after` network channels-last whatever the device (CUDA's layout).
+static CHANNELS_LAST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn make_net(cfg: &dnactx::nn::ModelConfig, variant: Variant, device: Device) -> Net {
     tch::manual_seed(1);
     let vs = nn::VarStore::new(device);
     let target = Default::default();
     let net = match variant {
         Variant::Before => build_reference(&vs.root(), cfg, 4, target),
+        Variant::After if CHANNELS_LAST.load(std::sync::atomic::Ordering::Relaxed) => {
+            build_layout(&vs.root(), cfg, 4, target, Layout::ChannelsLast)
+        }
         Variant::After => build(&vs.root(), cfg, 4, target),
     }
     .unwrap();

@@ -133,7 +133,7 @@ impl CausalConv {
         let tail = (d - l % d) % d;
         let x4 = self.rows_nlc(x, reverse, shift, tail);
         let y = x4.conv2d(
-            &self.kernel_nlc(reverse),
+            &self.kernel_nlc(reverse, x.kind()),
             self.conv.bs.as_ref(),
             [1, 1],
             [0, 0],
@@ -166,18 +166,10 @@ impl CausalConv {
         xp.view([n, rows, d, c]).permute([0, 3, 1, 2])
     }
 
-    /// The kernel as C_out x C_in x k x 1, channels-last like the input (flipped with
-    /// `reverse`).
-    fn kernel_nlc(&self, reverse: bool) -> Tensor {
-        let w = if reverse {
-            self.conv.ws.flip([2])
-        } else {
-            self.conv.ws.shallow_clone()
-        };
-        w.permute([0, 2, 1])
-            .contiguous()
-            .unsqueeze(2)
-            .permute([0, 3, 1, 2])
+    /// The kernel as C_out x C_in x k x 1, channels-last like the input and in its `kind`
+    /// (flipped with `reverse`).
+    fn kernel_nlc(&self, reverse: bool, kind: Kind) -> Tensor {
+        crate::nn::shim::kernel_rows(&self.conv.ws, reverse, kind)
     }
 
     /// The dilation: inputs whose length it divides run without cropping.

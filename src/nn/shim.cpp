@@ -84,6 +84,22 @@ static std::string last_error;
 
 extern "C" const char* dnactx_last_error() { return last_error.c_str(); }
 
+// The kernel of a 1-D convolution (C_out x C_in x k) as a k x 1 2-D kernel in `kind` (an
+// at::ScalarType) with channels-last strides, flipped along k when reverse: one copy, where a
+// permute, a copy, an unsqueeze and a permute took four operators (and autocast its cast).
+extern "C" void* dnactx_kernel_rows(const void* w, int reverse, int kind) {
+  try {
+    const at::Tensor& W = *static_cast<const at::Tensor*>(w);
+    at::Tensor k = reverse ? W.flip({2}) : W;
+    auto options = k.options().dtype(static_cast<c10::ScalarType>(kind));
+    return new at::Tensor(k.unsqueeze(3).to(options, /*non_blocking=*/false, /*copy=*/false,
+                                            at::MemoryFormat::ChannelsLast));
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return nullptr;
+  }
+}
+
 static std::vector<at::Tensor> tensors(void* const* p, int64_t n) {
   std::vector<at::Tensor> out;
   out.reserve(n);

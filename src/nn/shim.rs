@@ -17,6 +17,7 @@ unsafe extern "C" {
         eps: f64,
     ) -> *mut c_void;
     fn dnactx_last_error() -> *const std::ffi::c_char;
+    fn dnactx_kernel_rows(w: *const c_void, reverse: i32, kind: i32) -> *mut c_void;
     fn dnactx_adamw_step(
         params: *const *mut c_void,
         exp_avg: *const *mut c_void,
@@ -61,6 +62,32 @@ pub fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f64) -> Tenso
         x.size()
     );
     unsafe { Tensor::from_ptr(p.cast()) }
+}
+
+/// A 1-D convolution's weight (C_out x C_in x k) as the k x 1 kernel of a 2-D convolution
+/// over rows, C_out x C_in x k x 1 with channels-last strides, in `kind` (the input's dtype,
+/// so that autocast need not cast it again), flipped along k with `reverse`: one copy.
+pub fn kernel_rows(w: &Tensor, reverse: bool, kind: tch::Kind) -> Tensor {
+    // SAFETY: as in layer_norm: the shim reads `w` and returns a new at::Tensor* or null.
+    let p = unsafe { dnactx_kernel_rows(w.as_ptr().cast(), reverse as i32, scalar_type(kind)) };
+    assert!(
+        !p.is_null(),
+        "libtorch could not lay out the kernel {:?}: {}",
+        w.size(),
+        last_error()
+    );
+    unsafe { Tensor::from_ptr(p.cast()) }
+}
+
+/// libtorch's number (c10::ScalarType) of a floating-point kind.
+fn scalar_type(kind: tch::Kind) -> i32 {
+    match kind {
+        tch::Kind::Half => 5,
+        tch::Kind::Float => 6,
+        tch::Kind::Double => 7,
+        tch::Kind::BFloat16 => 15,
+        k => panic!("a kernel in {k:?}: networks run in float, half or bfloat16"),
+    }
 }
 
 /// The hyperparameters of one AdamW step.

@@ -378,6 +378,63 @@ mod tests {
         }
     }
 
+    /// The weights' gradients of a loss over the central span: the same through the
+    /// channels-last network (CUDA's: rows of d, the kernels laid out by the shim) as through
+    /// the reference, for every small architecture and seed-cnn.
+    #[test]
+    fn the_channels_last_gradients_match_the_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("weights.safetensors");
+        let mut cases: Vec<ModelConfig> = small_configs();
+        cases.push(
+            crate::nn::presets::find("seed-cnn", None)
+                .unwrap()
+                .run_config()
+                .model,
+        );
+        for (i, cfg) in cases.iter().enumerate() {
+            tch::manual_seed(i as i64);
+            let vs_ref = nn::VarStore::new(tch::Device::Cpu);
+            let reference = build_reference(&vs_ref.root(), cfg, 4, Target::Base).unwrap();
+            vs_ref.save(&path).unwrap();
+            let mut vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build_layout(&vs.root(), cfg, 4, Target::Base, Layout::ChannelsLast).unwrap();
+            vs.load(&path).unwrap();
+            let grads = |net: &dyn ContextNet, vs: &nn::VarStore| {
+                let field = net.field() as i64;
+                let (n, len) = (2, 2 * field + 64);
+                let mut rng = SplitMix64(i as u64);
+                let codes: Vec<i64> = (0..n * len).map(|_| rng.below(5) as i64).collect();
+                let x = Tensor::from_slice(&codes).view([n, len]);
+                tch::manual_seed(7);
+                let p = Tensor::rand([n, len, 4], (tch::Kind::Float, tch::Device::Cpu));
+                let logp = net
+                    .forward_span(&x, Some(&(p + 0.1).log()), field, len - 2 * field)
+                    .log_softmax(-1, tch::Kind::Float);
+                let w = Tensor::rand_like(&logp);
+                (logp * w).sum(tch::Kind::Float).backward();
+                let mut out: Vec<(String, Tensor)> = vs
+                    .variables()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.grad().copy()))
+                    .collect();
+                out.sort_by(|a, b| a.0.cmp(&b.0));
+                out
+            };
+            let (want, got) = (grads(reference.as_ref(), &vs_ref), grads(net.as_ref(), &vs));
+            assert_eq!(want.len(), got.len());
+            for ((k, a), (_, b)) in want.iter().zip(&got) {
+                let scale = a.abs().max().double_value(&[]).max(1e-3);
+                let d = max_diff(a, b) / scale;
+                assert!(
+                    d <= 1e-4,
+                    "{} {k}: gradients differ by {d} (relative)",
+                    cfg.name()
+                );
+            }
+        }
+    }
+
     /// Every small architecture with and without a prior (and its depth channels), for
     /// base, two-class and repeat targets; and three presets with a prior.
     fn reference_cases() -> Vec<(ModelConfig, usize, Target)> {

@@ -403,15 +403,19 @@ mod tests {
             let grads = |net: &dyn ContextNet, vs: &nn::VarStore| {
                 let field = net.field() as i64;
                 let (n, len) = (2, 2 * field + 64);
+                // from a generator of its own: libtorch's is shared with the tests beside
                 let mut rng = SplitMix64(i as u64);
-                let codes: Vec<i64> = (0..n * len).map(|_| rng.below(5) as i64).collect();
-                let x = Tensor::from_slice(&codes).view([n, len]);
-                tch::manual_seed(7);
-                let p = Tensor::rand([n, len, 4], (tch::Kind::Float, tch::Device::Cpu));
+                let mut uniform = |k: i64| {
+                    let v: Vec<f32> = (0..k).map(|_| rng.below(1000) as f32 / 1000.0).collect();
+                    Tensor::from_slice(&v)
+                };
+                let codes = (uniform(n * len) * 5.0).to_kind(tch::Kind::Int64);
+                let x = codes.view([n, len]);
+                let p = uniform(n * len * 4).view([n, len, 4]);
                 let logp = net
                     .forward_span(&x, Some(&(p + 0.1).log()), field, len - 2 * field)
                     .log_softmax(-1, tch::Kind::Float);
-                let w = Tensor::rand_like(&logp);
+                let w = uniform(logp.numel() as i64).view_as(&logp);
                 (logp * w).sum(tch::Kind::Float).backward();
                 let mut out: Vec<(String, Tensor)> = vs
                     .variables()

@@ -126,34 +126,51 @@ impl CausalConv {
     /// rows of d positions (position p = row * d + phase, a free view of N x L x C), the
     /// dilated kernel is a k x 1 kernel over rows, which cuDNN runs on its fast implicit-GEMM
     /// kernels in every direction (its dilated weight gradient fell back to a slow kernel).
-    /// The output needs no cropping when d divides L.
     pub fn forward_nlc(&self, x: &Tensor, reverse: bool, shift: bool) -> Tensor {
-        let (n, l, _) = x.size3().expect("an N x L x C input");
-        let d = self.dilation;
-        let tail = (d - l % d) % d;
-        let x4 = self.rows_nlc(x, reverse, shift, tail);
-        let y = x4.conv2d(
-            &self.kernel_nlc(reverse, x.kind()),
+        self.forward_rows(&Rows::flat_input(x, reverse), shift)
+            .flat()
+    }
+
+    /// [`CausalConv::forward_nlc`] over activations already in rows: those of a layer of
+    /// the same dilation chain on without leaving them (no shift then), others are laid out
+    /// anew. The output is in rows of this layer's dilation.
+    pub fn forward_rows(&self, x: &Rows, shift: bool) -> Rows {
+        let (d, reverse) = (self.dilation, x.reverse);
+        let rows = if x.d == d && !shift {
+            // zeros where the kernel reads beyond the valid positions; the padding of the
+            // rows lies on the side it never reads
+            let k_rows = self.pad / d;
+            let (before, after) = if reverse { (0, k_rows) } else { (k_rows, 0) };
+            x.t.constant_pad_nd([0, 0, before, after])
+        } else {
+            self.padded_rows(&x.flat(), reverse, shift)
+        };
+        let y = rows.conv2d(
+            &self.kernel_nlc(reverse, rows.kind()),
             self.conv.bs.as_ref(),
             [1, 1],
             [0, 0],
             [1, 1],
             1,
         );
-        // N x C_out x (L + tail) / d x d -> N x (L + tail) x C_out
-        let out_rows = y.size()[2];
-        let y = y.permute([0, 2, 3, 1]).reshape([n, out_rows * d, -1]);
-        if tail > 0 { y.narrow(1, 0, l) } else { y }
+        Rows {
+            t: y,
+            d,
+            len: x.len,
+            reverse,
+        }
     }
 
-    /// The input padded with zeros where the kernel reaches beyond an end and up to a whole
-    /// number of rows (`tail` positions more), moved by one with `shift` (a negative pad
-    /// crops), as N x C x rows x d with channels-last strides: a view of the padded input.
-    fn rows_nlc(&self, x: &Tensor, reverse: bool, shift: bool, tail: i64) -> Tensor {
+    /// The N x L x C input padded with zeros where the kernel reaches beyond an end and up
+    /// to a whole number of rows (after the end for a causal stream, before the start for
+    /// `reverse`), moved by one with `shift` (a negative pad crops), as N x C x rows x d with
+    /// channels-last strides: a view of the padded input.
+    fn padded_rows(&self, x: &Tensor, reverse: bool, shift: bool) -> Tensor {
         let (n, l, c) = x.size3().expect("an N x L x C input");
         let (d, s) = (self.dilation, shift as i64);
+        let tail = (d - l % d) % d;
         let (before, after) = if reverse {
-            (-s, self.pad + tail + s)
+            (tail - s, self.pad + s)
         } else {
             (self.pad + s, tail - s)
         };
@@ -175,6 +192,57 @@ impl CausalConv {
     /// The dilation: inputs whose length it divides run without cropping.
     pub fn dilation(&self) -> usize {
         self.dilation as usize
+    }
+}
+
+/// Activations of `len` positions in rows of `d` (position p = row * d + phase), N x C x
+/// rows x d with channels-last strides, as a convolution of dilation d reads them; or, with
+/// `d` 0, N x L x C. The rows
+/// hold up to d - 1 positions more than `len`: after the end for a causal stream, before the
+/// start for an anti-causal one (`reverse`), where no valid position's kernel reads.
+#[derive(Debug)]
+pub struct Rows {
+    pub t: Tensor,
+    pub d: i64,
+    pub len: i64,
+    pub reverse: bool,
+}
+
+impl Rows {
+    /// N x L x C activations, not yet in rows (`d` 0): the first convolution that reads
+    /// them lays them out.
+    pub fn flat_input(x: &Tensor, reverse: bool) -> Rows {
+        Rows {
+            t: x.shallow_clone(),
+            d: 0,
+            len: x.size()[1],
+            reverse,
+        }
+    }
+
+    /// The activations as N x L x C.
+    pub fn flat(&self) -> Tensor {
+        if self.d == 0 {
+            return self.t.shallow_clone();
+        }
+        let (n, c, r, d) = self.t.size4().expect("N x C x rows x d");
+        let y = self.t.permute([0, 2, 3, 1]).reshape([n, r * d, c]);
+        let tail = r * d - self.len;
+        match (tail, self.reverse) {
+            (0, _) => y,
+            (_, false) => y.narrow(1, 0, self.len),
+            (_, true) => y.narrow(1, tail, self.len),
+        }
+    }
+
+    /// `f` applied to the activations as they lie (an elementwise function).
+    pub fn map(&self, f: impl FnOnce(&Tensor) -> Tensor) -> Rows {
+        Rows {
+            t: f(&self.t),
+            d: self.d,
+            len: self.len,
+            reverse: self.reverse,
+        }
     }
 }
 

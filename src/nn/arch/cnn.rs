@@ -7,7 +7,7 @@ use tch::nn::{self, Module};
 use super::{ContextNet, Frame, HeadSpec, bad};
 use crate::Result;
 use crate::nn::config::CnnConfig;
-use crate::nn::layers::{CausalConv, CausalStream, Join};
+use crate::nn::layers::{CausalConv, CausalStream, Join, Rows};
 
 #[derive(Debug)]
 struct CnnStream {
@@ -41,19 +41,41 @@ impl CausalStream for CnnStream {
 
     /// Channels-last ([`super::Layout::ChannelsLast`], CUDA's): the norms run over contiguous
     /// channels in the activations' precision, the convolutions channels-last; the first
-    /// convolution takes the one-base shift.
+    /// convolution takes the one-base shift. Consecutive layers of one dilation pass their
+    /// activations on in rows ([`Rows`]), sparing the re-layout between them.
     fn forward_nlc(&self, x: &Tensor, reverse: bool) -> Tensor {
-        let mut h = x.shallow_clone();
+        let mut h = Rows::flat_input(x, reverse);
         for (i, conv) in self.convs.iter().enumerate() {
             let y = match self.norms.get(i.wrapping_sub(1)) {
-                Some(norm) => conv.forward_nlc(&norm_nlc(norm, &h), reverse, i == 0),
-                None => conv.forward_nlc(&h, reverse, i == 0),
+                Some(norm) => conv.forward_rows(&norm_rows(norm, &h), i == 0),
+                None => conv.forward_rows(&h, i == 0),
             }
-            .relu();
-            h = if self.residual && i > 0 { h + y } else { y };
+            .map(Tensor::relu);
+            h = if self.residual && i > 0 {
+                add(&h, &y)
+            } else {
+                y
+            };
         }
-        h
+        h.flat()
     }
+}
+
+/// `a + b`, in rows where both are in rows of one dilation (then laid out alike).
+fn add(a: &Rows, b: &Rows) -> Rows {
+    if a.d == b.d {
+        a.map(|t| t + &b.t)
+    } else {
+        Rows::flat_input(&(a.flat() + b.flat()), a.reverse)
+    }
+}
+
+/// Each position normalized over its channels, the activations kept as they lie.
+fn norm_rows(norm: &nn::LayerNorm, x: &Rows) -> Rows {
+    if x.d == 0 {
+        return x.map(|t| norm_nlc(norm, t));
+    }
+    x.map(|t| norm_nlc(norm, &t.permute([0, 2, 3, 1])).permute([0, 3, 1, 2]))
 }
 
 fn gcd(a: i64, b: i64) -> i64 {

@@ -258,6 +258,15 @@ mod tests {
                 norm: true,
                 dense: vec![8],
             }),
+            // layers of one dilation in a row: the channels-last network chains them in rows
+            ModelConfig::Cnn(CnnConfig {
+                channels: 8,
+                kernel_sizes: vec![2, 3, 3, 2],
+                dilations: vec![2, 2, 3, 3],
+                residual: true,
+                norm: true,
+                dense: vec![8],
+            }),
             ModelConfig::Lstm(LstmConfig {
                 flank: 9,
                 conv_channels: 6,

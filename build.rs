@@ -13,6 +13,8 @@ fn main() {
         "LIBTORCH_USE_PYTORCH",
         "PYTHON_SYS_EXECUTABLE",
         "DNACTX_LINK_CUDA",
+        "DNACTX_CUDA_GRAPH",
+        "DNACTX_CUDA_INCLUDE",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -50,7 +52,8 @@ fn main() {
 fn libtorch_shim(lib: &std::path::Path) {
     println!("cargo:rerun-if-changed=src/nn/shim.cpp");
     let root = lib.parent().expect("libtorch's lib folder has a parent");
-    cc::Build::new()
+    let mut build = cc::Build::new();
+    build
         .cpp(true)
         .file("src/nn/shim.cpp")
         .include(root.join("include"))
@@ -58,8 +61,26 @@ fn libtorch_shim(lib: &std::path::Path) {
         .flag("-std=c++17")
         .warnings(false)
         .extra_warnings(false)
-        .flag_if_supported("-w")
-        .compile("dnactx_shim");
+        .flag_if_supported("-w");
+    // DNACTX_CUDA_GRAPH=1 (bench/gpu-carry.sh): the shim's CUDA graphs, against a CUDA
+    // libtorch and the CUDA runtime's headers (DNACTX_CUDA_INCLUDE), linked with libtorch's
+    // CUDA libraries, whose own CUDA libraries the machine that runs it provides.
+    if std::env::var("DNACTX_CUDA_GRAPH").as_deref() == Ok("1") {
+        build.define("DNACTX_CUDA_GRAPH", None);
+        if let Some(inc) = std::env::var_os("DNACTX_CUDA_INCLUDE") {
+            build.include(inc);
+        }
+        for arg in [
+            "-Wl,--allow-shlib-undefined",
+            "-Wl,--no-as-needed",
+            "-ltorch_cuda",
+            "-lc10_cuda",
+            "-Wl,--as-needed",
+        ] {
+            println!("cargo:rustc-link-arg={arg}");
+        }
+    }
+    build.compile("dnactx_shim");
 }
 
 fn libtorch_lib() -> Option<PathBuf> {

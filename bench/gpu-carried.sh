@@ -21,7 +21,8 @@ python3 -c "import torch; print('python torch', torch.__version__, torch.cuda.is
 mkdir -p target/release /tmp/realbin
 tar -xJf .gpu/bin.tar.xz -C /tmp/realbin || exit 3
 mkdir -p target/release/examples
-for b in train-model score-genome examples/step_bench; do
+for b in train-model score-genome examples/step_bench examples/step_bench_graph; do
+    [ -f "/tmp/realbin/$(basename "$b")" ] || continue
     printf '#!/bin/sh\nLD_PRELOAD=%s/libtorch_cuda.so exec /tmp/realbin/%s "$@"\n' "$torchlib" "$(basename "$b")" > target/release/$b
     chmod +x target/release/$b
 done

@@ -36,8 +36,32 @@ cargo build --release --bin make-windows
 mkdir -p "$scratch/bin"
 for b in train-model score-genome make-windows; do strip -o "$scratch/bin/$b" "$CARGO_TARGET_DIR/release/$b"; done
 strip -o "$scratch/bin/step_bench" "$CARGO_TARGET_DIR/release/examples/step_bench"
+# step_bench with CUDA graphs (--graph), apart so that nothing else needs the CUDA runtime at
+# link: its headers and libcudart from PyPI's wheels of the CUDA version the torch wheel
+# names (13.0 for 2.11.0), libtorch's CUDA libraries from the torch wheel
+carried="train-model score-genome make-windows step_bench"
+cuda=$scratch/cuda-$torch_version
+if [ ! -d "$cuda/include/crt" ]; then
+    cu=$(unzip -p "$scratch/wheel-$torch_version"/torch-*.whl 'torch-*.dist-info/METADATA' \
+        | sed -n 's/^Requires-Dist: cuda-toolkit\[.*\]==\([0-9]*\.[0-9]*\).*/\1/p' | head -n 1)
+    mkdir -p "$cuda/whl" "$cuda/x"
+    "$py" -m pip download -q --no-deps --only-binary=:all: "nvidia-cuda-runtime==$cu.*" \
+        "nvidia-cuda-crt==$cu.*" -d "$cuda/whl" || true
+    for w in "$cuda"/whl/*.whl; do unzip -q -o "$w" -d "$cuda/x"; done
+    inc=$(dirname "$(find "$cuda/x" -name cuda_runtime_api.h | head -n 1)")
+    rt=$(dirname "$(find "$cuda/x" -name 'libcudart.so.*' | head -n 1)")
+    mkdir -p "$cuda/include" "$cuda/lib" && cp -r "$inc"/. "$cuda/include/" && cp "$rt"/libcudart.so.* "$cuda/lib/"
+    (cd "$cuda/lib" && ln -sf "$(ls libcudart.so.* | head -n 1)" libcudart.so)
+fi
+if DNACTX_CUDA_GRAPH=1 DNACTX_CUDA_INCLUDE=$cuda/include RUSTFLAGS="-L $cuda/lib -l cudart" \
+    CARGO_TARGET_DIR=$scratch/target-graph cargo build --release --features torch --example step_bench; then
+    strip -o "$scratch/bin/step_bench_graph" "$scratch/target-graph/release/examples/step_bench"
+    carried="$carried step_bench_graph"
+else
+    echo "gpu-carry: step_bench with CUDA graphs did not build; carrying the rest" >&2
+fi
 cd "$repo"
-tar -C "$scratch/bin" -cf - train-model score-genome make-windows step_bench | xz -T0 -6 > .gpu/bin.tar.xz
+tar -C "$scratch/bin" -cf - $carried | xz -T0 -6 > .gpu/bin.tar.xz
 "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .gpu/whl pyBigWig==0.3.29
 # the quality split's inputs (bench/quality.sh makes them), so the machine need not

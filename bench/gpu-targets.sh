@@ -3,7 +3,8 @@
 # 2026-12-04, docs/benchmarks.md "Against the targets of issue 31"): seed-cnn's training steps
 # at its preset's shape, three alternating runs (target 2 M targets/s, host-bound then), with
 # its kernels and host operators per step profiled; gpu-large's bare scoring pass at the
-# preset's chunks of 4,096 (target 3 M bases/s per strand); then bench/gpu-score.sh
+# preset's chunks of 4,096 (target 3 M bases/s per strand); seed-cnn's step as a CUDA graph
+# (step_bench_graph --graph, where bench/gpu-carry.sh could build it); then bench/gpu-score.sh
 # (score-genome end to end on both strands, every test window, data-wait share).
 #   bash bench/gpu-carried.sh bench/gpu-targets.sh     # on a lent machine, .gpu carried
 #   GPU_BENCH_DEVICE=cpu bash bench/gpu-targets.sh      # a dry run of the steps on the CPU
@@ -28,6 +29,13 @@ echo
 python3 "$repo/bench/kernels.py" "$work/prof-targets" 2 || echo "(bench/kernels.py failed)"
 echo
 python3 "$repo/bench/ops.py" "$work/prof-targets" 2 || echo "(bench/ops.py failed)"
+if [ "$device" = cuda ] && [ -x "$step_bench"_graph ]; then
+    stage "seed-cnn's step as a CUDA graph"
+    echo
+    "$step_bench"_graph --device cuda --presets seed-cnn --precisions bf16 --seconds "$seconds" --repeats 2 \
+        --graph --no-train 2> "$work/targets-graph.log" | tee "$work/targets-graph.md" \
+        || { echo "(step_bench --graph failed:)"; tail -n 5 "$work/targets-graph.log"; }
+fi
 if [ "$device" = cuda ]; then
     stage "gpu-large scoring passes at the preset's shape"
     echo

@@ -21,10 +21,12 @@
 //!   cargo run --release --features torch --example step_bench -- [--device cuda] \
 //!       [--presets gpu-large,seed-cnn] [--precisions bf16,tf32] [--seconds 3] \
 //!       [--shapes 2048x32,4096x16] [--repeats 1] [--profile DIR] [--score] [--no-train] \
-//!       [--channels-last]
+//!       [--channels-last] [--graph]
 //!
 //! `--channels-last` runs the `after` network in CUDA's layout on any device, so that on the
 //! CPU `--profile` lists the operators a CUDA step dispatches (bench/ops.py counts them).
+//! `--graph` also times the `after` step captured once as a CUDA graph and replayed (a build
+//! with `DNACTX_CUDA_GRAPH=1`, bench/gpu-carry.sh; elsewhere its table says why not).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -35,7 +37,7 @@ use dnactx::nn::arch::{ContextNet, Layout, build, build_layout, build_reference}
 use dnactx::nn::flops::forward_per_position;
 use dnactx::nn::precision::{Dtype, autocast, pinned};
 use dnactx::nn::presets::find;
-use dnactx::nn::shim::Profiler;
+use dnactx::nn::shim::{CudaGraph, Profiler};
 use tch::{Device, Kind, Tensor, nn};
 
 /// gpu-large's chunk and batch on a CPU, where a step of its own (4,096 x 16) takes minutes.
@@ -54,6 +56,7 @@ struct Args {
     profile: Option<PathBuf>,
     score: bool,
     train: bool,
+    graph: bool,
 }
 
 fn parse_args() -> Args {
@@ -67,6 +70,7 @@ fn parse_args() -> Args {
         profile: None,
         score: false,
         train: true,
+        graph: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -94,6 +98,7 @@ fn parse_args() -> Args {
             "--profile" => a.profile = Some(PathBuf::from(v())),
             "--score" => a.score = true,
             "--no-train" => a.train = false,
+            "--graph" => a.graph = true,
             // the CUDA path's network on the CPU: its operators counted by --profile
             "--channels-last" => CHANNELS_LAST.store(true, std::sync::atomic::Ordering::Relaxed),
             _ => panic!("unknown argument {k}"),
@@ -191,6 +196,9 @@ struct Run {
     bf16: bool,
     chunk: usize,
     field: usize,
+    /// `--graph`: the graph, its inputs, and the steps it has run (3 warm-ups, then the
+    /// capture).
+    graph: Option<(CudaGraph, [Tensor; 4], usize)>,
 }
 
 impl Run {
@@ -217,6 +225,7 @@ impl Run {
             bf16: precision.bf16_on(device),
             chunk,
             field,
+            graph: None,
         }
     }
 
@@ -224,37 +233,88 @@ impl Run {
     fn step(&mut self, i: usize) {
         let device = self.device;
         let b = &self.batches[i % self.batches.len()];
-        let (input, target, weight, prior) = (
-            on(&b.input, device),
-            on(&b.target, device),
-            on(&b.weight, device),
-            on(&b.prior, device),
-        );
-        let (field, chunk) = (self.field as i64, self.chunk as i64);
-        let logp = autocast(device, self.bf16, || {
-            self.net.forward_span(&input, Some(&prior), field, chunk)
-        })
-        .log_softmax(-1, Kind::Float);
-        let picked = logp.gather(2, &target.unsqueeze(-1), false).squeeze_dim(-1);
-        let loss = -(picked * &weight).sum(Kind::Float) / weight.sum(Kind::Float);
-        loss.backward();
+        let inputs = [&b.input, &b.target, &b.weight, &b.prior].map(|t| on(t, device));
+        let loss = self.forward_backward(&inputs);
         match self.variant {
             Variant::Before => {
                 self.opt.step_per_tensor(&self.vs, 1e-4, 1.0);
                 let _ = loss.double_value(&[]);
             }
             Variant::After => {
-                self.opt.step(1e-4, 1.0).unwrap();
-                tch::no_grad(|| {
-                    let _ = self.pending.g_add_(&loss.detach().to_kind(Kind::Double));
-                });
-                self.pending_steps += 1;
-                if self.pending_steps == 50 {
-                    let _ = self.pending.double_value(&[]);
-                    self.pending_steps = 0;
+                self.after_update(&loss);
+                self.read_pending();
+            }
+        }
+    }
+
+    /// The loss of `inputs` (input, target, weight, prior), its gradients computed.
+    fn forward_backward(&self, inputs: &[Tensor; 4]) -> Tensor {
+        let [input, target, weight, prior] = inputs;
+        let (field, chunk) = (self.field as i64, self.chunk as i64);
+        let logp = autocast(self.device, self.bf16, || {
+            self.net.forward_span(input, Some(prior), field, chunk)
+        })
+        .log_softmax(-1, Kind::Float);
+        let picked = logp.gather(2, &target.unsqueeze(-1), false).squeeze_dim(-1);
+        let loss = -(picked * weight).sum(Kind::Float) / weight.sum(Kind::Float);
+        loss.backward();
+        loss
+    }
+
+    /// The fused AdamW step, and the loss added up on the device.
+    fn after_update(&mut self, loss: &Tensor) {
+        self.opt.step(1e-4, 1.0).unwrap();
+        tch::no_grad(|| {
+            let _ = self.pending.g_add_(&loss.detach().to_kind(Kind::Double));
+        });
+    }
+
+    /// The loss read back every 50 steps, as train-model reports.
+    fn read_pending(&mut self) {
+        self.pending_steps += 1;
+        if self.pending_steps == 50 {
+            let _ = self.pending.double_value(&[]);
+            self.pending_steps = 0;
+        }
+    }
+
+    /// The `after` step as a CUDA graph (`--graph`): the batch copied into the graph's
+    /// inputs, then three warm-up steps on its side stream, the capture, and replays.
+    fn graph_step(&mut self, i: usize) -> dnactx::Result<()> {
+        let device = self.device;
+        let b = &self.batches[i % self.batches.len()];
+        let fresh = [&b.input, &b.target, &b.weight, &b.prior].map(|t| on(t, device));
+        match &mut self.graph {
+            None => {
+                let g = CudaGraph::new(device_index(device))?;
+                self.graph = Some((g, fresh, 0));
+            }
+            Some((_, statics, _)) => {
+                for (s, f) in statics.iter_mut().zip(&fresh) {
+                    s.copy_(f);
                 }
             }
         }
+        let (mut g, statics, done) = self.graph.take().expect("set above");
+        let mut step = || {
+            let loss = self.forward_backward(&statics);
+            self.after_update(&loss);
+        };
+        let result = match done {
+            0..3 => g.on_side_stream(&mut step),
+            3 => g.capture(&mut step).and_then(|()| g.replay()),
+            _ => g.replay(),
+        };
+        self.graph = Some((g, statics, done + 1));
+        self.read_pending();
+        result
+    }
+}
+
+fn device_index(device: Device) -> usize {
+    match device {
+        Device::Cuda(i) => i,
+        _ => 0,
     }
 }
 
@@ -388,6 +448,9 @@ fn main() {
     if a.train {
         train_table(&a);
     }
+    if a.graph {
+        graph_table(&a);
+    }
     if a.score {
         score_table(&a);
     }
@@ -460,6 +523,75 @@ fn train_table(a: &Args) {
             }
         }
     }
+}
+
+/// `--graph`: each preset's `after` step at its own shape, as it runs and as a CUDA graph,
+/// alternating, the best of `--repeats` runs each.
+fn graph_table(a: &Args) {
+    println!("\n### The after step as a CUDA graph (`--graph`)\n");
+    println!(
+        "| preset | precision | chunk x batch | after: targets/s | graph: targets/s | graph / after |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for preset in &a.presets {
+        let cfg = find(preset, None).unwrap().run_config();
+        let shape = (cfg.train.chunk, cfg.train.batch);
+        for &precision in &a.precisions {
+            let mut best = [0.0f64; 2];
+            for _ in 0..a.repeats.max(1) {
+                best[0] = best[0].max(train_rate(a, preset, precision, Variant::After, shape));
+                match graph_rate(a, preset, precision, shape) {
+                    Ok(r) => best[1] = best[1].max(r),
+                    Err(e) => {
+                        println!(
+                            "| {preset} | {} | {} x {} | {:.0} | failed: {e} | - |",
+                            precision.name_on(a.device),
+                            shape.0,
+                            shape.1,
+                            best[0]
+                        );
+                        return;
+                    }
+                }
+            }
+            println!(
+                "| {preset} | {} | {} x {} | {:.0} | {:.0} | {:.2}x |",
+                precision.name_on(a.device),
+                shape.0,
+                shape.1,
+                best[0],
+                best[1],
+                best[1] / best[0]
+            );
+        }
+    }
+}
+
+/// Targets per second of the `after` step replayed as a CUDA graph (after 3 warm-up steps
+/// and the capture).
+fn graph_rate(
+    a: &Args,
+    preset: &str,
+    precision: Dtype,
+    (chunk, batch): (usize, usize),
+) -> dnactx::Result<f64> {
+    let device = a.device;
+    let mut run = Run::new(device, preset, precision, Variant::After, (chunk, batch));
+    for i in 0..5 {
+        run.graph_step(i)?;
+    }
+    sync(device);
+    let t = Instant::now();
+    let mut n = 0;
+    while t.elapsed().as_secs_f64() < a.seconds || n < 2 {
+        run.graph_step(n)?;
+        n += 1;
+        if n % 10 == 0 {
+            sync(device);
+        }
+    }
+    sync(device);
+    Ok((n * batch * chunk) as f64 / t.elapsed().as_secs_f64())
 }
 
 fn profile_all(a: &Args, dir: &std::path::Path) {

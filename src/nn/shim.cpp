@@ -208,3 +208,102 @@ extern "C" int64_t dnactx_profiler_stop(const char* path) {
     return -1;
   }
 }
+
+// CUDA graphs (built only with DNACTX_CUDA_GRAPH=1, against a CUDA libtorch and the CUDA
+// runtime's headers: bench/gpu-carry.sh): a step captured once and replayed, so that the host
+// launches one graph instead of a few hundred kernels (seed-cnn's step is host-bound). The
+// graph's memory comes from libtorch's caching allocator (at::cuda::CUDAGraph), so that
+// nothing it uses is handed out again between replays. Elsewhere the calls fail with a reason.
+#ifdef DNACTX_CUDA_GRAPH
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/core/Event.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <optional>
+
+namespace {
+struct Graph {
+  at::cuda::CUDAGraph graph;
+  c10::cuda::CUDAStream side;
+  std::optional<c10::cuda::CUDAStreamGuard> guard;
+  explicit Graph(int device) : side(c10::cuda::getStreamFromPool(false, device)) {}
+};
+
+// Work on `to` waits for what was queued on `from` so far.
+void join(c10::cuda::CUDAStream from, c10::cuda::CUDAStream to) {
+  c10::Event ev(c10::DeviceType::CUDA);
+  ev.record(from.unwrap());
+  ev.block(to.unwrap());
+}
+}  // namespace
+
+extern "C" void* dnactx_graph_new(int device) {
+  try {
+    return new Graph(device);
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return nullptr;
+  }
+}
+
+// Makes the graph's side stream current (after what the current stream queued), or (on = 0)
+// the stream before it again (after what the side stream queued): warm-up and capture run
+// there, as CUDA graphs need.
+extern "C" int dnactx_graph_side(void* g, int on) {
+  try {
+    auto* G = static_cast<Graph*>(g);
+    if (on) {
+      join(c10::cuda::getCurrentCUDAStream(G->side.device_index()), G->side);
+      G->guard.emplace(G->side);
+    } else {
+      G->guard.reset();
+      join(G->side, c10::cuda::getCurrentCUDAStream(G->side.device_index()));
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return -1;
+  }
+}
+
+extern "C" int dnactx_graph_capture(void* g, int begin) {
+  try {
+    auto* G = static_cast<Graph*>(g);
+    if (begin) {
+      G->graph.capture_begin();
+    } else {
+      G->graph.capture_end();
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return -1;
+  }
+}
+
+extern "C" int dnactx_graph_replay(void* g) {
+  try {
+    static_cast<Graph*>(g)->graph.replay();
+    return 0;
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return -1;
+  }
+}
+
+extern "C" void dnactx_graph_free(void* g) { delete static_cast<Graph*>(g); }
+#else
+static int no_graphs() {
+  last_error = "this build has no CUDA graphs (build with DNACTX_CUDA_GRAPH=1 against a CUDA libtorch)";
+  return -1;
+}
+extern "C" void* dnactx_graph_new(int) {
+  no_graphs();
+  return nullptr;
+}
+extern "C" int dnactx_graph_side(void*, int) { return no_graphs(); }
+extern "C" int dnactx_graph_capture(void*, int) { return no_graphs(); }
+extern "C" int dnactx_graph_replay(void*) { return no_graphs(); }
+extern "C" void dnactx_graph_free(void*) {}
+#endif

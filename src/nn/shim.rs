@@ -18,6 +18,11 @@ unsafe extern "C" {
     ) -> *mut c_void;
     fn dnactx_last_error() -> *const std::ffi::c_char;
     fn dnactx_kernel_rows(w: *const c_void, reverse: i32, kind: i32) -> *mut c_void;
+    fn dnactx_graph_new(device: i32) -> *mut c_void;
+    fn dnactx_graph_side(g: *mut c_void, on: i32) -> i32;
+    fn dnactx_graph_capture(g: *mut c_void, begin: i32) -> i32;
+    fn dnactx_graph_replay(g: *mut c_void) -> i32;
+    fn dnactx_graph_free(g: *mut c_void);
     fn dnactx_adamw_step(
         params: *const *mut c_void,
         exp_avg: *const *mut c_void,
@@ -172,5 +177,64 @@ impl Profiler {
             return Err(Error::invalid(path, format!("profiler: {}", last_error())));
         }
         Ok(n as u64)
+    }
+}
+
+/// A CUDA graph of work queued on one device: captured once ([`CudaGraph::capture`]), then
+/// replayed with one launch ([`CudaGraph::replay`]) on whatever the tensors it read and wrote
+/// hold then. Built only with `DNACTX_CUDA_GRAPH=1` (bench/gpu-carry.sh); elsewhere
+/// [`CudaGraph::new`] fails with the reason.
+pub struct CudaGraph(*mut c_void);
+
+impl CudaGraph {
+    pub fn new(device: usize) -> Result<CudaGraph> {
+        // SAFETY: a plain C call; it returns an owned pointer or null.
+        let p = unsafe { dnactx_graph_new(device as i32) };
+        if p.is_null() {
+            return Err(Error::Internal(format!("CUDA graph: {}", last_error())));
+        }
+        Ok(CudaGraph(p))
+    }
+
+    /// Runs `f` on the graph's side stream (after the work already queued, and before the
+    /// work queued after it): the warm-up a capture needs runs there.
+    pub fn on_side_stream<T>(&mut self, f: impl FnOnce() -> T) -> Result<T> {
+        self.call(|g| unsafe { dnactx_graph_side(g, 1) })?;
+        let out = f();
+        self.call(|g| unsafe { dnactx_graph_side(g, 0) })?;
+        Ok(out)
+    }
+
+    /// Captures the device work `f` queues (on the side stream) into the graph, without
+    /// running it.
+    pub fn capture(&mut self, f: impl FnOnce()) -> Result<()> {
+        self.call(|g| unsafe { dnactx_graph_side(g, 1) })?;
+        let begun = self.call(|g| unsafe { dnactx_graph_capture(g, 1) });
+        if begun.is_ok() {
+            f();
+        }
+        let ended = begun.and_then(|()| self.call(|g| unsafe { dnactx_graph_capture(g, 0) }));
+        self.call(|g| unsafe { dnactx_graph_side(g, 0) })?;
+        ended
+    }
+
+    /// Runs the captured work again, on the current stream.
+    pub fn replay(&mut self) -> Result<()> {
+        self.call(|g| unsafe { dnactx_graph_replay(g) })
+    }
+
+    fn call(&self, f: impl FnOnce(*mut c_void) -> i32) -> Result<()> {
+        // SAFETY (of the callers' closures): the pointer is this graph's, alive until drop.
+        if f(self.0) != 0 {
+            return Err(Error::Internal(format!("CUDA graph: {}", last_error())));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for CudaGraph {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from dnactx_graph_new and is freed once, here.
+        unsafe { dnactx_graph_free(self.0) }
     }
 }

@@ -326,23 +326,37 @@ fn train_rate(
     variant: Variant,
     (chunk, batch): (usize, usize),
 ) -> f64 {
-    let device = a.device;
-    let mut run = Run::new(device, preset, precision, variant, (chunk, batch));
-    for i in 0..3 {
+    let mut run = Run::new(a.device, preset, precision, variant, (chunk, batch));
+    let rate = timed(a, 3, (batch * chunk) as f64, |i| {
         run.step(i);
+        Ok(())
+    });
+    rate.expect("a plain step does not fail")
+}
+
+/// Calls of `step` per second for at least `--seconds` (and two calls), after `warm_up`
+/// untimed ones, times `per_step`.
+fn timed(
+    a: &Args,
+    warm_up: usize,
+    per_step: f64,
+    mut step: impl FnMut(usize) -> dnactx::Result<()>,
+) -> dnactx::Result<f64> {
+    for i in 0..warm_up {
+        step(i)?;
     }
-    sync(device);
+    sync(a.device);
     let t = Instant::now();
     let mut n = 0;
     while t.elapsed().as_secs_f64() < a.seconds || n < 2 {
-        run.step(n);
+        step(n)?;
         n += 1;
         if n % 10 == 0 {
-            sync(device);
+            sync(a.device);
         }
     }
-    sync(device);
-    (n * batch * chunk) as f64 / t.elapsed().as_secs_f64()
+    sync(a.device);
+    Ok(n as f64 * per_step / t.elapsed().as_secs_f64())
 }
 
 /// Two training steps (after three to warm up) recorded by libtorch's profiler into
@@ -575,23 +589,8 @@ fn graph_rate(
     precision: Dtype,
     (chunk, batch): (usize, usize),
 ) -> dnactx::Result<f64> {
-    let device = a.device;
-    let mut run = Run::new(device, preset, precision, Variant::After, (chunk, batch));
-    for i in 0..5 {
-        run.graph_step(i)?;
-    }
-    sync(device);
-    let t = Instant::now();
-    let mut n = 0;
-    while t.elapsed().as_secs_f64() < a.seconds || n < 2 {
-        run.graph_step(n)?;
-        n += 1;
-        if n % 10 == 0 {
-            sync(device);
-        }
-    }
-    sync(device);
-    Ok((n * batch * chunk) as f64 / t.elapsed().as_secs_f64())
+    let mut run = Run::new(a.device, preset, precision, Variant::After, (chunk, batch));
+    timed(a, 5, (batch * chunk) as f64, |i| run.graph_step(i))
 }
 
 fn profile_all(a: &Args, dir: &std::path::Path) {

@@ -56,3 +56,174 @@ impl<S: CausalStream> ContextNet for Reference<S> {
         matches!(self.net.join, Join::Concat)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tch::{Tensor, nn};
+
+    use super::super::tests::small_configs;
+    use super::super::{ContextNet, Layout, build_layout, build_reference};
+    use crate::nn::config::ModelConfig;
+    use crate::rng::SplitMix64;
+    use crate::target::Target;
+
+    /// Max |a - b| over two tensors of the same shape.
+    fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+        assert_eq!(a.size(), b.size());
+        (a - b).abs().max().double_value(&[])
+    }
+
+    /// The channels-last network computes what the channels-first one of before computed:
+    /// the same weights, saved by the reference and loaded into the new network (the
+    /// checkpoint format is unchanged), give the same probabilities within 1e-4 in float32,
+    /// for every architecture, with and without a prior (and its depth channels), for base,
+    /// two-class and repeat targets, on sequence with unknown bases; so do the features, and
+    /// the span of central positions.
+    #[test]
+    fn the_channels_last_network_matches_the_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("weights.safetensors");
+        for (i, (cfg, prior, target)) in reference_cases().iter().enumerate() {
+            tch::manual_seed(i as i64);
+            let vs_ref = nn::VarStore::new(tch::Device::Cpu);
+            let reference = build_reference(&vs_ref.root(), cfg, *prior, *target).unwrap();
+            // weights away from their initial values (norms at 1 and 0 hide a wrong affine)
+            tch::no_grad(|| {
+                for (_, mut v) in vs_ref.variables() {
+                    let noise = v.randn_like() * 0.05;
+                    let _ = v.g_add_(&noise);
+                }
+            });
+            vs_ref.save(&path).unwrap();
+            let mut vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build_layout(&vs.root(), cfg, *prior, *target, Layout::ChannelsLast).unwrap();
+            vs.load(&path).unwrap();
+            let label = format!("{} prior {prior} {target:?}", cfg.name());
+            compare_networks(reference.as_ref(), net.as_ref(), *prior, i as u64, &label);
+        }
+    }
+
+    /// The weights' gradients of a loss over the central span: the same through the
+    /// channels-last network (CUDA's: rows of d, the kernels laid out by the shim) as through
+    /// the reference, for every small architecture and seed-cnn.
+    #[test]
+    fn the_channels_last_gradients_match_the_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("weights.safetensors");
+        let mut cases: Vec<ModelConfig> = small_configs();
+        cases.push(
+            crate::nn::presets::find("seed-cnn", None)
+                .unwrap()
+                .run_config()
+                .model,
+        );
+        for (i, cfg) in cases.iter().enumerate() {
+            tch::manual_seed(i as i64);
+            let vs_ref = nn::VarStore::new(tch::Device::Cpu);
+            let reference = build_reference(&vs_ref.root(), cfg, 4, Target::Base).unwrap();
+            vs_ref.save(&path).unwrap();
+            let mut vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build_layout(&vs.root(), cfg, 4, Target::Base, Layout::ChannelsLast).unwrap();
+            vs.load(&path).unwrap();
+            let grads = |net: &dyn ContextNet, vs: &nn::VarStore| {
+                let field = net.field() as i64;
+                let (n, len) = (2, 2 * field + 64);
+                // from a generator of its own: libtorch's is shared with the tests beside
+                let mut rng = SplitMix64(i as u64);
+                let mut uniform = |k: i64| {
+                    let v: Vec<f32> = (0..k).map(|_| rng.below(1000) as f32 / 1000.0).collect();
+                    Tensor::from_slice(&v)
+                };
+                let codes = (uniform(n * len) * 5.0).to_kind(tch::Kind::Int64);
+                let x = codes.view([n, len]);
+                let p = uniform(n * len * 4).view([n, len, 4]);
+                let logp = net
+                    .forward_span(&x, Some(&(p + 0.1).log()), field, len - 2 * field)
+                    .log_softmax(-1, tch::Kind::Float);
+                let w = uniform(logp.numel() as i64).view_as(&logp);
+                (logp * w).sum(tch::Kind::Float).backward();
+                let mut out: Vec<(String, Tensor)> = vs
+                    .variables()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.grad().copy()))
+                    .collect();
+                out.sort_by(|a, b| a.0.cmp(&b.0));
+                out
+            };
+            let (want, got) = (grads(reference.as_ref(), &vs_ref), grads(net.as_ref(), &vs));
+            assert_eq!(want.len(), got.len());
+            for ((k, a), (_, b)) in want.iter().zip(&got) {
+                let scale = a.abs().max().double_value(&[]).max(1e-3);
+                let d = max_diff(a, b) / scale;
+                assert!(
+                    d <= 1e-4,
+                    "{} {k}: gradients differ by {d} (relative)",
+                    cfg.name()
+                );
+            }
+        }
+    }
+
+    /// Every small architecture with and without a prior (and its depth channels), for
+    /// base, two-class and repeat targets; and three presets with a prior.
+    fn reference_cases() -> Vec<(ModelConfig, usize, Target)> {
+        use crate::nn::presets::find;
+        let mut configs: Vec<(ModelConfig, usize, Target)> = Vec::new();
+        for cfg in small_configs() {
+            for (prior, target) in [
+                (0, Target::Base),
+                (4, Target::Base),
+                (6, Target::Base),
+                (4, Target::Pair),
+                (4, Target::Repeat),
+            ] {
+                configs.push((cfg.clone(), prior, target));
+            }
+        }
+        for name in ["cpu-small", "seed-cnn", "gpu-large"] {
+            let model = find(name, None).unwrap().run_config().model;
+            configs.push((model, 4, Target::Base));
+        }
+        configs
+    }
+
+    /// The probabilities (whole and of the central span) and features of two networks with
+    /// the same weights, on random codes (unknown bases among them) and a random prior of
+    /// `prior` channels, agree.
+    fn compare_networks(
+        reference: &dyn ContextNet,
+        net: &dyn ContextNet,
+        prior: usize,
+        seed: u64,
+        label: &str,
+    ) {
+        let field = net.field() as i64;
+        let (n, len) = (2, 2 * field + 150);
+        let mut rng = SplitMix64(seed);
+        let codes: Vec<i64> = (0..n * len).map(|_| rng.below(5) as i64).collect();
+        let x = Tensor::from_slice(&codes).view([n, len]);
+        let p = (prior > 0).then(|| {
+            let p = Tensor::rand([n, len, prior as i64], (tch::Kind::Float, tch::Device::Cpu));
+            let bases = (p.narrow(2, 0, 4) + 0.1).log();
+            Tensor::cat(&[bases, p.narrow(2, 4, prior as i64 - 4)], 2)
+        });
+        tch::no_grad(|| {
+            let want = reference
+                .forward(&x, p.as_ref())
+                .softmax(-1, tch::Kind::Float);
+            let got = net.forward(&x, p.as_ref()).softmax(-1, tch::Kind::Float);
+            let d = max_diff(&want, &got);
+            assert!(d <= 1e-4, "{label}: probabilities differ by {d}");
+            let span = net.forward_span(&x, p.as_ref(), field, len - 2 * field);
+            let d = max_diff(
+                &want.narrow(1, field, len - 2 * field),
+                &span.softmax(-1, tch::Kind::Float),
+            );
+            assert!(d <= 1e-4, "{label}: the span differs by {d}");
+            let (fa, fb) = (reference.features(&x), net.features(&x));
+            let scale = fa.abs().max().double_value(&[]).max(1.0);
+            let d = max_diff(&fa, &fb) / scale;
+            assert!(d <= 1e-5, "{label}: features differ by {d} (relative)");
+        });
+    }
+}

@@ -26,6 +26,9 @@ pub fn is_stdio(path: &Path) -> bool {
 /// The spools of standard input and of pipes given by name, once read.
 static SPOOLS: Mutex<Vec<tempfile::TempDir>> = Mutex::new(Vec::new());
 
+/// Whether an input took standard input already (one may).
+static STDIN_READ: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// clap's value parser for an input path that may be `-` or a pipe: standard input, or a
 /// named pipe such as the shell's process substitution (`--regions <(zcat sites.bed.gz)`,
 /// `/dev/fd/63`), is read into a spool file, whose path is returned (named `stdin`, or after
@@ -56,8 +59,7 @@ fn is_pipe(path: &Path) -> bool {
 }
 
 fn spool_stdin() -> Result<PathBuf> {
-    let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
-    if spools.iter().any(|d| d.path().join("stdin").exists()) {
+    if STDIN_READ.swap(true, std::sync::atomic::Ordering::Relaxed) {
         return Err(Error::config(
             "-",
             "standard input (-) can feed one input only",
@@ -70,22 +72,19 @@ fn spool_stdin() -> Result<PathBuf> {
             "- reads standard input, which is a terminal here: pipe the input in",
         ));
     }
-    let (dir, path) = spool(&mut stdin.lock(), "stdin")?;
-    spools.push(dir);
-    Ok(path)
+    spool(&mut stdin.lock(), "stdin")
 }
 
 /// Reads the pipe `path` into a spool named after it.
 fn spool_pipe(path: &Path) -> Result<PathBuf> {
     let mut pipe = File::open(path).map_err(|e| Error::io(path, e))?;
     let name = format!("pipe-{}", super::file_name(path));
-    let (dir, spooled) = spool(&mut pipe, &name)?;
-    SPOOLS.lock().unwrap_or_else(|e| e.into_inner()).push(dir);
-    Ok(spooled)
+    spool(&mut pipe, &name)
 }
 
-/// Copies `from` to its end into a file `name` of a new folder in `$TMPDIR`.
-fn spool(from: &mut impl std::io::Read, name: &str) -> Result<(tempfile::TempDir, PathBuf)> {
+/// Copies `from` to its end into a file `name` of a new folder in `$TMPDIR`, removed by
+/// [`remove_spool`].
+fn spool(from: &mut impl std::io::Read, name: &str) -> Result<PathBuf> {
     let tmp = std::env::temp_dir();
     let dir = tempfile::Builder::new()
         .prefix("dnactx-stdin.")
@@ -94,7 +93,8 @@ fn spool(from: &mut impl std::io::Read, name: &str) -> Result<(tempfile::TempDir
     let path = dir.path().join(name);
     let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
     std::io::copy(from, &mut file).map_err(|e| Error::io(&path, e))?;
-    Ok((dir, path))
+    SPOOLS.lock().unwrap_or_else(|e| e.into_inner()).push(dir);
+    Ok(path)
 }
 
 /// Removes the spools, if any (when the tool ends).

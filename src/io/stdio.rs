@@ -87,7 +87,7 @@ fn spool_pipe(path: &Path) -> Result<PathBuf> {
 fn spool(from: &mut impl std::io::Read, name: &str) -> Result<PathBuf> {
     let tmp = std::env::temp_dir();
     let dir = tempfile::Builder::new()
-        .prefix("dnactx-stdin.")
+        .prefix(&format!("dnactx-{name}."))
         .tempdir_in(&tmp)
         .map_err(|e| Error::io(&tmp, e))?;
     let path = dir.path().join(name);

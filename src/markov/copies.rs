@@ -12,6 +12,8 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::MarkovModel;
+use super::index::BiInterval;
+use super::lookup::{Walk, walk_all};
 use super::model::{K_MAX, clean_orders};
 use crate::genome::{Genome, encode};
 use crate::predict::{Locus, padded_chunk};
@@ -69,35 +71,72 @@ impl MarkovModel {
         let m = chunk.len().saturating_sub(2 * k);
         let own = self.own_orders_at(locus, m);
         let top = clean_orders(chunk, k);
-        (0..m)
-            .map(|x| {
-                let i = x + k;
-                encode::is_acgt(chunk[i]).then(|| self.copy_order(chunk, i, top[i], own[x]))
-            })
-            .collect()
+        let idx = self.index();
+        let walks = (0..m)
+            .filter(|&x| encode::is_acgt(chunk[x + k]))
+            .map(|x| CopyWalk {
+                slot: x,
+                i: x + k,
+                top: top[x + k],
+                own: own[x],
+                j: 0,
+                iv: idx.base(encode::base(chunk[x + k])),
+                found: 0,
+            });
+        let mut out = vec![None; m];
+        walk_all(idx, chunk, walks, |w| out[w.slot] = Some(w.found));
+        out
+    }
+}
+
+/// The longest copy of one position's window (its `slot` among the chunk's, its center `i`):
+/// the largest half-width up to `top` whose window the index holds beyond the position's
+/// own occurrence (in the index up to order `own`). The window's reverse complement never
+/// equals it (its centre would be its own complement), so the own occurrence counts once.
+struct CopyWalk {
+    slot: usize,
+    i: usize,
+    top: usize,
+    own: Option<usize>,
+    /// The order of `iv`.
+    j: usize,
+    iv: BiInterval,
+    found: usize,
+}
+
+impl CopyWalk {
+    /// Whether the window of order `j` occurs beyond the own occurrence; if so, records it
+    /// and moves on to the next order, if any.
+    fn occurs(&mut self) -> bool {
+        let own_here = self.own.is_some_and(|o| self.j <= o) as u64;
+        if self.iv.size <= own_here {
+            return false;
+        }
+        self.found = self.j;
+        self.j += 1;
+        self.j <= self.top
+    }
+}
+
+impl Walk for CopyWalk {
+    fn center(&self) -> usize {
+        self.i
     }
 
-    /// The largest half-width up to `top` whose window around `chunk[i]` the index holds,
-    /// beyond the position's own occurrence (in the index up to order `own`). The window's
-    /// reverse complement never equals it (its centre would be its own complement), so the
-    /// own occurrence counts once.
-    fn copy_order(&self, chunk: &[u8], i: usize, top: usize, own: Option<usize>) -> usize {
-        let idx = self.index();
-        let mut iv = idx.base(encode::base(chunk[i]));
-        let mut found = 0;
-        for j in 0..=top {
-            if j > 0 {
-                let l = encode::base(chunk[i - j]);
-                let r = encode::base(chunk[i + j]);
-                iv = idx.extend_right(idx.extend_left(iv, l), r);
-            }
-            let own_here = own.is_some_and(|o| j <= o) as u64;
-            if iv.size <= own_here {
-                break;
-            }
-            found = j;
-        }
-        found
+    fn order(&self) -> usize {
+        self.j
+    }
+
+    fn intervals(&mut self) -> &mut [BiInterval] {
+        std::slice::from_mut(&mut self.iv)
+    }
+
+    fn start(&mut self) -> bool {
+        self.occurs()
+    }
+
+    fn extended(&mut self, _l: u8, _r: u8) -> bool {
+        self.occurs()
     }
 }
 

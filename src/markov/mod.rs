@@ -6,6 +6,7 @@ pub mod build;
 pub mod copies;
 pub mod index;
 pub mod indexing;
+mod lookup;
 pub mod memory;
 pub mod merge;
 pub mod model;

@@ -20,7 +20,8 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::index::{BiInterval, FmdIndex, Run};
+use super::index::{FmdIndex, Run};
+use super::lookup::{self, Chain, Predict, Query};
 use super::verify::ContigCheck;
 use crate::genome::encode;
 use crate::predict::{Locus, NO_PREDICTION, Predictor, Probs};
@@ -242,21 +243,25 @@ impl MarkovModel {
     }
 
     /// As [`predict_f64`](Self::predict_f64), with how deep each position's context was
-    /// found ([`Reach::default`] where the center is not A/C/G/T).
+    /// found ([`Reach::default`] where the center is not A/C/G/T). The positions' lookups are
+    /// interleaved ([`lookup`](super::lookup)).
     pub fn predict_reach(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<([f64; 4], Reach)> {
         let k = self.settings.k;
         let m = chunk.len().saturating_sub(2 * k);
         let own = self.own_orders_at(locus, m);
         let top = clean_orders(chunk, k);
-        (0..m)
-            .map(|x| {
-                let i = x + k;
-                if !encode::is_acgt(chunk[i]) {
-                    return ([f64::NAN; 4], Reach::default());
-                }
-                self.position(chunk, i, top[i], own[x])
-            })
-            .collect()
+        let chain = self.chain();
+        let walks = (0..m).filter(|&x| encode::is_acgt(chunk[x + k])).map(|x| {
+            let q = Query {
+                i: x + k,
+                top: top[x + k],
+                own: own[x],
+            };
+            Predict::new(&self.index, &chain, x, q, chunk[x + k])
+        });
+        let mut out = vec![([f64::NAN; 4], Reach::default()); m];
+        lookup::walk_all(&self.index, chunk, walks, |w| out[w.slot] = (w.p, w.reach));
+        out
     }
 
     /// [`own_orders`](Self::own_orders) at `locus`; none without one.
@@ -267,59 +272,12 @@ impl MarkovModel {
         }
     }
 
-    /// The prediction at `chunk[i]`, whose windows are clean up to order `top`, and the
-    /// highest order whose counts entered it.
-    fn position(
-        &self,
-        chunk: &[u8],
-        i: usize,
-        top: usize,
-        own: Option<usize>,
-    ) -> ([f64; 4], Reach) {
-        let idx = &self.index;
-        let alpha = self.settings.alpha;
-        let start = self.settings.min_order.min(top);
-        let t = encode::base(chunk[i]) as usize;
-        let mut iv: [BiInterval; 4] = std::array::from_fn(|b| idx.base(b as u8));
-        let mut p = [0.25f64; 4];
-        let mut reach = Reach::default();
-        // L_j is the reverse complement of R_j
-        let mut palindrome = true;
-        for j in 0..=top {
-            if j > 0 {
-                let l = encode::base(chunk[i - j]);
-                let r = encode::base(chunk[i + j]);
-                palindrome &= l == 3 - r;
-                let mut any = false;
-                for x in iv.iter_mut().filter(|x| x.size > 0) {
-                    *x = idx.extend_right(idx.extend_left(*x, l), r);
-                    any |= x.size > 0;
-                }
-                if !any {
-                    break;
-                }
-            }
-            if j < start {
-                continue;
-            }
-            let mut n = iv.map(|x| x.size);
-            if own.is_some_and(|o| j <= o) {
-                n[t] = n[t].saturating_sub(1);
-                if palindrome {
-                    n[3 - t] = n[3 - t].saturating_sub(1);
-                }
-            }
-            let total = n.iter().sum::<u64>() as f64;
-            if total == 0.0 {
-                break;
-            }
-            p = std::array::from_fn(|b| (n[b] as f64 + alpha * p[b]) / (total + alpha));
-            reach = Reach {
-                order: j,
-                count: total as u64,
-            };
+    /// The settings of the interpolation chain.
+    pub(super) fn chain(&self) -> Chain {
+        Chain {
+            alpha: self.settings.alpha,
+            min_order: self.settings.min_order,
         }
-        (p, reach)
     }
 
     fn predict_one(&self, chunk: &[u8], locus: Option<&Locus>) -> Vec<Probs> {

@@ -1,0 +1,377 @@
+//! Many positions' counting at once, their lookups interleaved.
+//!
+//! One position's counting is a chain of dependent reads: each order extends the intervals of
+//! the one before, and each extension reads a block of the index (64 bytes) per end of an
+//! interval, first on the left of the string and then, from that result, on the right. An
+//! index larger than the caches (a human one is 1.5 GB) makes every read wait for memory, one
+//! after the other. Here [`LANES`] positions advance together, one order a round: each round
+//! asks for all the blocks its left extensions will read, extends, asks for all the blocks of
+//! the right extensions, and extends again, so that the reads of different positions overlap
+//! in the memory system instead of waiting in turn (as BWA-MEM2 does for its seeds). What a
+//! position does with its counts is a [`Walk`]: the Markov model's prediction ([`Predict`])
+//! or the longest copy (`copies::CopyWalk`). Each walk's arithmetic is that of its
+//! one-at-a-time loop, in the same order, so the results are identical.
+
+use super::index::{BiInterval, FmdIndex};
+use super::model::Reach;
+use crate::genome::encode;
+
+/// Positions advanced together. Tuned on a 1.5 GB index (docs/benchmarks.md, "Interleaved
+/// lookups"): enough reads in flight to cover the memory's latency, few enough that the
+/// blocks asked for are still in L1 when they are read.
+pub const LANES: usize = 16;
+
+/// One position's walk through the orders, one extension on each side a round.
+pub(super) trait Walk {
+    /// The position's center in the chunk.
+    fn center(&self) -> usize;
+    /// The order the next extension reaches (1 after [`start`](Self::start)).
+    fn order(&self) -> usize;
+    /// The intervals extended each round (those of size 0 stay as they are).
+    fn intervals(&mut self) -> &mut [BiInterval];
+    /// Takes in order 0 (no extension); false when the walk ends there.
+    fn start(&mut self) -> bool;
+    /// Takes in the intervals just extended to [`order`](Self::order) by the bases `l` on
+    /// the left and `r` on the right; false when the walk ends there.
+    fn extended(&mut self, l: u8, r: u8) -> bool;
+}
+
+/// Asks the memory system for the block that `occ(row)` reads, without waiting for it.
+#[inline(always)]
+fn prefetch(idx: &FmdIndex, row: u64) {
+    if let Some(b) = idx.blocks().get((row / super::rank::BLOCK) as usize) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint that reads nothing; the address is a live block's.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch(
+                b as *const _ as *const i8,
+                std::arch::x86_64::_MM_HINT_T0,
+            )
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = b;
+    }
+}
+
+/// Asks for the blocks an extension of `iv` reads: on the left, or on the right (the reverse
+/// complement's, on the left).
+#[inline(always)]
+fn prefetch_ends(idx: &FmdIndex, iv: &BiInterval, right: bool) {
+    if iv.size > 0 {
+        let lo = if right { iv.lo_rc } else { iv.lo };
+        prefetch(idx, lo);
+        prefetch(idx, lo + iv.size);
+    }
+}
+
+/// Runs every walk of `walks` (each at order 0) over `chunk` to its end, [`LANES`] at a time,
+/// and hands each finished one to `done` (in the order they finish).
+pub(super) fn walk_all<W: Walk>(
+    idx: &FmdIndex,
+    chunk: &[u8],
+    walks: impl IntoIterator<Item = W>,
+    mut done: impl FnMut(W),
+) {
+    let mut next = walks.into_iter();
+    let mut lanes: Vec<W> = Vec::with_capacity(LANES);
+    let bases = |w: &W| {
+        let (i, j) = (w.center(), w.order());
+        (encode::base(chunk[i - j]), encode::base(chunk[i + j]))
+    };
+    loop {
+        while lanes.len() < LANES {
+            let Some(mut w) = next.next() else { break };
+            if w.start() {
+                lanes.push(w);
+            } else {
+                done(w);
+            }
+        }
+        if lanes.is_empty() {
+            return;
+        }
+        for w in &mut lanes {
+            w.intervals()
+                .iter()
+                .for_each(|x| prefetch_ends(idx, x, false));
+        }
+        for w in &mut lanes {
+            let (l, _) = bases(w);
+            for x in w.intervals().iter_mut().filter(|x| x.size > 0) {
+                *x = idx.extend_left(*x, l);
+                prefetch_ends(idx, x, true);
+            }
+        }
+        let mut k = 0;
+        while k < lanes.len() {
+            let w = &mut lanes[k];
+            let (l, r) = bases(w);
+            for x in w.intervals().iter_mut().filter(|x| x.size > 0) {
+                *x = idx.extend_right(*x, r);
+            }
+            if w.extended(l, r) {
+                k += 1;
+            } else {
+                done(lanes.swap_remove(k));
+            }
+        }
+    }
+}
+
+/// What one position needs: its center `i` in the chunk, the highest order whose window is
+/// clean (`top`), and the highest order whose window lies in an indexed run (its own
+/// occurrence, left out), if any.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Query {
+    pub i: usize,
+    pub top: usize,
+    pub own: Option<usize>,
+}
+
+/// The settings that shape the Markov model's arithmetic.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Chain {
+    pub alpha: f64,
+    pub min_order: usize,
+}
+
+/// The Markov model's prediction of one position (its `slot` among the chunk's), order after
+/// order: `p_j(b) = (n_j(b) + alpha p_{j-1}(b)) / (N_j + alpha)` from the lowest order of the
+/// chain, until nothing is left to count.
+#[derive(Clone, Copy)]
+pub(super) struct Predict {
+    pub slot: usize,
+    q: Query,
+    alpha: f64,
+    /// The center's base code.
+    t: usize,
+    /// The lowest order whose counts enter the prediction.
+    first: usize,
+    /// The order of the intervals.
+    j: usize,
+    iv: [BiInterval; 4],
+    pub p: [f64; 4],
+    pub reach: Reach,
+    /// `L_j` is the reverse complement of `R_j`.
+    palindrome: bool,
+}
+
+impl Predict {
+    pub fn new(idx: &FmdIndex, chain: &Chain, slot: usize, q: Query, center: u8) -> Predict {
+        Predict {
+            slot,
+            q,
+            alpha: chain.alpha,
+            t: encode::base(center) as usize,
+            first: chain.min_order.min(q.top),
+            j: 0,
+            iv: std::array::from_fn(|b| idx.base(b as u8)),
+            p: [0.25; 4],
+            reach: Reach::default(),
+            palindrome: true,
+        }
+    }
+
+    /// Folds the counts of order `j` into the prediction; false when nothing is left to count,
+    /// so that higher orders change nothing.
+    fn fold(&mut self) -> bool {
+        let j = self.j;
+        if j < self.first {
+            return true;
+        }
+        let t = self.t;
+        let mut n = self.iv.map(|x| x.size);
+        if self.q.own.is_some_and(|o| j <= o) {
+            n[t] = n[t].saturating_sub(1);
+            if self.palindrome {
+                n[3 - t] = n[3 - t].saturating_sub(1);
+            }
+        }
+        let total = n.iter().sum::<u64>() as f64;
+        if total == 0.0 {
+            return false;
+        }
+        let (p, alpha) = (self.p, self.alpha);
+        self.p = std::array::from_fn(|b| (n[b] as f64 + alpha * p[b]) / (total + alpha));
+        self.reach = Reach {
+            order: j,
+            count: total as u64,
+        };
+        true
+    }
+
+    /// Whether another order is to be counted after `j`; moves on to it if so.
+    fn next_order(&mut self) -> bool {
+        self.j += 1;
+        self.j <= self.q.top
+    }
+}
+
+impl Walk for Predict {
+    fn center(&self) -> usize {
+        self.q.i
+    }
+
+    fn order(&self) -> usize {
+        self.j
+    }
+
+    fn intervals(&mut self) -> &mut [BiInterval] {
+        &mut self.iv
+    }
+
+    fn start(&mut self) -> bool {
+        self.fold() && self.next_order()
+    }
+
+    fn extended(&mut self, l: u8, r: u8) -> bool {
+        self.palindrome &= l == 3 - r;
+        self.iv.iter().any(|x| x.size > 0) && self.fold() && self.next_order()
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::genome::EncodedSeq;
+    use crate::markov::build::{TextBuilder, tests::meta};
+    use crate::regions::IntervalSet;
+    use crate::rng::SplitMix64;
+
+    /// A genome with repeats (copies with a few changes), so that counting goes deep.
+    fn repetitive(rng: &mut SplitMix64, len: usize) -> Vec<u8> {
+        let mut s: Vec<u8> = (0..len / 4 + 100)
+            .map(|_| b"ACGT"[rng.below(4) as usize])
+            .collect();
+        while s.len() < len {
+            let from = rng.below(s.len() as u64 - 40) as usize;
+            let n = 20 + rng.below(60) as usize;
+            let mut copy: Vec<u8> = s[from..(from + n).min(s.len())].to_vec();
+            for b in copy.iter_mut() {
+                if rng.below(30) == 0 {
+                    *b = b"ACGT"[rng.below(4) as usize];
+                } else if rng.below(1000) == 0 {
+                    *b = b'N';
+                }
+            }
+            s.extend(copy);
+        }
+        s.truncate(len);
+        s
+    }
+
+    /// Every position of chunks drawn from the indexed genome and from new sequence, with
+    /// orders, own-occurrence orders and chain settings drawn at random: the interleaved
+    /// lookups give the one-at-a-time results to the bit.
+    #[test]
+    fn interleaved_lookups_match_one_position_at_a_time() {
+        let mut rng = SplitMix64(31);
+        let genome = repetitive(&mut rng, 6000);
+        let seq = EncodedSeq::from_ascii(&genome).unwrap();
+        let mut text = TextBuilder::new();
+        text.add_contig(
+            0,
+            "t",
+            seq.codes(),
+            &IntervalSet::from_unsorted(vec![(0, 6000)]),
+        )
+        .unwrap();
+        let idx = text.finish(meta()).unwrap();
+        let mut deep = 0;
+        for round in 0..40 {
+            let k = 1 + rng.below(16) as usize;
+            let len = 2 * k + 1 + rng.below(200) as usize;
+            let ascii: Vec<u8> = if round % 2 == 0 {
+                let at = rng.below((genome.len() - len) as u64) as usize;
+                genome[at..at + len].to_vec()
+            } else {
+                repetitive(&mut rng, len)
+            };
+            let chunk = EncodedSeq::from_ascii(&ascii).unwrap().codes().to_vec();
+            let chain = Chain {
+                alpha: [0.5, 24.0, 100.0][rng.below(3) as usize],
+                min_order: [0, 0, 3, k][rng.below(4) as usize],
+            };
+            let clean = super::super::model::clean_orders(&chunk, k);
+            let queries: Vec<Query> = (k..len - k)
+                .filter(|&i| encode::is_acgt(chunk[i]))
+                .map(|i| Query {
+                    i,
+                    top: rng.below(clean[i] as u64 + 1) as usize,
+                    own: (rng.below(2) == 0).then(|| rng.below(k as u64 + 2) as usize),
+                })
+                .collect();
+            let mut got = vec![([0.0; 4], Reach::default()); queries.len()];
+            let walks = (queries.iter().enumerate())
+                .map(|(slot, q)| Predict::new(&idx, &chain, slot, *q, chunk[q.i]));
+            walk_all(&idx, &chunk, walks, |w| got[w.slot] = (w.p, w.reach));
+            for (q, g) in queries.iter().zip(&got) {
+                let want = one_position(&idx, &chain, &chunk, *q);
+                assert_eq!(g.1, want.1, "reach at {} of round {round}", q.i);
+                assert_eq!(
+                    g.0.map(f64::to_bits),
+                    want.0.map(f64::to_bits),
+                    "at {}",
+                    q.i
+                );
+                deep += (want.1.order >= 8) as usize;
+            }
+        }
+        assert!(
+            deep > 100,
+            "only {deep} positions counted to order 8 or more"
+        );
+    }
+
+    /// One position counted alone, order after order: the reference for [`Predict`].
+    pub fn one_position(
+        idx: &FmdIndex,
+        chain: &Chain,
+        chunk: &[u8],
+        q: Query,
+    ) -> ([f64; 4], Reach) {
+        let (i, top, own) = (q.i, q.top, q.own);
+        let start = chain.min_order.min(top);
+        let t = encode::base(chunk[i]) as usize;
+        let mut iv: [BiInterval; 4] = std::array::from_fn(|b| idx.base(b as u8));
+        let mut p = [0.25f64; 4];
+        let mut reach = Reach::default();
+        let mut palindrome = true;
+        for j in 0..=top {
+            if j > 0 {
+                let l = encode::base(chunk[i - j]);
+                let r = encode::base(chunk[i + j]);
+                palindrome &= l == 3 - r;
+                let mut any = false;
+                for x in iv.iter_mut().filter(|x| x.size > 0) {
+                    *x = idx.extend_right(idx.extend_left(*x, l), r);
+                    any |= x.size > 0;
+                }
+                if !any {
+                    break;
+                }
+            }
+            if j < start {
+                continue;
+            }
+            let mut n = iv.map(|x| x.size);
+            if own.is_some_and(|o| j <= o) {
+                n[t] = n[t].saturating_sub(1);
+                if palindrome {
+                    n[3 - t] = n[3 - t].saturating_sub(1);
+                }
+            }
+            let total = n.iter().sum::<u64>() as f64;
+            if total == 0.0 {
+                break;
+            }
+            let alpha = chain.alpha;
+            p = std::array::from_fn(|b| (n[b] as f64 + alpha * p[b]) / (total + alpha));
+            reach = Reach {
+                order: j,
+                count: total as u64,
+            };
+        }
+        (p, reach)
+    }
+}

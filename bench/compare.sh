@@ -40,19 +40,7 @@ steps=(
     "find-copies, 1 M test positions, 2 threads|BIN/find-copies -g $g -m train.fmd --regions speed.bed -o OUT.bed -t 2 -q"
 )
 
-run() { # BIN OUT COMMAND -> "seconds peakKB"
-    local cmd=${3//BIN/$1}
-    cmd=${cmd//OUT/$2}
-    rm -rf "$2" "$2".*
-    # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %M" -o t.txt $cmd > /dev/null 2> err.txt || { cat err.txt >&2; exit 1; }
-    cat t.txt
-}
-
-digest() { # OUT -> a digest of its file or folder (bigWig and Parquet carry no dates)
-    if [ -d "$1" ]; then (cd "$1" && find . -type f | sort | xargs sha256sum) | sha256sum | cut -c1-12
-    else sha256sum "$(ls "$1".* | head -n 1)" | cut -c1-12; fi
-}
+. "$repo/bench/builds.sh"
 
 echo "| step | old s | new s | new/old | old peak MB | new peak MB | outputs |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
@@ -62,8 +50,8 @@ for step in "${steps[@]}"; do
     : > old.txt
     : > new.txt
     for _ in $(seq "$reps"); do
-        run "$old" out_old "$cmd" >> old.txt
-        run "$new" out_new "$cmd" >> new.txt
+        run_build "$old" out_old "$cmd" >> old.txt
+        run_build "$new" out_new "$cmd" >> new.txt
     done
     same=$([ "$(digest out_old)" = "$(digest out_new)" ] && echo identical || echo DIFFER)
     paste old.txt new.txt | awk -v name="$name" -v same="$same" '

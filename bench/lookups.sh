@@ -33,19 +33,7 @@ printf '%s\t%s\t%s\n' "$chrom" "$from" "$to" > region.bed
 positions=$((to - from))
 rows() { python3 -c "import sys; d=open(sys.argv[1],'rb').read(64); print(int.from_bytes(d[48:56],'little'))" "$1"; }
 
-run() { # BIN OUT COMMAND -> "seconds peakKB"
-    local cmd=${3//BIN/$1}
-    cmd=${cmd//OUT/$2}
-    rm -rf "$2" "$2".*
-    # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %M" -o t.txt $cmd > /dev/null 2> err.txt || { cat err.txt >&2; exit 1; }
-    cat t.txt
-}
-
-digest() { # OUT -> a digest of its file or folder
-    if [ -d "$1" ]; then (cd "$1" && find . -type f | sort | xargs sha256sum) | sha256sum | cut -c1-12
-    else sha256sum "$(ls "$1".* | head -n 1)" | cut -c1-12; fi
-}
+. "$repo/bench/builds.sh"
 
 echo "Region $region ($positions positions) of $(basename "$genome"); $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), L3 $(lscpu | sed -n 's/^L3 cache: *//p')."
 echo
@@ -62,8 +50,8 @@ for pair in "demo:$demo:--other-genome" "human-size:$index:"; do
             : > old.txt
             : > new.txt
             for _ in $(seq "$reps"); do
-                run "$old" out_old "${step#*|} -t $t" >> old.txt
-                run "$new" out_new "${step#*|} -t $t" >> new.txt
+                run_build "$old" out_old "${step#*|} -t $t" >> old.txt
+                run_build "$new" out_new "${step#*|} -t $t" >> new.txt
             done
             same=$([ "$(digest out_old)" = "$(digest out_new)" ] && echo identical || echo DIFFER)
             paste old.txt new.txt | awk -v l="$label ($n)" -v s="$name" -v t="$t" -v p="$positions" -v same="$same" '

@@ -38,7 +38,7 @@ list() {
         done
     done
     echo
-    echo "Helpers: lib.sh, measure.sh (sourced), gpu-carry.sh and gpu-carried.sh (a build carried"
+    echo "Helpers: lib.sh, measure.sh, builds.sh (sourced), gpu-carry.sh and gpu-carried.sh (a build carried"
     echo "to a lent GPU machine), kernels.py, ops.py and conv_layouts.py (profiles), ensemble.py."
 }
 

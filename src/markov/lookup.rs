@@ -6,20 +6,31 @@
 //! index larger than the caches (a human one is 1.5 GB) makes every read wait for memory, one
 //! after the other. Here [`LANES`] positions advance together, one order a round: each round
 //! asks for all the blocks its left extensions will read, extends, asks for all the blocks of
-//! the right extensions, and extends again, so that the reads of different positions overlap
-//! in the memory system instead of waiting in turn (as BWA-MEM2 does for its seeds). What a
+//! the right extensions, and extends again, so that the reads of a position's four intervals
+//! and of different positions overlap in the memory system instead of waiting in turn (as
+//! BWA-MEM2 does for its seeds): 2.5 times the positions per second on a human-size index,
+//! 1.9 on the demo's (docs/benchmarks.md, "Interleaved FM-index lookups"). What a
 //! position does with its counts is a [`Walk`]: the Markov model's prediction ([`Predict`])
 //! or the longest copy (`copies::CopyWalk`). Each walk's arithmetic is that of its
 //! one-at-a-time loop, in the same order, so the results are identical.
 
 use super::index::{BiInterval, FmdIndex};
-use super::model::Reach;
 use crate::genome::encode;
 
-/// Positions advanced together. Tuned on a 1.5 GB index (docs/benchmarks.md, "Interleaved
-/// lookups"): enough reads in flight to cover the memory's latency, few enough that the
-/// blocks asked for are still in L1 when they are read.
+/// Positions advanced together. On a 1.5 GB index any number from 4 to 64 gave the same
+/// speed, 20% above one position at a time (docs/benchmarks.md, "Interleaved FM-index
+/// lookups"): the prefetches are most of the gain, and the blocks asked for in a round of 16
+/// are still in L1 when they are read.
 pub const LANES: usize = 16;
+
+/// How deep a position's context was found: the highest order j whose counts (after
+/// leave-one-out) entered its prediction, and their total `N_j`. Zero orders and counts where
+/// nothing was counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Reach {
+    pub order: usize,
+    pub count: u64,
+}
 
 /// One position's walk through the orders, one extension on each side a round.
 pub(super) trait Walk {
@@ -239,7 +250,7 @@ impl Walk for Predict {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
     use crate::genome::EncodedSeq;
     use crate::markov::build::{TextBuilder, tests::meta};
@@ -332,12 +343,7 @@ pub(super) mod tests {
     }
 
     /// One position counted alone, order after order: the reference for [`Predict`].
-    pub fn one_position(
-        idx: &FmdIndex,
-        chain: &Chain,
-        chunk: &[u8],
-        q: Query,
-    ) -> ([f64; 4], Reach) {
+    fn one_position(idx: &FmdIndex, chain: &Chain, chunk: &[u8], q: Query) -> ([f64; 4], Reach) {
         let (i, top, own) = (q.i, q.top, q.own);
         let start = chain.min_order.min(top);
         let t = encode::base(chunk[i]) as usize;

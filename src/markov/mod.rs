@@ -16,4 +16,5 @@ pub mod verify;
 
 pub use copies::{BandCounts, CopyBand, copy_bands};
 pub use index::FmdIndex;
-pub use model::{MarkovModel, MarkovSettings, Reach};
+pub use lookup::Reach;
+pub use model::{MarkovModel, MarkovSettings};

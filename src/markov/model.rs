@@ -21,7 +21,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::index::{FmdIndex, Run};
-use super::lookup::{self, Chain, Predict, Query};
+use super::lookup::{self, Chain, Predict, Query, Reach};
 use super::verify::ContigCheck;
 use crate::genome::encode;
 use crate::predict::{Locus, NO_PREDICTION, Predictor, Probs};
@@ -76,15 +76,6 @@ impl MarkovSettings {
         }
         Ok(())
     }
-}
-
-/// How deep a position's context was found: the highest order j whose counts (after
-/// leave-one-out) entered its prediction, and their total `N_j`. Zero orders and counts where
-/// nothing was counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Reach {
-    pub order: usize,
-    pub count: u64,
 }
 
 /// For each position of a chunk, the largest order (capped at `k`) whose window around it is

@@ -21,7 +21,7 @@ use crate::{Error, Result};
 const SEP: u8 = 0;
 
 /// What the builder reports as it goes: a step's description, or rows merged so far.
-pub trait BuildProgress {
+pub trait BuildProgress: Sync {
     fn step(&self, _what: &str) {}
     fn merged(&self, _rows: u64, _of: u64) {}
 }
@@ -183,7 +183,7 @@ impl TextBuilder {
 
 /// The BWT of `text` plus a sentinel, by libsais on the pool's threads (OpenMP): the 4-byte
 /// suffix array below 2^31 positions, the 8-byte one above.
-fn sort(mut text: Vec<u8>) -> Result<PartBwt> {
+pub(super) fn sort(mut text: Vec<u8>) -> Result<PartBwt> {
     let n = text.len();
     let oom = |e: libsais::LibsaisError| {
         Error::Internal(format!("building the BWT of {n} positions failed: {e:?}"))

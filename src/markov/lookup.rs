@@ -47,14 +47,14 @@ pub(super) trait Walk {
     fn extended(&mut self, l: u8, r: u8) -> bool;
 }
 
-/// Asks the memory system for the block that `occ(row)` reads, without waiting for it (into
-/// L1; on other than x86-64 and AArch64, nothing: the reads then come in the loop's order).
+/// Asks the memory system for `items[i]` (if there is one) without waiting for it: into L1
+/// on x86-64 and AArch64, nothing elsewhere (the reads then come when they are made).
 #[inline(always)]
-fn prefetch(idx: &FmdIndex, row: u64) {
-    if let Some(b) = idx.blocks().get((row / super::rank::BLOCK) as usize) {
-        let p = b as *const super::rank::Block;
+pub(super) fn prefetch<T>(items: &[T], i: usize) {
+    if let Some(x) = items.get(i) {
+        let p = x as *const T;
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is a hint that reads nothing; the address is a live block's.
+        // SAFETY: a prefetch is a hint that reads nothing; the address is a live item's.
         unsafe {
             std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0)
         };
@@ -72,14 +72,20 @@ fn prefetch(idx: &FmdIndex, row: u64) {
     }
 }
 
+/// Asks for the block that `occ(row)` reads.
+#[inline(always)]
+fn prefetch_row(idx: &FmdIndex, row: u64) {
+    prefetch(idx.blocks(), (row / super::rank::BLOCK) as usize);
+}
+
 /// Asks for the blocks an extension of `iv` reads: on the left, or on the right (the reverse
 /// complement's, on the left).
 #[inline(always)]
 fn prefetch_ends(idx: &FmdIndex, iv: &BiInterval, right: bool) {
     if iv.size > 0 {
         let lo = if right { iv.lo_rc } else { iv.lo };
-        prefetch(idx, lo);
-        prefetch(idx, lo + iv.size);
+        prefetch_row(idx, lo);
+        prefetch_row(idx, lo + iv.size);
     }
 }
 

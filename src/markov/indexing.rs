@@ -89,6 +89,7 @@ fn read_text(
     let pb = crate::progress::bar(total, "index-genome: reading", quiet);
     let mut text = TextBuilder::with_part_limit(part_limit).with_progress(Box::new(Steps {
         quiet,
+        started: std::time::Instant::now(),
         bar: Default::default(),
     }));
     genome.visit(names, |contig, seq| {
@@ -146,9 +147,11 @@ fn memory_plan(
     size.plan(bound.unwrap_or_else(available_or_16g))
 }
 
-/// Each step as a line, and a bar over each merge.
+/// Each step as a line, with the time since the build started (where a human genome's
+/// hour goes: sorting each part, merging it), and a bar over each merge.
 struct Steps {
     quiet: bool,
+    started: std::time::Instant,
     bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
 }
 
@@ -158,7 +161,8 @@ impl BuildProgress for Steps {
             pb.finish_and_clear();
         }
         if !self.quiet {
-            eprintln!("index-genome: {what}");
+            let at = self.started.elapsed().as_secs_f64();
+            eprintln!("index-genome: {what} (at {at:.1} s)");
         }
     }
 

@@ -47,13 +47,7 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 for step in "${steps[@]}"; do
     name=${step%%|*}
     cmd=${step#*|}
-    : > old.txt
-    : > new.txt
-    for _ in $(seq "$reps"); do
-        run_build "$old" out_old "$cmd" >> old.txt
-        run_build "$new" out_new "$cmd" >> new.txt
-    done
-    same=$([ "$(digest out_old)" = "$(digest out_new)" ] && echo identical || echo DIFFER)
+    same=$(alternate "$old" "$new" "$reps" "$cmd")
     paste old.txt new.txt | awk -v name="$name" -v same="$same" '
         NR == 1 || $1 < o {o = $1} NR == 1 || $3 < n {n = $3} $2 > om {om = $2} $4 > nm {nm = $4}
         END {printf "| %s | %.2f | %.2f | %.3f | %.0f | %.0f | %s |\n", name, o, n, n / o, om / 1024, nm / 1024, same}'

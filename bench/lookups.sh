@@ -47,13 +47,7 @@ for pair in "demo:$demo:--other-genome" "human-size:$index:"; do
         name=${step%%|*}
         [ "$name" = find-copies ] && [ -n "$flag" ] && continue  # find-copies needs the index's genome
         for t in 1 2; do
-            : > old.txt
-            : > new.txt
-            for _ in $(seq "$reps"); do
-                run_build "$old" out_old "${step#*|} -t $t" >> old.txt
-                run_build "$new" out_new "${step#*|} -t $t" >> new.txt
-            done
-            same=$([ "$(digest out_old)" = "$(digest out_new)" ] && echo identical || echo DIFFER)
+            same=$(alternate "$old" "$new" "$reps" "${step#*|} -t $t")
             paste old.txt new.txt | awk -v l="$label ($n)" -v s="$name" -v t="$t" -v p="$positions" -v same="$same" '
                 NR == 1 || $1 < o {o = $1} NR == 1 || $3 < n {n = $3}
                 END {printf "| %s | %s | %d | %.2f | %.2f | %.0f | %.0f | %.2fx | %s |\n", l, s, t, o, n, p / o / t, p / n / t, o / n, same}'

@@ -17,10 +17,10 @@
 use super::index::{BiInterval, FmdIndex};
 use crate::genome::encode;
 
-/// Positions advanced together. On a 1.5 GB index any number from 4 to 64 gave the same
-/// speed, 20% above one position at a time (docs/benchmarks.md, "Interleaved FM-index
-/// lookups"): the prefetches are most of the gain, and the blocks asked for in a round of 16
-/// are still in L1 when they are read.
+/// Positions (in index-genome's merge, chains) advanced together on one thread. On a 1.5 GB
+/// index any number from 4 to 64 gave the same speed, 20% above one position at a time
+/// (docs/benchmarks.md, "Interleaved FM-index lookups"): the prefetches are most of the gain,
+/// and the blocks asked for in a round of 16 are still in L1 when they are read.
 pub const LANES: usize = 16;
 
 /// How deep a position's context was found: the highest order j whose counts (after

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::lookup::prefetch;
+use super::lookup::{LANES, prefetch};
 use super::rank::{self, BLOCK, Block, BlockBuilder};
 
 /// A BWT over A/C/G/T and dollars, as rank blocks.
@@ -126,9 +126,6 @@ fn interleave(acc: &Bwt, part: &PartBwt, progress: &(dyn Fn(u64) + Sync)) -> Vec
     );
     z
 }
-
-/// Chains walked together on one thread.
-const LANES: usize = 16;
 
 /// The chains of a part's walk: one from the sentinel's suffix (row 0), and one from each
 /// separator-led suffix (rows 1 on, one per dollar row but the sentinel's).

@@ -13,7 +13,8 @@ use rayon::prelude::*;
 
 use super::MarkovModel;
 use super::index::BiInterval;
-use super::lookup::{Walk, walk_all};
+use super::lookup::{Walk, prefetch_tables, walk_all};
+use super::low::LowOrders;
 use super::model::{K_MAX, clean_orders};
 use crate::genome::{Genome, encode};
 use crate::predict::{Locus, padded_chunk};
@@ -75,6 +76,8 @@ impl MarkovModel {
         let walks = (0..m)
             .filter(|&x| encode::is_acgt(chunk[x + k]))
             .map(|x| CopyWalk {
+                low: self.low_orders(),
+                t: encode::base(chunk[x + k]) as usize,
                 slot: x,
                 i: x + k,
                 top: top[x + k],
@@ -93,7 +96,10 @@ impl MarkovModel {
 /// the largest half-width up to `top` whose window the index holds beyond the position's
 /// own occurrence (in the index up to order `own`). The window's reverse complement never
 /// equals it (its centre would be its own complement), so the own occurrence counts once.
-struct CopyWalk {
+/// The orders of `low` are read from its tables (the center base `t`'s entries).
+struct CopyWalk<'a> {
+    low: &'a LowOrders,
+    t: usize,
     slot: usize,
     i: usize,
     top: usize,
@@ -104,7 +110,7 @@ struct CopyWalk {
     found: usize,
 }
 
-impl CopyWalk {
+impl CopyWalk<'_> {
     /// Whether the window of order `j` occurs beyond the own occurrence; if so, records it
     /// and moves on to the next order, if any.
     fn occurs(&mut self) -> bool {
@@ -118,7 +124,7 @@ impl CopyWalk {
     }
 }
 
-impl Walk for CopyWalk {
+impl Walk for CopyWalk<'_> {
     fn center(&self) -> usize {
         self.i
     }
@@ -131,8 +137,27 @@ impl Walk for CopyWalk {
         std::slice::from_mut(&mut self.iv)
     }
 
-    fn start(&mut self) -> bool {
-        self.occurs()
+    fn prefetch(&self, chunk: &[u8]) {
+        prefetch_tables(self.low, chunk, self.i, self.top);
+    }
+
+    fn start(&mut self, chunk: &[u8]) -> bool {
+        if !self.occurs() {
+            return false;
+        }
+        let mut ctx = 0;
+        while self.j <= self.low.top() {
+            let (l, r) = (
+                encode::base(chunk[self.i - self.j]),
+                encode::base(chunk[self.i + self.j]),
+            );
+            ctx = LowOrders::context(ctx, l, r);
+            self.iv = self.low.at(self.j, ctx)[self.t];
+            if !self.occurs() {
+                return false;
+            }
+        }
+        true
     }
 
     fn extended(&mut self, _l: u8, _r: u8) -> bool {
@@ -350,18 +375,22 @@ mod tests {
         }
         test.push_str(std::str::from_utf8(&mutated).unwrap());
         test.push_str(&random(&mut rng, 200));
-        let model = model_of(train.as_bytes());
         let codes = EncodedSeq::from_ascii(test.as_bytes())
             .unwrap()
             .into_codes();
         let chunk = padded_chunk(&codes, 0, codes.len(), K_MAX);
-        let got = model.copy_orders(&chunk, None);
-        for (i, j) in got.iter().enumerate() {
-            assert_eq!(*j, Some(naive(&train, &test, i)), "position {i}");
+        // the lowest orders walked, and read from tables of each height
+        for top in [0, 1, 3, 5] {
+            let model = model_of(train.as_bytes()).with_low_orders(top);
+            let got = model.copy_orders(&chunk, None);
+            for (i, j) in got.iter().enumerate() {
+                let want = Some(naive(&train, &test, i));
+                assert_eq!(*j, want, "position {i}, tables to order {top}");
+            }
+            let bands: Vec<CopyBand> = got.iter().map(|&j| CopyBand::of(j)).collect();
+            assert_eq!(bands[250], CopyBand::Full);
+            assert_eq!(bands[100], CopyBand::None);
         }
-        let bands: Vec<CopyBand> = got.iter().map(|&j| CopyBand::of(j)).collect();
-        assert_eq!(bands[250], CopyBand::Full);
-        assert_eq!(bands[100], CopyBand::None);
     }
 
     #[test]
@@ -370,7 +399,7 @@ mod tests {
         let train: String = (0..2000)
             .map(|_| b"ACGT"[rng.below(4) as usize] as char)
             .collect();
-        let model = model_of(train.as_bytes());
+        let model = model_of(train.as_bytes()).with_low_orders(5);
         let codes = EncodedSeq::from_ascii(train.as_bytes())
             .unwrap()
             .into_codes();

@@ -197,6 +197,41 @@ impl FmdIndex {
         }
     }
 
+    /// `aP` from `P` for each base `a` (A, C, G, T), from the one pair of rank reads that
+    /// [`extend_left`](Self::extend_left) makes for any of them.
+    pub fn extend_left_all(&self, iv: BiInterval) -> [BiInterval; 4] {
+        if iv.size == 0 {
+            return [iv; 4];
+        }
+        let (blocks, dollars) = (self.blocks(), self.dollars());
+        let lo = rank::occ(blocks, dollars, iv.lo);
+        let hi = rank::occ(blocks, dollars, iv.lo + iv.size);
+        let s: [u64; 4] = std::array::from_fn(|b| hi[b] - lo[b]);
+        let mut out = [iv; 4];
+        let mut lo_rc = iv.lo_rc + iv.size - s.iter().sum::<u64>();
+        for a in (0..4).rev() {
+            out[a] = BiInterval {
+                lo: self.first[a] + lo[a],
+                lo_rc,
+                size: s[a],
+            };
+            lo_rc += s[a];
+        }
+        out
+    }
+
+    /// `Pa` from `P` for each base `a`: [`extend_left_all`](Self::extend_left_all) of the
+    /// reverse complement.
+    pub fn extend_right_all(&self, iv: BiInterval) -> [BiInterval; 4] {
+        let swap = |x: BiInterval| BiInterval {
+            lo: x.lo_rc,
+            lo_rc: x.lo,
+            size: x.size,
+        };
+        let rc = self.extend_left_all(swap(iv));
+        std::array::from_fn(|a| swap(rc[3 - a]))
+    }
+
     /// `Pa` from `P`: extending the reverse complement to the left by the complement.
     #[inline]
     pub fn extend_right(&self, iv: BiInterval, a: u8) -> BiInterval {

@@ -11,10 +11,14 @@
 //! BWA-MEM2 does for its seeds): 2.5 times the positions per second on a human-size index,
 //! 1.9 on the demo's (docs/benchmarks.md, "Interleaved FM-index lookups"). What a
 //! position does with its counts is a [`Walk`]: the Markov model's prediction ([`Predict`])
-//! or the longest copy (`copies::CopyWalk`). Each walk's arithmetic is that of its
-//! one-at-a-time loop, in the same order, so the results are identical.
+//! or the longest copy (`copies::CopyWalk`). A walk reads its lowest orders from the
+//! model's tables ([`LowOrders`]) as it starts and extends from there. Each walk's arithmetic
+//! is that of its one-at-a-time loop, in the same order, so the results are identical.
+
+use std::collections::VecDeque;
 
 use super::index::{BiInterval, FmdIndex};
+use super::low::LowOrders;
 use crate::genome::encode;
 
 /// Positions (in index-genome's merge, chains) advanced together on one thread. On a 1.5 GB
@@ -40,11 +44,14 @@ pub(super) trait Walk {
     fn order(&self) -> usize;
     /// The intervals extended each round (those of size 0 stay as they are).
     fn intervals(&mut self) -> &mut [BiInterval];
-    /// Takes in order 0 (no extension); false when the walk ends there.
-    fn start(&mut self) -> bool;
+    /// Takes in order 0 (no extension), and any orders it reads from tables
+    /// ([`LowOrders`]) rather than extends; false when the walk ends there.
+    fn start(&mut self, chunk: &[u8]) -> bool;
     /// Takes in the intervals just extended to [`order`](Self::order) by the bases `l` on
     /// the left and `r` on the right; false when the walk ends there.
     fn extended(&mut self, l: u8, r: u8) -> bool;
+    /// Asks for what [`start`](Self::start) will read, some walks before it is called.
+    fn prefetch(&self, _chunk: &[u8]) {}
 }
 
 /// Asks the memory system for `items[i]` (if there is one) without waiting for it: into L1
@@ -89,8 +96,23 @@ fn prefetch_ends(idx: &FmdIndex, iv: &BiInterval, right: bool) {
     }
 }
 
+/// Asks for the entries of `low` that a walk centred at `i` (in `chunk`, clean up to order
+/// `top`) reads at its two highest tabled orders, those beyond the caches on a large index.
+pub(super) fn prefetch_tables(low: &LowOrders, chunk: &[u8], i: usize, top: usize) {
+    let t = top.min(low.top());
+    let mut ctx = 0;
+    for j in 1..=t {
+        ctx = LowOrders::context(ctx, encode::base(chunk[i - j]), encode::base(chunk[i + j]));
+        if j + 2 > t {
+            prefetch(low.level(j), 4 * ctx);
+            prefetch(low.level(j), 4 * ctx + 3);
+        }
+    }
+}
+
 /// Runs every walk of `walks` (each at order 0) over `chunk` to its end, [`LANES`] at a time,
-/// and hands each finished one to `done` (in the order they finish).
+/// and hands each finished one to `done` (in the order they finish). Each walk is asked to
+/// [`prefetch`](Walk::prefetch) [`LANES`] walks before it starts.
 pub(super) fn walk_all<W: Walk>(
     idx: &FmdIndex,
     chunk: &[u8],
@@ -98,6 +120,7 @@ pub(super) fn walk_all<W: Walk>(
     mut done: impl FnMut(W),
 ) {
     let mut next = walks.into_iter();
+    let mut ahead: VecDeque<W> = VecDeque::with_capacity(LANES);
     let mut lanes: Vec<W> = Vec::with_capacity(LANES);
     let bases = |w: &W| {
         let (i, j) = (w.center(), w.order());
@@ -105,8 +128,15 @@ pub(super) fn walk_all<W: Walk>(
     };
     loop {
         while lanes.len() < LANES {
-            let Some(mut w) = next.next() else { break };
-            if w.start() {
+            while ahead.len() < LANES {
+                let Some(w) = next.next() else { break };
+                w.prefetch(chunk);
+                ahead.push_back(w);
+            }
+            let Some(mut w) = ahead.pop_front() else {
+                break;
+            };
+            if w.start(chunk) {
                 lanes.push(w);
             } else {
                 done(w);
@@ -162,9 +192,10 @@ pub(super) struct Chain {
 
 /// The Markov model's prediction of one position (its `slot` among the chunk's), order after
 /// order: `p_j(b) = (n_j(b) + alpha p_{j-1}(b)) / (N_j + alpha)` from the lowest order of the
-/// chain, until nothing is left to count.
+/// chain, until nothing is left to count; the orders of `low` read from its tables.
 #[derive(Clone, Copy)]
-pub(super) struct Predict {
+pub(super) struct Predict<'a> {
+    low: &'a LowOrders,
     pub slot: usize,
     q: Query,
     alpha: f64,
@@ -181,9 +212,17 @@ pub(super) struct Predict {
     palindrome: bool,
 }
 
-impl Predict {
-    pub fn new(idx: &FmdIndex, chain: &Chain, slot: usize, q: Query, center: u8) -> Predict {
+impl<'a> Predict<'a> {
+    pub fn new(
+        idx: &FmdIndex,
+        low: &'a LowOrders,
+        chain: &Chain,
+        slot: usize,
+        q: Query,
+        center: u8,
+    ) -> Predict<'a> {
         Predict {
+            low,
             slot,
             q,
             alpha: chain.alpha,
@@ -232,7 +271,7 @@ impl Predict {
     }
 }
 
-impl Walk for Predict {
+impl Walk for Predict<'_> {
     fn center(&self) -> usize {
         self.q.i
     }
@@ -245,8 +284,27 @@ impl Walk for Predict {
         &mut self.iv
     }
 
-    fn start(&mut self) -> bool {
-        self.fold() && self.next_order()
+    fn prefetch(&self, chunk: &[u8]) {
+        prefetch_tables(self.low, chunk, self.q.i, self.q.top);
+    }
+
+    fn start(&mut self, chunk: &[u8]) -> bool {
+        if !(self.fold() && self.next_order()) {
+            return false;
+        }
+        let (i, mut ctx) = (self.q.i, 0);
+        while self.j <= self.low.top() {
+            let (l, r) = (
+                encode::base(chunk[i - self.j]),
+                encode::base(chunk[i + self.j]),
+            );
+            ctx = LowOrders::context(ctx, l, r);
+            self.iv = *self.low.at(self.j, ctx);
+            if !self.extended(l, r) {
+                return false;
+            }
+        }
+        true
     }
 
     fn extended(&mut self, l: u8, r: u8) -> bool {
@@ -287,7 +345,8 @@ mod tests {
 
     /// Every position of chunks drawn from the indexed genome and from new sequence, with
     /// orders, own-occurrence orders and chain settings drawn at random: the interleaved
-    /// lookups give the one-at-a-time results to the bit.
+    /// lookups, their lowest orders read from tables of each height, give the one-at-a-time
+    /// results to the bit.
     #[test]
     fn interleaved_lookups_match_one_position_at_a_time() {
         let mut rng = SplitMix64(31);
@@ -302,8 +361,10 @@ mod tests {
         )
         .unwrap();
         let idx = text.finish(meta()).unwrap();
+        let lows = [0, 1, 2, 3, 5].map(|top| LowOrders::build(&idx, top));
         let mut deep = 0;
         for round in 0..40 {
+            let low = &lows[round % lows.len()];
             let k = 1 + rng.below(16) as usize;
             let len = 2 * k + 1 + rng.below(200) as usize;
             let ascii: Vec<u8> = if round % 2 == 0 {
@@ -328,7 +389,7 @@ mod tests {
                 .collect();
             let mut got = vec![([0.0; 4], Reach::default()); queries.len()];
             let walks = (queries.iter().enumerate())
-                .map(|(slot, q)| Predict::new(&idx, &chain, slot, *q, chunk[q.i]));
+                .map(|(slot, q)| Predict::new(&idx, low, &chain, slot, *q, chunk[q.i]));
             walk_all(&idx, &chunk, walks, |w| got[w.slot] = (w.p, w.reach));
             for (q, g) in queries.iter().zip(&got) {
                 let want = one_position(&idx, &chain, &chunk, *q);

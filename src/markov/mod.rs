@@ -7,6 +7,7 @@ pub mod copies;
 pub mod index;
 pub mod indexing;
 mod lookup;
+mod low;
 pub mod memory;
 pub mod merge;
 pub mod model;

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use super::index::{FmdIndex, Run};
 use super::lookup::{self, Chain, Predict, Query, Reach};
+use super::low::LowOrders;
 use super::verify::ContigCheck;
 use crate::genome::encode;
 use crate::predict::{Locus, NO_PREDICTION, Predictor, Probs};
@@ -103,6 +104,8 @@ pub struct MarkovModel {
     runs: HashMap<String, Range<usize>>,
     /// The scored genome, to check an indexed contig's bases before leaving them out.
     check: Option<ContigCheck>,
+    /// Every context of the lowest orders, looked up once.
+    low: LowOrders,
 }
 
 impl MarkovModel {
@@ -115,11 +118,13 @@ impl MarkovModel {
                 .and_modify(|x| x.end = i + 1)
                 .or_insert(i..i + 1);
         }
+        let low = LowOrders::build(&index, LowOrders::top_for(index.rows(), settings.k));
         Ok(MarkovModel {
             index,
             settings,
             runs,
             check: None,
+            low,
         })
     }
 
@@ -129,6 +134,18 @@ impl MarkovModel {
 
     pub fn index(&self) -> &FmdIndex {
         &self.index
+    }
+
+    /// The tables of the lowest orders.
+    pub(super) fn low_orders(&self) -> &LowOrders {
+        &self.low
+    }
+
+    /// The model with tables up to order `top` in place of those its index's size chose.
+    #[cfg(test)]
+    pub(super) fn with_low_orders(mut self, top: usize) -> Self {
+        self.low = LowOrders::build(&self.index, top);
+        self
     }
 
     /// Checks that a genome (its contigs and lengths, in order) is the index's own (`path`).
@@ -248,7 +265,7 @@ impl MarkovModel {
                 top: top[x + k],
                 own: own[x],
             };
-            Predict::new(&self.index, &chain, x, q, chunk[x + k])
+            Predict::new(&self.index, &self.low, &chain, x, q, chunk[x + k])
         });
         let mut out = vec![([f64::NAN; 4], Reach::default()); m];
         lookup::walk_all(&self.index, chunk, walks, |w| out[w.slot] = (w.p, w.reach));

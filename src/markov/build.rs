@@ -255,6 +255,7 @@ fn fnv(h: &mut u64, bytes: &[u8]) {
 pub(crate) mod tests {
     use super::*;
     use crate::genome::EncodedSeq;
+    use crate::markov::index::Loading;
     use proptest::prelude::*;
 
     pub(crate) fn meta() -> IndexMeta {
@@ -352,21 +353,30 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.fmd");
         idx.save(&path).unwrap();
-        let back = FmdIndex::load(&path).unwrap();
-        assert_eq!(back.meta, idx.meta);
-        assert_eq!(back.blocks(), idx.blocks());
-        assert_eq!(back.runs(), idx.runs());
-        assert_eq!(back.count(&[0, 1, 2]), idx.count(&[0, 1, 2]));
-        // truncated and damaged files are refused by name
         let bytes = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
-        let e = FmdIndex::load(&path).err().unwrap().to_string();
-        assert!(e.contains("truncated"), "{e}");
-        let mut bad = bytes.clone();
-        let mid = bad.len() / 2 + 3;
-        bad[mid] ^= 0x40;
-        std::fs::write(&path, &bad).unwrap();
-        let e = FmdIndex::load(&path).err().unwrap().to_string();
-        assert!(e.contains("damaged"), "{e}");
+        for how in [Loading::Read, Loading::Map] {
+            std::fs::write(&path, &bytes).unwrap();
+            let back = FmdIndex::load_as(&path, how).unwrap();
+            assert_eq!(back.meta, idx.meta);
+            assert_eq!(back.blocks(), idx.blocks());
+            assert_eq!(back.runs(), idx.runs());
+            assert_eq!(back.count(&[0, 1, 2]), idx.count(&[0, 1, 2]));
+            // truncated and damaged files are refused by name
+            std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+            let e = FmdIndex::load_as(&path, how).err().unwrap().to_string();
+            assert!(
+                e.contains("truncated") && e.contains("t.fmd"),
+                "{how:?}: {e}"
+            );
+            let mut bad = bytes.clone();
+            let mid = bad.len() / 2 + 3;
+            bad[mid] ^= 0x40;
+            std::fs::write(&path, &bad).unwrap();
+            let e = FmdIndex::load_as(&path, how).err().unwrap().to_string();
+            assert!(e.contains("damaged"), "{how:?}: {e}");
+        }
+        std::fs::write(&path, b"").unwrap();
+        let e = FmdIndex::load_as(&path, Loading::Read).err().unwrap();
+        assert!(e.to_string().contains("not a dnactx FM-index"), "{e}");
     }
 }

@@ -362,7 +362,7 @@ impl Loading {
 /// pages (transparent huge pages, where they are enabled, `madvise` or `always`; elsewhere the
 /// hint does nothing). Counting reads blocks anywhere in an index of up to 3 GB; on 4 KB
 /// pages nearly every read also missed the TLB, and its page walk is what the prefetches did
-/// not hide: on 2 MB pages a human-size index counts about a fifth faster
+/// not hide: on 2 MB pages a human-size index counts 1.37 times the positions per second
 /// (docs/benchmarks.md, "The index on 2 MB pages"). Read rather than mapped: loading
 /// checks the checksum of every byte anyway, and a sequential read is what a cold network
 /// file system serves best.
@@ -374,7 +374,14 @@ fn read_on_large_pages(path: &Path) -> std::io::Result<memmap2::Mmap> {
     let mut mem = memmap2::MmapMut::map_anon(len.max(1))?;
     #[cfg(target_os = "linux")]
     mem.advise(memmap2::Advice::HugePage).ok(); // a hint: refused, the pages stay small
-    file.read_exact(&mut mem[..len])?;
+    file.read_exact(&mut mem[..len])
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => std::io::Error::new(
+                e.kind(),
+                format!("truncated while being read: shorter than its {len} bytes"),
+            ),
+            _ => e,
+        })?;
     mem.make_read_only()
 }
 

@@ -40,7 +40,8 @@ pub struct Reach {
 pub(super) trait Walk {
     /// The position's center in the chunk.
     fn center(&self) -> usize;
-    /// The order the next extension reaches (1 after [`start`](Self::start)).
+    /// The order the next extension reaches (after [`start`](Self::start): one above the
+    /// orders read from the tables, 1 without them).
     fn order(&self) -> usize;
     /// The intervals extended each round (those of size 0 stay as they are).
     fn intervals(&mut self) -> &mut [BiInterval];
@@ -362,31 +363,13 @@ mod tests {
         .unwrap();
         let idx = text.finish(meta()).unwrap();
         let lows = [0, 1, 2, 3, 5].map(|top| LowOrders::build(&idx, top));
-        let mut deep = 0;
-        for round in 0..40 {
-            let low = &lows[round % lows.len()];
-            let k = 1 + rng.below(16) as usize;
-            let len = 2 * k + 1 + rng.below(200) as usize;
-            let ascii: Vec<u8> = if round % 2 == 0 {
-                let at = rng.below((genome.len() - len) as u64) as usize;
-                genome[at..at + len].to_vec()
-            } else {
-                repetitive(&mut rng, len)
-            };
-            let chunk = EncodedSeq::from_ascii(&ascii).unwrap().codes().to_vec();
-            let chain = Chain {
-                alpha: [0.5, 24.0, 100.0][rng.below(3) as usize],
-                min_order: [0, 0, 3, k][rng.below(4) as usize],
-            };
-            let clean = super::super::model::clean_orders(&chunk, k);
-            let queries: Vec<Query> = (k..len - k)
-                .filter(|&i| encode::is_acgt(chunk[i]))
-                .map(|i| Query {
-                    i,
-                    top: rng.below(clean[i] as u64 + 1) as usize,
-                    own: (rng.below(2) == 0).then(|| rng.below(k as u64 + 2) as usize),
-                })
-                .collect();
+        // per table height: positions counted to order 8 or more, and positions whose own
+        // occurrence was left out at orders read from the tables
+        let (mut deep, mut own_tabled) = ([0; 5], [0; 5]);
+        for round in 0..80 {
+            let h = round % lows.len();
+            let low = &lows[h];
+            let (chunk, chain, queries) = draw(&mut rng, &genome, round % 2 == 0);
             let mut got = vec![([0.0; 4], Reach::default()); queries.len()];
             let walks = (queries.iter().enumerate())
                 .map(|(slot, q)| Predict::new(&idx, low, &chain, slot, *q, chunk[q.i]));
@@ -400,13 +383,57 @@ mod tests {
                     "at {}",
                     q.i
                 );
-                deep += (want.1.order >= 8) as usize;
+                deep[h] += (want.1.order >= 8) as usize;
+                own_tabled[h] +=
+                    (q.own.is_some_and(|o| o >= 1) && want.1.order >= 1 && low.top() >= 1) as usize;
             }
         }
-        assert!(
-            deep > 100,
-            "only {deep} positions counted to order 8 or more"
-        );
+        for (h, low) in lows.iter().enumerate() {
+            assert!(
+                deep[h] > 20,
+                "tables to order {}: only {} positions counted to order 8 or more",
+                low.top(),
+                deep[h]
+            );
+            assert!(
+                low.top() == 0 || own_tabled[h] > 20,
+                "tables to order {}: only {} positions left out at tabled orders",
+                low.top(),
+                own_tabled[h]
+            );
+        }
+    }
+
+    /// A chunk of `genome` (`from_genome`) or of new sequence, with chain settings and its
+    /// positions' queries (orders and own-occurrence orders) drawn at random.
+    fn draw(
+        rng: &mut SplitMix64,
+        genome: &[u8],
+        from_genome: bool,
+    ) -> (Vec<u8>, Chain, Vec<Query>) {
+        let k = 1 + rng.below(16) as usize;
+        let len = 2 * k + 1 + rng.below(200) as usize;
+        let ascii: Vec<u8> = if from_genome {
+            let at = rng.below((genome.len() - len) as u64) as usize;
+            genome[at..at + len].to_vec()
+        } else {
+            repetitive(rng, len)
+        };
+        let chunk = EncodedSeq::from_ascii(&ascii).unwrap().codes().to_vec();
+        let chain = Chain {
+            alpha: [0.5, 24.0, 100.0][rng.below(3) as usize],
+            min_order: [0, 0, 3, k][rng.below(4) as usize],
+        };
+        let clean = super::super::model::clean_orders(&chunk, k);
+        let queries: Vec<Query> = (k..len - k)
+            .filter(|&i| encode::is_acgt(chunk[i]))
+            .map(|i| Query {
+                i,
+                top: rng.below(clean[i] as u64 + 1) as usize,
+                own: (rng.below(2) == 0).then(|| rng.below(k as u64 + 2) as usize),
+            })
+            .collect();
+        (chunk, chain, queries)
     }
 
     /// One position counted alone, order after order: the reference for [`Predict`].

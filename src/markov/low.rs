@@ -112,20 +112,21 @@ mod tests {
         let all = IntervalSet::from_unsorted(vec![(0, 3000)]);
         text.add_contig(0, "t", &genome, &all).unwrap();
         let idx = text.finish(meta()).unwrap();
-        let low = LowOrders::build(&idx, 3);
-        assert_eq!(low.top(), 3);
+        let low = LowOrders::build(&idx, MAX_TOP);
+        assert_eq!(low.top(), MAX_TOP);
+        let w = 2 * MAX_TOP + 1;
         for _ in 0..2000 {
-            // a string of the genome (mostly found) or at random (mostly not)
-            let at = rng.below(3000 - 7) as usize;
+            // a string of the genome (found up to some order) or at random (mostly not)
+            let at = rng.below((3000 - w) as u64) as usize;
             let s: Vec<u8> = if rng.below(2) == 0 {
-                genome[at..at + 7].to_vec()
+                genome[at..at + w].to_vec()
             } else {
-                (0..7).map(|_| rng.below(4) as u8).collect()
+                (0..w).map(|_| rng.below(4) as u8).collect()
             };
             let mut ctx = 0;
             let mut iv: [BiInterval; 4] = std::array::from_fn(|b| idx.base(b as u8));
-            for j in 1..=3 {
-                let (l, r) = (s[3 - j], s[3 + j]);
+            for j in 1..=MAX_TOP {
+                let (l, r) = (s[MAX_TOP - j], s[MAX_TOP + j]);
                 ctx = LowOrders::context(ctx, l, r);
                 iv = iv.map(|x| idx.extend_right(idx.extend_left(x, l), r));
                 let got = low.at(j, ctx);

@@ -304,8 +304,8 @@ def markov_index_mb(wildcards=None):
 
 def markov_score_mb(wildcards=None):
     """Memory of a job that reads the FM-index (score, explain, find-copies): 4 GB (the
-    model's tables of the lowest orders, at most 107 MB, among the rest), the mapped index
-    (about half a byte per indexed position: one byte per train base) and the largest
+    model's tables of the lowest orders, at most 107 MB, among the rest), the index, read
+    into the job's memory (about half a byte per indexed position: one byte per train base) and the largest
     contig a job reads, as bytes and as predictions (about 10 bytes a base)."""
     index_mb = -(-train_bases(getattr(wildcards, "fold", None)) // 2**20)
     largest = max(CONTIG_LENGTHS.values()) if CONTIG_LENGTHS else 0

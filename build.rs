@@ -51,11 +51,13 @@ fn main() {
 /// step, the profiler) against libtorch's headers; libtorch itself is linked by torch-sys.
 fn libtorch_shim(lib: &std::path::Path) {
     println!("cargo:rerun-if-changed=src/nn/shim.cpp");
+    println!("cargo:rerun-if-changed=src/nn/shim_autograd.cpp");
     let root = lib.parent().expect("libtorch's lib folder has a parent");
     let mut build = cc::Build::new();
     build
         .cpp(true)
         .file("src/nn/shim.cpp")
+        .file("src/nn/shim_autograd.cpp")
         .include(root.join("include"))
         .include(root.join("include/torch/csrc/api/include"))
         .flag("-std=c++17")

@@ -21,10 +21,14 @@
 //!   cargo run --release --features torch --example step_bench -- [--device cuda] \
 //!       [--presets gpu-large,seed-cnn] [--precisions bf16,tf32] [--seconds 3] \
 //!       [--shapes 2048x32,4096x16] [--repeats 1] [--profile DIR] [--score] [--no-train] \
-//!       [--channels-last] [--graph]
+//!       [--channels-last] [--channels N] [--graph]
 //!
 //! `--channels-last` runs the `after` network in CUDA's layout on any device, so that on the
 //! CPU `--profile` lists the operators a CUDA step dispatches (bench/ops.py counts them).
+//! `--channels N` narrows a CNN preset (seed-cnn, gpu-large) to N channels, and `--shapes` then
+//! gives every preset's training shapes: at a small shape on the CPU the step's time is the
+//! host's work of dispatching it, which on a GPU is what holds a small network's step
+//! (bench/host.sh).
 //! `--graph` also times the `after` step captured once as a CUDA graph and replayed (a build
 //! with `DNACTX_CUDA_GRAPH=1`, bench/gpu-carry.sh; elsewhere its table says why not).
 
@@ -101,6 +105,8 @@ fn parse_args() -> Args {
             "--graph" => a.graph = true,
             // the CUDA path's network on the CPU: its operators counted by --profile
             "--channels-last" => CHANNELS_LAST.store(true, std::sync::atomic::Ordering::Relaxed),
+            // a CNN preset narrowed, so that on the CPU a small step times the host's work
+            "--channels" => CHANNELS.store(v().parse().unwrap(), std::sync::atomic::Ordering::Relaxed),
             _ => panic!("unknown argument {k}"),
         }
     }
@@ -168,6 +174,19 @@ struct Net {
 /// `--channels-last`: the `after` network channels-last whatever the device (CUDA's layout).
 static CHANNELS_LAST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// `--channels N`: a CNN preset's channels (0: the preset's own).
+static CHANNELS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The model `preset` describes, its channels narrowed by `--channels` (a CNN's).
+fn preset_model(preset: &str) -> dnactx::nn::ModelConfig {
+    let mut model = find(preset, None).unwrap().run_config().model;
+    let channels = CHANNELS.load(std::sync::atomic::Ordering::Relaxed);
+    if let (dnactx::nn::ModelConfig::Cnn(c), 1..) = (&mut model, channels) {
+        c.channels = channels;
+    }
+    model
+}
+
 fn make_net(cfg: &dnactx::nn::ModelConfig, variant: Variant, device: Device) -> Net {
     tch::manual_seed(1);
     let vs = nn::VarStore::new(device);
@@ -209,9 +228,8 @@ impl Run {
         variant: Variant,
         (chunk, batch): (usize, usize),
     ) -> Run {
-        let cfg = find(preset, None).unwrap().run_config();
         precision.apply(device);
-        let Net { vs, net } = make_net(&cfg.model, variant, device);
+        let Net { vs, net } = make_net(&preset_model(preset), variant, device);
         let field = net.field();
         Run {
             opt: AdamW::new(&vs, 0.01),
@@ -398,10 +416,9 @@ fn score_rate(
     (chunk, batch): (usize, usize),
 ) -> f64 {
     let device = a.device;
-    let cfg = find(preset, None).unwrap().run_config();
     precision.apply(device);
     let bf16 = precision.bf16_on(device);
-    let Net { vs: _vs, net } = make_net(&cfg.model, variant, device);
+    let Net { vs: _vs, net } = make_net(&preset_model(preset), variant, device);
     let field = net.field() as i64;
     let batches = host_batches(batch, chunk, field as usize, device);
     let n = batch as i64;
@@ -484,11 +501,11 @@ fn train_table(a: &Args) {
         let cfg = find(preset, None).unwrap().run_config();
         let field = {
             let vs = nn::VarStore::new(Device::Cpu);
-            build(&vs.root(), &cfg.model, 4, Default::default())
+            build(&vs.root(), &preset_model(preset), 4, Default::default())
                 .unwrap()
                 .field()
         };
-        let flops = forward_per_position(&cfg.model);
+        let flops = forward_per_position(&preset_model(preset));
         let mut shapes = vec![(cfg.train.chunk, cfg.train.batch)];
         if preset == "gpu-large" {
             let own = shapes[0];
@@ -496,6 +513,10 @@ fn train_table(a: &Args) {
         }
         if !a.device.is_cuda() && preset == "gpu-large" {
             shapes = vec![CPU_GPU_LARGE];
+        }
+        if CHANNELS.load(std::sync::atomic::Ordering::Relaxed) > 0 && !a.shapes.is_empty() {
+            // narrowed (bench/host.sh): every preset at the shapes asked for
+            shapes = a.shapes.clone();
         }
         for (pi, &precision) in a.precisions.iter().enumerate() {
             // the other shapes in the first precision only
@@ -635,11 +656,11 @@ fn score_table(a: &Args) {
         };
         let field = {
             let vs = nn::VarStore::new(Device::Cpu);
-            build(&vs.root(), &cfg.model, 4, Default::default())
+            build(&vs.root(), &preset_model(preset), 4, Default::default())
                 .unwrap()
                 .field()
         };
-        let flops = forward_per_position(&cfg.model);
+        let flops = forward_per_position(&preset_model(preset));
         for &precision in &a.precisions {
             let mut best = [0.0f64; 2];
             for _ in 0..a.repeats.max(1) {

@@ -45,7 +45,12 @@ pub fn one_hot(codes: &Tensor) -> Tensor {
 
 /// N x L codes (i64) -> N x L x 4 one-hot floats (an unknown base is all zeros).
 pub fn one_hot_nlc(codes: &Tensor) -> Tensor {
-    codes.one_hot(5).narrow(2, 0, 4).to_kind(Kind::Float)
+    one_hot_as(codes, Kind::Float)
+}
+
+/// [`one_hot_nlc`] in `kind` (exact in any: the values are 0 and 1).
+fn one_hot_as(codes: &Tensor, kind: Kind) -> Tensor {
+    codes.one_hot(5).narrow(2, 0, 4).to_kind(kind)
 }
 
 /// Moves every position one step to the right along the last axis (zero enters at 0).
@@ -80,6 +85,12 @@ pub trait CausalStream: std::fmt::Debug + Send {
         } else {
             self.forward(&shift_right(&x)).permute([0, 2, 1])
         }
+    }
+
+    /// [`CausalStream::forward_nlc`], its output left as the stream lays it out (a CNN's in
+    /// rows): the head's input is gathered from it with the other stream's in one operator.
+    fn forward_rows(&self, x: &Tensor, reverse: bool) -> Rows {
+        Rows::flat_input(&self.forward_nlc(x, reverse), reverse)
     }
 }
 
@@ -143,11 +154,12 @@ impl CausalConv {
             let (before, after) = if reverse { (0, k_rows) } else { (k_rows, 0) };
             x.t.constant_pad_nd([0, 0, before, after])
         } else {
-            self.padded_rows(&x.flat(), reverse, shift)
+            self.padded_rows(x, shift)
         };
+        let (kernel, bias) = self.weights(reverse, rows.kind());
         let y = rows.conv2d(
-            &self.kernel_nlc(reverse, rows.kind()),
-            self.conv.bs.as_ref(),
+            &kernel,
+            bias.as_ref().or(self.conv.bs.as_ref()),
             [1, 1],
             [0, 0],
             [1, 1],
@@ -161,12 +173,12 @@ impl CausalConv {
         }
     }
 
-    /// The N x L x C input padded with zeros where the kernel reaches beyond an end and up
-    /// to a whole number of rows (after the end for a causal stream, before the start for
-    /// `reverse`), moved by one with `shift` (a negative pad crops), as N x C x rows x d with
-    /// channels-last strides: a view of the padded input.
-    fn padded_rows(&self, x: &Tensor, reverse: bool, shift: bool) -> Tensor {
-        let (n, l, c) = x.size3().expect("an N x L x C input");
+    /// The activations `x` laid out anew in rows of this layer's dilation, as N x C x rows x
+    /// d with channels-last strides: zeros where the kernel reaches beyond an end and up to a
+    /// whole number of rows (after the end for a causal stream, before the start for
+    /// `reverse`), moved by one with `shift` (a negative pad crops).
+    fn padded_rows(&self, x: &Rows, shift: bool) -> Tensor {
+        let (l, reverse) = (x.len, x.reverse);
         let (d, s) = (self.dilation, shift as i64);
         let tail = (d - l % d) % d;
         let (before, after) = if reverse {
@@ -174,19 +186,24 @@ impl CausalConv {
         } else {
             (self.pad + s, tail - s)
         };
-        let xp = if before != 0 || after != 0 {
-            x.constant_pad_nd([0, 0, before, after])
-        } else {
-            x.contiguous()
-        };
-        let rows = (l + self.pad + tail) / d;
-        xp.view([n, rows, d, c]).permute([0, 3, 1, 2])
+        let positions = l + before + after;
+        let (first, end) = ((-before).max(0), l.min(positions - before));
+        crate::nn::shim::relayout(
+            &x.t,
+            x.start() + first,
+            before + first,
+            end - first,
+            positions / d,
+            d,
+        )
     }
 
     /// The kernel as C_out x C_in x k x 1, channels-last like the input and in its `kind`
-    /// (flipped with `reverse`).
-    fn kernel_nlc(&self, reverse: bool, kind: Kind) -> Tensor {
-        crate::nn::shim::kernel_rows(&self.conv.ws, reverse, kind)
+    /// (flipped with `reverse`), and the bias where it must be cast to `kind` (None: use
+    /// the convolution's own).
+    fn weights(&self, reverse: bool, kind: Kind) -> (Tensor, Option<Tensor>) {
+        let bias = self.conv.bs.as_ref().filter(|b| b.kind() != kind);
+        crate::nn::shim::conv_weights(&self.conv.ws, bias, reverse, kind)
     }
 
     /// The dilation: inputs whose length it divides run without cropping.
@@ -232,6 +249,15 @@ impl Rows {
             (0, _) => y,
             (_, false) => y.narrow(1, 0, self.len),
             (_, true) => y.narrow(1, tail, self.len),
+        }
+    }
+
+    /// Where the valid positions begin in [`Rows::t`]'s N x (rows x d) x C view: after the
+    /// rows' padding, which lies before them for an anti-causal stream (`reverse`).
+    pub fn start(&self) -> i64 {
+        match (self.d, self.reverse) {
+            (0, _) | (_, false) => 0,
+            (_, true) => self.t.size()[2] * self.t.size()[3] - self.len,
         }
     }
 
@@ -294,7 +320,15 @@ impl Head {
     /// channels.
     pub fn forward_nlc(&self, x: &Tensor) -> Tensor {
         self.layers.iter().fold(x.shallow_clone(), |h, l| {
-            h.relu().linear(&l.ws.squeeze_dim(-1), l.bs.as_ref())
+            // under autocast, the weights cast to the input's bfloat16 in one operator
+            let (w, b) = match l.ws.kind() == h.kind() {
+                true => (l.ws.squeeze_dim(-1), None),
+                false => {
+                    let bias = l.bs.as_ref().filter(|b| b.kind() != h.kind());
+                    crate::nn::shim::dense_weights(&l.ws, bias, h.kind())
+                }
+            };
+            h.relu().linear(&w, b.as_ref().or(l.bs.as_ref()))
         })
     }
 }
@@ -342,17 +376,34 @@ impl PriorResidual {
 impl<S: CausalStream> TwoStream<S> {
     /// N x L codes -> N x L x C: the two streams joined, the head's input (the prior aside).
     pub fn joined(&self, codes: &Tensor) -> Tensor {
-        self.joined_span(codes, 0, codes.size()[1])
+        self.joined_span(codes, None, 0, codes.size()[1])
     }
 
-    /// [`TwoStream::joined`] at positions `start .. start + len` only.
-    fn joined_span(&self, codes: &Tensor, start: i64, len: i64) -> Tensor {
-        let x = one_hot_nlc(codes);
-        let l = self.left.forward_nlc(&x, false).narrow(1, start, len);
-        let r = self.right.forward_nlc(&x, true).narrow(1, start, len);
+    /// [`TwoStream::joined`] at positions `start .. start + len` only, with the prior's
+    /// channels after the streams' where given (N x L x P, cast to the streams' precision: the
+    /// head's first product reads it so under autocast).
+    fn joined_span(&self, codes: &Tensor, prior: Option<&Tensor>, start: i64, len: i64) -> Tensor {
+        // under bfloat16 autocast made so, as the first convolution would cast it (and its
+        // weights, with a backward node each)
+        let x = match crate::nn::precision::in_bf16_autocast(codes.device()) {
+            true => one_hot_as(codes, Kind::BFloat16),
+            false => one_hot_nlc(codes),
+        };
+        let l = self.left.forward_rows(&x, false);
+        let r = self.right.forward_rows(&x, true);
         match self.join {
-            Join::Concat => Tensor::cat(&[l, r], 2),
-            Join::Sum => l + r,
+            Join::Concat => {
+                let mut parts = vec![(&l.t, l.start() + start), (&r.t, r.start() + start)];
+                parts.extend(prior.map(|p| (p, start)));
+                crate::nn::shim::span_cat(&parts, len, l.t.kind())
+            }
+            Join::Sum => {
+                let h = l.flat().narrow(1, start, len) + r.flat().narrow(1, start, len);
+                match prior {
+                    Some(p) => Tensor::cat(&[&h, &p.narrow(1, start, len).to_kind(h.kind())], 2),
+                    None => h,
+                }
+            }
         }
     }
 
@@ -366,14 +417,9 @@ impl<S: CausalStream> TwoStream<S> {
         start: i64,
         len: i64,
     ) -> Tensor {
-        let mut h = self.joined_span(codes, start, len);
-        let prior = prior.map(|p| p.narrow(1, start, len));
-        if let Some(p) = &prior {
-            // in the streams' precision: the head's first product reads it so under autocast
-            h = Tensor::cat(&[&h, &p.to_kind(h.kind())], 2);
-        }
+        let h = self.joined_span(codes, prior, start, len);
         let logits = self.head.forward_nlc(&h);
-        let prior = prior.map(|p| p.narrow(2, 0, 4));
+        let prior = prior.map(|p| p.narrow(1, start, len).narrow(2, 0, 4));
         residual(logits, prior.as_ref(), &self.residual)
     }
 }

@@ -44,6 +44,7 @@ impl Dtype {
 unsafe extern "C" {
     fn dnactx_autocast_enter(cuda: i32) -> i32;
     fn dnactx_autocast_exit(cuda: i32, before: i32);
+    fn dnactx_autocast_bf16(cuda: i32) -> i32;
     fn dnactx_cuda_numerics(tf32: i32);
     fn dnactx_pin_memory(t: *const std::ffi::c_void) -> *mut std::ffi::c_void;
 }
@@ -77,9 +78,27 @@ pub fn autocast<T>(device: Device, bf16: bool, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Whether bfloat16 autocast is on for `device` here (within [`autocast`] with `bf16`).
+pub fn in_bf16_autocast(device: Device) -> bool {
+    // SAFETY: a plain C call reading libtorch's thread-local autocast state.
+    unsafe { dnactx_autocast_bf16(device.is_cuda() as i32) == 1 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn autocast_is_seen_inside_only() {
+        assert!(!in_bf16_autocast(Device::Cpu));
+        assert!(autocast(Device::Cpu, true, || in_bf16_autocast(
+            Device::Cpu
+        )));
+        assert!(!autocast(Device::Cpu, false, || in_bf16_autocast(
+            Device::Cpu
+        )));
+        assert!(!in_bf16_autocast(Device::Cpu));
+    }
 
     #[test]
     fn names_follow_the_device() {

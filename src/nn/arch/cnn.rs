@@ -44,6 +44,11 @@ impl CausalStream for CnnStream {
     /// convolution takes the one-base shift. Consecutive layers of one dilation pass their
     /// activations on in rows ([`Rows`]), sparing the re-layout between them.
     fn forward_nlc(&self, x: &Tensor, reverse: bool) -> Tensor {
+        self.forward_rows(x, reverse).flat()
+    }
+
+    /// [`CausalStream::forward_nlc`] left in the last layer's rows.
+    fn forward_rows(&self, x: &Tensor, reverse: bool) -> Rows {
         let mut h = Rows::flat_input(x, reverse);
         for (i, conv) in self.convs.iter().enumerate() {
             let y = match self.norms.get(i.wrapping_sub(1)) {
@@ -57,7 +62,7 @@ impl CausalStream for CnnStream {
                 y
             };
         }
-        h.flat()
+        h
     }
 }
 

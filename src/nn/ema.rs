@@ -31,12 +31,12 @@ impl Ema {
     }
 
     /// Moves the average towards the weights of `vs` (after an optimizer step).
-    pub fn update(&mut self, vs: &nn::VarStore) {
-        tch::no_grad(|| {
-            for (a, (_, t)) in self.avg.iter_mut().zip(sorted_vars(vs)) {
-                let _ = a.lerp_(&t, 1.0 - self.decay);
-            }
-        });
+    /// One operator for every variable (`_foreach_lerp_`: one launch on CUDA, where a
+    /// training step bound by the host paid one per variable), the same arithmetic as a
+    /// `lerp_` each.
+    pub fn update(&mut self, vs: &nn::VarStore) -> crate::Result<()> {
+        let vars: Vec<Tensor> = sorted_vars(vs).into_iter().map(|(_, t)| t).collect();
+        crate::nn::shim::foreach_lerp(&self.avg, &vars, 1.0 - self.decay)
     }
 
     /// Exchanges the weights of `vs` and the average: call it twice around anything that
@@ -97,6 +97,28 @@ mod tests {
         });
     }
 
+    /// The one-operator update is a lerp_ per variable, to the bit.
+    #[test]
+    fn updates_like_a_lerp_per_variable() {
+        let vs = store();
+        let mut ema = Ema::new(&vs, 0.93).unwrap();
+        let mut want: Vec<Tensor> = ema.avg.iter().map(|a| a.copy()).collect();
+        for step in 1..4 {
+            tch::no_grad(|| {
+                for (_, mut t) in vs.variables() {
+                    let _ = t.copy_(&(t.ones_like() * 0.37 * step as f64).sin());
+                }
+            });
+            ema.update(&vs).unwrap();
+            for (w, (_, t)) in want.iter_mut().zip(sorted_vars(&vs)) {
+                let _ = w.lerp_(&t, 1.0 - 0.93);
+            }
+        }
+        for (a, w) in ema.avg.iter().zip(&want) {
+            assert!(a.equal(w));
+        }
+    }
+
     #[test]
     fn off_at_zero() {
         assert!(Ema::new(&store(), 0.0).is_none());
@@ -108,9 +130,9 @@ mod tests {
         let mut ema = Ema::new(&vs, 0.5).unwrap();
         // a: 2 -> avg 2; weights 4 -> avg 3; weights 8 -> avg 5.5
         set(&vs, 4.0);
-        ema.update(&vs);
+        ema.update(&vs).unwrap();
         set(&vs, 8.0);
-        ema.update(&vs);
+        ema.update(&vs).unwrap();
         assert_eq!(value(&vs, "a"), vec![8.0; 4]);
         ema.swap(&vs);
         assert_eq!(value(&vs, "a"), vec![5.5; 4]);
@@ -125,7 +147,7 @@ mod tests {
         let vs = store();
         let mut ema = Ema::new(&vs, 0.9).unwrap();
         set(&vs, 3.0);
-        ema.update(&vs);
+        ema.update(&vs).unwrap();
         let saved: HashMap<String, Tensor> = ema.state().into_iter().collect();
         assert_eq!(
             saved

@@ -10,6 +10,7 @@
 // - one AdamW step over every variable at once: gradient clipping by the global norm and
 //   libtorch's fused AdamW kernel, with no value read back to the host (tch has no binding for
 //   the list-valued _foreach_ and _fused_ operators).
+// - the weights' moving average updated in one _foreach_lerp_.
 // - libtorch's profiler (Kineto): every operator and device kernel of a region, to a TSV.
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
@@ -148,6 +149,21 @@ extern "C" int dnactx_adamw_step(void* const* params, void* const* exp_avg, void
     } else {
       at::_foreach_zero_(g);
     }
+    return 0;
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return -1;
+  }
+}
+
+// a[i] += w * (b[i] - a[i]) for the n pairs, in one operator (the weights' moving average:
+// one launch on CUDA where a lerp_ per variable took one each). Returns 0, or -1 with
+// dnactx_last_error() set.
+extern "C" int dnactx_foreach_lerp(void* const* a, void* const* b, int64_t n, double w) {
+  try {
+    at::NoGradGuard no_grad;
+    auto A = tensors(a, n), B = tensors(b, n);
+    at::_foreach_lerp_(A, B, w);
     return 0;
   } catch (const std::exception& e) {
     last_error = e.what();

@@ -62,6 +62,7 @@ unsafe extern "C" {
         weight_decay: f64,
         clip: f64,
     ) -> i32;
+    fn dnactx_foreach_lerp(a: *const *mut c_void, b: *const *mut c_void, n: i64, w: f64) -> i32;
     fn dnactx_profiler_start(cuda: i32) -> i32;
     fn dnactx_profiler_stop(path: *const std::ffi::c_char) -> i64;
 }
@@ -194,6 +195,11 @@ pub fn span_cat(parts: &[(&Tensor, i64)], len: i64, kind: tch::Kind) -> Tensor {
     unsafe { Tensor::from_ptr(p.cast()) }
 }
 
+/// The at::Tensor pointers of `ts`, as the shim's list-valued calls take them.
+fn tensor_ptrs(ts: &[Tensor]) -> Vec<*mut c_void> {
+    ts.iter().map(|t| t.as_ptr() as *mut c_void).collect()
+}
+
 /// libtorch's number (c10::ScalarType) of a floating-point kind.
 fn scalar_type(kind: tch::Kind) -> i32 {
     match kind {
@@ -230,10 +236,12 @@ pub fn adamw_step(
 ) -> Result<()> {
     let n = params.len();
     assert!(exp_avg.len() == n && exp_avg_sq.len() == n && steps.len() == n);
-    let ptrs = |ts: &[Tensor]| -> Vec<*mut c_void> {
-        ts.iter().map(|t| t.as_ptr() as *mut c_void).collect()
-    };
-    let (p, m, v, s) = (ptrs(params), ptrs(exp_avg), ptrs(exp_avg_sq), ptrs(steps));
+    let (p, m, v, s) = (
+        tensor_ptrs(params),
+        tensor_ptrs(exp_avg),
+        tensor_ptrs(exp_avg_sq),
+        tensor_ptrs(steps),
+    );
     // SAFETY: four arrays of n live at::Tensor* (tch's tensors, borrowed for the call); the
     // shim updates the tensors in place and keeps no pointer.
     let rc = unsafe {
@@ -254,6 +262,22 @@ pub fn adamw_step(
     if rc != 0 {
         return Err(Error::Internal(format!(
             "the fused AdamW step failed: {}",
+            last_error()
+        )));
+    }
+    Ok(())
+}
+
+/// `a[i] += weight * (b[i] - a[i])` for every pair, in place, in one operator (libtorch's
+/// `_foreach_lerp_`, outside autograd).
+pub fn foreach_lerp(a: &[Tensor], b: &[Tensor], weight: f64) -> Result<()> {
+    assert_eq!(a.len(), b.len());
+    let (pa, pb) = (tensor_ptrs(a), tensor_ptrs(b));
+    // SAFETY: two arrays of n live at::Tensor* (borrowed for the call); the shim updates the
+    // first in place and keeps no pointer.
+    if unsafe { dnactx_foreach_lerp(pa.as_ptr(), pb.as_ptr(), a.len() as i64, weight) } != 0 {
+        return Err(Error::Internal(format!(
+            "the moving average's update failed: {}",
             last_error()
         )));
     }

@@ -336,7 +336,7 @@ impl Trainer<'_> {
         let lr = pace.rate(cfg, &state.progress, targets, elapsed, last);
         self.opt.step(lr, cfg.grad_clip)?;
         if let Some(ema) = self.ema.as_deref_mut() {
-            ema.update(self.vs);
+            ema.update(self.vs)?;
         }
         pace.losses.add(&loss);
         state.progress.step += 1;

@@ -128,80 +128,112 @@ pub fn revcomp_codes(codes: &[u8]) -> Vec<u8> {
 /// The predictions of a group of chunks: per chunk, per central position.
 type Predicted = Vec<Vec<Probs>>;
 
-/// Scores `regions` of one contig, chunk by chunk, and hands each chunk, in order, to
-/// `sink` after `map(start, probs)` (run in parallel) turned it into a per-chunk result.
+/// One contig's positions to score: its name, its bases and its regions.
+pub struct ContigRegions<'a> {
+    pub name: &'a str,
+    pub codes: &'a [u8],
+    pub regions: &'a IntervalSet,
+}
+
+/// A chunk of [`ContigRegions`]: the contig's number among those scored, and the
+/// positions `start..end` on it.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    contig: usize,
+    start: u64,
+    end: u64,
+}
+
+/// The number of chunks of at most `size` bases that `regions` are cut into
+/// ([`chunk_regions`]).
+pub fn chunk_count(regions: &IntervalSet, size: u64) -> usize {
+    let size = size.max(1);
+    let n: u64 = regions
+        .intervals()
+        .iter()
+        .map(|&(s, e)| (e - s).div_ceil(size))
+        .sum();
+    n as usize
+}
+
+/// Scores the regions of `contigs`, chunk by chunk, and hands each chunk, in order, to
+/// `sink(contig, result)` after `map(contig, start, probs)` (run in parallel) turned it
+/// into a per-chunk result; `contig` is the contig's number in `contigs`. The chunks of
+/// every contig are cut and batched as one stream, so that many small contigs (the
+/// scaffolds of a draft assembly, a reference's alt and unplaced contigs) fill the model's
+/// calls as one long contig does, rather than a call each.
 /// With `rc_average`, each prediction is the mean of the forward one and the reverse
 /// complement's (complemented back).
 ///
 /// The model predicts one group of chunks while the previous group is mapped and handed to
 /// `sink`, so a device need not wait for the tracks to be written.
-pub fn score_regions<T: Send>(
+pub fn score_contigs<T: Send>(
     predictor: &dyn Predictor,
-    contig: &str,
-    codes: &[u8],
-    regions: &IntervalSet,
+    contigs: &[ContigRegions],
     rc_average: bool,
-    map: impl Fn(u64, &[Probs]) -> T + Sync,
-    mut sink: impl FnMut(T) -> Result<()>,
+    map: impl Fn(usize, u64, &[Probs]) -> T + Sync,
+    mut sink: impl FnMut(usize, T) -> Result<()>,
 ) -> Result<()> {
     let (chunk_len, per_call) = predictor.chunking();
-    let chunks = chunk_regions(regions, chunk_len.max(1) as u64);
-    let predict = |group: &[(u64, u64)]| {
-        let at = ChunksAt { contig, codes };
-        at.predict(predictor, group, rc_average)
-    };
-    let mut consume = |group: &[(u64, u64)], probs: Predicted| -> Result<()> {
-        let results: Vec<T> = group
+    let chunks: Vec<Chunk> = (contigs.iter().enumerate())
+        .flat_map(|(contig, c)| {
+            chunk_regions(c.regions, chunk_len.max(1) as u64)
+                .into_iter()
+                .map(move |(start, end)| Chunk { contig, start, end })
+        })
+        .collect();
+    let predict = |group: &[Chunk]| predict_chunks_of(predictor, contigs, group, rc_average);
+    let mut consume = |group: &[Chunk], probs: Predicted| -> Result<()> {
+        let results: Vec<(usize, T)> = group
             .par_iter()
             .zip(probs.par_iter())
-            .map(|(&(s, _), p)| map(s, p))
+            .map(|(c, p)| (c.contig, map(c.contig, c.start, p)))
             .collect();
-        results.into_iter().try_for_each(&mut sink)
+        results.into_iter().try_for_each(|(c, t)| sink(c, t))
     };
-    let groups: Vec<&[(u64, u64)]> = chunks.chunks(per_call.max(1)).collect();
+    let groups: Vec<&[Chunk]> = chunks.chunks(per_call.max(1)).collect();
     overlapped(&groups, predict, &mut consume)
 }
 
-/// Chunks of one contig (its name and bases).
-struct ChunksAt<'a> {
-    contig: &'a str,
-    codes: &'a [u8],
-}
-
-impl ChunksAt<'_> {
-    /// The predictions of the chunks `group` (start, end), padded with their flanks.
-    fn predict(
-        &self,
-        predictor: &dyn Predictor,
-        group: &[(u64, u64)],
-        rc_average: bool,
-    ) -> Result<Predicted> {
-        let flank = predictor.flank();
-        let inputs: Vec<Vec<u8>> = group
-            .par_iter()
-            .map(|&(s, e)| padded_chunk(self.codes, s as usize, e as usize, flank))
-            .collect();
-        let loci: Vec<Locus> = group
-            .iter()
-            .map(|&(start, _)| Locus {
-                contig: self.contig,
-                start,
-                reverse: false,
-            })
-            .collect();
-        predict_strands(predictor, &inputs, Some(&loci), rc_average)
-    }
+/// The predictions of the chunks `group` of `contigs`, padded with their flanks.
+fn predict_chunks_of(
+    predictor: &dyn Predictor,
+    contigs: &[ContigRegions],
+    group: &[Chunk],
+    rc_average: bool,
+) -> Result<Predicted> {
+    let flank = predictor.flank();
+    let inputs: Vec<Vec<u8>> = group
+        .par_iter()
+        .map(|c| {
+            padded_chunk(
+                contigs[c.contig].codes,
+                c.start as usize,
+                c.end as usize,
+                flank,
+            )
+        })
+        .collect();
+    let loci: Vec<Locus> = group
+        .iter()
+        .map(|c| Locus {
+            contig: contigs[c.contig].name,
+            start: c.start,
+            reverse: false,
+        })
+        .collect();
+    predict_strands(predictor, &inputs, Some(&loci), rc_average)
 }
 
 /// Predicts each group on a thread of its own while the predictions of the group before are
 /// consumed, in order.
 fn overlapped(
-    groups: &[&[(u64, u64)]],
-    predict: impl Fn(&[(u64, u64)]) -> Result<Predicted> + Sync,
-    consume: &mut impl FnMut(&[(u64, u64)], Predicted) -> Result<()>,
+    groups: &[&[Chunk]],
+    predict: impl Fn(&[Chunk]) -> Result<Predicted> + Sync,
+    consume: &mut impl FnMut(&[Chunk], Predicted) -> Result<()>,
 ) -> Result<()> {
     std::thread::scope(|scope| {
-        let mut previous: Option<(&[(u64, u64)], Predicted)> = None;
+        let mut previous: Option<(&[Chunk], Predicted)> = None;
         for &group in groups {
             let next = scope.spawn(|| predict(group));
             if let Some((g, probs)) = previous.take() {

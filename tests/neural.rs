@@ -59,6 +59,18 @@ fn setup() -> tempfile::TempDir {
     dir
 }
 
+/// [`setup`], and `cnn.yaml` trained on it into the model folder `m`.
+fn setup_trained() -> tempfile::TempDir {
+    let dir = setup();
+    let out = train(dir.path(), &[&YEAST_CNN[..], &["-o", "m"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
 /// A count table of the train split with `k`, as `k{k}.parquet` in `d`.
 fn count_kmers(d: &Path, k: usize) {
     let k = k.to_string();
@@ -151,7 +163,9 @@ fn padded_chunk_of(d: &Path, start: usize, end: usize, flank: usize) -> Vec<u8> 
 /// complement made on the device (and its prior mirrored), gives what two passes averaged
 /// give, within 1e-5: on chunks of several lengths (so of several paddings in one batch),
 /// one at the chromosome's start (unknown bases beyond it); each no longer than a training
-/// chunk with its field, so that the fixed shape pads them.
+/// chunk with its field, so that the fixed shape pads them. With fixed shapes (CUDA's
+/// default) the chunks are packed end to end into the training batch's rows, several groups
+/// of them here: every prediction stays what the chunk alone gives.
 fn both_strands_match_two_passes(d: &Path, folder: &str) {
     use dnactx::predict::{Predictor, padded_chunk, revcomp_codes};
     let model = dnactx::nn::NeuralModel::load(
@@ -162,9 +176,17 @@ fn both_strands_match_two_passes(d: &Path, folder: &str) {
     .unwrap();
     let codes = yeast_codes(d);
     let flank = model.flank();
-    let inputs: Vec<Vec<u8>> = [(5000, 5200), (0, 90), (7000, 7101), (12345, 12600)]
-        .iter()
-        .map(|&(s, e)| padded_chunk(&codes, s, e, flank))
+    let short = [1, 17, 40, 64, 3, 99, 120, 7, 33, 250, 56, 80];
+    let spans = [(5000, 5200), (0, 90), (7000, 7101), (12345, 12600)]
+        .into_iter()
+        .chain(
+            short
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| (20_000 + 300 * i, 20_000 + 300 * i + n)),
+        );
+    let inputs: Vec<Vec<u8>> = spans
+        .map(|(s, e)| padded_chunk(&codes, s, e, flank))
         .collect();
     let both = model
         .predict_chunks_both(&inputs)
@@ -224,14 +246,8 @@ fn weights(path: &Path) -> HashMap<String, Vec<f32>> {
 
 #[test]
 fn training_writes_a_self_describing_folder_and_scores() {
-    let dir = setup();
+    let dir = setup_trained();
     let d = dir.path();
-    let out = train(d, &[&YEAST_CNN[..], &["-o", "m"]].concat());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
         listing(&d.join("m")),
         vec!["config.yaml", "metrics.parquet", "weights.safetensors"]
@@ -1262,4 +1278,116 @@ fn two_class_targets_and_fusion() {
     );
     training_refuses_with(d, &["--target", "codon"], "invalid value 'codon'");
     training_refuses_with(d, &["--target", "codon"], "base, pair, type, repeat");
+}
+
+/// A draft assembly's small scaffolds (chrI cut into 41 pieces of 60 to 2,100 bases, plain
+/// FASTA) scored by score-genome, whose chunks of consecutive contigs go to the model as one
+/// stream: every position's p_ref is what the model gives the scaffold alone, as one chunk
+/// (the naive reference), on the CPU's layout and on CUDA's (`DNACTX_FIXED_SHAPES=1`, short
+/// chunks packed end to end into the batch's rows), one strand and both.
+#[test]
+fn scaffolds_score_as_each_scaffold_alone() {
+    use dnactx::predict::{Predictor, padded_chunk};
+    let dir = setup_trained();
+    let d = dir.path();
+    let codes = yeast_codes(d);
+    let (mut fasta, mut bed, mut pieces, mut at) = (String::new(), String::new(), Vec::new(), 0);
+    for i in 0..41 {
+        let len = 60 + (i * 523) % 2041;
+        let name = format!("scaffold_{i:02}");
+        let seq = dnactx::genome::EncodedSeq::from_codes(codes[at..at + len].to_vec());
+        fasta += &format!(">{name}\n{}\n", String::from_utf8(seq.to_ascii()).unwrap());
+        // most scaffolds whole, some in two intervals, one not at all
+        match i % 7 {
+            3 => bed += &format!("{name}\t0\t{}\n{name}\t{}\t{len}\n", len / 3, len / 2),
+            5 => {}
+            _ => bed += &format!("{name}\t0\t{len}\n"),
+        }
+        pieces.push((name, codes[at..at + len].to_vec()));
+        at += len;
+    }
+    write(d, "scaffolds.fa", &fasta);
+    write(d, "r.bed", &bed);
+    let model = dnactx::nn::NeuralModel::load(
+        &d.join("m"),
+        tch::Device::Cpu,
+        dnactx::nn::precision::Dtype::F32,
+    )
+    .unwrap();
+    let flank = model.flank();
+    let runs: [(&str, &str, &[&str]); 3] = [
+        ("cpu", "0", &[]),
+        ("packed", "1", &[]),
+        ("packed-rc", "1", &["--rc-average"]),
+    ];
+    for (out, fixed, extra) in runs {
+        let args = [
+            "-g",
+            "scaffolds.fa",
+            "-m",
+            "m",
+            "--regions",
+            "r.bed",
+            "--device",
+            "cpu",
+            "--precision",
+            "full",
+        ];
+        let run = Command::new(bin("score-genome"))
+            .args(args)
+            .args(extra)
+            .args(["-q", "-o", out])
+            .env(dnactx::nn::predictor::FIXED_SHAPES_ENV, fixed)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let mut bw = bigtools::BigWigRead::open_file(d.join(out).join("p_ref.bw")).unwrap();
+        for (i, (name, bases)) in pieces.iter().enumerate() {
+            let input = vec![padded_chunk(bases, 0, bases.len(), flank)];
+            let mut want = model.predict_chunks(&input).unwrap().remove(0);
+            if !extra.is_empty() {
+                let rc = vec![dnactx::predict::revcomp_codes(&input[0])];
+                let rev = model.predict_chunks(&rc).unwrap().remove(0);
+                let n = want.len();
+                for (j, p) in want.iter_mut().enumerate() {
+                    for b in 0..4 {
+                        p[b] = 0.5 * (p[b] + rev[n - 1 - j][3 - b]);
+                    }
+                }
+            }
+            let got = match i % 7 {
+                5 => {
+                    assert!(
+                        !bw.chroms().iter().any(|c| &c.name == name) || {
+                            let v = bw.values(name, 0, bases.len() as u32).unwrap();
+                            v.iter().all(|x| x.is_nan())
+                        }
+                    );
+                    continue;
+                }
+                _ => bw.values(name, 0, bases.len() as u32).unwrap(),
+            };
+            for (j, (g, p)) in got.iter().zip(&want).enumerate() {
+                let scored = i % 7 != 3 || j < bases.len() / 3 || j >= bases.len() / 2;
+                let base = bases[j];
+                if !scored || !dnactx::genome::encode::is_acgt(base) {
+                    assert!(
+                        g.is_nan(),
+                        "{out}: {name}:{j} has a value it was not asked for"
+                    );
+                    continue;
+                }
+                let w = p[dnactx::genome::encode::base(base) as usize];
+                assert!(
+                    (g - w).abs() < 1e-4,
+                    "{out}: {name}:{j} p_ref {g}, the scaffold alone {w}"
+                );
+            }
+        }
+    }
 }

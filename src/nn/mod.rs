@@ -16,6 +16,7 @@ pub mod flops;
 pub mod folder;
 pub mod fusion;
 pub mod layers;
+mod packing;
 mod pace;
 pub mod precision;
 pub mod predictor;

@@ -17,6 +17,7 @@ use tch::{Device, Kind, Tensor, nn};
 use super::arch::{ContextNet, build};
 use super::folder::{self, FolderConfig};
 use super::layers::{UNKNOWN_CODE, model_codes};
+use super::packing::{self, Layout};
 use super::precision::autocast;
 use super::prior::Prior;
 use crate::compute::Dtype;
@@ -43,6 +44,11 @@ pub struct NeuralModel {
     /// and the preparing thread's time (encoding, prior lookup, pinned copies).
     device_ns: AtomicU64,
     prepare_ns: AtomicU64,
+    /// Forward passes run, the positions of their inputs (padding included), and of those
+    /// the positions predicted for a caller: the share of the device's work that was used.
+    passes: AtomicU64,
+    ran: AtomicU64,
+    used: AtomicU64,
     /// Every group padded to one shape (batch x (chunk + 2 field)): on by default on CUDA.
     fixed_shapes: bool,
 }
@@ -51,7 +57,6 @@ pub struct NeuralModel {
 struct Prepared {
     input: Tensor,
     prior: Option<Tensor>,
-    width: usize,
 }
 
 impl NeuralModel {
@@ -78,24 +83,37 @@ impl NeuralModel {
             wait_ns: AtomicU64::new(0),
             device_ns: AtomicU64::new(0),
             prepare_ns: AtomicU64::new(0),
-            fixed_shapes: device.is_cuda(),
+            passes: AtomicU64::new(0),
+            ran: AtomicU64::new(0),
+            used: AtomicU64::new(0),
+            fixed_shapes: fixed_shapes_on(device),
         })
     }
 }
 
-/// The prior's inputs of `chunks` (each `field` bases of flank a side), each padded to
-/// `width` positions, as one tensor on the host.
-fn prior_tensor(p: &Prior, chunks: &[Vec<u8>], field: usize, width: usize) -> Tensor {
+/// The environment variable that sets [`NeuralModel::with_fixed_shapes`] on any device (`1`
+/// or `0`): a benchmark on the CPU then runs the passes CUDA runs.
+pub const FIXED_SHAPES_ENV: &str = "DNACTX_FIXED_SHAPES";
+
+/// Fixed shapes on CUDA unless [`FIXED_SHAPES_ENV`] says otherwise.
+fn fixed_shapes_on(device: Device) -> bool {
+    match std::env::var(FIXED_SHAPES_ENV).as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => device.is_cuda(),
+    }
+}
+
+/// The prior's inputs of `chunks` (each `field` bases of flank a side) at their places in
+/// `layout`'s rows (zero elsewhere), as one tensor on the host.
+fn prior_tensor(p: &Prior, chunks: &[Vec<u8>], field: usize, layout: &Layout) -> Tensor {
     let channels = p.channels();
-    let flat: Vec<f32> = chunks
+    let inputs: Vec<Vec<f32>> = chunks
         .par_iter()
-        .flat_map_iter(|c| {
-            let mut v = p.inputs(c, field, false, None);
-            v.resize(width * channels, 0.0);
-            v
-        })
+        .map(|c| p.inputs(c, field, false, None))
         .collect();
-    super::prior::to_tensor(&flat, chunks.len(), width, channels, Device::Cpu)
+    let flat = layout.gather(channels, 0.0, |i| inputs[i].clone());
+    super::prior::to_tensor(&flat, layout.rows, layout.width, channels, Device::Cpu)
 }
 
 /// The weights file of a model folder, which a finished training leaves.
@@ -180,10 +198,15 @@ impl Predictor for NeuralModel {
 
     fn profile(&self) -> Option<String> {
         let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 * 1e-9;
+        let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
         (s(&self.busy_ns) > 0.0).then(|| {
             format!(
-                "forward passes on the device {:.2} s, preparing inputs {:.2} s (on another thread)",
+                "{} forward passes on the device {:.2} s ({:.1}% of the positions they ran \
+                 predicted, the rest padding and flanks), preparing inputs {:.2} s (on \
+                 another thread)",
+                n(&self.passes),
                 s(&self.device_ns),
+                100.0 * n(&self.used) as f64 / n(&self.ran).max(1) as f64,
                 s(&self.prepare_ns)
             )
         })
@@ -229,12 +252,12 @@ impl NeuralModel {
     /// The predictions of `chunks`, group by group; with two groups or more, the next one is
     /// prepared on a thread of its own while the device runs this one.
     fn predict_groups(&self, chunks: &[Vec<u8>], both: bool) -> Result<Vec<Vec<f32>>> {
-        let groups = self.groups(chunks);
+        let groups = self.layouts(chunks);
         let mut out = Vec::with_capacity(chunks.len());
         if groups.len() < 2 {
-            for g in groups {
-                let prepared = self.waiting(|| self.prepare_group(g));
-                out.extend(self.run_group(prepared, g, both)?);
+            for (g, layout) in &groups {
+                let prepared = self.waiting(|| self.prepare_group(g, layout));
+                out.extend(self.run_group(prepared, g, layout, both)?);
             }
             return Ok(out);
         }
@@ -243,18 +266,42 @@ impl NeuralModel {
             let (tx, rx) = sync_channel(1);
             let todo = &groups;
             scope.spawn(move || {
-                for g in todo {
-                    if tx.send(self.prepare_group(g)).is_err() {
+                for (g, layout) in todo {
+                    if tx.send(self.prepare_group(g, layout)).is_err() {
                         break;
                     }
                 }
             });
-            for g in &groups {
+            for (g, layout) in &groups {
                 let prepared = self.waiting(|| rx.recv().expect("the preparing thread stopped"));
-                out.extend(self.run_group(prepared, g, both)?);
+                out.extend(self.run_group(prepared, g, layout, both)?);
             }
             Ok(out)
         })
+    }
+
+    /// `chunks` in consecutive groups with their rows: packed end to end into at most
+    /// `batch` rows of `chunk + 2 field` positions where every pass takes that one shape
+    /// (CUDA) and packing changes no prediction ([`packing`]); one chunk a row otherwise.
+    fn layouts<'a>(&self, chunks: &'a [Vec<u8>]) -> Vec<(&'a [Vec<u8>], Layout)> {
+        let width = self.chunk + 2 * self.config.field;
+        let exact = self.config.min_field == self.config.field;
+        let lens: Vec<usize> = chunks.iter().map(Vec::len).collect();
+        if self.fixed_shapes
+            && exact
+            && let Some(groups) = packing::pack(&lens, self.batch, width)
+        {
+            let mut start = 0;
+            return (groups.into_iter())
+                .map(|(n, layout)| {
+                    start += n;
+                    (&chunks[start - n..start], layout)
+                })
+                .collect();
+        }
+        (self.groups(chunks).into_iter())
+            .map(|g| (g, Layout::one_per_row(g.iter().map(Vec::len))))
+            .collect()
     }
 
     /// `chunks` in consecutive groups of at most `batch x (chunk + 2 field)` bases (the size
@@ -279,18 +326,18 @@ impl NeuralModel {
         groups
     }
 
-    /// The codes of `chunks`, padded to the longest with unknown bases, as an N x width
-    /// tensor on the host (pinned for CUDA), and the width.
-    fn codes_tensor(&self, chunks: &[Vec<u8>]) -> (Tensor, usize) {
-        let width = chunks.iter().map(Vec::len).max().unwrap_or(0);
+    /// The codes of `chunks` at their places in `layout`'s rows, unknown bases elsewhere,
+    /// as a rows x width tensor on the host (pinned for CUDA).
+    fn codes_tensor(&self, chunks: &[Vec<u8>], layout: &Layout) -> Tensor {
         // one byte a base to the device, widened to the int64 one_hot reads there
-        let mut flat: Vec<u8> = Vec::with_capacity(chunks.len() * width);
-        for c in chunks {
-            flat.extend(model_codes(c).into_iter().map(|x| x as u8));
-            flat.resize(flat.len() + width - c.len(), UNKNOWN_CODE as u8);
-        }
-        let t = Tensor::from_slice(&flat).view([chunks.len() as i64, width as i64]);
-        (self.host(t), width)
+        let flat = layout.gather(1, UNKNOWN_CODE as u8, |i| {
+            model_codes(&chunks[i])
+                .into_iter()
+                .map(|x| x as u8)
+                .collect()
+        });
+        let t = Tensor::from_slice(&flat).view([layout.rows as i64, layout.width as i64]);
+        self.host(t)
     }
 
     fn host(&self, t: Tensor) -> Tensor {
@@ -353,7 +400,8 @@ impl NeuralModel {
 
     /// The features of one group: N x width x dim values (f32, on the host), width, dim.
     fn run_features(&self, group: &[Vec<u8>]) -> Result<(Vec<f32>, usize, usize)> {
-        let (input, width) = self.codes_tensor(group);
+        let layout = Layout::one_per_row(group.iter().map(Vec::len));
+        let (input, width) = (self.codes_tensor(group, &layout), layout.width);
         let input = input
             .to_device_(self.device, input.kind(), true, false)
             .to_kind(Kind::Int64);
@@ -374,24 +422,20 @@ impl NeuralModel {
 
     /// The tensors of `chunks`, padded to the longest with unknown bases, on the host
     /// (pinned for CUDA).
-    fn prepare_group(&self, chunks: &[Vec<u8>]) -> Prepared {
+    fn prepare_group(&self, chunks: &[Vec<u8>], layout: &Layout) -> Prepared {
         let started = Instant::now();
-        let prepared = self.prepare_group_untimed(chunks);
+        let prepared = self.prepare_group_untimed(chunks, layout);
         self.prepare_ns
             .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         prepared
     }
 
-    fn prepare_group_untimed(&self, chunks: &[Vec<u8>]) -> Prepared {
+    fn prepare_group_untimed(&self, chunks: &[Vec<u8>], layout: &Layout) -> Prepared {
         let field = self.config.field;
-        let (input, width) = self.codes_tensor(chunks);
+        let input = self.codes_tensor(chunks, layout);
         let host = |t: Tensor| self.host(t);
-        let prior = (self.prior.as_ref()).map(|p| host(prior_tensor(p, chunks, field, width)));
-        Prepared {
-            input,
-            prior,
-            width,
-        }
+        let prior = (self.prior.as_ref()).map(|p| host(prior_tensor(p, chunks, field, layout)));
+        Prepared { input, prior }
     }
 
     /// One forward pass over a prepared group of `chunks`: per chunk, the class
@@ -401,6 +445,7 @@ impl NeuralModel {
         &self,
         prepared: Prepared,
         chunks: &[Vec<u8>],
+        layout: &Layout,
         both: bool,
     ) -> Result<Vec<Vec<f32>>> {
         if chunks.is_empty() {
@@ -410,6 +455,10 @@ impl NeuralModel {
         let started = Instant::now();
         let (input, prior) = self.on_device(prepared);
         let span = input.size()[1] - 2 * field as i64;
+        let central: usize = chunks.iter().map(|c| c.len() - 2 * field).sum();
+        self.passes.fetch_add(1, Ordering::Relaxed);
+        self.ran.fetch_add(input.numel() as u64, Ordering::Relaxed);
+        self.used.fetch_add(central as u64, Ordering::Relaxed);
         let guard = self
             .net
             .lock()
@@ -426,29 +475,35 @@ impl NeuralModel {
             } else {
                 pass(&input, prior.as_ref())
             };
-            p.narrow(0, 0, chunks.len() as i64)
+            p.narrow(0, 0, layout.rows as i64)
         })
         .to_device(Device::Cpu)
         .contiguous();
         self.device_ns
             .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         drop(guard);
-        self.per_chunk(&probs, chunks, span as usize)
+        self.per_chunk(&probs, chunks, layout, span as usize)
     }
 
     /// The probabilities of a group's `span` central positions per row, cut to each chunk's
-    /// own positions (C per position).
-    fn per_chunk(&self, probs: &Tensor, chunks: &[Vec<u8>], span: usize) -> Result<Vec<Vec<f32>>> {
+    /// own positions (C per position) at its place in `layout`.
+    fn per_chunk(
+        &self,
+        probs: &Tensor,
+        chunks: &[Vec<u8>],
+        layout: &Layout,
+        span: usize,
+    ) -> Result<Vec<Vec<f32>>> {
         let field = self.config.field;
         let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
             .map_err(|e| Error::Internal(format!("reading predictions: {e}")))?;
         let classes = self.config.train.target.classes();
         Ok(chunks
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
+            .zip(&layout.place)
+            .map(|(c, &(row, at))| {
                 let n = c.len() - 2 * field;
-                let start = i * span * classes;
+                let start = (row * span + at) * classes;
                 values[start..start + n * classes].to_vec()
             })
             .collect())
@@ -461,7 +516,7 @@ impl NeuralModel {
         let to_device = |t: &Tensor| t.to_device_(self.device, t.kind(), true, false);
         let input = to_device(&prepared.input).to_kind(Kind::Int64);
         let prior = prepared.prior.as_ref().map(to_device);
-        let (rows, width) = (input.size()[0], prepared.width as i64);
+        let (rows, width) = (input.size()[0], input.size()[1]);
         let fixed = (
             self.batch as i64,
             (self.chunk + 2 * self.config.field) as i64,

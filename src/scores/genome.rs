@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::ChunkScores;
-use crate::genome::Genome;
+use crate::genome::{EncodedSeq, Genome};
 use crate::io::parquet::Metadata;
 use crate::metrics::{Calibration, MetricsTable, Sums};
 use crate::predict::{self, Predictor};
@@ -48,16 +48,26 @@ pub fn score_to_folder(
     let mut calibration = Calibration::default();
     let total: u64 = req.regions.values().map(IntervalSet::covered).sum();
     let pb = crate::progress::bar(total, "score-genome", req.quiet);
+    let mut sink = Sink {
+        tracks: &mut tracks,
+        calibration: &mut calibration,
+        metrics: &mut metrics,
+        pb: &pb,
+    };
+    // small contigs are held until they make a model's call of chunks together
+    let (chunk_len, per_call) = req.model.chunking();
+    let mut pending = Vec::new();
+    let mut pending_chunks = 0;
     req.genome.visit(&order, |contig, seq| {
-        let mut sink = Sink {
-            tracks: &mut tracks,
-            calibration: &mut calibration,
-            pb: &pb,
-        };
-        let sums = score_contig(req, &contig.name, seq.codes(), &mut sink)?;
-        metrics.add_chrom(&contig.name, sums);
+        pending_chunks += predict::chunk_count(&req.regions[&contig.name], chunk_len as u64);
+        pending.push((contig.name.clone(), seq));
+        if pending_chunks >= per_call {
+            score_contigs(req, &std::mem::take(&mut pending), &mut sink)?;
+            pending_chunks = 0;
+        }
         Ok(())
     })?;
+    score_contigs(req, &pending, &mut sink)?;
     pb.finish_and_clear();
     super::write(out_dir, tracks, &calibration, &metrics, meta)?;
     Ok(metrics)
@@ -86,42 +96,70 @@ fn open_tracks(req: &ScoreRequest, out_dir: &Path) -> Result<(TrackSet, Vec<Stri
     Ok((tracks, contigs.into_iter().map(|c| c.0).collect()))
 }
 
-/// Where a contig's scored chunks go: the tracks, the calibration, the progress bar.
+/// Where the scored chunks go: the tracks, the calibration, the metrics, the progress bar.
 struct Sink<'a> {
     tracks: &'a mut TrackSet,
     calibration: &'a mut Calibration,
+    metrics: &'a mut MetricsTable,
     pb: &'a indicatif::ProgressBar,
 }
 
-/// Scores the regions of the contig `name` (its bases `codes`) into `sink`; returns its
-/// metrics sums.
-fn score_contig(req: &ScoreRequest, name: &str, codes: &[u8], sink: &mut Sink) -> Result<Sums> {
+/// Scores the regions of `contigs` (consecutive in genome order, each with its bases) into
+/// `sink`, as one stream of chunks, and adds each contig's metrics sums.
+fn score_contigs(
+    req: &ScoreRequest,
+    contigs: &[(String, EncodedSeq)],
+    sink: &mut Sink,
+) -> Result<()> {
     let no_intervals = IntervalSet::default();
-    let (rep, classes) = annotations(req, name, &no_intervals);
-    sink.tracks.start_chrom(name)?;
-    let mut sums = Sums::with_labels(classes.len());
+    let scored: Vec<predict::ContigRegions> = (contigs.iter())
+        .map(|(name, seq)| predict::ContigRegions {
+            name,
+            codes: seq.codes(),
+            regions: &req.regions[name],
+        })
+        .collect();
+    let notes: Vec<_> = (contigs.iter())
+        .map(|(name, _)| annotations(req, name, &no_intervals))
+        .collect();
+    let mut sums: Vec<Sums> = (notes.iter())
+        .map(|(_, classes)| Sums::with_labels(classes.len()))
+        .collect();
     let target = req.model.target();
-    let summarize = |start, probs: &[_]| {
+    let summarize = |i: usize, start, probs: &[_]| {
+        let (rep, classes) = &notes[i];
+        let codes = scored[i].codes;
         ChunkScores::summarize(
             codes,
             start,
             probs,
             rep.as_ref(),
-            &classes,
+            classes,
             req.all_tracks,
             target,
         )
     };
-    predict::score_regions(
-        req.model,
-        name,
-        codes,
-        &req.regions[name],
-        req.rc_average,
-        summarize,
-        |chunk| sink.take(&chunk, &mut sums),
-    )?;
-    Ok(sums)
+    // the contig whose chromosome the tracks are on: each is started in order, those
+    // without a chunk too
+    let mut next = 0;
+    let mut reach = |sink: &mut Sink, i: usize| -> Result<()> {
+        while next <= i {
+            sink.tracks.start_chrom(&contigs[next].0)?;
+            next += 1;
+        }
+        Ok(())
+    };
+    predict::score_contigs(req.model, &scored, req.rc_average, summarize, |i, chunk| {
+        reach(sink, i)?;
+        sink.take(&chunk, &mut sums[i])
+    })?;
+    if !contigs.is_empty() {
+        reach(sink, contigs.len() - 1)?;
+    }
+    for ((name, _), s) in contigs.iter().zip(sums) {
+        sink.metrics.add_chrom(name, s);
+    }
+    Ok(())
 }
 
 /// The repeats of the contig `name` (when the request has them) and its intervals of each

@@ -16,7 +16,7 @@ declare -A AREAS=(
     [quality]="quality tracks"
     [gpu]="gpu gpu-score gpu-targets gpu-sweep"
     [scale]="scale human-scale crossfit scaffolds dryrun"
-    [check]="compare lookups host"
+    [check]="compare lookups host score-scaffolds"
 )
 ORDER="peers markov nn quality scale gpu check"
 

@@ -56,7 +56,7 @@ score() { # label bin out [env...]
     local t0 t1
     t0=$(date +%s.%N)
     env "$@" "$bin/score-genome" -g scaffolds.fa --model model --windows w.parquet --device cpu \
-        -t "$threads" --profile -q -o "$out" 2> "$out.log" || { cat "$out.log" >&2; exit 1; }
+        -t "$threads" --precision full --profile -q -o "$out" 2> "$out.log" || { cat "$out.log" >&2; exit 1; }
     t1=$(date +%s.%N)
     printf '| %s | %s | %.1f | %s |\n' "$label" "$out" "$(echo "$t1 - $t0" | bc)" \
         "$(grep '^score-genome:' "$out.log" | sed 's/^score-genome: //' | paste -sd ';' | sed 's/|/\\|/g')"
@@ -89,7 +89,7 @@ def diff(a, b):
     return worst
 scaffolds = len(new)
 scored = sum(sum(not math.isnan(v) for v in vals) for vals in new.values())
-print(f"p_ref, largest difference: old vs new {diff(old, new):.2g}; new vs new with CUDA's layout {diff(new, fixed):.2g} ({scaffolds} scaffolds, {scored} positions with a value)")
+print(f"p_ref (every digit), largest difference: old vs new {diff(old, new):.2g}; new vs new with CUDA's layout {diff(new, fixed):.2g} ({scaffolds} scaffolds, {scored} positions with a value)")
 width = chunk + 2 * field
 per = scored / scaffolds
 print(f"\nThe old build's CUDA layout: one pass of {batch} x {width} positions per scaffold, "

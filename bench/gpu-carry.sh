@@ -18,7 +18,7 @@ tch_version=${2:-0.24.0}
 scratch=${GPU_CARRY_SCRATCH:-$repo/../gpu-carry}
 mkdir -p "$scratch" .gpu/whl .gpu/work
 . scripts/env.sh
-py=${PYTHON:-.venv/bin/python}
+py=${PYTHON:-$repo/.venv/bin/python}
 if [ ! -d "$scratch/torch-$torch_version/torch/include" ]; then
     "$py" -m pip download -q --no-deps --only-binary=:all: "torch==$torch_version" -d "$scratch/wheel-$torch_version"
     mkdir -p "$scratch/torch-$torch_version"

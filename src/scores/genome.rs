@@ -61,7 +61,8 @@ pub fn score_to_folder(
     req.genome.visit(&order, |contig, seq| {
         pending_chunks += predict::chunk_count(&req.regions[&contig.name], chunk_len as u64);
         pending.push((contig.name.clone(), seq));
-        if pending_chunks >= per_call {
+        // (contigs counted too: one with nothing to score adds no chunk)
+        if pending_chunks >= per_call || pending.len() >= per_call {
             score_contigs(req, &std::mem::take(&mut pending), &mut sink)?;
             pending_chunks = 0;
         }

@@ -106,7 +106,7 @@ mod tests {
         for step in 1..4 {
             tch::no_grad(|| {
                 for (_, mut t) in vs.variables() {
-                    let _ = t.copy_(&(t.ones_like() * 0.37 * step as f64).sin());
+                    t.copy_(&(t.ones_like() * 0.37 * step as f64).sin());
                 }
             });
             ema.update(&vs).unwrap();

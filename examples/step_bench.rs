@@ -106,7 +106,9 @@ fn parse_args() -> Args {
             // the CUDA path's network on the CPU: its operators counted by --profile
             "--channels-last" => CHANNELS_LAST.store(true, std::sync::atomic::Ordering::Relaxed),
             // a CNN preset narrowed, so that on the CPU a small step times the host's work
-            "--channels" => CHANNELS.store(v().parse().unwrap(), std::sync::atomic::Ordering::Relaxed),
+            "--channels" => {
+                CHANNELS.store(v().parse().unwrap(), std::sync::atomic::Ordering::Relaxed)
+            }
             _ => panic!("unknown argument {k}"),
         }
     }

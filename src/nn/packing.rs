@@ -34,12 +34,22 @@ impl Layout {
 
     /// `rows x width x per` values: `fill` everywhere, then chunk `i`'s `values(i)` (`per`
     /// values a position) at its place.
-    pub fn gather<T: Copy>(&self, per: usize, fill: T, values: impl Fn(usize) -> Vec<T>) -> Vec<T> {
+    pub fn gather<T: Copy, V: AsRef<[T]>>(
+        &self,
+        per: usize,
+        fill: T,
+        values: impl Fn(usize) -> V,
+    ) -> Vec<T> {
         let mut flat = vec![fill; self.rows * self.width * per];
         for (i, &(row, at)) in self.place.iter().enumerate() {
             let v = values(i);
+            let v = v.as_ref();
+            debug_assert!(
+                at * per + v.len() <= self.width * per,
+                "chunk {i} overflows its row"
+            );
             let from = (row * self.width + at) * per;
-            flat[from..from + v.len()].copy_from_slice(&v);
+            flat[from..from + v.len()].copy_from_slice(v);
         }
         flat
     }

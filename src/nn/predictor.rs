@@ -16,15 +16,19 @@ use tch::{Device, Kind, Tensor, nn};
 
 use super::arch::{ContextNet, build};
 use super::folder::{self, FolderConfig};
-use super::layers::{UNKNOWN_CODE, model_codes};
-use super::packing::{self, Layout};
+use super::layers::UNKNOWN_CODE;
+use super::packing::Layout;
 use super::precision::autocast;
 use super::prior::Prior;
 use crate::compute::Dtype;
 use crate::predict::{Predictor, Probs};
 use crate::target::Target;
 use crate::{Error, Result};
-use rayon::prelude::*;
+
+mod batches;
+mod features;
+
+use batches::Prepared;
 
 /// A network with its weights, ready to score.
 pub struct NeuralModel {
@@ -51,12 +55,6 @@ pub struct NeuralModel {
     used: AtomicU64,
     /// Every group padded to one shape (batch x (chunk + 2 field)): on by default on CUDA.
     fixed_shapes: bool,
-}
-
-/// One group of chunks as CPU tensors, ready for the device.
-struct Prepared {
-    input: Tensor,
-    prior: Option<Tensor>,
 }
 
 impl NeuralModel {
@@ -102,18 +100,6 @@ fn fixed_shapes_on(device: Device) -> bool {
         Ok("0") => false,
         _ => device.is_cuda(),
     }
-}
-
-/// The prior's inputs of `chunks` (each `field` bases of flank a side) at their places in
-/// `layout`'s rows (zero elsewhere), as one tensor on the host.
-fn prior_tensor(p: &Prior, chunks: &[Vec<u8>], field: usize, layout: &Layout) -> Tensor {
-    let channels = p.channels();
-    let inputs: Vec<Vec<f32>> = chunks
-        .par_iter()
-        .map(|c| p.inputs(c, field, false, None))
-        .collect();
-    let flat = layout.gather(channels, 0.0, |i| inputs[i].clone());
-    super::prior::to_tensor(&flat, layout.rows, layout.width, channels, Device::Cpu)
 }
 
 /// The weights file of a model folder, which a finished training leaves.
@@ -280,164 +266,6 @@ impl NeuralModel {
         })
     }
 
-    /// `chunks` in consecutive groups with their rows: packed end to end into at most
-    /// `batch` rows of `chunk + 2 field` positions where every pass takes that one shape
-    /// (CUDA) and packing changes no prediction ([`packing`]); one chunk a row otherwise.
-    fn layouts<'a>(&self, chunks: &'a [Vec<u8>]) -> Vec<(&'a [Vec<u8>], Layout)> {
-        let width = self.chunk + 2 * self.config.field;
-        let exact = self.config.min_field == self.config.field;
-        let lens: Vec<usize> = chunks.iter().map(Vec::len).collect();
-        if self.fixed_shapes
-            && exact
-            && let Some(groups) = packing::pack(&lens, self.batch, width)
-        {
-            let mut start = 0;
-            return (groups.into_iter())
-                .map(|(n, layout)| {
-                    start += n;
-                    (&chunks[start - n..start], layout)
-                })
-                .collect();
-        }
-        (self.groups(chunks).into_iter())
-            .map(|g| (g, Layout::one_per_row(g.iter().map(Vec::len))))
-            .collect()
-    }
-
-    /// `chunks` in consecutive groups of at most `batch x (chunk + 2 field)` bases (the size
-    /// of a training batch, so memory stays bounded whatever the caller passes).
-    fn groups<'a>(&self, chunks: &'a [Vec<u8>]) -> Vec<&'a [Vec<u8>]> {
-        let budget = self.batch * (self.chunk + 2 * self.config.field);
-        let mut groups = Vec::new();
-        let mut start = 0;
-        while start < chunks.len() {
-            let (mut end, mut width) = (start, 0);
-            while end < chunks.len() {
-                let w = width.max(chunks[end].len());
-                if end > start && w * (end - start + 1) > budget {
-                    break;
-                }
-                width = w;
-                end += 1;
-            }
-            groups.push(&chunks[start..end]);
-            start = end;
-        }
-        groups
-    }
-
-    /// The codes of `chunks` at their places in `layout`'s rows, unknown bases elsewhere,
-    /// as a rows x width tensor on the host (pinned for CUDA).
-    fn codes_tensor(&self, chunks: &[Vec<u8>], layout: &Layout) -> Tensor {
-        // one byte a base to the device, widened to the int64 one_hot reads there
-        let flat = layout.gather(1, UNKNOWN_CODE as u8, |i| {
-            model_codes(&chunks[i])
-                .into_iter()
-                .map(|x| x as u8)
-                .collect()
-        });
-        let t = Tensor::from_slice(&flat).view([layout.rows as i64, layout.width as i64]);
-        self.host(t)
-    }
-
-    fn host(&self, t: Tensor) -> Tensor {
-        if self.device.is_cuda() {
-            super::precision::pinned(&t)
-        } else {
-            t
-        }
-    }
-
-    /// Per-position features of the central positions of `chunks` (each padded with `field`
-    /// bases a side, as for [`Predictor::predict_chunks`]): the network's
-    /// [`ContextNet::features`], `dim` values per position, flattened per chunk; returns
-    /// `dim` too. With `rc_average`, the mean of the forward strand's features and the
-    /// reverse strand's at the same base, their halves swapped when the features are the
-    /// left stream's then the right stream's, so that each half describes the same flank.
-    pub fn features_chunks(
-        &self,
-        chunks: &[Vec<u8>],
-        rc_average: bool,
-    ) -> Result<(usize, Vec<Vec<f32>>)> {
-        let field = self.config.field;
-        let (mut dim, mut out) = (0, Vec::with_capacity(chunks.len()));
-        for group in self.groups(chunks) {
-            let features = self.group_features(group, rc_average)?;
-            dim = features.dim;
-            for (i, c) in group.iter().enumerate() {
-                out.push(features.chunk(i, c.len(), field));
-            }
-        }
-        Ok((dim, out))
-    }
-
-    /// The features of one group of chunks, and of their reverse complements with
-    /// `rc_average`.
-    fn group_features(&self, group: &[Vec<u8>], rc_average: bool) -> Result<GroupFeatures> {
-        let (fwd, width, dim) = self.run_features(group)?;
-        let rc = if rc_average {
-            let rc: Vec<Vec<u8>> = group
-                .iter()
-                .map(|c| crate::predict::revcomp_codes(c))
-                .collect();
-            Some(self.run_features(&rc)?.0)
-        } else {
-            None
-        };
-        let swap = self
-            .net
-            .lock()
-            .map(|g| g.1.features_concat())
-            .unwrap_or(false);
-        Ok(GroupFeatures {
-            fwd,
-            rc,
-            width,
-            dim,
-            swap,
-        })
-    }
-
-    /// The features of one group: N x width x dim values (f32, on the host), width, dim.
-    fn run_features(&self, group: &[Vec<u8>]) -> Result<(Vec<f32>, usize, usize)> {
-        let layout = Layout::one_per_row(group.iter().map(Vec::len));
-        let (input, width) = (self.codes_tensor(group, &layout), layout.width);
-        let input = input
-            .to_device_(self.device, input.kind(), true, false)
-            .to_kind(Kind::Int64);
-        let guard = self
-            .net
-            .lock()
-            .map_err(|_| Error::Internal("the model lock was poisoned".into()))?;
-        let feats = tch::no_grad(|| autocast(self.device, self.bf16, || guard.1.features(&input)))
-            .to_kind(Kind::Float)
-            .to_device(Device::Cpu)
-            .contiguous();
-        drop(guard);
-        let dim = feats.size().last().copied().unwrap_or(0) as usize;
-        let values = Vec::<f32>::try_from(feats.view([-1]))
-            .map_err(|e| Error::Internal(format!("reading features: {e}")))?;
-        Ok((values, width, dim))
-    }
-
-    /// The tensors of `chunks`, padded to the longest with unknown bases, on the host
-    /// (pinned for CUDA).
-    fn prepare_group(&self, chunks: &[Vec<u8>], layout: &Layout) -> Prepared {
-        let started = Instant::now();
-        let prepared = self.prepare_group_untimed(chunks, layout);
-        self.prepare_ns
-            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        prepared
-    }
-
-    fn prepare_group_untimed(&self, chunks: &[Vec<u8>], layout: &Layout) -> Prepared {
-        let field = self.config.field;
-        let input = self.codes_tensor(chunks, layout);
-        let host = |t: Tensor| self.host(t);
-        let prior = (self.prior.as_ref()).map(|p| host(prior_tensor(p, chunks, field, layout)));
-        Prepared { input, prior }
-    }
-
     /// One forward pass over a prepared group of `chunks`: per chunk, the class
     /// probabilities of its central positions (C per position); with `both`, averaged with
     /// the reverse complement's, made on the device from the same inputs.
@@ -456,9 +284,14 @@ impl NeuralModel {
         let (input, prior) = self.on_device(prepared);
         let span = input.size()[1] - 2 * field as i64;
         let central: usize = chunks.iter().map(|c| c.len() - 2 * field).sum();
-        self.passes.fetch_add(1, Ordering::Relaxed);
-        self.ran.fetch_add(input.numel() as u64, Ordering::Relaxed);
-        self.used.fetch_add(central as u64, Ordering::Relaxed);
+        // both strands: one pass of twice the rows on CUDA, two passes on the CPU
+        let strands = if both { 2 } else { 1 };
+        let passes = if both && !self.device.is_cuda() { 2 } else { 1 };
+        self.passes.fetch_add(passes, Ordering::Relaxed);
+        self.ran
+            .fetch_add(strands * input.numel() as u64, Ordering::Relaxed);
+        self.used
+            .fetch_add(strands * central as u64, Ordering::Relaxed);
         let guard = self
             .net
             .lock()
@@ -483,53 +316,6 @@ impl NeuralModel {
             .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         drop(guard);
         self.per_chunk(&probs, chunks, layout, span as usize)
-    }
-
-    /// The probabilities of a group's `span` central positions per row, cut to each chunk's
-    /// own positions (C per position) at its place in `layout`.
-    fn per_chunk(
-        &self,
-        probs: &Tensor,
-        chunks: &[Vec<u8>],
-        layout: &Layout,
-        span: usize,
-    ) -> Result<Vec<Vec<f32>>> {
-        let field = self.config.field;
-        let values: Vec<f32> = Vec::<f32>::try_from(probs.view([-1]))
-            .map_err(|e| Error::Internal(format!("reading predictions: {e}")))?;
-        let classes = self.config.train.target.classes();
-        Ok(chunks
-            .iter()
-            .zip(&layout.place)
-            .map(|(c, &(row, at))| {
-                let n = c.len() - 2 * field;
-                let start = (row * span + at) * classes;
-                values[start..start + n * classes].to_vec()
-            })
-            .collect())
-    }
-
-    /// A prepared group's inputs on the device. With fixed shapes (CUDA) every group takes
-    /// one shape, padded with unknown bases, so that cuDNN's benchmark mode tunes its kernels
-    /// once rather than for each new shape.
-    fn on_device(&self, prepared: Prepared) -> (Tensor, Option<Tensor>) {
-        let to_device = |t: &Tensor| t.to_device_(self.device, t.kind(), true, false);
-        let input = to_device(&prepared.input).to_kind(Kind::Int64);
-        let prior = prepared.prior.as_ref().map(to_device);
-        let (rows, width) = (input.size()[0], input.size()[1]);
-        let fixed = (
-            self.batch as i64,
-            (self.chunk + 2 * self.config.field) as i64,
-        );
-        if !self.fixed_shapes || rows > fixed.0 || width > fixed.1 || (rows, width) == fixed {
-            return (input, prior);
-        }
-        let input = padded(&input, &[fixed.0, fixed.1], UNKNOWN_CODE);
-        let prior = prior.map(|p| {
-            let c = p.size()[2];
-            padded(&p, &[fixed.0, fixed.1, c], 0)
-        });
-        (input, prior)
     }
 
     /// The probabilities of both strands, averaged: one pass of both on CUDA (larger
@@ -557,41 +343,6 @@ impl NeuralModel {
     }
 }
 
-/// A group's features: N x width x dim values of the forward strand and, when averaged, of
-/// the reverse strand; `swap` when the reverse strand's streams come out swapped (features
-/// that concatenate the left and right streams).
-struct GroupFeatures {
-    fwd: Vec<f32>,
-    rc: Option<Vec<f32>>,
-    width: usize,
-    dim: usize,
-    swap: bool,
-}
-
-impl GroupFeatures {
-    /// The features of the central positions of chunk `i` (`len` bases, `field` a side).
-    fn chunk(&self, i: usize, len: usize, field: usize) -> Vec<f32> {
-        let (d, width) = (self.dim, self.width);
-        let n = len.saturating_sub(2 * field);
-        let mut v = Vec::with_capacity(n * d);
-        for j in field..field + n {
-            let f = &self.fwd[(i * width + j) * d..(i * width + j + 1) * d];
-            let Some(rc) = &self.rc else {
-                v.extend_from_slice(f);
-                continue;
-            };
-            let o = (i * width + len - 1 - j) * d;
-            let r = &rc[o..o + d];
-            for (k, x) in f.iter().enumerate() {
-                // the reverse strand's left stream saw this base's right flank
-                let kr = if self.swap { (k + d / 2) % d } else { k };
-                v.push(0.5 * (x + r[kr]));
-            }
-        }
-        v
-    }
-}
-
 /// The network of `config` (with `channels` prior channels) on `device`, its weights read
 /// from `weights`.
 fn load_net(
@@ -609,17 +360,6 @@ fn load_net(
         )
     })?;
     Ok((vs, net))
-}
-
-/// `t` in a tensor of `shape` (no smaller in any axis) filled with `fill` elsewhere.
-fn padded(t: &Tensor, shape: &[i64], fill: i64) -> Tensor {
-    let out = Tensor::full(shape, fill, (t.kind(), t.device()));
-    let mut view = out.shallow_clone();
-    for (axis, &len) in t.size().iter().enumerate() {
-        view = view.narrow(axis as i64, 0, len);
-    }
-    tch::no_grad(|| view.copy_(t));
-    out
 }
 
 /// The reverse complement of N x L model codes on their device: A<->T, C<->G, unknown kept,

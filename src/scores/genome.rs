@@ -54,17 +54,15 @@ pub fn score_to_folder(
         metrics: &mut metrics,
         pb: &pb,
     };
-    // small contigs are held until they make a model's call of chunks together
     let (chunk_len, per_call) = req.model.chunking();
+    let mut held = Held::new(chunk_len, per_call);
     let mut pending = Vec::new();
-    let mut pending_chunks = 0;
     req.genome.visit(&order, |contig, seq| {
-        pending_chunks += predict::chunk_count(&req.regions[&contig.name], chunk_len as u64);
+        let chunks = predict::chunk_count(&req.regions[&contig.name], chunk_len as u64);
+        let full = held.add(chunks, seq.len());
         pending.push((contig.name.clone(), seq));
-        // (contigs counted too: one with nothing to score adds no chunk)
-        if pending_chunks >= per_call || pending.len() >= per_call {
+        if full {
             score_contigs(req, &std::mem::take(&mut pending), &mut sink)?;
-            pending_chunks = 0;
         }
         Ok(())
     })?;
@@ -72,6 +70,45 @@ pub fn score_to_folder(
     pb.finish_and_clear();
     super::write(out_dir, tracks, &calibration, &metrics, meta)?;
     Ok(metrics)
+}
+
+/// What score-genome holds before it scores: small contigs are held until they make a
+/// model's call of chunks together (packed into the same passes); a call's worth of contigs
+/// (one with nothing to score adds no chunk) or of bases (sparse regions on long contigs are
+/// then scored one contig at a time, as before) is scored too.
+struct Held {
+    chunk_len: usize,
+    per_call: usize,
+    chunks: usize,
+    contigs: usize,
+    bases: usize,
+}
+
+impl Held {
+    fn new(chunk_len: usize, per_call: usize) -> Held {
+        Held {
+            chunk_len,
+            per_call,
+            chunks: 0,
+            contigs: 0,
+            bases: 0,
+        }
+    }
+
+    /// Holds one more contig of `bases` bases and `chunks` chunks to score; true (and
+    /// empty again) when what is held is to be scored now.
+    fn add(&mut self, chunks: usize, bases: usize) -> bool {
+        self.chunks += chunks;
+        self.contigs += 1;
+        self.bases += bases;
+        let full = self.chunks >= self.per_call
+            || self.contigs >= self.per_call
+            || self.bases >= self.per_call.saturating_mul(self.chunk_len);
+        if full {
+            (self.chunks, self.contigs, self.bases) = (0, 0, 0);
+        }
+        full
+    }
 }
 
 /// The tracks of the folder `out_dir` over the contigs with regions, and those contigs'
@@ -186,5 +223,50 @@ impl Sink<'_> {
         self.calibration.merge(&chunk.calibration);
         self.pb.inc(chunk.values.len() as u64);
         self.tracks.push(chunk.start, &chunk.values.columns())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Held;
+
+    /// The contigs scored together by `held`, as counts, for contigs of (chunks, bases).
+    fn calls(mut held: Held, contigs: &[(usize, usize)]) -> Vec<usize> {
+        let (mut out, mut n) = (Vec::new(), 0);
+        for &(chunks, bases) in contigs {
+            n += 1;
+            if held.add(chunks, bases) {
+                out.push(std::mem::take(&mut n));
+            }
+        }
+        out.push(n);
+        out
+    }
+
+    #[test]
+    fn small_contigs_are_held_until_a_call_of_chunks() {
+        // 1 kb scaffolds of one chunk each, a call of 512 chunks of 4,096
+        let scaffolds = vec![(1, 1_000); 1_200];
+        assert_eq!(calls(Held::new(4096, 512), &scaffolds), vec![512, 512, 176]);
+        // three chunks each: a call once 512 chunks are held
+        let three = vec![(3, 10_000); 400];
+        assert_eq!(calls(Held::new(4096, 512), &three)[0], 171);
+    }
+
+    #[test]
+    fn contigs_with_nothing_to_score_are_not_held_to_the_end() {
+        let empty = vec![(0, 100); 1_100];
+        assert_eq!(calls(Held::new(4096, 512), &empty), vec![512, 512, 76]);
+    }
+
+    #[test]
+    fn long_contigs_with_sparse_regions_go_one_at_a_time() {
+        // a few positions of interest on each of hg38's chromosomes: no call's worth of
+        // chunks, but each holds more bases than a call covers
+        let chromosomes = [(2, 248_956_422), (1, 242_193_529), (3, 198_295_559)];
+        assert_eq!(calls(Held::new(4096, 512), &chromosomes), vec![1, 1, 1, 0]);
+        // small ones are held until they hold a call's worth of bases (2 Mb here)
+        let mid = vec![(1, 700_000); 7];
+        assert_eq!(calls(Held::new(4096, 512), &mid), vec![3, 3, 1]);
     }
 }

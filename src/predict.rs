@@ -191,8 +191,26 @@ pub fn score_contigs<T: Send>(
             .collect();
         results.into_iter().try_for_each(|(c, t)| sink(c, t))
     };
-    let groups: Vec<&[Chunk]> = chunks.chunks(per_call.max(1)).collect();
+    let groups: Vec<&[Chunk]> = (call_bounds(chunks.len(), per_call).into_iter())
+        .map(|(start, end)| &chunks[start..end])
+        .collect();
     overlapped(&groups, predict, &mut consume)
+}
+
+/// `n` chunks in calls of `per_call`, a short last call (under half of one) joined to the one
+/// before: on CUDA each call's last pass is padded to a whole batch, and held contigs often
+/// make a call's worth and a few chunks more.
+fn call_bounds(n: usize, per_call: usize) -> Vec<(usize, usize)> {
+    let per_call = per_call.max(1);
+    let mut bounds: Vec<(usize, usize)> = (0..n)
+        .step_by(per_call)
+        .map(|start| (start, (start + per_call).min(n)))
+        .collect();
+    if bounds.len() >= 2 && 2 * (n - bounds[bounds.len() - 1].0) < per_call {
+        let (_, end) = bounds.pop().expect("two calls or more");
+        bounds.last_mut().expect("one call left").1 = end;
+    }
+    bounds
 }
 
 /// The predictions of the chunks `group` of `contigs`, padded with their flanks.
@@ -327,6 +345,22 @@ pub fn argmax(p: &Probs) -> usize {
 mod tests {
     use super::*;
     use crate::genome::EncodedSeq;
+
+    #[test]
+    fn a_short_last_call_joins_the_one_before() {
+        assert_eq!(call_bounds(0, 512), vec![]);
+        assert_eq!(call_bounds(10, 512), vec![(0, 10)]);
+        assert_eq!(call_bounds(512, 512), vec![(0, 512)]);
+        // held contigs: a call's worth and a few chunks more
+        assert_eq!(call_bounds(520, 512), vec![(0, 520)]);
+        assert_eq!(call_bounds(1024 + 255, 512), vec![(0, 512), (512, 1279)]);
+        // half a call or more stays a call of its own
+        assert_eq!(
+            call_bounds(1024 + 256, 512),
+            vec![(0, 512), (512, 1024), (1024, 1280)]
+        );
+        assert_eq!(call_bounds(3, 0), vec![(0, 1), (1, 2), (2, 3)]);
+    }
 
     #[test]
     fn padding_at_contig_ends() {

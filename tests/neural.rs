@@ -1280,52 +1280,87 @@ fn two_class_targets_and_fusion() {
     training_refuses_with(d, &["--target", "codon"], "base, pair, type, repeat");
 }
 
-/// A draft assembly's small scaffolds (chrI cut into 41 pieces of 60 to 2,100 bases, plain
-/// FASTA) scored by score-genome, whose chunks of consecutive contigs go to the model as one
-/// stream: every position's p_ref is what the model gives the scaffold alone, as one chunk
-/// (the naive reference), on the CPU's layout and on CUDA's (`DNACTX_FIXED_SHAPES=1`, short
-/// chunks packed end to end into the batch's rows), one strand and both.
+/// 41 scaffolds of 60 to 2,100 bases (real sequence; some scored in two intervals, one not at
+/// all; one FASTA) scored by score-genome, whose chunks of consecutive contigs go to the model
+/// as one stream: every position's p_ref is what the model gives its chunk alone (the naive
+/// reference: each scored interval cut into the model's chunks, each predicted by itself),
+/// on the CPU's layout and on CUDA's (`DNACTX_FIXED_SHAPES=1`: short chunks packed end to end
+/// into the batch's rows), one strand and both. The CNN, and the LSTM, whose reverse stream
+/// starts its blocks at the row's end: its rows take the training chunk's width, so a chunk
+/// scores the same whatever shares its pass.
 #[test]
 fn scaffolds_score_as_each_scaffold_alone() {
-    use dnactx::predict::{Predictor, padded_chunk};
     let dir = setup_trained();
     let d = dir.path();
     let codes = yeast_codes(d);
-    let (mut fasta, mut bed, mut pieces, mut at) = (String::new(), String::new(), Vec::new(), 0);
+    let (mut fasta, mut bed, mut scaffolds, mut at) = (String::new(), String::new(), Vec::new(), 0);
     for i in 0..41 {
         let len = 60 + (i * 523) % 2041;
         let name = format!("scaffold_{i:02}");
         let seq = dnactx::genome::EncodedSeq::from_codes(codes[at..at + len].to_vec());
         fasta += &format!(">{name}\n{}\n", String::from_utf8(seq.to_ascii()).unwrap());
         // most scaffolds whole, some in two intervals, one not at all
-        match i % 7 {
-            3 => bed += &format!("{name}\t0\t{}\n{name}\t{}\t{len}\n", len / 3, len / 2),
-            5 => {}
-            _ => bed += &format!("{name}\t0\t{len}\n"),
+        let intervals = match i % 7 {
+            3 => vec![(0, len / 3), (len / 2, len)],
+            5 => vec![],
+            _ => vec![(0, len)],
+        };
+        for (s, e) in &intervals {
+            bed += &format!("{name}\t{s}\t{e}\n");
         }
-        pieces.push((name, codes[at..at + len].to_vec()));
+        scaffolds.push((name, codes[at..at + len].to_vec(), intervals));
         at += len;
     }
     write(d, "scaffolds.fa", &fasta);
     write(d, "r.bed", &bed);
-    let model = dnactx::nn::NeuralModel::load(
-        &d.join("m"),
+    write(
+        d,
+        "lstm.yaml",
+        "model:\n  architecture: lstm\n  flank: 40\n  conv_channels: 8\n  kernel_sizes: [3]\n  hidden: 8\n  dense: [8]\ntrain:\n  chunk: 256\n  batch: 4\n  steps: 4\n  valid_every: 2\n  valid_chunks: 4\n  warmup: 1\n",
+    );
+    let lstm = [
+        "-g",
+        "y.fa.gz",
+        "--windows",
+        "w.parquet",
+        "--config",
+        "lstm.yaml",
+    ];
+    let out = train(d, &[&lstm[..], &["-o", "lstm"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for model in ["m", "lstm"] {
+        scored_as_alone(d, model, &scaffolds);
+    }
+}
+
+/// score-genome's p_ref of `scaffolds.fa`'s regions `r.bed` with `model` (CPU's layout,
+/// CUDA's, CUDA's on both strands) against each chunk of `scaffolds` (name, bases, scored
+/// intervals) predicted alone.
+fn scored_as_alone(d: &Path, model: &str, scaffolds: &[(String, Vec<u8>, Vec<(usize, usize)>)]) {
+    use dnactx::predict::{Predictor, padded_chunk};
+    let net = dnactx::nn::NeuralModel::load(
+        &d.join(model),
         tch::Device::Cpu,
         dnactx::nn::precision::Dtype::F32,
     )
     .unwrap();
-    let flank = model.flank();
+    let (flank, chunk) = (net.flank(), net.chunking().0);
     let runs: [(&str, &str, &[&str]); 3] = [
         ("cpu", "0", &[]),
         ("packed", "1", &[]),
         ("packed-rc", "1", &["--rc-average"]),
     ];
-    for (out, fixed, extra) in runs {
+    for (run, fixed, extra) in runs {
+        let out = format!("{model}-{run}");
         let args = [
             "-g",
             "scaffolds.fa",
             "-m",
-            "m",
+            model,
             "--regions",
             "r.bed",
             "--device",
@@ -1333,60 +1368,59 @@ fn scaffolds_score_as_each_scaffold_alone() {
             "--precision",
             "full",
         ];
-        let run = Command::new(bin("score-genome"))
+        let res = Command::new(bin("score-genome"))
             .args(args)
             .args(extra)
-            .args(["-q", "-o", out])
+            .args(["-q", "-o", &out])
             .env(dnactx::nn::predictor::FIXED_SHAPES_ENV, fixed)
             .current_dir(d)
             .output()
             .unwrap();
         assert!(
-            run.status.success(),
+            res.status.success(),
             "{}",
-            String::from_utf8_lossy(&run.stderr)
+            String::from_utf8_lossy(&res.stderr)
         );
-        let mut bw = bigtools::BigWigRead::open_file(d.join(out).join("p_ref.bw")).unwrap();
-        for (i, (name, bases)) in pieces.iter().enumerate() {
-            let input = vec![padded_chunk(bases, 0, bases.len(), flank)];
-            let mut want = model.predict_chunks(&input).unwrap().remove(0);
-            if !extra.is_empty() {
-                let rc = vec![dnactx::predict::revcomp_codes(&input[0])];
-                let rev = model.predict_chunks(&rc).unwrap().remove(0);
-                let n = want.len();
-                for (j, p) in want.iter_mut().enumerate() {
-                    for b in 0..4 {
-                        p[b] = 0.5 * (p[b] + rev[n - 1 - j][3 - b]);
+        let mut bw = bigtools::BigWigRead::open_file(d.join(&out).join("p_ref.bw")).unwrap();
+        for (name, bases, intervals) in scaffolds {
+            if intervals.is_empty() {
+                assert!(
+                    !bw.chroms().iter().any(|c| &c.name == name) || {
+                        let v = bw.values(name, 0, bases.len() as u32).unwrap();
+                        v.iter().all(|x| x.is_nan())
+                    }
+                );
+                continue;
+            }
+            let got = bw.values(name, 0, bases.len() as u32).unwrap();
+            // the naive reference: NaN outside the intervals, each chunk predicted alone
+            let mut want = vec![f32::NAN; bases.len()];
+            for &(s, e) in intervals {
+                for a in (s..e).step_by(chunk) {
+                    let b = (a + chunk).min(e);
+                    let input = vec![padded_chunk(bases, a, b, flank)];
+                    let mut p = net.predict_chunks(&input).unwrap().remove(0);
+                    if !extra.is_empty() {
+                        let rc = vec![dnactx::predict::revcomp_codes(&input[0])];
+                        let rev = net.predict_chunks(&rc).unwrap().remove(0);
+                        let n = p.len();
+                        for (j, q) in p.iter_mut().enumerate() {
+                            for k in 0..4 {
+                                q[k] = 0.5 * (q[k] + rev[n - 1 - j][3 - k]);
+                            }
+                        }
+                    }
+                    for (j, q) in (a..b).zip(&p) {
+                        if dnactx::genome::encode::is_acgt(bases[j]) {
+                            want[j] = q[dnactx::genome::encode::base(bases[j]) as usize];
+                        }
                     }
                 }
             }
-            let got = match i % 7 {
-                5 => {
-                    assert!(
-                        !bw.chroms().iter().any(|c| &c.name == name) || {
-                            let v = bw.values(name, 0, bases.len() as u32).unwrap();
-                            v.iter().all(|x| x.is_nan())
-                        }
-                    );
-                    continue;
-                }
-                _ => bw.values(name, 0, bases.len() as u32).unwrap(),
-            };
-            for (j, (g, p)) in got.iter().zip(&want).enumerate() {
-                let scored = i % 7 != 3 || j < bases.len() / 3 || j >= bases.len() / 2;
-                let base = bases[j];
-                if !scored || !dnactx::genome::encode::is_acgt(base) {
-                    assert!(
-                        g.is_nan(),
-                        "{out}: {name}:{j} has a value it was not asked for"
-                    );
-                    continue;
-                }
-                let w = p[dnactx::genome::encode::base(base) as usize];
-                assert!(
-                    (g - w).abs() < 1e-4,
-                    "{out}: {name}:{j} p_ref {g}, the scaffold alone {w}"
-                );
+            for (j, (g, w)) in got.iter().zip(&want).enumerate() {
+                let what = format!("{out}: {name}:{j} p_ref {g}, its chunk alone {w}");
+                assert_eq!(g.is_nan(), w.is_nan(), "{what}");
+                assert!(w.is_nan() || (g - w).abs() < 1e-4, "{what}");
             }
         }
     }

@@ -159,10 +159,13 @@ impl Predictor for NeuralModel {
     }
 
     /// Both strands in one pass on the device, for a base model whose prior (if any) is
-    /// strand-symmetric.
+    /// strand-symmetric and whose predictions do not depend on where a row ends (not the
+    /// LSTM: a short chunk's row flipped on the device would put its reverse complement at
+    /// the row's end, moving its blocks; it is scored as chunks of its own instead).
     fn predict_chunks_both(&self, chunks: &[Vec<u8>]) -> Option<Result<Vec<Vec<Probs>>>> {
         let symmetric = self.prior.as_ref().is_none_or(Prior::strand_symmetric);
-        if !self.config.train.target.is_base() || !symmetric {
+        let exact = self.config.min_field == self.config.field;
+        if !self.config.train.target.is_base() || !symmetric || !exact {
             return None;
         }
         Some(self.predict_timed(chunks, true).map(|out| {

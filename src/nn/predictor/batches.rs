@@ -42,8 +42,21 @@ impl NeuralModel {
                 .collect();
         }
         (self.groups(chunks).into_iter())
-            .map(|g| (g, Layout::one_per_row(g.iter().map(Vec::len))))
+            .map(|g| (g, self.rows_of(g)))
             .collect()
+    }
+
+    /// One chunk a row. A network whose predictions depend on where a row ends (the LSTM's
+    /// reverse stream starts its blocks there: `min_field < field`) gets rows of the
+    /// training chunk's width `chunk + 2 field` however short its chunks, so that a chunk
+    /// scores the same whatever shares its pass (a small contig's neighbours in the stream,
+    /// the job it falls in) and on every device.
+    pub(super) fn rows_of(&self, group: &[Vec<u8>]) -> Layout {
+        let mut layout = Layout::one_per_row(group.iter().map(Vec::len));
+        if self.config.min_field != self.config.field {
+            layout.width = layout.width.max(self.chunk + 2 * self.config.field);
+        }
+        layout
     }
 
     /// `chunks` in consecutive groups of at most `batch x (chunk + 2 field)` bases (the size

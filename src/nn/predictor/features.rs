@@ -4,7 +4,6 @@
 use tch::{Device, Kind};
 
 use super::NeuralModel;
-use crate::nn::packing::Layout;
 use crate::nn::precision::autocast;
 use crate::{Error, Result};
 
@@ -61,7 +60,7 @@ impl NeuralModel {
 
     /// The features of one group: N x width x dim values (f32, on the host), width, dim.
     fn run_features(&self, group: &[Vec<u8>]) -> Result<(Vec<f32>, usize, usize)> {
-        let layout = Layout::one_per_row(group.iter().map(Vec::len));
+        let layout = self.rows_of(group);
         let (input, width) = (self.codes_tensor(group, &layout), layout.width);
         let input = input
             .to_device_(self.device, input.kind(), true, false)

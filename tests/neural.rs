@@ -1337,10 +1337,13 @@ fn scaffolds_score_as_each_scaffold_alone() {
     }
 }
 
+/// A scaffold's name, bases and scored intervals.
+type Scaffold = (String, Vec<u8>, Vec<(usize, usize)>);
+
 /// score-genome's p_ref of `scaffolds.fa`'s regions `r.bed` with `model` (CPU's layout,
 /// CUDA's, CUDA's on both strands) against each chunk of `scaffolds` (name, bases, scored
 /// intervals) predicted alone.
-fn scored_as_alone(d: &Path, model: &str, scaffolds: &[(String, Vec<u8>, Vec<(usize, usize)>)]) {
+fn scored_as_alone(d: &Path, model: &str, scaffolds: &[Scaffold]) {
     use dnactx::predict::{Predictor, padded_chunk};
     let net = dnactx::nn::NeuralModel::load(
         &d.join(model),

@@ -1087,6 +1087,8 @@ fn two_class_targets_and_fusion() {
     write(d, "seed2.yaml", &format!("{base}  seed: 2\n"));
     // the classifier reads a shorter field than the two others
     write(d, "short.yaml", &base.replace("[1, 2, 4]", "[1, 1, 1]"));
+    // the repeat member trains longer chunks than the two others
+    write(d, "long.yaml", &base.replace("chunk: 256", "chunk: 512"));
     for (name, extra) in [
         ("pair", &["--target", "pair"][..]),
         ("type", &["--config", "cnn.yaml", "--target", "type"][..]),
@@ -1101,7 +1103,7 @@ fn two_class_targets_and_fusion() {
                 "rep.bed",
             ][..],
         ),
-        ("a", &[][..]),
+        ("a", &["--config", "long.yaml"][..]),
         ("b", &["--config", "seed2.yaml"][..]),
     ] {
         let mut args = vec!["-g", "y.fa.gz", "--windows", "w.parquet", "-o", name];
@@ -1163,6 +1165,9 @@ fn two_class_targets_and_fusion() {
     let f = fused.flank();
     assert!(cls.flank() < a.flank());
     assert_eq!(f, a.flank().max(b.flank()).max(cls.flank()));
+    // chunks every member's rows hold (the smallest member's)
+    assert_eq!((a.chunking().0, b.chunking().0), (512, 256));
+    assert_eq!(fused.chunking(), b.chunking());
     let spans = [(1000, 1600), (101_000, 102_100)];
     let chunks: Vec<Vec<u8>> = spans
         .iter()

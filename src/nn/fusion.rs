@@ -122,8 +122,16 @@ impl Predictor for FusedModel {
         )
     }
 
+    /// The smallest member's chunks and calls, so that every member's chunks fit its own
+    /// rows (on CUDA packed into its fixed shape, which a longer chunk would leave).
     fn chunking(&self) -> (usize, usize) {
-        self.repeat.chunking()
+        let members = [&self.classifier, &self.repeat, &self.non_repeat];
+        let (chunks, calls): (Vec<usize>, Vec<usize>) =
+            members.map(|m| m.chunking()).into_iter().unzip();
+        (
+            chunks.into_iter().min().unwrap_or(1),
+            calls.into_iter().min().unwrap_or(1),
+        )
     }
 
     fn predict_chunks(&self, chunks: &[Vec<u8>]) -> Result<Vec<Vec<Probs>>> {

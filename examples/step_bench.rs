@@ -410,6 +410,8 @@ fn profile_steps(
 /// Bases per second per strand (strand-bases) of scoring passes (no gradients), batches of `batch` chunks:
 /// before, one strand per pass with every position's probabilities copied back; after, both
 /// strands in one pass (the reverse complement made on the device) with the central ones.
+/// For the LSTM presets this measures the network alone: NeuralModel scores the LSTM's
+/// reverse strand as chunks of their own (its blocks start at the row's end), two passes.
 fn score_rate(
     a: &Args,
     preset: &str,

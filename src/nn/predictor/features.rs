@@ -9,8 +9,8 @@ use crate::{Error, Result};
 
 impl NeuralModel {
     /// Per-position features of the central positions of `chunks` (each padded with `field`
-    /// bases a side, as for [`Predictor::predict_chunks`]): the network's
-    /// [`ContextNet::features`], `dim` values per position, flattened per chunk; returns
+    /// bases a side, as for [`crate::predict::Predictor::predict_chunks`]): the network's
+    /// [`crate::nn::arch::ContextNet::features`], `dim` values per position, flattened per chunk; returns
     /// `dim` too. With `rc_average`, the mean of the forward strand's features and the
     /// reverse strand's at the same base, their halves swapped when the features are the
     /// left stream's then the right stream's, so that each half describes the same flank.

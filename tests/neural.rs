@@ -1290,9 +1290,9 @@ fn two_class_targets_and_fusion() {
 /// as one stream: every position's p_ref is what the model gives its chunk alone (the naive
 /// reference: each scored interval cut into the model's chunks, each predicted by itself),
 /// on the CPU's layout and on CUDA's (`DNACTX_FIXED_SHAPES=1`: short chunks packed end to end
-/// into the batch's rows), one strand and both. (Not the LSTM: its predictions move by up to
-/// about 1e-3 with the width and the other rows of a pass, its blocks aligned to a row's end;
-/// not understood in full yet, see the note of 2026-12-07.)
+/// into the batch's rows), one strand and both. The CNN, and the LSTM, whose reverse stream
+/// starts its blocks at a row's end: its rows end where the fixed width's would, modulo its
+/// block, so a chunk scores the same whatever shares its pass.
 #[test]
 fn scaffolds_score_as_each_scaffold_alone() {
     let dir = setup_trained();
@@ -1318,7 +1318,28 @@ fn scaffolds_score_as_each_scaffold_alone() {
     }
     write(d, "scaffolds.fa", &fasta);
     write(d, "r.bed", &bed);
-    scored_as_alone(d, "m", &scaffolds);
+    write(
+        d,
+        "lstm.yaml",
+        "model:\n  architecture: lstm\n  flank: 40\n  conv_channels: 8\n  kernel_sizes: [3]\n  hidden: 8\n  dense: [8]\ntrain:\n  chunk: 256\n  batch: 4\n  steps: 4\n  valid_every: 2\n  valid_chunks: 4\n  warmup: 1\n",
+    );
+    let lstm = [
+        "-g",
+        "y.fa.gz",
+        "--windows",
+        "w.parquet",
+        "--config",
+        "lstm.yaml",
+    ];
+    let out = train(d, &[&lstm[..], &["-o", "lstm"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for model in ["m", "lstm"] {
+        scored_as_alone(d, model, &scaffolds);
+    }
 }
 
 /// A scaffold's name, bases and scored intervals.

@@ -46,11 +46,30 @@ impl NeuralModel {
             .collect()
     }
 
-    /// One chunk a row, the rows as wide as the longest. (The LSTM's predictions move with
-    /// where a row ends, its reverse stream aligning its blocks there, and with the other
-    /// rows of a pass, by up to about 1e-3: see `scaffolds_score_as_each_scaffold_alone`.)
+    /// One chunk a row, the rows as wide as [`NeuralModel::row_width`] of the longest.
     pub(super) fn rows_of(&self, group: &[Vec<u8>]) -> Layout {
-        Layout::one_per_row(group.iter().map(Vec::len))
+        let mut layout = Layout::one_per_row(group.iter().map(Vec::len));
+        layout.width = self.row_width(layout.width);
+        layout
+    }
+
+    /// The width of a row for chunks of up to `longest` bases: `longest`, or for a network
+    /// whose predictions depend on where a row ends the smallest width of at least
+    /// `longest` that ends the row where the fixed width `chunk + 2 field` would, modulo
+    /// its period, so that a chunk scores the same whatever shares its pass (a small
+    /// contig's neighbours in the stream, the job it falls in) and on every device. That is
+    /// the LSTM (`min_field < field`): its reverse stream starts a block every `block`
+    /// positions from the row's end, and `field - min_field + 1` is its block (lstm.rs:
+    /// field `2 block + reach`, min_field `block + reach + 1`); no central position sees
+    /// the padding, so only where the blocks fall matters. At most `block - 1` positions more.
+    pub(super) fn row_width(&self, longest: usize) -> usize {
+        let (field, min_field) = (self.config.field, self.config.min_field);
+        if min_field >= field {
+            return longest;
+        }
+        let period = field - min_field + 1;
+        let fixed = self.chunk + 2 * field;
+        longest + (fixed % period + period - longest % period) % period
     }
 
     /// `chunks` in consecutive groups of at most `batch x (chunk + 2 field)` bases (the size
@@ -71,7 +90,7 @@ impl NeuralModel {
             while end < chunks.len() {
                 let w = width.max(chunks[end].len());
                 let rows = end - start + 1;
-                if end > start && (w * rows > budget || rows > max_rows) {
+                if end > start && (self.row_width(w) * rows > budget || rows > max_rows) {
                     break;
                 }
                 width = w;

@@ -125,12 +125,11 @@ impl Predictor for FusedModel {
     /// The smallest member's chunks and calls, so that every member's chunks fit its own
     /// rows (on CUDA packed into its fixed shape, which a longer chunk would leave).
     fn chunking(&self) -> (usize, usize) {
-        let members = [&self.classifier, &self.repeat, &self.non_repeat];
-        let (chunks, calls): (Vec<usize>, Vec<usize>) =
-            members.map(|m| m.chunking()).into_iter().unzip();
+        let members = [&self.classifier, &self.repeat, &self.non_repeat].map(|m| m.chunking());
+        let smallest = |f: fn(&(usize, usize)) -> usize| members.iter().map(f).min();
         (
-            chunks.into_iter().min().unwrap_or(1),
-            calls.into_iter().min().unwrap_or(1),
+            smallest(|c| c.0).unwrap_or(1),
+            smallest(|c| c.1).unwrap_or(1),
         )
     }
 

@@ -164,8 +164,7 @@ impl Predictor for NeuralModel {
     /// the row's end, moving its blocks; it is scored as chunks of its own instead).
     fn predict_chunks_both(&self, chunks: &[Vec<u8>]) -> Option<Result<Vec<Vec<Probs>>>> {
         let symmetric = self.prior.as_ref().is_none_or(Prior::strand_symmetric);
-        let exact = self.config.min_field == self.config.field;
-        if !self.config.train.target.is_base() || !symmetric || !exact {
+        if !self.config.train.target.is_base() || !symmetric || self.row_period().is_some() {
             return None;
         }
         Some(self.predict_timed(chunks, true).map(|out| {

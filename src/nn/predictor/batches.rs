@@ -27,7 +27,7 @@ impl NeuralModel {
     /// (CUDA) and packing changes no prediction ([`packing`]); one chunk a row otherwise.
     pub(super) fn layouts<'a>(&self, chunks: &'a [Vec<u8>]) -> Vec<(&'a [Vec<u8>], Layout)> {
         let width = self.chunk + 2 * self.config.field;
-        let exact = self.config.min_field == self.config.field;
+        let exact = self.row_period().is_none();
         let lens: Vec<usize> = chunks.iter().map(Vec::len).collect();
         if self.fixed_shapes
             && exact
@@ -63,13 +63,20 @@ impl NeuralModel {
     /// field `2 block + reach`, min_field `block + reach + 1`); no central position sees
     /// the padding, so only where the blocks fall matters. At most `block - 1` positions more.
     pub(super) fn row_width(&self, longest: usize) -> usize {
-        let (field, min_field) = (self.config.field, self.config.min_field);
-        if min_field >= field {
+        let Some(period) = self.row_period() else {
             return longest;
-        }
-        let period = field - min_field + 1;
-        let fixed = self.chunk + 2 * field;
+        };
+        let fixed = self.chunk + 2 * self.config.field;
         longest + (fixed % period + period - longest % period) % period
+    }
+
+    /// The period of the positions where a row may end without changing a prediction, for
+    /// a network whose predictions depend on it (the LSTM's block, see
+    /// [`NeuralModel::row_width`]); `None` where they do not, so chunks may be packed, or
+    /// flipped on the device, anywhere in a row.
+    pub(super) fn row_period(&self) -> Option<usize> {
+        let (field, min_field) = (self.config.field, self.config.min_field);
+        (min_field < field).then(|| field - min_field + 1)
     }
 
     /// `chunks` in consecutive groups of at most `batch x (chunk + 2 field)` bases (the size

@@ -1283,6 +1283,11 @@ fn two_class_targets_and_fusion() {
     );
     training_refuses_with(d, &["--target", "codon"], "invalid value 'codon'");
     training_refuses_with(d, &["--target", "codon"], "base, pair, type, repeat");
+    // score-genome's stream of scaffolds through the fusion (on CUDA's layout each member's
+    // chunks packed into its own fixed shape, the repeat member's twice as long as the
+    // fusion's chunks): what each chunk alone gives
+    let scaffolds = write_scaffolds(d);
+    scored_as_alone(d, "fused.yaml", &fused, &scaffolds);
 }
 
 /// 41 scaffolds of 60 to 2,100 bases (real sequence; some scored in two intervals, one not at
@@ -1297,6 +1302,40 @@ fn two_class_targets_and_fusion() {
 fn scaffolds_score_as_each_scaffold_alone() {
     let dir = setup_trained();
     let d = dir.path();
+    let scaffolds = write_scaffolds(d);
+    write(
+        d,
+        "lstm.yaml",
+        "model:\n  architecture: lstm\n  flank: 40\n  conv_channels: 8\n  kernel_sizes: [3]\n  hidden: 8\n  dense: [8]\ntrain:\n  chunk: 256\n  batch: 4\n  steps: 4\n  valid_every: 2\n  valid_chunks: 4\n  warmup: 1\n",
+    );
+    let lstm = [
+        "-g",
+        "y.fa.gz",
+        "--windows",
+        "w.parquet",
+        "--config",
+        "lstm.yaml",
+    ];
+    let out = train(d, &[&lstm[..], &["-o", "lstm"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for model in ["m", "lstm"] {
+        let net = dnactx::nn::NeuralModel::load(
+            &d.join(model),
+            tch::Device::Cpu,
+            dnactx::nn::precision::Dtype::F32,
+        )
+        .unwrap();
+        scored_as_alone(d, model, &net, &scaffolds);
+    }
+}
+
+/// 41 scaffolds of 60 to 2,100 bases of the yeast chromosome in `d`, as `scaffolds.fa`, and
+/// `r.bed`: most scaffolds whole, some in two intervals, one not at all.
+fn write_scaffolds(d: &Path) -> Vec<Scaffold> {
     let codes = yeast_codes(d);
     let (mut fasta, mut bed, mut scaffolds, mut at) = (String::new(), String::new(), Vec::new(), 0);
     for i in 0..41 {
@@ -1318,28 +1357,7 @@ fn scaffolds_score_as_each_scaffold_alone() {
     }
     write(d, "scaffolds.fa", &fasta);
     write(d, "r.bed", &bed);
-    write(
-        d,
-        "lstm.yaml",
-        "model:\n  architecture: lstm\n  flank: 40\n  conv_channels: 8\n  kernel_sizes: [3]\n  hidden: 8\n  dense: [8]\ntrain:\n  chunk: 256\n  batch: 4\n  steps: 4\n  valid_every: 2\n  valid_chunks: 4\n  warmup: 1\n",
-    );
-    let lstm = [
-        "-g",
-        "y.fa.gz",
-        "--windows",
-        "w.parquet",
-        "--config",
-        "lstm.yaml",
-    ];
-    let out = train(d, &[&lstm[..], &["-o", "lstm"]].concat());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for model in ["m", "lstm"] {
-        scored_as_alone(d, model, &scaffolds);
-    }
+    scaffolds
 }
 
 /// A scaffold's name, bases and scored intervals.
@@ -1347,15 +1365,14 @@ type Scaffold = (String, Vec<u8>, Vec<(usize, usize)>);
 
 /// score-genome's p_ref of `scaffolds.fa`'s regions `r.bed` with `model` (CPU's layout,
 /// CUDA's, CUDA's on both strands) against each chunk of `scaffolds` (name, bases, scored
-/// intervals) predicted alone.
-fn scored_as_alone(d: &Path, model: &str, scaffolds: &[Scaffold]) {
-    use dnactx::predict::{Predictor, padded_chunk};
-    let net = dnactx::nn::NeuralModel::load(
-        &d.join(model),
-        tch::Device::Cpu,
-        dnactx::nn::precision::Dtype::F32,
-    )
-    .unwrap();
+/// intervals) predicted alone by `net` (`model` loaded).
+fn scored_as_alone<P: dnactx::predict::Predictor>(
+    d: &Path,
+    model: &str,
+    net: &P,
+    scaffolds: &[Scaffold],
+) {
+    use dnactx::predict::padded_chunk;
     let (flank, chunk) = (net.flank(), net.chunking().0);
     // a chunk longer than the model's chunks and a short one, alone and in one pass
     let longest = &scaffolds.iter().max_by_key(|s| s.1.len()).unwrap().1;

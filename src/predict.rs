@@ -41,7 +41,9 @@ pub trait Predictor: Send + Sync {
         crate::target::Target::Base
     }
 
-    /// Positions per chunk, and chunks per call to [`Predictor::predict_chunks`].
+    /// Positions per chunk, and about how many chunks per call to
+    /// [`Predictor::predict_chunks`] (a short last call joins the one before: up to 1.5
+    /// times as many).
     fn chunking(&self) -> (usize, usize) {
         (1 << 18, rayon::current_num_threads().max(1) * 2)
     }

@@ -1295,41 +1295,65 @@ fn two_class_targets_and_fusion() {
 /// as one stream: every position's p_ref is what the model gives its chunk alone (the naive
 /// reference: each scored interval cut into the model's chunks, each predicted by itself),
 /// on the CPU's layout and on CUDA's (`DNACTX_FIXED_SHAPES=1`: short chunks packed end to end
-/// into the batch's rows), one strand and both. The CNN, and the LSTM, whose reverse stream
-/// starts its blocks at a row's end: its rows end where the fixed width's would, modulo its
-/// block, so a chunk scores the same whatever shares its pass.
+/// into the batch's rows), one strand and both. The CNN, a transformer, an MLP, and the LSTM,
+/// whose reverse stream starts its blocks at a row's end: its rows end where the fixed width's
+/// would, modulo its block, so a chunk scores the same whatever shares its pass (a chunk
+/// longer than the fixed shape beside a short one included).
 #[test]
 fn scaffolds_score_as_each_scaffold_alone() {
     let dir = setup_trained();
     let d = dir.path();
     let scaffolds = write_scaffolds(d);
-    write(
-        d,
-        "lstm.yaml",
-        "model:\n  architecture: lstm\n  flank: 40\n  conv_channels: 8\n  kernel_sizes: [3]\n  hidden: 8\n  dense: [8]\ntrain:\n  chunk: 256\n  batch: 4\n  steps: 4\n  valid_every: 2\n  valid_chunks: 4\n  warmup: 1\n",
-    );
-    let lstm = [
-        "-g",
-        "y.fa.gz",
-        "--windows",
-        "w.parquet",
-        "--config",
-        "lstm.yaml",
-    ];
-    let out = train(d, &[&lstm[..], &["-o", "lstm"]].concat());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for model in ["m", "lstm"] {
-        let net = dnactx::nn::NeuralModel::load(
-            &d.join(model),
-            tch::Device::Cpu,
-            dnactx::nn::precision::Dtype::F32,
-        )
-        .unwrap();
-        scored_as_alone(d, model, &net, &scaffolds);
+    let tiny = "train:\n  chunk: 256\n  batch: 4\n  steps: 4\n  valid_every: 2\n  valid_chunks: 4\n  warmup: 1\n";
+    for (name, model) in [
+        (
+            "lstm",
+            "architecture: lstm\n  flank: 40\n  conv_channels: 8\n  kernel_sizes: [3]\n  hidden: 8\n  dense: [8]",
+        ),
+        (
+            "tf",
+            "architecture: transformer\n  flank: 40\n  dim: 8\n  heads: 2\n  layers: 2\n  ffn: 16\n  dense: [8]",
+        ),
+        ("mlp", "architecture: mlp\n  flank: 30\n  hidden: [16, 16]"),
+    ] {
+        write(
+            d,
+            &format!("{name}.yaml"),
+            &format!("model:\n  {model}\n{tiny}"),
+        );
+        let config = format!("{name}.yaml");
+        let args = [
+            "-g",
+            "y.fa.gz",
+            "--windows",
+            "w.parquet",
+            "--config",
+            &config,
+        ];
+        let out = train(d, &[&args[..], &["-o", name]].concat());
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // packing and the reverse strand made on the device, for the architectures but the LSTM
+    // (whose reverse strand is scored as chunks of their own)
+    for model in ["tf", "mlp"] {
+        both_strands_match_two_passes(d, model);
+    }
+    for model in ["m", "lstm", "tf", "mlp"] {
+        let load = || {
+            dnactx::nn::NeuralModel::load(
+                &d.join(model),
+                tch::Device::Cpu,
+                dnactx::nn::precision::Dtype::F32,
+            )
+            .unwrap()
+        };
+        // a chunk longer than the fixed shape beside short ones, in one group
+        long_beside_short(model, &load().with_fixed_shapes(true), &scaffolds);
+        scored_as_alone(d, model, &load(), &scaffolds);
     }
 }
 
@@ -1374,21 +1398,7 @@ fn scored_as_alone<P: dnactx::predict::Predictor>(
 ) {
     use dnactx::predict::padded_chunk;
     let (flank, chunk) = (net.flank(), net.chunking().0);
-    // a chunk longer than the model's chunks and a short one, alone and in one pass
-    let longest = &scaffolds.iter().max_by_key(|s| s.1.len()).unwrap().1;
-    let long = padded_chunk(longest, 0, chunk + 50, flank);
-    let short = padded_chunk(longest, 0, 100, flank);
-    let together = net.predict_chunks(&[long.clone(), short.clone()]).unwrap();
-    for (one, with) in [&long, &short].iter().zip(&together) {
-        let alone = net.predict_chunks(&[one.to_vec()]).unwrap().remove(0);
-        for (a, w) in alone.iter().flatten().zip(with.iter().flatten()) {
-            let n = one.len();
-            assert!(
-                (a - w).abs() < 1e-5,
-                "{model}, {n} bases: {a} alone, {w} in one pass"
-            );
-        }
-    }
+    long_beside_short(model, net, scaffolds);
     let runs: [(&str, &str, &[&str]); 3] = [
         ("cpu", "0", &[]),
         ("packed", "1", &[]),
@@ -1462,6 +1472,27 @@ fn scored_as_alone<P: dnactx::predict::Predictor>(
                 assert_eq!(g.is_nan(), w.is_nan(), "{what}");
                 assert!(w.is_nan() || (g - w).abs() < 1e-4, "{what}");
             }
+        }
+    }
+}
+
+/// A chunk longer than `net`'s chunks, and a short one, each predicted alone and both in one
+/// pass: the same predictions (within 1e-5).
+fn long_beside_short<P: dnactx::predict::Predictor>(model: &str, net: &P, scaffolds: &[Scaffold]) {
+    use dnactx::predict::padded_chunk;
+    let (flank, chunk) = (net.flank(), net.chunking().0);
+    let longest = &scaffolds.iter().max_by_key(|s| s.1.len()).unwrap().1;
+    let long = padded_chunk(longest, 0, chunk + 50, flank);
+    let short = padded_chunk(longest, 0, 100, flank);
+    let together = net.predict_chunks(&[long.clone(), short.clone()]).unwrap();
+    for (one, with) in [&long, &short].iter().zip(&together) {
+        let alone = net.predict_chunks(&[one.to_vec()]).unwrap().remove(0);
+        for (a, w) in alone.iter().flatten().zip(with.iter().flatten()) {
+            let n = one.len();
+            assert!(
+                (a - w).abs() < 1e-5,
+                "{model}, {n} bases: {a} alone, {w} in one pass"
+            );
         }
     }
 }

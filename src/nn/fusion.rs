@@ -122,8 +122,9 @@ impl Predictor for FusedModel {
         )
     }
 
-    /// The smallest member's chunks and calls, so that every member's chunks fit its own
-    /// rows (on CUDA packed into its fixed shape, which a longer chunk would leave).
+    /// The smallest of the members' chunks, and the smallest of their calls (perhaps of
+    /// two members), so that every member's chunks fit its own rows (on CUDA packed into its
+    /// fixed shape, which a longer chunk would leave).
     fn chunking(&self) -> (usize, usize) {
         let members = [&self.classifier, &self.repeat, &self.non_repeat].map(|m| m.chunking());
         let smallest = |f: fn(&(usize, usize)) -> usize| members.iter().map(f).min();

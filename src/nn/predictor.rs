@@ -1,10 +1,12 @@
 //! A trained model folder as a [`Predictor`]: chunks are stacked into a batch, run without
 //! gradients, and turned into probabilities of the central positions. While the device runs
 //! one batch, a second thread prepares the next (encoding, prior lookup, pinned memory for
-//! CUDA). Both strands (`--rc-average`) are scored from one prepared batch: the reverse
-//! complement is made on the device, its prior the forward prior mirrored where the prior is
-//! strand-symmetric, the two strands run in one pass on CUDA (two on the CPU), and their
-//! probabilities are averaged there.
+//! CUDA). Both strands (`--rc-average`) of a model of the base whose prior is strand-symmetric
+//! (or that has none) are scored from one prepared batch: the reverse complement is made on
+//! the device, its prior the forward prior mirrored, the two strands run in one pass on CUDA
+//! (two on the CPU), and their probabilities are averaged there. The LSTM (whose predictions
+//! depend on where a row ends), other targets and other priors score the reverse strand as
+//! chunks of their own ([`crate::predict::predict_strands`]).
 
 use std::path::Path;
 use std::sync::Mutex;

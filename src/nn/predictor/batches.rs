@@ -131,8 +131,9 @@ impl NeuralModel {
         }
     }
 
-    /// The tensors of `chunks`, padded to the longest with unknown bases, on the host
-    /// (pinned for CUDA).
+    /// The tensors of `chunks` laid out by `layout` (packed end to end into rows, or one a
+    /// row as wide as [`NeuralModel::row_width`]), unknown bases between and after them, on
+    /// the host (pinned for CUDA).
     pub(super) fn prepare_group(&self, chunks: &[Vec<u8>], layout: &Layout) -> Prepared {
         let started = Instant::now();
         let prepared = self.prepare_group_untimed(chunks, layout);

@@ -1476,23 +1476,31 @@ fn scored_as_alone<P: dnactx::predict::Predictor>(
     }
 }
 
-/// A chunk longer than `net`'s chunks, and a short one, each predicted alone and both in one
-/// pass: the same predictions (within 1e-5).
+/// Chunks predicted alone and together in one call, the same predictions (within 1e-5): a
+/// chunk longer than `net`'s chunks beside a short one (with fixed shapes, longer than a
+/// row, so one chunk a row), and short chunks of several lengths (with fixed shapes, packed
+/// into rows).
 fn long_beside_short<P: dnactx::predict::Predictor>(model: &str, net: &P, scaffolds: &[Scaffold]) {
     use dnactx::predict::padded_chunk;
     let (flank, chunk) = (net.flank(), net.chunking().0);
     let longest = &scaffolds.iter().max_by_key(|s| s.1.len()).unwrap().1;
-    let long = padded_chunk(longest, 0, chunk + 50, flank);
-    let short = padded_chunk(longest, 0, 100, flank);
-    let together = net.predict_chunks(&[long.clone(), short.clone()]).unwrap();
-    for (one, with) in [&long, &short].iter().zip(&together) {
-        let alone = net.predict_chunks(&[one.to_vec()]).unwrap().remove(0);
-        for (a, w) in alone.iter().flatten().zip(with.iter().flatten()) {
-            let n = one.len();
-            assert!(
-                (a - w).abs() < 1e-5,
-                "{model}, {n} bases: {a} alone, {w} in one pass"
-            );
+    let cut = |start: usize, n: usize| padded_chunk(longest, start, start + n, flank);
+    let short: Vec<Vec<u8>> = [1, 7, 30, 2, 64, 5, 13]
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| cut(100 * i, n))
+        .collect();
+    for chunks in [vec![cut(0, chunk + 50), cut(0, 100)], short] {
+        let together = net.predict_chunks(&chunks).unwrap();
+        for (one, with) in chunks.iter().zip(&together) {
+            let alone = net.predict_chunks(&[one.to_vec()]).unwrap().remove(0);
+            for (a, w) in alone.iter().flatten().zip(with.iter().flatten()) {
+                let n = one.len();
+                assert!(
+                    (a - w).abs() < 1e-5,
+                    "{model}, {n} bases: {a} alone, {w} in one pass"
+                );
+            }
         }
     }
 }

@@ -3,9 +3,11 @@
 //! width, so that short chunks (a draft assembly's scaffolds, a reference's alt and
 //! unplaced contigs, the ends of regions) fill the pass rather than one padded row each.
 //!
-//! Packing changes no prediction of a network whose outputs see exactly its declared field
-//! (every architecture but the LSTM, whose blocks would shift): each chunk carries its own
-//! flanks, so no central position of one chunk sees a base of its neighbour.
+//! Packing changes no prediction of a network whose outputs see no further than its declared
+//! field: each chunk carries its own flanks, so no central position of one chunk sees a base
+//! of its neighbour. Where a prediction also depends on where its position falls in the row
+//! (the LSTM's blocks, every `block` positions from each end), chunks start at multiples of
+//! that period in rows of the one width, so every position falls where it would alone.
 
 /// The rows of one group of chunks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,17 +58,23 @@ impl Layout {
 }
 
 /// Chunks of lengths `lens`, in order, packed end to end into groups of at most `rows`
-/// rows of `width` positions (a chunk starts a new row where it does not fit the current
-/// one, a new group where the rows are full): per group, its number of chunks and layout.
-/// `None` where a chunk is longer than `width`.
-pub fn pack(lens: &[usize], rows: usize, width: usize) -> Option<Vec<(usize, Layout)>> {
-    if lens.iter().any(|&l| l > width) || rows == 0 {
+/// rows of `width` positions, each starting at a multiple of `align` (a chunk starts a new
+/// row where it does not fit the current one, a new group where the rows are full): per
+/// group, its number of chunks and layout. `None` where a chunk is longer than `width`.
+pub fn pack(
+    lens: &[usize],
+    rows: usize,
+    width: usize,
+    align: usize,
+) -> Option<Vec<(usize, Layout)>> {
+    if lens.iter().any(|&l| l > width) || rows == 0 || align == 0 {
         return None;
     }
     let mut groups = Vec::new();
     let mut place: Vec<(usize, usize)> = Vec::new();
-    let (mut row, mut used) = (0, 0);
+    let (mut row, mut used) = (0, 0usize);
     for &len in lens {
+        used = used.next_multiple_of(align);
         if used + len > width && !place.is_empty() {
             (row, used) = (row + 1, 0);
         }
@@ -92,10 +100,10 @@ fn packed(place: Vec<(usize, usize)>, rows: usize, width: usize) -> (usize, Layo
 mod tests {
     use super::*;
 
-    /// Every chunk inside its row, none overlapping, in order, rows and groups used up
-    /// before new ones start.
-    fn check(lens: &[usize], rows: usize, width: usize) {
-        let groups = pack(lens, rows, width).unwrap();
+    /// Every chunk inside its row at a multiple of `align`, none overlapping, in order, rows
+    /// and groups used up before new ones start.
+    fn check(lens: &[usize], rows: usize, width: usize, align: usize) {
+        let groups = pack(lens, rows, width, align).unwrap();
         let mut next = 0;
         for (n, layout) in &groups {
             assert!(layout.rows <= rows && layout.width == width);
@@ -103,7 +111,7 @@ mod tests {
             let mut end_of_row = vec![0; layout.rows];
             for (len, &(row, at)) in chunks.iter().zip(&layout.place) {
                 assert!(
-                    at >= end_of_row[row] && at + len <= width,
+                    at >= end_of_row[row] && at + len <= width && at % align == 0,
                     "{lens:?} {layout:?}"
                 );
                 assert!(row + 1 >= layout.rows || end_of_row[row + 1] == 0);
@@ -118,8 +126,9 @@ mod tests {
         assert_eq!(next, lens.len());
         // as few rows as next-fit needs: a new row only where the chunk did not fit
         let total_rows: usize = groups.iter().map(|(_, l)| l.rows).sum();
-        let (mut want, mut used) = (usize::from(!lens.is_empty()), 0);
+        let (mut want, mut used) = (usize::from(!lens.is_empty()), 0usize);
         for &len in lens {
+            used = used.next_multiple_of(align);
             if used + len > width {
                 (want, used) = (want + 1, 0);
             }
@@ -130,29 +139,41 @@ mod tests {
 
     #[test]
     fn packs_end_to_end() {
-        let groups = pack(&[3, 4, 2, 5, 1], 2, 6).unwrap();
+        let groups = pack(&[3, 4, 2, 5, 1], 2, 6, 1).unwrap();
         let places: Vec<_> = groups.iter().map(|(_, l)| l.place.clone()).collect();
         assert_eq!(
             places,
             vec![vec![(0, 0), (1, 0), (1, 4)], vec![(0, 0), (0, 5)]]
         );
         assert_eq!(groups[1].1.rows, 1);
-        check(&[3, 4, 2, 5, 1], 2, 6);
-        check(&[6, 6, 6, 6, 6], 2, 6);
-        check(&[1; 37], 3, 4);
-        check(&[], 4, 10);
-        let lens: Vec<usize> = (0..500).map(|i| 1 + (i * 7919) % 97).collect();
-        check(&lens, 16, 100);
+        for align in [1, 3, 7] {
+            check(&[3, 4, 2, 5, 1], 2, 7, align);
+            check(&[7, 7, 7, 7, 7], 2, 7, align);
+            check(&[1; 37], 3, 7, align);
+            check(&[], 4, 10, align);
+            let lens: Vec<usize> = (0..500).map(|i| 1 + (i * 7919) % 97).collect();
+            check(&lens, 16, 100, align);
+        }
+    }
+
+    #[test]
+    fn packs_at_multiples_of_the_period() {
+        let groups = pack(&[3, 4, 2, 1, 1], 2, 8, 4).unwrap();
+        let places: Vec<_> = groups.iter().map(|(_, l)| l.place.clone()).collect();
+        assert_eq!(
+            places,
+            vec![vec![(0, 0), (0, 4), (1, 0), (1, 4)], vec![(0, 0)]]
+        );
     }
 
     #[test]
     fn refuses_a_chunk_wider_than_a_row() {
-        assert_eq!(pack(&[3, 7], 4, 6), None);
+        assert_eq!(pack(&[3, 7], 4, 6, 1), None);
     }
 
     #[test]
     fn gathers_values_at_their_places() {
-        let layout = pack(&[2, 1, 3], 2, 4).unwrap().remove(0).1;
+        let layout = pack(&[2, 1, 3], 2, 4, 1).unwrap().remove(0).1;
         let flat = layout.gather(1, 0, |i| vec![i as i32 + 1; [2, 1, 3][i]]);
         assert_eq!(flat, vec![1, 1, 2, 0, 3, 3, 3, 0]);
         let one = Layout::one_per_row([2, 3].into_iter());

@@ -24,14 +24,15 @@ pub(super) struct Prepared {
 impl NeuralModel {
     /// `chunks` in consecutive groups with their rows: packed end to end into at most
     /// `batch` rows of `chunk + 2 field` positions where every pass takes that one shape
-    /// (CUDA) and packing changes no prediction ([`packing`]); one chunk a row otherwise.
+    /// (CUDA), each chunk at a multiple of [`NeuralModel::row_period`] (so that it scores as
+    /// it would alone, see [`packing`]); one chunk a row otherwise, or where a chunk is
+    /// longer than that shape.
     pub(super) fn layouts<'a>(&self, chunks: &'a [Vec<u8>]) -> Vec<(&'a [Vec<u8>], Layout)> {
         let width = self.chunk + 2 * self.config.field;
-        let exact = self.row_period().is_none();
+        let align = self.row_period().unwrap_or(1);
         let lens: Vec<usize> = chunks.iter().map(Vec::len).collect();
         if self.fixed_shapes
-            && exact
-            && let Some(groups) = packing::pack(&lens, self.batch, width)
+            && let Some(groups) = packing::pack(&lens, self.batch, width, align)
         {
             let mut start = 0;
             return (groups.into_iter())
@@ -72,8 +73,9 @@ impl NeuralModel {
 
     /// The period of the positions where a row may end without changing a prediction, for
     /// a network whose predictions depend on it (the LSTM's block, see
-    /// [`NeuralModel::row_width`]); `None` where they do not, so chunks may be packed, or
-    /// flipped on the device, anywhere in a row.
+    /// [`NeuralModel::row_width`]), and where a chunk may start in a packed row; `None`
+    /// where they do not, so chunks may be packed, or flipped on the device, anywhere in a
+    /// row.
     pub(super) fn row_period(&self) -> Option<usize> {
         let (field, min_field) = (self.config.field, self.config.min_field);
         (min_field < field).then(|| field - min_field + 1)

@@ -1295,7 +1295,9 @@ fn two_class_targets_and_fusion() {
 /// as one stream: every position's p_ref is what the model gives its chunk alone (the naive
 /// reference: each scored interval cut into the model's chunks, each predicted by itself),
 /// on the CPU's layout and on CUDA's (`DNACTX_FIXED_SHAPES=1`: short chunks packed end to end
-/// into the batch's rows), one strand and both. The CNN, a transformer, an MLP, and the LSTM,
+/// into the batch's rows), one strand and both, and CUDA's channels-last network
+/// (`DNACTX_CHANNELS_LAST=1`) in those rows on both strands. The CNN, a transformer, an MLP,
+/// and the LSTM,
 /// whose reverse stream starts its blocks at a row's end: its rows end where the fixed width's
 /// would, modulo its block, so a chunk scores the same whatever shares its pass (a chunk
 /// longer than the fixed shape beside a short one included).
@@ -1399,12 +1401,15 @@ fn scored_as_alone<P: dnactx::predict::Predictor>(
     use dnactx::predict::padded_chunk;
     let (flank, chunk) = (net.flank(), net.chunking().0);
     long_beside_short(model, net, scaffolds);
-    let runs: [(&str, &str, &[&str]); 3] = [
-        ("cpu", "0", &[]),
-        ("packed", "1", &[]),
-        ("packed-rc", "1", &["--rc-average"]),
+    // (name, fixed shapes, channels-last, flags): the CPU's layout, CUDA's packed rows, and
+    // CUDA's network and rows on both strands
+    let runs: [(&str, &str, &str, &[&str]); 4] = [
+        ("cpu", "0", "0", &[]),
+        ("packed", "1", "0", &[]),
+        ("packed-rc", "1", "0", &["--rc-average"]),
+        ("cuda-rc", "1", "1", &["--rc-average"]),
     ];
-    for (run, fixed, extra) in runs {
+    for (run, fixed, last, extra) in runs {
         let out = format!("{model}-{run}");
         let args = [
             "-g",
@@ -1423,6 +1428,7 @@ fn scored_as_alone<P: dnactx::predict::Predictor>(
             .args(extra)
             .args(["-q", "-o", &out])
             .env(dnactx::nn::predictor::FIXED_SHAPES_ENV, fixed)
+            .env(dnactx::nn::arch::CHANNELS_LAST_ENV, last)
             .current_dir(d)
             .output()
             .unwrap();

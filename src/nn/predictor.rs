@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use tch::{Device, Kind, Tensor, nn};
 
-use super::arch::{ContextNet, build};
+use super::arch::{self, ContextNet, build_layout};
 use super::folder::{self, FolderConfig};
 use super::layers::UNKNOWN_CODE;
 use super::packing::Layout;
@@ -101,6 +101,22 @@ fn fixed_shapes_on(device: Device) -> bool {
         Ok("1") => true,
         Ok("0") => false,
         _ => device.is_cuda(),
+    }
+}
+
+/// The environment variable that sets the layout of the networks that score (`1`:
+/// channels-last, `0`: channels-first) on any device; with [`FIXED_SHAPES_ENV`] `1` the CPU
+/// then runs the network and the passes that CUDA runs. Training and the benchmarks build
+/// their networks by [`arch::Layout::for_device`] whatever it says.
+pub const CHANNELS_LAST_ENV: &str = "DNACTX_CHANNELS_LAST";
+
+/// The layout of a scoring network on `device`: [`arch::Layout::for_device`] unless
+/// [`CHANNELS_LAST_ENV`] says otherwise.
+fn scoring_layout(device: Device) -> arch::Layout {
+    match std::env::var(CHANNELS_LAST_ENV).as_deref() {
+        Ok("1") => arch::Layout::ChannelsLast,
+        Ok("0") => arch::Layout::ChannelsFirst,
+        _ => arch::Layout::for_device(device),
     }
 }
 
@@ -356,7 +372,14 @@ fn load_net(
     device: Device,
 ) -> Result<(nn::VarStore, Box<dyn ContextNet>)> {
     let mut vs = nn::VarStore::new(device);
-    let net = build(&vs.root(), &config.model, channels, config.train.target)?;
+    let layout = scoring_layout(device);
+    let net = build_layout(
+        &vs.root(),
+        &config.model,
+        channels,
+        config.train.target,
+        layout,
+    )?;
     vs.load(weights).map_err(|e| {
         Error::invalid(
             weights,

@@ -20,6 +20,9 @@ struct LstmStream {
     hidden: i64,
 }
 
+// It keeps `length_multiple`'s default of 1: a row lengthened at its end by other than a
+// multiple of the block would move the reverse stream's blocks, and so the predictions
+// (`NeuralModel::row_width` and the packing rely on where the row ends).
 impl CausalStream for LstmStream {
     fn forward(&self, x: &Tensor) -> Tensor {
         let mut f = x.shallow_clone();

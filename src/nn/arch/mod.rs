@@ -107,20 +107,13 @@ pub enum Layout {
     ChannelsFirst,
 }
 
-/// The environment variable that sets the layout of the networks built for any device (`1`:
-/// channels-last, `0`: channels-first): with `DNACTX_FIXED_SHAPES=1`, the CPU then runs the
-/// network and passes that CUDA runs.
-pub const CHANNELS_LAST_ENV: &str = "DNACTX_CHANNELS_LAST";
-
 impl Layout {
-    /// The layout for a network on `device`: channels-last on CUDA, unless
-    /// [`CHANNELS_LAST_ENV`] says otherwise.
+    /// The layout for a network on `device`.
     pub fn for_device(device: tch::Device) -> Layout {
-        match std::env::var(CHANNELS_LAST_ENV).as_deref() {
-            Ok("1") => Layout::ChannelsLast,
-            Ok("0") => Layout::ChannelsFirst,
-            _ if device.is_cuda() => Layout::ChannelsLast,
-            _ => Layout::ChannelsFirst,
+        if device.is_cuda() {
+            Layout::ChannelsLast
+        } else {
+            Layout::ChannelsFirst
         }
     }
 }

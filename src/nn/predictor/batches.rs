@@ -75,7 +75,8 @@ impl NeuralModel {
     /// a network whose predictions depend on it (the LSTM's block, see
     /// [`NeuralModel::row_width`]), and where a chunk may start in a packed row; `None`
     /// where they do not, so chunks may be packed, or flipped on the device, anywhere in a
-    /// row.
+    /// row. Read from the folder's contract (`field`, `min_field`), which only the LSTM's
+    /// blocks make differ: a network of another periodicity must say so here.
     pub(super) fn row_period(&self) -> Option<usize> {
         let (field, min_field) = (self.config.field, self.config.min_field);
         (min_field < field).then(|| field - min_field + 1)

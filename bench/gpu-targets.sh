@@ -5,7 +5,8 @@
 # its kernels and host operators per step profiled; gpu-large's bare scoring pass at the
 # preset's chunks of 4,096 (target 3 M bases/s per strand); seed-cnn's step as a CUDA graph
 # (step_bench_graph --graph, where bench/gpu-carry.sh could build it); then bench/gpu-score.sh
-# (score-genome end to end on both strands, every test window, data-wait share).
+# (score-genome end to end on both strands, every test window, data-wait share), and
+# bench/gpu-lstm.sh (the LSTM's chunks packed into CUDA's rows against the CPU's, seconds).
 #   bash bench/gpu-carried.sh bench/gpu-targets.sh     # on a lent machine, .gpu carried
 #   GPU_BENCH_DEVICE=cpu bash bench/gpu-targets.sh      # a dry run of the steps on the CPU
 set -euo pipefail
@@ -45,4 +46,6 @@ if [ "$device" = cuda ]; then
     stage "score-genome end to end"
     bash "$repo/bench/gpu-score.sh" "$work"
 fi
+stage "the LSTM packed, against the CPU"
+bash "$repo/bench/gpu-lstm.sh" "$work" || echo "(bench/gpu-lstm.sh failed)"
 stage done

@@ -24,6 +24,11 @@ fn train(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// train-model's arguments for the yeast chromosome of [`setup`] with the config `yaml`.
+fn yeast_config(yaml: &str) -> [&str; 6] {
+    ["-g", "y.fa.gz", "--windows", "w.parquet", "--config", yaml]
+}
+
 /// A yeast chromosome, windows of 10 kb with a seeded fifth moved to valid.
 fn setup() -> tempfile::TempDir {
     let dir = tempdir();
@@ -486,7 +491,7 @@ fn the_prior_cache_trains_to_the_same_weights() {
     write(d, "cached.yaml", &cnn);
     write(d, "looked-up.yaml", &format!("{cnn}  prior_cache_mb: 0\n"));
     let run = |yaml: &str, how: &[&str], out: &str| {
-        let args = ["-g", "y.fa.gz", "--windows", "w.parquet", "--config", yaml];
+        let args = yeast_config(yaml);
         let prior = ["--prior", "y.fmd", "--prior-order", "6", "-o", out];
         let done = train(d, &[&args[..], &prior, how].concat());
         assert!(
@@ -574,14 +579,7 @@ fn killed_run_resumes(budget: &str) {
         "model:\n  architecture: cnn\n  channels: 32\n  kernel_sizes: [3, 3, 3]\n  dilations: [1, 2, 4]\n  dense: [32]\ntrain:\n  chunk: 512\n  batch: 8\n  {budget}\n  valid_every: 5\n  valid_chunks: 4\n  warmup: 10\n"
     );
     write(d, "r.yaml", &cfg);
-    let args = [
-        "-g",
-        "y.fa.gz",
-        "--windows",
-        "w.parquet",
-        "--config",
-        "r.yaml",
-    ];
+    let args = yeast_config("r.yaml");
     // batches made on the training thread here, by a loader thread in the killed run: the
     // same batches either way
     let whole = train(
@@ -1324,15 +1322,7 @@ fn scaffolds_score_as_each_scaffold_alone() {
             &format!("model:\n  {model}\n{tiny}"),
         );
         let config = format!("{name}.yaml");
-        let args = [
-            "-g",
-            "y.fa.gz",
-            "--windows",
-            "w.parquet",
-            "--config",
-            &config,
-        ];
-        let out = train(d, &[&args[..], &["-o", name]].concat());
+        let out = train(d, &[&yeast_config(&config)[..], &["-o", name]].concat());
         assert!(
             out.status.success(),
             "{name}: {}",

@@ -137,12 +137,16 @@ mod tests {
         assert_eq!(total_rows, want);
     }
 
+    /// The places of each group's chunks.
+    fn places(groups: &[(usize, Layout)]) -> Vec<Vec<(usize, usize)>> {
+        groups.iter().map(|(_, l)| l.place.clone()).collect()
+    }
+
     #[test]
     fn packs_end_to_end() {
         let groups = pack(&[3, 4, 2, 5, 1], 2, 6, 1).unwrap();
-        let places: Vec<_> = groups.iter().map(|(_, l)| l.place.clone()).collect();
         assert_eq!(
-            places,
+            places(&groups),
             vec![vec![(0, 0), (1, 0), (1, 4)], vec![(0, 0), (0, 5)]]
         );
         assert_eq!(groups[1].1.rows, 1);
@@ -159,9 +163,8 @@ mod tests {
     #[test]
     fn packs_at_multiples_of_the_period() {
         let groups = pack(&[3, 4, 2, 1, 1], 2, 8, 4).unwrap();
-        let places: Vec<_> = groups.iter().map(|(_, l)| l.place.clone()).collect();
         assert_eq!(
-            places,
+            places(&groups),
             vec![vec![(0, 0), (0, 4), (1, 0), (1, 4)], vec![(0, 0)]]
         );
     }

@@ -97,10 +97,15 @@ pub const FIXED_SHAPES_ENV: &str = "DNACTX_FIXED_SHAPES";
 
 /// Fixed shapes on CUDA unless [`FIXED_SHAPES_ENV`] says otherwise.
 fn fixed_shapes_on(device: Device) -> bool {
-    match std::env::var(FIXED_SHAPES_ENV).as_deref() {
-        Ok("1") => true,
-        Ok("0") => false,
-        _ => device.is_cuda(),
+    env_switch(FIXED_SHAPES_ENV).unwrap_or(device.is_cuda())
+}
+
+/// The environment variable `name` as a switch: `1` on, `0` off, anything else unset.
+fn env_switch(name: &str) -> Option<bool> {
+    match std::env::var(name).as_deref() {
+        Ok("1") => Some(true),
+        Ok("0") => Some(false),
+        _ => None,
     }
 }
 
@@ -113,10 +118,10 @@ pub const CHANNELS_LAST_ENV: &str = "DNACTX_CHANNELS_LAST";
 /// The layout of a scoring network on `device`: [`arch::Layout::for_device`] unless
 /// [`CHANNELS_LAST_ENV`] says otherwise.
 fn scoring_layout(device: Device) -> arch::Layout {
-    match std::env::var(CHANNELS_LAST_ENV).as_deref() {
-        Ok("1") => arch::Layout::ChannelsLast,
-        Ok("0") => arch::Layout::ChannelsFirst,
-        _ => arch::Layout::for_device(device),
+    match env_switch(CHANNELS_LAST_ENV) {
+        Some(true) => arch::Layout::ChannelsLast,
+        Some(false) => arch::Layout::ChannelsFirst,
+        None => arch::Layout::for_device(device),
     }
 }
 

@@ -73,6 +73,35 @@ mod tests {
         (a - b).abs().max().double_value(&[])
     }
 
+    /// Every variable of `vs` set from a generator of its own, in the order of their names:
+    /// libtorch's generator is shared with the tests running beside, so weights it draws after
+    /// `manual_seed` change from run to run. Kernels and matrices uniform within
+    /// 1/sqrt(fan-in), as libtorch initialises them; vectors uniform within 0.1 of 1 (a norm's
+    /// scale, initialised to ones) or of 0 (biases), so that a wrong affine shows.
+    fn seeded_weights(vs: &nn::VarStore, seed: u64) {
+        let mut rng = SplitMix64(seed);
+        let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        tch::no_grad(|| {
+            for (_, mut v) in vars {
+                let size = v.size();
+                let n = size.iter().product::<i64>();
+                let u: Vec<f32> = (0..n)
+                    .map(|_| rng.below(2_000_001) as f32 / 1e6 - 1.0)
+                    .collect();
+                let u = Tensor::from_slice(&u).view(size.as_slice());
+                let value = match size.len() {
+                    0 | 1 => {
+                        let centre = if v.equal(&v.ones_like()) { 1.0 } else { 0.0 };
+                        u * 0.1 + centre
+                    }
+                    _ => u / ((n / size[0]) as f64).sqrt(),
+                };
+                v.copy_(&value);
+            }
+        });
+    }
+
     /// The channels-last network computes what the channels-first one of before computed:
     /// the same weights, saved by the reference and loaded into the new network (the
     /// checkpoint format is unchanged), give the same probabilities within 1e-4 in float32,
@@ -84,16 +113,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("weights.safetensors");
         for (i, (cfg, prior, target)) in reference_cases().iter().enumerate() {
-            tch::manual_seed(i as i64);
             let vs_ref = nn::VarStore::new(tch::Device::Cpu);
             let reference = build_reference(&vs_ref.root(), cfg, *prior, *target).unwrap();
-            // weights away from their initial values (norms at 1 and 0 hide a wrong affine)
-            tch::no_grad(|| {
-                for (_, mut v) in vs_ref.variables() {
-                    let noise = v.randn_like() * 0.05;
-                    let _ = v.g_add_(&noise);
-                }
-            });
+            seeded_weights(&vs_ref, i as u64);
             vs_ref.save(&path).unwrap();
             let mut vs = nn::VarStore::new(tch::Device::Cpu);
             let net = build_layout(&vs.root(), cfg, *prior, *target, Layout::ChannelsLast).unwrap();
@@ -106,6 +128,13 @@ mod tests {
     /// The weights' gradients of a loss over the central span: the same through the
     /// channels-last network (CUDA's: rows of d, the kernels laid out by the shim) as through
     /// the reference, for every small architecture and seed-cnn.
+    ///
+    /// The weights are [`seeded_weights`]: drawn from libtorch's shared generator they made
+    /// this test fail about one run in twenty (CI, 2026-12-07: seed-cnn's right stream, 9e-4).
+    /// In float32 the two networks round differently, and where a ReLU's input lies within that
+    /// rounding of 0 its slope flips in one network only: for seed-cnn about one set of weights
+    /// in forty differs by 2e-3 so (the others by at most 2e-6), while in float64 the same
+    /// weights, 60 sets, agreed within 1e-10 (run by hand, 2026-12-08).
     #[test]
     fn the_channels_last_gradients_match_the_reference() {
         let dir = tempfile::tempdir().unwrap();
@@ -118,9 +147,9 @@ mod tests {
                 .model,
         );
         for (i, cfg) in cases.iter().enumerate() {
-            tch::manual_seed(i as i64);
             let vs_ref = nn::VarStore::new(tch::Device::Cpu);
             let reference = build_reference(&vs_ref.root(), cfg, 4, Target::Base).unwrap();
+            seeded_weights(&vs_ref, i as u64);
             vs_ref.save(&path).unwrap();
             let mut vs = nn::VarStore::new(tch::Device::Cpu);
             let net = build_layout(&vs.root(), cfg, 4, Target::Base, Layout::ChannelsLast).unwrap();

@@ -236,6 +236,41 @@ mod tests {
     use crate::nn::config::*;
     use crate::rng::SplitMix64;
 
+    /// Every variable of `vs` set from a generator of its own, in the order of their names:
+    /// libtorch's generator is shared with the tests running beside, so weights it draws after
+    /// `manual_seed` change from run to run. Kernels and matrices uniform within
+    /// 1/sqrt(fan-in), as libtorch initialises them; vectors uniform within 0.1 of 1 (a norm's
+    /// scale, initialised to ones) or of 0 (biases), so that a wrong affine shows.
+    pub(super) fn seeded_weights(vs: &nn::VarStore, seed: u64) {
+        let mut rng = SplitMix64(seed);
+        let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        tch::no_grad(|| {
+            for (_, mut v) in vars {
+                let size = v.size();
+                let u = uniform(&mut rng, &size) * 2.0 - 1.0;
+                let value = match size.len() {
+                    0 | 1 => {
+                        let centre = if v.equal(&v.ones_like()) { 1.0 } else { 0.0 };
+                        u * 0.1 + centre
+                    }
+                    _ => u / ((v.numel() as i64 / size[0]) as f64).sqrt(),
+                };
+                v.copy_(&value);
+            }
+        });
+    }
+
+    /// A float32 tensor of `size`, uniform in [0, 1) from `rng` (not libtorch's generator,
+    /// which the tests beside share).
+    pub(super) fn uniform(rng: &mut SplitMix64, size: &[i64]) -> Tensor {
+        let n = size.iter().product::<i64>();
+        let v: Vec<f32> = (0..n)
+            .map(|_| rng.below(1 << 20) as f32 / (1 << 20) as f32)
+            .collect();
+        Tensor::from_slice(&v).view(size)
+    }
+
     /// Small networks of every architecture (the reference tests use them too).
     pub(super) fn small_configs() -> Vec<ModelConfig> {
         vec![
@@ -306,9 +341,9 @@ mod tests {
             .into_iter()
             .flat_map(|c| layouts.map(|l| (c.clone(), l)))
         {
-            tch::manual_seed(3);
             let vs = nn::VarStore::new(tch::Device::Cpu);
             let net = build_layout(&vs.root(), &cfg, 0, Target::Base, layout).unwrap();
+            seeded_weights(&vs, 3);
             let name = format!("{} ({layout:?})", cfg.name());
             let (field, min_field) = (net.field(), net.min_field());
             let len = 4 * field + 30;
@@ -436,17 +471,15 @@ mod tests {
             .into_iter()
             .flat_map(|c| layouts.map(|l| (c.clone(), l)))
         {
-            tch::manual_seed(5);
             let vs = nn::VarStore::new(tch::Device::Cpu);
             let net = build_layout(&vs.root(), &cfg, 4, Target::Base, layout).unwrap();
+            seeded_weights(&vs, 5);
             let name = format!("{} ({layout:?})", cfg.name());
             let mut rng = SplitMix64(3);
             let len = 2 * net.field() + 200;
             let codes: Vec<i64> = (0..2 * len).map(|_| rng.below(5) as i64).collect();
             let x = Tensor::from_slice(&codes).view([2, len as i64]);
-            let prior = (Tensor::rand([2, len as i64, 4], (tch::Kind::Float, tch::Device::Cpu))
-                + 0.1)
-                .log();
+            let prior = (uniform(&mut rng, &[2, len as i64, 4]) + 0.1).log();
             let probs = |bf16: bool| {
                 tch::no_grad(|| {
                     autocast(tch::Device::Cpu, bf16, || net.forward(&x, Some(&prior)))

@@ -29,6 +29,16 @@ fn yeast_config(yaml: &str) -> [&str; 6] {
     ["-g", "y.fa.gz", "--windows", "w.parquet", "--config", yaml]
 }
 
+/// The model folder `folder` in `d`, loaded to score on the CPU in float32.
+fn load_cpu(d: &Path, folder: &str) -> dnactx::nn::NeuralModel {
+    dnactx::nn::NeuralModel::load(
+        &d.join(folder),
+        tch::Device::Cpu,
+        dnactx::nn::precision::Dtype::F32,
+    )
+    .unwrap()
+}
+
 /// A yeast chromosome, windows of 10 kb with a seeded fifth moved to valid.
 fn setup() -> tempfile::TempDir {
     let dir = tempdir();
@@ -173,12 +183,7 @@ fn padded_chunk_of(d: &Path, start: usize, end: usize, flank: usize) -> Vec<u8> 
 /// of them here: every prediction stays what the chunk alone gives.
 fn both_strands_match_two_passes(d: &Path, folder: &str) {
     use dnactx::predict::{Predictor, padded_chunk, revcomp_codes};
-    let model = dnactx::nn::NeuralModel::load(
-        &d.join(folder),
-        tch::Device::Cpu,
-        dnactx::nn::precision::Dtype::F32,
-    )
-    .unwrap();
+    let model = load_cpu(d, folder);
     let codes = yeast_codes(d);
     let flank = model.flank();
     let short = [1, 17, 40, 64, 3, 99, 120, 7, 33, 250, 56, 80];
@@ -201,13 +206,7 @@ fn both_strands_match_two_passes(d: &Path, folder: &str) {
     let rc: Vec<Vec<u8>> = inputs.iter().map(|c| revcomp_codes(c)).collect();
     let rev = model.predict_chunks(&rc).unwrap();
     // every group padded to the training batch's shape (CUDA's default) predicts the same
-    let fixed = dnactx::nn::NeuralModel::load(
-        &d.join(folder),
-        tch::Device::Cpu,
-        dnactx::nn::precision::Dtype::F32,
-    )
-    .unwrap()
-    .with_fixed_shapes(true);
+    let fixed = load_cpu(d, folder).with_fixed_shapes(true);
     let fixed_both = fixed.predict_chunks_both(&inputs).unwrap().unwrap();
     let fixed_fwd = fixed.predict_chunks(&inputs).unwrap();
     for (a, b) in both.iter().flatten().chain(fwd.iter().flatten()).zip(
@@ -417,12 +416,7 @@ fn a_kmer_prior_travels_with_the_model() {
     assert_eq!(metric(&d.join("s/metrics.tsv"), "all", "all", "n"), "4000");
     // a table of the forward strand alone (count-kmers' default) is not strand-symmetric:
     // --rc-average then looks the prior up on each strand, in two passes
-    let model = dnactx::nn::NeuralModel::load(
-        &d.join("moved"),
-        tch::Device::Cpu,
-        dnactx::nn::precision::Dtype::F32,
-    )
-    .unwrap();
+    let model = load_cpu(d, "moved");
     let chunk = vec![padded_chunk_of(
         d,
         5000,
@@ -1135,7 +1129,7 @@ fn two_class_targets_and_fusion() {
     let genome = dnactx::genome::Genome::open(&d.join("y.fa.gz")).unwrap();
     let codes = genome.fetch("chrI").unwrap().codes().to_vec();
     // a pair model's bases: A = T and C = G, the pairs' probabilities summing to 1
-    let pair = NeuralModel::load(&d.join("pair"), tch::Device::Cpu, Dtype::F32).unwrap();
+    let pair = load_cpu(d, "pair");
     let f = pair.flank();
     let chunks: Vec<Vec<u8>> = [(0, 300), (50_000, 50_700), (230_000, 230_218)]
         .iter()
@@ -1158,8 +1152,7 @@ fn two_class_targets_and_fusion() {
         "fusion:\n  classifier: cls\n  repeat: a\n  non_repeat: b\n",
     );
     let fused = FusedModel::load(&d.join("fused.yaml"), tch::Device::Cpu, Dtype::F32).unwrap();
-    let load = |n: &str| NeuralModel::load(&d.join(n), tch::Device::Cpu, Dtype::F32).unwrap();
-    let (cls, a, b) = (load("cls"), load("a"), load("b"));
+    let (cls, a, b) = (load_cpu(d, "cls"), load_cpu(d, "a"), load_cpu(d, "b"));
     let f = fused.flank();
     assert!(cls.flank() < a.flank());
     assert_eq!(f, a.flank().max(b.flank()).max(cls.flank()));
@@ -1295,10 +1288,9 @@ fn two_class_targets_and_fusion() {
 /// on the CPU's layout and on CUDA's (`DNACTX_FIXED_SHAPES=1`: short chunks packed end to end
 /// into the batch's rows), one strand and both, and CUDA's channels-last network
 /// (`DNACTX_CHANNELS_LAST=1`) in those rows on both strands. The CNN, a transformer, an MLP,
-/// and the LSTM,
-/// whose reverse stream starts its blocks at a row's end: its rows end where the fixed width's
-/// would, modulo its block, so a chunk scores the same whatever shares its pass (a chunk
-/// longer than the fixed shape beside a short one included).
+/// and the LSTM, whose reverse stream starts its blocks at a row's end: its rows end where the
+/// fixed width's would, modulo its block, so a chunk scores the same whatever shares its pass
+/// (a chunk longer than the fixed shape beside a short one included).
 #[test]
 fn scaffolds_score_as_each_scaffold_alone() {
     let dir = setup_trained();
@@ -1336,17 +1328,13 @@ fn scaffolds_score_as_each_scaffold_alone() {
     }
     lstm_blocks_matter(d, &scaffolds);
     for model in ["m", "lstm", "tf", "mlp"] {
-        let load = || {
-            dnactx::nn::NeuralModel::load(
-                &d.join(model),
-                tch::Device::Cpu,
-                dnactx::nn::precision::Dtype::F32,
-            )
-            .unwrap()
-        };
         // a chunk longer than the fixed shape beside short ones, in one group
-        long_beside_short(model, &load().with_fixed_shapes(true), &scaffolds);
-        scored_as_alone(d, model, &load(), &scaffolds);
+        long_beside_short(
+            model,
+            &load_cpu(d, model).with_fixed_shapes(true),
+            &scaffolds,
+        );
+        scored_as_alone(d, model, &load_cpu(d, model), &scaffolds);
     }
 }
 
@@ -1512,12 +1500,7 @@ fn long_beside_short<P: dnactx::predict::Predictor>(model: &str, net: &P, scaffo
 /// 1e-3, a hundred times what the tests allow.
 fn lstm_blocks_matter(d: &Path, scaffolds: &[Scaffold]) {
     use dnactx::predict::{Predictor, padded_chunk};
-    let net = dnactx::nn::NeuralModel::load(
-        &d.join("lstm"),
-        tch::Device::Cpu,
-        dnactx::nn::precision::Dtype::F32,
-    )
-    .unwrap();
+    let net = load_cpu(d, "lstm");
     let (flank, bases) = (
         net.flank(),
         &scaffolds.iter().max_by_key(|s| s.1.len()).unwrap().1,

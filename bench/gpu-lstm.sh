@@ -30,15 +30,5 @@ score cpu DNACTX_FIXED_SHAPES=0 DNACTX_CHANNELS_LAST=0
 if [ "$device" = cuda ]; then score cuda; else score cuda DNACTX_FIXED_SHAPES=1 DNACTX_CHANNELS_LAST=1; fi
 echo "- the LSTM on $(awk '{s += $3 - $2} END {print NR " intervals, " s}' lstm.bed) positions, both strands:"
 for n in cpu cuda; do grep '^score-genome:' "cmp-lstm-$n.log" | sed "s/^/  $n: /"; done
-python3 - <<'PY'
-import numpy as np, pyBigWig
-a, b = pyBigWig.open("cmp-lstm/cpu/p_ref.bw"), pyBigWig.open("cmp-lstm/cuda/p_ref.bw")
-worst, n = 0.0, 0
-for chrom, length in a.chroms().items():
-    x, y = (np.array(t.values(chrom, 0, length), dtype=float) for t in (a, b))
-    ok = ~np.isnan(x)
-    assert (ok == ~np.isnan(y)).all(), chrom
-    n += int(ok.sum())
-    worst = max(worst, float(np.abs(x[ok] - y[ok]).max())) if ok.any() else worst
-print(f"- the LSTM, packed (CUDA) and one chunk a row (CPU), f32: {n} positions, largest |p_ref difference| {worst:.2e}")
-PY
+python3 "$repo/bench/p_ref_diff.py" cmp-lstm/cpu/p_ref.bw cmp-lstm/cuda/p_ref.bw \
+    "the LSTM, packed (CUDA) and one chunk a row (CPU), f32"

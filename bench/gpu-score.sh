@@ -28,14 +28,6 @@ for dev in cpu cuda; do
     score-genome -g "$g" -m models/gl --regions small.bed --device $dev --dtype f32 -t "$cores" \
         --tracks --precision full -o cmp/$dev -q
 done
-python3 - <<'PY'
-import numpy as np, pyBigWig
-a, b = pyBigWig.open("cmp/cpu/p_ref.bw"), pyBigWig.open("cmp/cuda/p_ref.bw")
-worst = 0.0
-for chrom, length in a.chroms().items():
-    x, y = (np.array(t.values(chrom, 0, length), dtype=float) for t in (a, b))
-    ok = ~np.isnan(x)
-    worst = max(worst, float(np.abs(x[ok] - y[ok]).max())) if ok.any() else worst
-print(f"- the same weights on CUDA and the CPU (f32): largest |p_ref difference| {worst:.2e}")
-PY
+python3 "$repo/bench/p_ref_diff.py" cmp/cpu/p_ref.bw cmp/cuda/p_ref.bw \
+    "the same weights on CUDA and the CPU (f32)"
 date -u

@@ -22,11 +22,7 @@ work=${2:-bench-quality}
 mkdir -p "$work"
 cd "$work"
 g=$repo/data/ztritici_IPO323.fa.gz
-[ -f w.parquet ] || make-windows -g "$g" --train chr_1,chr_2,chr_3,chr_4,chr_5,chr_6,chr_7 --test rest \
-    --valid-fraction 0.05 --seed 1 -o w.parquet --bed w.bed -q
-[ -f soft.bed ] || mask-repeats -g "$g" -o soft.bed -q
-awk '$4 == "test" && (++n % 3) == 1' w.bed > test_positions.bed
-[ -f train.fmd ] || index-genome -g "$g" --windows w.parquet --split train -t 2 -o train.fmd -q
+quality_split
 mkdir -p budget
 
 # targets/s after the first validation, the mean data wait, and the batch preparation rate

@@ -18,6 +18,7 @@ tch_version=${2:-0.24.0}
 scratch=${GPU_CARRY_SCRATCH:-$repo/../gpu-carry}
 mkdir -p "$scratch" .gpu/whl .gpu/work
 . scripts/env.sh
+. bench/lib.sh
 py=${PYTHON:-$repo/.venv/bin/python}
 if [ ! -d "$scratch/torch-$torch_version/torch/include" ]; then
     "$py" -m pip download -q --no-deps --only-binary=:all: "torch==$torch_version" -d "$scratch/wheel-$torch_version"
@@ -66,12 +67,9 @@ tar -C "$scratch/bin" -cf - $carried | xz -T0 -6 > .gpu/bin.tar.xz
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .gpu/whl pyBigWig==0.3.29
 # the quality split's inputs, made as bench/quality.sh makes them (in seconds, where that
 # script goes on for hours of training), so the machine need not
-q=bench-quality g=data/ztritici_IPO323.fa.gz
+q=bench-quality
 mkdir -p $q
-[ -f $q/w.parquet ] || make-windows -g $g --train chr_1,chr_2,chr_3,chr_4,chr_5,chr_6,chr_7 --test rest \
-    --valid-fraction 0.05 --seed 1 -o $q/w.parquet --bed $q/w.bed -q
-[ -f $q/soft.bed ] || mask-repeats -g $g -o $q/soft.bed -q
-[ -f $q/train.fmd ] || index-genome -g $g --windows $q/w.parquet --split train -t 2 -o $q/train.fmd -q
+(cd $q && quality_split)
 cp $q/w.parquet $q/w.bed $q/soft.bed .gpu/work/
 xz -T0 -6 -c $q/train.fmd > .gpu/work/train.fmd.xz
 du -sh .gpu

@@ -1,6 +1,27 @@
-# Shared by the quality benchmarks (bench/quality.sh, bench/budget.sh): one Markdown row of
-# the quality table from a score-genome metrics.tsv.
+# Shared by the quality benchmarks (bench/quality.sh, bench/budget.sh) and the GPU runs'
+# packing (bench/gpu-carry.sh, bench/gpu-targets.sh): the quality split's inputs, and one
+# Markdown row of the quality table from a score-genome metrics.tsv.
 # shellcheck shell=bash
+
+# quality_windows: in the current folder, the quality split's windows (chr_1 to chr_7 train,
+# the rest test, 5% of the training windows for validation), w.parquet and w.bed, made unless
+# there (seconds); needs $repo.
+quality_windows() {
+    [ -f w.parquet ] && [ -f w.bed ] && return
+    make-windows -g "$repo/data/ztritici_IPO323.fa.gz" --train chr_1,chr_2,chr_3,chr_4,chr_5,chr_6,chr_7 \
+        --test rest --valid-fraction 0.05 --seed 1 -o w.parquet --bed w.bed -q
+}
+
+# quality_split [THREADS]: the windows, then the repeats (soft.bed) and the training split's
+# FM-index (train.fmd, built by THREADS threads, default 2), each made unless there, and
+# every third test window (test_positions.bed).
+quality_split() {
+    local g=$repo/data/ztritici_IPO323.fa.gz
+    quality_windows
+    [ -f soft.bed ] || mask-repeats -g "$g" -o soft.bed -q
+    awk '$4 == "test" && (++n % 3) == 1' w.bed > test_positions.bed
+    [ -f train.fmd ] || index-genome -g "$g" --windows w.parquet --split train -t "${1:-2}" -o train.fmd -q
+}
 # row NAME PARAMETERS FIELD TRAINED TARGETS METRICS_TSV
 row() {
     awk -F'\t' -v name="$1" -v p="$2" -v f="$3" -v t="$4" -v n="$5" '

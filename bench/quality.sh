@@ -20,14 +20,10 @@ mkdir -p "$work"
 cd "$work"
 g=$repo/data/ztritici_IPO323.fa.gz
 threads=2
-[ -f w.parquet ] || make-windows -g "$g" --train chr_1,chr_2,chr_3,chr_4,chr_5,chr_6,chr_7 --test rest \
-    --valid-fraction 0.05 --seed 1 -o w.parquet --bed w.bed -q
-[ -f soft.bed ] || mask-repeats -g "$g" -o soft.bed -q
-awk '$4 == "test" && (++n % 3) == 1' w.bed > test_positions.bed
+quality_split "$threads"
 for k in 3 4 5 6 7; do
     [ -f "k$k.parquet" ] || count-kmers -g "$g" --windows w.parquet --split train -k "$k" -t "$threads" -o "k$k.parquet" -q
 done
-[ -f train.fmd ] || index-genome -g "$g" --windows w.parquet --split train -t "$threads" -o train.fmd -q
 models="cnn cnn+prior mlp+prior lstm+prior transformer+prior cnn+markov"
 steps() { case $1 in cnn) echo 4600 ;; lstm) echo 7300 ;; mlp) echo 9600 ;; transformer) echo 2100 ;; esac; }
 for m in $models; do

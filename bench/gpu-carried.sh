@@ -16,6 +16,12 @@ exec > >(tee -a "$OUT/run.log") 2>&1
 date -u; nproc; nvidia-smi -L
 torchlib=$(python3 -c "import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))")
 python3 -c "import torch; print('python torch', torch.__version__, torch.cuda.is_available())"
+# binaries linked against another libtorch fail in ways that do not name it: stop first
+have=$(python3 -c "import torch; print(torch.__version__.split('+')[0])") \
+    || { echo "gpu-carried: python3 cannot import torch here; the binaries load the machine's libtorch"; exit 3; }
+built=$(cat .gpu/torch-version 2>/dev/null || echo "$have")
+[ "$built" = "$have" ] || { echo "gpu-carried: .gpu was built for torch $built, this machine has $have:" \
+    "bench/gpu-carry.sh $have (and the tch release for it) builds it again"; exit 3; }
 # the binaries link libtorch_cpu only (its CUDA libraries were not here at the link):
 # preload the machine's libtorch_cuda so that libtorch registers CUDA
 mkdir -p target/release /tmp/realbin

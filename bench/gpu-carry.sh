@@ -63,6 +63,7 @@ else
 fi
 cd "$repo"
 tar -C "$scratch/bin" -cf - $carried | xz -T0 -6 > .gpu/bin.tar.xz
+echo "$torch_version" > .gpu/torch-version   # bench/gpu-carried.sh checks the machine's against it
 "$py" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .gpu/whl pyBigWig==0.3.29
 # the quality split's inputs, made as bench/quality.sh makes them (in seconds, where that

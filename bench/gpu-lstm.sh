@@ -5,14 +5,18 @@
 # --rc-average in f32 on both devices, the largest p_ref difference and CUDA's passes.
 # A dry run on the CPU (GPU_BENCH_DEVICE=cpu) emulates CUDA's network and rows instead
 # (DNACTX_FIXED_SHAPES=1 DNACTX_CHANNELS_LAST=1).
-#   bash bench/gpu-lstm.sh [workdir, default bench-gpu]   # with w.bed and w.parquet there
+#   bash bench/gpu-lstm.sh [workdir, default bench-gpu]   # the quality split's w.bed, w.parquet
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 . scripts/env.sh
+. bench/lib.sh
 work=${1:-bench-gpu}
 device=${GPU_BENCH_DEVICE:-cuda}
+mkdir -p "$work"
 cd "$work"
+# the windows: carried to the device by bench/gpu-carried.sh, made here for a dry run
+[ "$device" = cuda ] || quality_windows
 g=$repo/data/ztritici_IPO323.fa.gz
 cores=$(nproc)
 awk -v OFS='\t' '$4 == "test" && n < 400 {s = $2 + 1000; for (i = 0; i < 20 && n < 400; i++) {

@@ -14,7 +14,6 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 work=${1:-bench-gpu}
 device=${GPU_BENCH_DEVICE:-cuda}
-. bench/lib.sh
 step_bench=$repo/target/release/examples/step_bench
 mkdir -p "$work"
 stage() { echo "bench/gpu-targets.sh: $(date -u +%T) $*" >&2; }
@@ -48,7 +47,5 @@ if [ "$device" = cuda ]; then
     bash "$repo/bench/gpu-score.sh" "$work"
 fi
 stage "the LSTM packed, against the CPU"
-# carried to the device by bench/gpu-carried.sh; made here for a dry run
-[ "$device" = cuda ] || (cd "$work" && quality_windows)
 bash "$repo/bench/gpu-lstm.sh" "$work" || echo "(bench/gpu-lstm.sh failed)"
 stage done
